@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Aisle",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "AisleCore", targets: ["AisleCore"]),
+        .library(name: "AisleTesting", targets: ["AisleTesting"]),
+        .executable(name: "aisle", targets: ["aisle"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
+    ],
+    targets: [
+        // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
+        .target(name: "AisleCore"),
+        // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
+        .target(name: "AisleTesting", dependencies: ["AisleCore"]),
+        .executableTarget(
+            name: "aisle",
+            dependencies: [
+                "AisleCore",
+                "AisleTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "AisleCoreTests",
+            dependencies: [
+                "AisleCore",
+                "AisleTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Strictness in one place (STYLE.md §14).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

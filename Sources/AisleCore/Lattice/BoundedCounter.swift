@@ -1,0 +1,147 @@
+/// A counter that never goes below zero under any partition, by escrow (Balegas et al., 2015).
+///
+/// The value is split into rights held by replicas. A replica may only subtract what it holds,
+/// so no two replicas can spend the same unit even while they cannot talk to each other.
+/// Adding creates rights at the replica that adds; rights can be handed to another replica.
+/// At every replica, in every state: the rights sum to the value, and no replica's rights are
+/// negative (given causal delivery: a change is applied only after the changes it had seen).
+public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
+    /// A directed pair of replicas: rights moved `from` → `to`.
+    public struct Transfer: Hashable, Comparable, Sendable, CanonicalEncodable {
+        public let from: ReplicaID
+        public let to: ReplicaID
+
+        public static func < (lhs: Transfer, rhs: Transfer) -> Bool {
+            (lhs.from, lhs.to) < (rhs.from, rhs.to)
+        }
+
+        public func encode(to encoder: inout CanonicalEncoder) {
+            encoder.append(from)
+            encoder.append(to)
+        }
+    }
+
+    /// Total added by each replica (each entry written only by its replica).
+    public private(set) var increments: [ReplicaID: UInt64] = [:]
+    /// Total subtracted by each replica.
+    public private(set) var decrements: [ReplicaID: UInt64] = [:]
+    /// Total rights moved along each directed pair (written only by the giver).
+    public private(set) var transfers: [Transfer: UInt64] = [:]
+
+    public init() {}
+
+    /// Everything added minus everything subtracted.
+    public var value: Int64 {
+        Int64(bitPattern: increments.values.reduce(0, &+) &- decrements.values.reduce(0, &+))
+    }
+
+    /// What `replica` may subtract or hand on: its additions, plus rights received, minus rights
+    /// given, minus its subtractions.
+    public func rights(of replica: ReplicaID) -> Int64 {
+        var total = increments[replica] ?? 0
+        for (transfer, amount) in transfers {
+            if transfer.to == replica { total &+= amount }
+            if transfer.from == replica { total &-= amount }
+        }
+        total &-= decrements[replica] ?? 0
+        return Int64(bitPattern: total)
+    }
+
+    /// Every replica that holds or held rights, ascending.
+    public var replicas: [ReplicaID] {
+        var all = Set(increments.keys).union(decrements.keys)
+        for transfer in transfers.keys {
+            all.insert(transfer.from)
+            all.insert(transfer.to)
+        }
+        return all.sorted()
+    }
+
+    public static var bottom: BoundedCounter { BoundedCounter() }
+
+    public func joined(with other: BoundedCounter) -> BoundedCounter {
+        var result = self
+        result.increments.merge(other.increments, uniquingKeysWith: max)
+        result.decrements.merge(other.decrements, uniquingKeysWith: max)
+        result.transfers.merge(other.transfers, uniquingKeysWith: max)
+        return result
+    }
+
+    /// Adds `amount` at `replica`, which gains the rights; returns the delta.
+    @discardableResult
+    public mutating func increment(by amount: UInt64, at replica: ReplicaID) -> BoundedCounter {
+        var delta = BoundedCounter()
+        guard amount > 0 else { return delta }
+        increments[replica, default: 0] &+= amount
+        delta.increments[replica] = increments[replica]
+        return delta
+    }
+
+    /// Subtracts `amount` at `replica`, spending its rights; returns the delta.
+    ///
+    /// - Throws: ``InsufficientRights`` when `replica` holds fewer than `amount` rights; nothing changes.
+    @discardableResult
+    public mutating func decrement(by amount: UInt64, at replica: ReplicaID) throws(InsufficientRights)
+        -> BoundedCounter
+    {
+        try requireRights(amount, at: replica)
+        var delta = BoundedCounter()
+        guard amount > 0 else { return delta }
+        decrements[replica, default: 0] &+= amount
+        delta.decrements[replica] = decrements[replica]
+        return delta
+    }
+
+    /// Hands `amount` rights from `replica` to `recipient`; returns the delta.
+    ///
+    /// - Throws: ``InsufficientRights`` when `replica` holds fewer than `amount` rights; nothing changes.
+    @discardableResult
+    public mutating func transfer(_ amount: UInt64, from replica: ReplicaID, to recipient: ReplicaID)
+        throws(InsufficientRights) -> BoundedCounter
+    {
+        try requireRights(amount, at: replica)
+        var delta = BoundedCounter()
+        guard amount > 0, replica != recipient else { return delta }
+        let key = Transfer(from: replica, to: recipient)
+        transfers[key, default: 0] &+= amount
+        delta.transfers[key] = transfers[key]
+        return delta
+    }
+
+    private func requireRights(_ amount: UInt64, at replica: ReplicaID) throws(InsufficientRights) {
+        let available = rights(of: replica)
+        guard amount <= UInt64(Swift.max(0, available)) else {
+            throw InsufficientRights(requested: amount, available: available, total: value, replica: replica)
+        }
+    }
+
+    /// Checks the escrow invariants (rights sum to the value, none negative); traps when broken.
+    /// Compiled to nothing in release builds.
+    public func checkInvariants() {
+        assert(replicas.reduce(Int64(0)) { $0 &+ rights(of: $1) } == value, "rights do not sum to the value")
+        assert(replicas.allSatisfy { rights(of: $0) >= 0 }, "a replica holds negative rights")
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(map: increments)
+        encoder.append(map: decrements)
+        encoder.append(map: transfers)
+    }
+}
+
+/// A subtraction or hand-over refused because the replica does not hold enough rights.
+public struct InsufficientRights: Error, Equatable, CustomStringConvertible {
+    /// What was asked for.
+    public let requested: UInt64
+    /// The rights the replica holds.
+    public let available: Int64
+    /// The counter's value across all replicas (what the chain as a whole still has).
+    public let total: Int64
+    /// The replica that asked.
+    public let replica: ReplicaID
+
+    public var description: String {
+        "\(replica) holds rights to \(Swift.max(0, available)) of \(total) (asked for \(requested)): "
+            + "obtain rights from a replica that holds them"
+    }
+}

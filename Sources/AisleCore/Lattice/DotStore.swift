@@ -1,0 +1,117 @@
+/// The payload of a causal CRDT: data tagged with the dots of the writes that made it.
+///
+/// A dot store is merged together with the causal contexts of both sides (see ``Causal``):
+/// an entry survives if both sides hold it, or if one side holds it and the other side had
+/// never seen its dot. An entry one side had seen and dropped stays dropped: that is removal
+/// without tombstones.
+public protocol DotStore: Sendable, Equatable, CanonicalEncodable {
+    /// The empty store.
+    static var bottom: Self { get }
+
+    /// Whether the store holds nothing.
+    var isBottom: Bool { get }
+
+    /// Every dot the store holds.
+    var dots: Set<Dot> { get }
+
+    /// Merges two stores given what each side had seen.
+    static func join(_ lhs: Self, seen lhsContext: CausalContext, _ rhs: Self, seen rhsContext: CausalContext) -> Self
+}
+
+/// A causal CRDT: a dot store together with the causal context of everything its replica has seen.
+public struct Causal<Store: DotStore>: Lattice, CanonicalEncodable {
+    /// The live data.
+    public var store: Store
+    /// Every dot seen, including the dots of data since removed.
+    public var context: CausalContext
+
+    public init(store: Store = .bottom, context: CausalContext = CausalContext()) {
+        self.store = store
+        self.context = context
+    }
+
+    public static var bottom: Causal { Causal() }
+
+    public func joined(with other: Causal) -> Causal {
+        Causal(
+            store: Store.join(store, seen: context, other.store, seen: other.context),
+            context: context.joined(with: other.context))
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(store)
+        encoder.append(context)
+    }
+}
+
+/// A map from dot to value: each write is its own entry, kept until a replica that saw it removes it.
+public struct DotFun<Value: Lattice & Hashable & CanonicalEncodable>: DotStore, Hashable {
+    /// The entries by dot.
+    public private(set) var entries: [Dot: Value]
+
+    public init(_ entries: [Dot: Value] = [:]) {
+        self.entries = entries
+    }
+
+    public static var bottom: DotFun { DotFun() }
+    public var isBottom: Bool { entries.isEmpty }
+    public var dots: Set<Dot> { Set(entries.keys) }
+
+    /// The values, ordered by dot.
+    public var values: [Value] { entries.keys.sorted().map { entries[$0]! } }
+
+    public static func join(_ lhs: DotFun, seen lhsContext: CausalContext, _ rhs: DotFun, seen rhsContext: CausalContext)
+        -> DotFun
+    {
+        var result: [Dot: Value] = [:]
+        for (dot, value) in lhs.entries {
+            if let other = rhs.entries[dot] {
+                result[dot] = value.joined(with: other)
+            } else if !rhsContext.contains(dot) {
+                result[dot] = value
+            }
+        }
+        for (dot, value) in rhs.entries where lhs.entries[dot] == nil && !lhsContext.contains(dot) {
+            result[dot] = value
+        }
+        return DotFun(result)
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(map: entries)
+    }
+}
+
+/// A map from key to a nested dot store; a key is present while its store holds any dot.
+public struct DotMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: DotStore>: DotStore {
+    /// The entries; never holds an empty store.
+    public private(set) var entries: [Key: Value]
+
+    public init(_ entries: [Key: Value] = [:]) {
+        self.entries = entries.filter { !$0.value.isBottom }
+    }
+
+    /// The nested store at `key`, bottom when absent.
+    public subscript(key: Key) -> Value {
+        get { entries[key] ?? .bottom }
+        set { entries[key] = newValue.isBottom ? nil : newValue }
+    }
+
+    public static var bottom: DotMap { DotMap() }
+    public var isBottom: Bool { entries.isEmpty }
+    public var dots: Set<Dot> { entries.values.reduce(into: []) { $0.formUnion($1.dots) } }
+
+    public static func join(_ lhs: DotMap, seen lhsContext: CausalContext, _ rhs: DotMap, seen rhsContext: CausalContext)
+        -> DotMap
+    {
+        var result = DotMap()
+        for key in Set(lhs.entries.keys).union(rhs.entries.keys) {
+            result[key] = Value.join(lhs[key], seen: lhsContext, rhs[key], seen: rhsContext)
+        }
+        return result
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(map: entries)
+    }
+}

@@ -1,0 +1,130 @@
+/// A product as head office describes it.
+public struct Product: Hashable, Sendable, CanonicalEncodable {
+    /// The name shown on receipts and in the app.
+    public var name: String
+    /// A grouping such as "dairy", for reports and promotions.
+    public var category: String
+
+    public init(name: String, category: String = "") {
+        self.name = name
+        self.category = category
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(name)
+        encoder.append(category)
+    }
+}
+
+/// A physical store and where it is.
+public struct StoreInfo: Hashable, Sendable, CanonicalEncodable {
+    public var name: String
+    /// Latitude in millionths of a degree (integer, so every node computes the same distance).
+    public var latitudeMicrodegrees: Int64
+    /// Longitude in millionths of a degree.
+    public var longitudeMicrodegrees: Int64
+
+    public init(name: String, latitudeMicrodegrees: Int64, longitudeMicrodegrees: Int64) {
+        self.name = name
+        self.latitudeMicrodegrees = latitudeMicrodegrees
+        self.longitudeMicrodegrees = longitudeMicrodegrees
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(name)
+        encoder.append(latitudeMicrodegrees)
+        encoder.append(longitudeMicrodegrees)
+    }
+}
+
+/// The chain's catalog: products, unit prices, promotions and stores, written by head office only.
+///
+/// Each is a last-writer-wins map, so the newest publication wins everywhere, and pricing a
+/// cart against the same catalog gives the same total on phone, till and hub.
+public struct Catalog: Lattice, CanonicalEncodable {
+    public private(set) var products: LWWMap<SKU, Product>
+    /// Unit prices in integer minor units (cents).
+    public private(set) var prices: LWWMap<SKU, Int64>
+    public private(set) var promotions: LWWMap<PromotionID, Promotion>
+    public private(set) var stores: LWWMap<StoreID, StoreInfo>
+
+    public init() {
+        products = .bottom
+        prices = .bottom
+        promotions = .bottom
+        stores = .bottom
+    }
+
+    public static var bottom: Catalog { Catalog() }
+
+    public func joined(with other: Catalog) -> Catalog {
+        var result = self
+        result.products.join(other.products)
+        result.prices.join(other.prices)
+        result.promotions.join(other.promotions)
+        result.stores.join(other.stores)
+        return result
+    }
+
+    /// Publishes or withdraws (nil) a product; returns the delta.
+    @discardableResult
+    public mutating func setProduct(_ sku: SKU, _ product: Product?, at stamp: HLCTimestamp) -> Catalog {
+        var delta = Catalog()
+        delta.products = products.set(sku, to: product, at: stamp)
+        return delta
+    }
+
+    /// Sets or clears (nil) the unit price of `sku` in minor units; returns the delta.
+    ///
+    /// - Throws: ``CatalogError/negativePrice(_:_:)`` for a price below zero.
+    @discardableResult
+    public mutating func setPrice(_ sku: SKU, _ price: Int64?, at stamp: HLCTimestamp) throws(CatalogError) -> Catalog {
+        if let price, price < 0 { throw .negativePrice(sku, price) }
+        var delta = Catalog()
+        delta.prices = prices.set(sku, to: price, at: stamp)
+        return delta
+    }
+
+    /// Publishes or withdraws (nil) a promotion; returns the delta.
+    ///
+    /// - Throws: ``CatalogError/invalidPromotion(_:_:)`` when the promotion's numbers are out of range.
+    @discardableResult
+    public mutating func setPromotion(_ id: PromotionID, _ promotion: Promotion?, at stamp: HLCTimestamp)
+        throws(CatalogError) -> Catalog
+    {
+        if let promotion { try promotion.validate(id) }
+        var delta = Catalog()
+        delta.promotions = promotions.set(id, to: promotion, at: stamp)
+        return delta
+    }
+
+    /// Publishes or closes (nil) a store; returns the delta.
+    @discardableResult
+    public mutating func setStore(_ id: StoreID, _ store: StoreInfo?, at stamp: HLCTimestamp) -> Catalog {
+        var delta = Catalog()
+        delta.stores = stores.set(id, to: store, at: stamp)
+        return delta
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(products)
+        encoder.append(prices)
+        encoder.append(promotions)
+        encoder.append(stores)
+    }
+}
+
+/// A catalog write that was refused.
+public enum CatalogError: Error, Equatable, CustomStringConvertible {
+    case negativePrice(SKU, Int64)
+    case invalidPromotion(PromotionID, String)
+
+    public var description: String {
+        switch self {
+        case .negativePrice(let sku, let price):
+            "price \(price) for SKU \(sku) is negative: prices are minor units, 0 or more"
+        case .invalidPromotion(let id, let problem):
+            "promotion \(id): \(problem)"
+        }
+    }
+}
