@@ -44,5 +44,8 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    // Invariant checks (STYLE.md §11): on in debug builds, and in `make test`'s optimized build via
+    // -Xswiftc -DAISLE_INTERNAL_CHECKS; compiled out of release binaries.
+    settings.append(.define("AISLE_INTERNAL_CHECKS", .when(configuration: .debug)))
     target.swiftSettings = settings
 }

@@ -47,15 +47,19 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         return Int64(bitPattern: total)
     }
 
-    /// Every replica that holds or held rights, ascending.
-    public var replicas: [ReplicaID] {
-        var all = Set(increments.keys).union(decrements.keys)
-        for transfer in transfers.keys {
-            all.insert(transfer.from)
-            all.insert(transfer.to)
+    /// The rights of every replica that holds or held any, in one pass.
+    public var allRights: [ReplicaID: Int64] {
+        var rights: [ReplicaID: UInt64] = increments
+        for (replica, amount) in decrements { rights[replica, default: 0] &-= amount }
+        for (transfer, amount) in transfers {
+            rights[transfer.to, default: 0] &+= amount
+            rights[transfer.from, default: 0] &-= amount
         }
-        return all.sorted()
+        return rights.mapValues { Int64(bitPattern: $0) }
     }
+
+    /// Every replica that holds or held rights, ascending.
+    public var replicas: [ReplicaID] { allRights.keys.sorted() }
 
     public static var bottom: BoundedCounter { BoundedCounter() }
 
@@ -74,6 +78,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         guard amount > 0 else { return delta }
         increments[replica, default: 0] &+= amount
         delta.increments[replica] = increments[replica]
+        checkInvariants()
         return delta
     }
 
@@ -89,6 +94,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         guard amount > 0 else { return delta }
         decrements[replica, default: 0] &+= amount
         delta.decrements[replica] = decrements[replica]
+        checkInvariants()
         return delta
     }
 
@@ -105,6 +111,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         let key = Transfer(from: replica, to: recipient)
         transfers[key, default: 0] &+= amount
         delta.transfers[key] = transfers[key]
+        checkInvariants()
         return delta
     }
 
@@ -115,11 +122,24 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         }
     }
 
-    /// Checks the escrow invariants (rights sum to the value, none negative); traps when broken.
-    /// Compiled to nothing in release builds.
-    public func checkInvariants() {
-        assert(replicas.reduce(Int64(0)) { $0 &+ rights(of: $1) } == value, "rights do not sum to the value")
-        assert(replicas.allSatisfy { rights(of: $0) >= 0 }, "a replica holds negative rights")
+    /// The first broken escrow invariant (value below zero, a replica with negative rights, rights
+    /// not summing to the value), nil when all hold.
+    public var escrowViolation: String? {
+        if value < 0 { return "value \(value) is below zero" }
+        let rights = allRights
+        if let (replica, held) = rights.filter({ $0.value < 0 }).min(by: { $0.key < $1.key }) {
+            return "\(replica) holds \(held) rights"
+        }
+        let sum = rights.values.reduce(0, &+)
+        return sum == value ? nil : "rights sum to \(sum), value is \(value)"
+    }
+
+    // Checked after every local mutation when built with AISLE_INTERNAL_CHECKS (debug builds and
+    // `make test`); compiled out of release builds.
+    private func checkInvariants() {
+        #if AISLE_INTERNAL_CHECKS
+        if let violation = escrowViolation { preconditionFailure("bounded counter: \(violation)") }
+        #endif
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
