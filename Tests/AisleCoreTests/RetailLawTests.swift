@@ -1,0 +1,102 @@
+import AisleCore
+import Testing
+
+/// Join laws and the delta law for the retail types, over random scripts.
+@Suite("Retail type laws")
+struct RetailLawTests {
+    /// One random cart edit, as any device might make it.
+    static func editCart(_ word: UInt64, _ cart: inout Cart, _ replica: ReplicaID, _ stamp: HLCTimestamp) -> Cart? {
+        let sku = Pick.sku(word >> 4)
+        switch word % 16 {
+        case 0..<6: return try? cart.add(sku, quantity: Int64(Pick.amount(word >> 6)), at: replica)
+        case 6..<9: return try? cart.setQuantity(sku, to: Int64(word >> 6 % 5), at: stamp)
+        case 9..<11: return try? cart.remove(sku)
+        case 11: return try? cart.setNote(sku, to: "note-\(word >> 6 % 3)", at: stamp)
+        case 12: return try? cart.setOwner(Pick.customers[Int(word >> 6 % 2)], at: stamp)
+        case 13: return try? cart.beginCheckout()
+        case 14: return try? cart.checkOut()
+        default: return try? cart.abandon()
+        }
+    }
+
+    @Test("carts: join is a lattice under every edit, checkout and abandonment")
+    func cart() async {
+        await LatticeScript<Cart>.verify(count: 400) { word, cart, replica, stamp in
+            Self.editCart(word, &cart, replica, stamp)
+        }
+    }
+
+    @Test("stock ledgers: join is a lattice under receipts, sales and transfers")
+    func stockLedger() async {
+        await LatticeScript<StockLedger>.verify { word, ledger, replica, _ in
+            let sku = Pick.sku(word >> 2)
+            let units = Pick.amount(word >> 4)
+            switch word % 3 {
+            case 0: return ledger.receive(units, of: sku, at: replica)
+            case 1: return try? ledger.sell(units, of: sku, at: replica)
+            default: return try? ledger.transferRights(units, of: sku, from: replica, to: Pick.other(word >> 8))
+            }
+        }
+    }
+
+    @Test("loyalty accounts: join is a lattice under earning, redeeming and transfers")
+    func loyaltyAccount() async {
+        await LatticeScript<LoyaltyAccount>.verify { word, account, replica, _ in
+            let points = Pick.amount(word >> 2, upTo: 40)
+            switch word % 3 {
+            case 0: return account.earn(points, at: replica)
+            case 1: return try? account.redeem(points, at: replica)
+            default: return try? account.transferRights(points, from: replica, to: Pick.other(word >> 8))
+            }
+        }
+    }
+
+    @Test("catalogs: join is a lattice under product, price, promotion and store writes")
+    func catalog() async {
+        await LatticeScript<Catalog>.verify { word, catalog, _, stamp in
+            let sku = Pick.sku(word >> 2)
+            switch word % 4 {
+            case 0: return catalog.setProduct(sku, Product(name: "p\(word >> 4 % 3)"), at: stamp)
+            case 1: return try? catalog.setPrice(sku, Int64(word >> 4 % 900), at: stamp)
+            case 2:
+                return try? catalog.setPromotion(
+                    PromotionID(stringLiteral: "promo-\(word >> 4 % 2)"), .percentOff(sku, basisPoints: Int64(1 + word >> 6 % 5000)), at: stamp)
+            default:
+                return catalog.setStore(
+                    Pick.stores[Int(word >> 4 % 2)],
+                    StoreInfo(name: "s", latitudeMicrodegrees: Int64(word >> 6 % 1000), longitudeMicrodegrees: 0),
+                    at: stamp)
+            }
+        }
+    }
+
+    @Test("whole replica states: join is a lattice under carts, checkout, stock, points and catalog")
+    func retailState() async {
+        await LatticeScript<RetailState>.verify(count: 200, start: Self.pricedState()) { word, state, replica, stamp in
+            let cart = Pick.carts[Int(word >> 2 % 2)]
+            switch word % 5 {
+            case 0, 1: return try? state.updateCart(cart) { cart in
+                    guard let delta = Self.editCart(word >> 3, &cart, replica, stamp) else { throw CartError.empty }
+                    return delta
+                }
+            case 2:
+                return try? state.checkOut(cart, as: OrderID(stringLiteral: "order-\(stamp.packed)"), in: "store-1", at: stamp)
+            case 3: return state.updateStock("store-1") { $0.receive(Pick.amount(word >> 3), of: Pick.sku(word >> 6), at: replica) }
+            default:
+                return try? state.updateLoyalty(Pick.customers[Int(word >> 3 % 2)]) { account throws(LoyaltyError) in
+                    try account.redeem(Pick.amount(word >> 5), at: replica)
+                }
+            }
+        }
+    }
+
+    /// A state whose catalog prices every SKU the scripts use, so checkouts can succeed.
+    static func pricedState() -> RetailState {
+        var state = RetailState()
+        let stamp = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
+        for (index, sku) in Pick.skus.enumerated() {
+            try! state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice(sku, Int64(100 + index), at: stamp) }
+        }
+        return state
+    }
+}
