@@ -60,4 +60,12 @@ public struct SimulatedReplica: Sendable {
             log[origin]!.dropFirst(Int(min(peer[origin], UInt64(log[origin]!.count))))
         }
     }
+
+    /// Pulls every change `peer` has that this replica lacks, as one sync exchange would.
+    ///
+    /// - Returns: the outcome for each change received.
+    @discardableResult
+    public mutating func pull(from peer: SimulatedReplica, wallMillis: UInt64) -> [DeliveryOutcome] {
+        peer.changes(missingFrom: delivered).flatMap { receive($0, wallMillis: wallMillis) }
+    }
 }
