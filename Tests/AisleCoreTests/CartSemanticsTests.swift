@@ -115,3 +115,22 @@ struct CartSemanticsTests {
         #expect(throws: CartError.empty) { try cart.checkOut() }
     }
 }
+
+@Suite("Checkout under concurrency")
+struct CheckoutSemanticsTests {
+    @Test("two devices checking out one cart at once both record their order, and the seals join")
+    func concurrentCheckoutsBothRecorded() throws {
+        var state = RetailState()
+        let hq = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
+        try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 100, at: hq) }
+        try state.updateCart("c") { cart throws(CartError) in try cart.add("milk", quantity: 1, at: "phone") }
+        var onTill = state
+        var onKiosk = state
+        try onTill.checkOut("c", as: "order-till", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        try onKiosk.checkOut("c", as: "order-kiosk", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "kiosk"))
+        let merged = onTill.joined(with: onKiosk)
+        #expect(Set(merged.orders.orders.keys) == ["order-till", "order-kiosk"])
+        #expect(merged.carts["c"].visibleLines == [CartLineView(sku: "milk", quantity: 1)])
+        #expect(merged.carts["c"].lateEdits.isEmpty)
+    }
+}

@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the benchmark plugin never slows the main build
+// (BUILD-NOTES.md); it depends on the main package by path.
+let package = Package(
+    name: "AisleBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Aisle", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CRDTBenchmarks",
+            dependencies: [
+                .product(name: "AisleCore", package: "Aisle"),
+                .product(name: "AisleTesting", package: "Aisle"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CRDTBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
