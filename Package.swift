@@ -34,6 +34,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        // Real processes: runs the built `aisle` executable.
+        .testTarget(name: "EndToEndTests", dependencies: ["aisle"]),
     ],
     swiftLanguageModes: [.v6]
 )

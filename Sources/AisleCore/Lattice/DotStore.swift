@@ -14,6 +14,10 @@ public protocol DotStore: Sendable, Equatable, CanonicalEncodable {
     /// Every dot the store holds.
     var dots: Set<Dot> { get }
 
+    /// Whether the store holds any dot of `context`, that is, whether a merge with a side that
+    /// saw `context` could remove anything from it.
+    func holdsAnyDot(of context: CausalContext) -> Bool
+
     /// Merges two stores given what each side had seen.
     static func join(_ lhs: Self, seen lhsContext: CausalContext, _ rhs: Self, seen rhsContext: CausalContext) -> Self
 }
@@ -60,9 +64,16 @@ public struct DotFun<Value: Lattice & Hashable & CanonicalEncodable>: DotStore, 
     /// The values, ordered by dot.
     public var values: [Value] { entries.keys.sorted().map { entries[$0]! } }
 
+    public func holdsAnyDot(of context: CausalContext) -> Bool {
+        entries.keys.contains(where: context.contains)
+    }
+
     public static func join(_ lhs: DotFun, seen lhsContext: CausalContext, _ rhs: DotFun, seen rhsContext: CausalContext)
         -> DotFun
     {
+        // Joining with a small delta is the common case: skip rebuilding a side nothing removes from.
+        if rhs.entries.isEmpty, !lhs.holdsAnyDot(of: rhsContext) { return lhs }
+        if lhs.entries.isEmpty, !rhs.holdsAnyDot(of: lhsContext) { return rhs }
         var result: [Dot: Value] = [:]
         for (dot, value) in lhs.entries {
             if let other = rhs.entries[dot] {
@@ -101,12 +112,21 @@ public struct DotMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable,
     public var isBottom: Bool { entries.isEmpty }
     public var dots: Set<Dot> { entries.values.reduce(into: []) { $0.formUnion($1.dots) } }
 
+    public func holdsAnyDot(of context: CausalContext) -> Bool {
+        entries.values.contains { $0.holdsAnyDot(of: context) }
+    }
+
     public static func join(_ lhs: DotMap, seen lhsContext: CausalContext, _ rhs: DotMap, seen rhsContext: CausalContext)
         -> DotMap
     {
-        var result = DotMap()
-        for key in Set(lhs.entries.keys).union(rhs.entries.keys) {
-            result[key] = Value.join(lhs[key], seen: lhsContext, rhs[key], seen: rhsContext)
+        // Start from the left side and touch only the keys the merge can change: those the right
+        // side holds, and those holding a dot the right side had seen (and may have removed).
+        var result = lhs
+        for (key, value) in rhs.entries {
+            result[key] = Value.join(lhs[key], seen: lhsContext, value, seen: rhsContext)
+        }
+        for (key, value) in lhs.entries where rhs.entries[key] == nil && value.holdsAnyDot(of: rhsContext) {
+            result[key] = Value.join(value, seen: lhsContext, .bottom, seen: rhsContext)
         }
         return result
     }

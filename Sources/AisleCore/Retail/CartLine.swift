@@ -17,6 +17,10 @@ public struct CartLine: DotStore, Hashable {
     public var isBottom: Bool { quantity.isBottom && note.isBottom }
     public var dots: Set<Dot> { quantity.dots.union(note.dots) }
 
+    public func holdsAnyDot(of context: CausalContext) -> Bool {
+        quantity.holdsAnyDot(of: context) || note.holdsAnyDot(of: context)
+    }
+
     /// The quantity: the latest assignment plus additions it had not seen.
     public var quantityValue: Int64 { quantity.total }
 
