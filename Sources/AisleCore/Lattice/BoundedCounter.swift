@@ -21,36 +21,32 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         }
     }
 
-    /// Total added by each replica (each entry written only by its replica).
-    public private(set) var increments: [ReplicaID: UInt64] = [:]
-    /// Total subtracted by each replica.
-    public private(set) var decrements: [ReplicaID: UInt64] = [:]
+    /// What each replica added and subtracted (each entry written only by its replica).
+    public private(set) var counts = PNCounter()
     /// Total rights moved along each directed pair (written only by the giver).
     public private(set) var transfers: [Transfer: UInt64] = [:]
 
     public init() {}
 
     /// Everything added minus everything subtracted.
-    public var value: Int64 {
-        Int64(bitPattern: increments.values.reduce(0, &+) &- decrements.values.reduce(0, &+))
-    }
+    public var value: Int64 { counts.value }
 
     /// What `replica` may subtract or hand on: its additions, plus rights received, minus rights
     /// given, minus its subtractions.
     public func rights(of replica: ReplicaID) -> Int64 {
-        var total = increments[replica] ?? 0
+        var total = counts.increments[replica] ?? 0
         for (transfer, amount) in transfers {
             if transfer.to == replica { total &+= amount }
             if transfer.from == replica { total &-= amount }
         }
-        total &-= decrements[replica] ?? 0
+        total &-= counts.decrements[replica] ?? 0
         return Int64(bitPattern: total)
     }
 
     /// The rights of every replica that holds or held any, in one pass.
     public var allRights: [ReplicaID: Int64] {
-        var rights: [ReplicaID: UInt64] = increments
-        for (replica, amount) in decrements { rights[replica, default: 0] &-= amount }
+        var rights: [ReplicaID: UInt64] = counts.increments
+        for (replica, amount) in counts.decrements { rights[replica, default: 0] &-= amount }
         for (transfer, amount) in transfers {
             rights[transfer.to, default: 0] &+= amount
             rights[transfer.from, default: 0] &-= amount
@@ -65,8 +61,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
 
     public func joined(with other: BoundedCounter) -> BoundedCounter {
         var result = self
-        result.increments.merge(other.increments, uniquingKeysWith: max)
-        result.decrements.merge(other.decrements, uniquingKeysWith: max)
+        result.counts.join(other.counts)
         result.transfers.merge(other.transfers, uniquingKeysWith: max)
         return result
     }
@@ -75,9 +70,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
     @discardableResult
     public mutating func increment(by amount: UInt64, at replica: ReplicaID) -> BoundedCounter {
         var delta = BoundedCounter()
-        guard amount > 0 else { return delta }
-        increments[replica, default: 0] &+= amount
-        delta.increments[replica] = increments[replica]
+        delta.counts = counts.increment(by: amount, at: replica)
         checkInvariants()
         return delta
     }
@@ -91,9 +84,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
     {
         try requireRights(amount, at: replica)
         var delta = BoundedCounter()
-        guard amount > 0 else { return delta }
-        decrements[replica, default: 0] &+= amount
-        delta.decrements[replica] = decrements[replica]
+        delta.counts = counts.decrement(by: amount, at: replica)
         checkInvariants()
         return delta
     }
@@ -143,8 +134,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.append(map: increments)
-        encoder.append(map: decrements)
+        encoder.append(counts)
         encoder.append(map: transfers)
     }
 }

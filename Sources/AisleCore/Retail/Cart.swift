@@ -116,10 +116,7 @@ public struct Cart: Lattice, CanonicalEncodable {
     /// Marks payment as in progress; returns the delta.
     @discardableResult
     public mutating func beginCheckout() throws(CartError) -> Cart {
-        try requireEditable()
-        var delta = Cart()
-        delta.phase = phase.raise(to: .checkingOut)
-        return delta
+        try advance(to: .checkingOut)
     }
 
     /// Seals the lines as seen here and marks the cart checked out; returns the delta.
@@ -139,9 +136,13 @@ public struct Cart: Lattice, CanonicalEncodable {
     /// Gives the cart up; returns the delta.
     @discardableResult
     public mutating func abandon() throws(CartError) -> Cart {
+        try advance(to: .abandoned)
+    }
+
+    private mutating func advance(to next: CartPhase) throws(CartError) -> Cart {
         try requireEditable()
         var delta = Cart()
-        delta.phase = phase.raise(to: .abandoned)
+        delta.phase = phase.raise(to: next)
         return delta
     }
 

@@ -46,9 +46,7 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public mutating func updateCart<Failure: Error>(_ id: CartID, _ mutator: (inout Cart) throws(Failure) -> Cart)
         throws(Failure) -> RetailState
     {
-        var delta = RetailState()
-        delta.carts = try carts.update(id, mutator)
-        return delta
+        try update(\.carts, id, mutator)
     }
 
     /// Applies a mutator to the stock ledger of `store`; returns the delta.
@@ -56,9 +54,7 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public mutating func updateStock<Failure: Error>(
         _ store: StoreID, _ mutator: (inout StockLedger) throws(Failure) -> StockLedger
     ) throws(Failure) -> RetailState {
-        var delta = RetailState()
-        delta.stock = try stock.update(store, mutator)
-        return delta
+        try update(\.stock, store, mutator)
     }
 
     /// Applies a mutator to the points account of `customer`; returns the delta.
@@ -66,8 +62,15 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public mutating func updateLoyalty<Failure: Error>(
         _ customer: CustomerID, _ mutator: (inout LoyaltyAccount) throws(Failure) -> LoyaltyAccount
     ) throws(Failure) -> RetailState {
+        try update(\.loyalty, customer, mutator)
+    }
+
+    private mutating func update<Key, Value, Failure: Error>(
+        _ map: WritableKeyPath<RetailState, LatticeMap<Key, Value>>, _ key: Key,
+        _ mutator: (inout Value) throws(Failure) -> Value
+    ) throws(Failure) -> RetailState {
         var delta = RetailState()
-        delta.loyalty = try loyalty.update(customer, mutator)
+        delta[keyPath: map] = try self[keyPath: map].update(key, mutator)
         return delta
     }
 
