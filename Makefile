@@ -6,7 +6,7 @@ SWIFT ?= swift
 # STYLE.md §11 compiled in, which plain release builds leave out.
 TEST_FLAGS := -c release -Xswiftc -DAISLE_INTERNAL_CHECKS --scratch-path .build-test
 
-.PHONY: deps build demo test bench format clean
+.PHONY: deps build demo test bench format lint clean
 
 deps:
 	@scripts/deps
@@ -23,6 +23,15 @@ test: deps
 
 bench: deps
 	scripts/bench
+
+SOURCES := Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Benchmarks
+
+format:
+	$(SWIFT) format format --parallel --in-place --recursive $(SOURCES)
+
+# Fails when any file is not formatted as `make format` would write it (.swift-format).
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(SOURCES)
 
 clean:
 	rm -rf .build .build-test Benchmarks/.build

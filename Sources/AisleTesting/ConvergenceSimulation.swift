@@ -120,7 +120,10 @@ public struct ConvergenceSimulation {
                 delta.join(try state.updateCatalog { try $0.setPrice(sku, Int64(100 * (index + 1)), at: stamp) })
                 delta.join(state.updateCatalog { $0.setProduct(sku, Product(name: "Item \(index)"), at: stamp) })
             }
-            delta.join(try state.updateCatalog { try $0.setPromotion("promo-1", .buyXGetY("sku-a", buy: 2, free: 1), at: stamp) })
+            delta.join(
+                try state.updateCatalog {
+                    try $0.setPromotion("promo-1", .buyXGetY("sku-a", buy: 2, free: 1), at: stamp)
+                })
             return delta
         }
     }
@@ -136,14 +139,19 @@ public struct ConvergenceSimulation {
         let store = Self.store
         switch kind {
         case 0..<14:
-            perform(actor) { state, _ in try state.updateCart(cart) { try $0.add(sku, quantity: Int64(amount), at: me) } }
+            perform(actor) { state, _ in try state.updateCart(cart) { try $0.add(sku, quantity: Int64(amount), at: me) }
+            }
         case 14..<20:
             let quantity = Int64(random.next() % 4)
-            perform(actor) { state, stamp in try state.updateCart(cart) { try $0.setQuantity(sku, to: quantity, at: stamp) } }
+            perform(actor) { state, stamp in
+                try state.updateCart(cart) { try $0.setQuantity(sku, to: quantity, at: stamp) }
+            }
         case 20..<25:
             perform(actor) { state, _ in try state.updateCart(cart) { try $0.remove(sku) } }
         case 25..<28:
-            perform(actor) { state, stamp in try state.updateCart(cart) { try $0.setNote(sku, to: "note \(amount)", at: stamp) } }
+            perform(actor) { state, stamp in
+                try state.updateCart(cart) { try $0.setNote(sku, to: "note \(amount)", at: stamp) }
+            }
         case 28..<30:
             perform(actor) { state, stamp in try state.updateCart(cart) { try $0.setOwner(customer, at: stamp) } }
         case 30..<32:
@@ -190,7 +198,9 @@ public struct ConvergenceSimulation {
             let change = try replicas[actor].perform(wallMillis: wall(actor), mutation)
             report.performed += 1
             let peer = pick(replicas.indices)
-            if peer != actor { send(SyncMessage(changes: [change], senderDelivered: replicas[actor].delivered), actor, peer) }
+            if peer != actor {
+                send(SyncMessage(changes: [change], senderDelivered: replicas[actor].delivered), actor, peer)
+            }
             checkInvariants(actor, after: "local change \(change.seq) at \(replicas[actor].id)")
             return true
         } catch {
@@ -276,7 +286,9 @@ public struct ConvergenceSimulation {
         for customer in Self.customers {
             let expected = earned[customer, default: 0] - redeemed[customer, default: 0]
             let balance = state.loyalty[customer].balance
-            if balance != expected { return fail("points of \(customer) are \(balance), earned − redeemed = \(expected)") }
+            if balance != expected {
+                return fail("points of \(customer) are \(balance), earned − redeemed = \(expected)")
+            }
         }
     }
 

@@ -102,7 +102,9 @@ struct CartSemanticsTests {
         var cart = try Self.sharedCart(quantity: 2)
         try cart.setQuantity(Self.milk, to: 0, at: Self.at(5, Self.phone))
         #expect(cart.visibleLines.isEmpty)
-        #expect(throws: CartError.invalidQuantity(0, sku: Self.milk)) { try cart.add(Self.milk, quantity: 0, at: Self.phone) }
+        #expect(throws: CartError.invalidQuantity(0, sku: Self.milk)) {
+            try cart.add(Self.milk, quantity: 0, at: Self.phone)
+        }
         #expect(throws: CartError.invalidQuantity(-1, sku: Self.milk)) {
             try cart.setQuantity(Self.milk, to: -1, at: Self.at(6, Self.phone))
         }
@@ -127,7 +129,8 @@ struct CheckoutSemanticsTests {
         var onTill = state
         var onKiosk = state
         try onTill.checkOut("c", as: "order-till", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
-        try onKiosk.checkOut("c", as: "order-kiosk", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "kiosk"))
+        try onKiosk.checkOut(
+            "c", as: "order-kiosk", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "kiosk"))
         let merged = onTill.joined(with: onKiosk)
         #expect(Set(merged.orders.orders.keys) == ["order-till", "order-kiosk"])
         #expect(merged.carts["c"].visibleLines == [CartLineView(sku: "milk", quantity: 1)])

@@ -39,6 +39,7 @@ struct ConvergenceSimulationTests {
         print(
             "sim convergence schedules=\(schedules) failures=\(failures.count) seed=\(base) "
                 + "seconds=\(String(format: "%.1f", seconds)) schedules_per_second=\(Int(Double(schedules) / seconds))")
-        #expect(failures.isEmpty, "\(failures.count) schedules failed; first: \(failures.first.map(\.description) ?? "")")
+        #expect(
+            failures.isEmpty, "\(failures.count) schedules failed; first: \(failures.first.map(\.description) ?? "")")
     }
 }

@@ -49,12 +49,16 @@ struct DigestTests {
 
 @Suite("Identifiers")
 struct IdentifierTests {
-    @Test("valid identifiers are accepted", arguments: ["a", "sku-1234", "store:berlin.mitte_2", String(repeating: "x", count: 64)])
+    @Test(
+        "valid identifiers are accepted",
+        arguments: ["a", "sku-1234", "store:berlin.mitte_2", String(repeating: "x", count: 64)])
     func accepted(text: String) throws {
         #expect(try SKU(text).rawValue == text)
     }
 
-    @Test("invalid identifiers are refused with the kind and the problem named", arguments: ["", "has space", "ümlaut", String(repeating: "x", count: 65)])
+    @Test(
+        "invalid identifiers are refused with the kind and the problem named",
+        arguments: ["", "has space", "ümlaut", String(repeating: "x", count: 65)])
     func refused(text: String) {
         let error = #expect(throws: IdentifierError.self) { try SKU(text) }
         #expect(error?.description.hasPrefix("SKU ") == true)

@@ -54,7 +54,8 @@ struct EscrowSemanticsTests {
         var ledger = StockLedger()
         ledger.receive(2, of: Self.tv, at: Self.till1)
         let error = #expect(throws: StockError.self) { try ledger.sell(3, of: Self.tv, at: Self.till1) }
-        #expect(error?.description == "SKU tv-55: 2 left in store, 2 sellable on till-1 (asked for 3): "
-            + "reconnect to obtain rights, or sell from another till")
+        #expect(
+            error?.description == "SKU tv-55: 2 left in store, 2 sellable on till-1 (asked for 3): "
+                + "reconnect to obtain rights, or sell from another till")
     }
 }

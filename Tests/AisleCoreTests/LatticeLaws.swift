@@ -50,7 +50,7 @@ struct LatticeScript<L: Lattice> {
 
     /// Generates scripts and checks every law on each.
     static func verify(
-        count: Int = 300, start: L = .bottom, sourceLocation: SourceLocation = #_sourceLocation,
+        count: Int = 500, start: L = .bottom, sourceLocation: SourceLocation = #_sourceLocation,
         _ operation: @escaping Operation
     ) async {
         await propertyCheck(

@@ -29,7 +29,8 @@ struct PricingTests {
     func percentRoundsHalfUp() throws {
         // 333 × 15 % = 49.95 → 50; 330 × 15 % = 49.5 → 50; 329 × 15 % = 49.35 → 49.
         for (price, discount) in [(333 as Int64, 50 as Int64), (330, 50), (329, 49)] {
-            let catalog = try Self.catalog(prices: ["a": price], promotions: ["p": .percentOff("a", basisPoints: 1_500)])
+            let catalog = try Self.catalog(
+                prices: ["a": price], promotions: ["p": .percentOff("a", basisPoints: 1_500)])
             #expect(Self.price(["a": 1], catalog).discount == discount, "price \(price)")
         }
     }
@@ -79,7 +80,9 @@ struct PricingTests {
     func pointsMultiplier() throws {
         let catalog = try Self.catalog(
             prices: ["a": 250, "b": 199],
-            promotions: ["double-a": .pointsMultiplier("a", multiplier: 2), "triple": .pointsMultiplier(nil, multiplier: 3)])
+            promotions: [
+                "double-a": .pointsMultiplier("a", multiplier: 2), "triple": .pointsMultiplier(nil, multiplier: 3),
+            ])
         let totals = Self.price(["a": 1, "b": 1], catalog)
         // a: ⌊250 × 3 / 100⌋ = 7; b: ⌊199 × 3 / 100⌋ = 5.
         #expect(totals.lines.map(\.points) == [7, 5])
@@ -97,8 +100,12 @@ struct PricingTests {
     func invalidCatalogWrites() {
         var catalog = Catalog()
         #expect(throws: CatalogError.negativePrice("a", -1)) { try catalog.setPrice("a", -1, at: Self.stamp) }
-        #expect(throws: CatalogError.self) { try catalog.setPromotion("p", .percentOff("a", basisPoints: 0), at: Self.stamp) }
-        #expect(throws: CatalogError.self) { try catalog.setPromotion("p", .buyXGetY("a", buy: 0, free: 1), at: Self.stamp) }
+        #expect(throws: CatalogError.self) {
+            try catalog.setPromotion("p", .percentOff("a", basisPoints: 0), at: Self.stamp)
+        }
+        #expect(throws: CatalogError.self) {
+            try catalog.setPromotion("p", .buyXGetY("a", buy: 0, free: 1), at: Self.stamp)
+        }
     }
 
     @Test("a price change during a cart reprices the cart but not an order already placed")
@@ -108,7 +115,8 @@ struct PricingTests {
         try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 100, at: hq) }
         try state.updateCart("c1") { cart throws(CartError) in try cart.add("milk", quantity: 2, at: "phone") }
         try state.updateCart("c2") { cart throws(CartError) in try cart.add("milk", quantity: 2, at: "phone") }
-        try state.checkOut("c1", as: "order-1", in: "store-1", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        try state.checkOut(
+            "c1", as: "order-1", in: "store-1", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
         let later = HLCTimestamp(physical: 3, counter: 0, replica: "hq")
         try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 150, at: later) }
         #expect(state.carts["c2"].priced(with: state.catalog).total == 300)

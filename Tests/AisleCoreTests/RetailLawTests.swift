@@ -21,7 +21,7 @@ struct RetailLawTests {
 
     @Test("carts: join is a lattice under every edit, checkout and abandonment")
     func cart() async {
-        await LatticeScript<Cart>.verify(count: 400) { word, cart, replica, stamp in
+        await LatticeScript<Cart>.verify(count: 1_000) { word, cart, replica, stamp in
             Self.editCart(word, &cart, replica, stamp)
         }
     }
@@ -60,7 +60,8 @@ struct RetailLawTests {
             case 1: return try? catalog.setPrice(sku, Int64(word >> 4 % 900), at: stamp)
             case 2:
                 return try? catalog.setPromotion(
-                    PromotionID(stringLiteral: "promo-\(word >> 4 % 2)"), .percentOff(sku, basisPoints: Int64(1 + word >> 6 % 5000)), at: stamp)
+                    PromotionID(stringLiteral: "promo-\(word >> 4 % 2)"),
+                    .percentOff(sku, basisPoints: Int64(1 + word >> 6 % 5000)), at: stamp)
             default:
                 return catalog.setStore(
                     Pick.stores[Int(word >> 4 % 2)],
@@ -72,16 +73,21 @@ struct RetailLawTests {
 
     @Test("whole replica states: join is a lattice under carts, checkout, stock, points and catalog")
     func retailState() async {
-        await LatticeScript<RetailState>.verify(count: 200, start: Self.pricedState()) { word, state, replica, stamp in
+        await LatticeScript<RetailState>.verify(count: 400, start: Self.pricedState()) { word, state, replica, stamp in
             let cart = Pick.carts[Int(word >> 2 % 2)]
             switch word % 5 {
-            case 0, 1: return try? state.updateCart(cart) { cart in
+            case 0, 1:
+                return try? state.updateCart(cart) { cart in
                     guard let delta = Self.editCart(word >> 3, &cart, replica, stamp) else { throw CartError.empty }
                     return delta
                 }
             case 2:
-                return try? state.checkOut(cart, as: OrderID(stringLiteral: "order-\(stamp.packed)"), in: "store-1", at: stamp)
-            case 3: return state.updateStock("store-1") { $0.receive(Pick.amount(word >> 3), of: Pick.sku(word >> 6), at: replica) }
+                return try? state.checkOut(
+                    cart, as: OrderID(stringLiteral: "order-\(stamp.packed)"), in: "store-1", at: stamp)
+            case 3:
+                return state.updateStock("store-1") {
+                    $0.receive(Pick.amount(word >> 3), of: Pick.sku(word >> 6), at: replica)
+                }
             default:
                 return try? state.updateLoyalty(Pick.customers[Int(word >> 3 % 2)]) { account throws(LoyaltyError) in
                     try account.redeem(Pick.amount(word >> 5), at: replica)
@@ -95,7 +101,9 @@ struct RetailLawTests {
         var state = RetailState()
         let stamp = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
         for (index, sku) in Pick.skus.enumerated() {
-            try! state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice(sku, Int64(100 + index), at: stamp) }
+            try! state.updateCatalog { catalog throws(CatalogError) in
+                try catalog.setPrice(sku, Int64(100 + index), at: stamp)
+            }
         }
         return state
     }

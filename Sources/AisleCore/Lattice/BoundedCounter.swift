@@ -129,7 +129,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
     // `make test`); compiled out of release builds.
     private func checkInvariants() {
         #if AISLE_INTERNAL_CHECKS
-        if let violation = escrowViolation { preconditionFailure("bounded counter: \(violation)") }
+            if let violation = escrowViolation { preconditionFailure("bounded counter: \(violation)") }
         #endif
     }
 

@@ -68,7 +68,9 @@ public struct DotFun<Value: Lattice & Hashable & CanonicalEncodable>: DotStore, 
         entries.keys.contains(where: context.contains)
     }
 
-    public static func join(_ lhs: DotFun, seen lhsContext: CausalContext, _ rhs: DotFun, seen rhsContext: CausalContext)
+    public static func join(
+        _ lhs: DotFun, seen lhsContext: CausalContext, _ rhs: DotFun, seen rhsContext: CausalContext
+    )
         -> DotFun
     {
         // Joining with a small delta is the common case: skip rebuilding a side nothing removes from.
@@ -116,7 +118,9 @@ public struct DotMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable,
         entries.values.contains { $0.holdsAnyDot(of: context) }
     }
 
-    public static func join(_ lhs: DotMap, seen lhsContext: CausalContext, _ rhs: DotMap, seen rhsContext: CausalContext)
+    public static func join(
+        _ lhs: DotMap, seen lhsContext: CausalContext, _ rhs: DotMap, seen rhsContext: CausalContext
+    )
         -> DotMap
     {
         // Start from the left side and touch only the keys the merge can change: those the right

@@ -2,7 +2,9 @@
 ///
 /// Used where one writer (head office) publishes and the newest publication must win: products,
 /// prices, promotions and stores in the catalog.
-public struct LWWMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: CanonicalEncodable & Hashable & Sendable>:
+public struct LWWMap<
+    Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: CanonicalEncodable & Hashable & Sendable
+>:
     Lattice, CanonicalEncodable
 {
     /// The register per key; a nil value records a removal.

@@ -2,7 +2,9 @@
 ///
 /// Keys are never removed; a value's own lattice decides what "removed" means (a cart is
 /// abandoned, a product is withdrawn). This is how a scope holds many carts or many SKUs' stock.
-public struct LatticeMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: Lattice & CanonicalEncodable>:
+public struct LatticeMap<
+    Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: Lattice & CanonicalEncodable
+>:
     Lattice, CanonicalEncodable
 {
     /// The entries; a key absent here holds bottom.

@@ -3,7 +3,9 @@
 /// Each write to a key is tagged with a dot. Removing a key removes the writes the remover had
 /// seen, so a write made concurrently on another device survives: the add wins. Concurrent
 /// writes to one key are merged with the value's own join.
-public struct ORMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: Lattice & Hashable & CanonicalEncodable>:
+public struct ORMap<
+    Key: Hashable & Comparable & Sendable & CanonicalEncodable, Value: Lattice & Hashable & CanonicalEncodable
+>:
     Lattice, CanonicalEncodable
 {
     /// The underlying causal state.
@@ -52,7 +54,8 @@ public struct ORMap<Key: Hashable & Comparable & Sendable & CanonicalEncodable, 
     /// Removes `key` (the writes to it seen here); returns the delta.
     @discardableResult
     public mutating func remove(_ key: Key) -> ORMap {
-        let delta = Causal<DotMap<Key, DotFun<Value>>>(store: .bottom, context: CausalContext(dots: state.store[key].dots))
+        let delta = Causal<DotMap<Key, DotFun<Value>>>(
+            store: .bottom, context: CausalContext(dots: state.store[key].dots))
         state.join(delta)
         return ORMap(state: delta)
     }

@@ -33,10 +33,11 @@ public enum Pricing {
         let gross = saturatingProduct(unitPrice, quantity)
         var applied: [PromotionID] = []
 
-        let freeUnits = best(promotions, applied: &applied) { promotion -> Int64? in
-            guard case .buyXGetY(_, let buy, let free) = promotion else { return nil }
-            return quantity / (buy + free) * free
-        } ?? 0
+        let freeUnits =
+            best(promotions, applied: &applied) { promotion -> Int64? in
+                guard case .buyXGetY(_, let buy, let free) = promotion else { return nil }
+                return quantity / (buy + free) * free
+            } ?? 0
         let paidUnits = quantity - freeUnits
         var discount = saturatingProduct(freeUnits, unitPrice)
 

@@ -29,7 +29,9 @@ public struct CartLine: DotStore, Hashable {
         note.values.reduce(LWWRegister<String>.bottom) { $0.joined(with: $1) }.value
     }
 
-    public static func join(_ lhs: CartLine, seen lhsContext: CausalContext, _ rhs: CartLine, seen rhsContext: CausalContext)
+    public static func join(
+        _ lhs: CartLine, seen lhsContext: CausalContext, _ rhs: CartLine, seen rhsContext: CausalContext
+    )
         -> CartLine
     {
         CartLine(

@@ -43,9 +43,10 @@ public struct StockLedger: Lattice, CanonicalEncodable {
     @discardableResult
     public mutating func sell(_ units: UInt64, of sku: SKU, at replica: ReplicaID) throws(StockError) -> StockLedger {
         do {
-            return StockLedger(counters: try counters.update(sku) { counter throws(InsufficientRights) in
-                try counter.decrement(by: units, at: replica)
-            })
+            return StockLedger(
+                counters: try counters.update(sku) { counter throws(InsufficientRights) in
+                    try counter.decrement(by: units, at: replica)
+                })
         } catch {
             throw StockError(sku: sku, shortfall: error)
         }
@@ -59,9 +60,10 @@ public struct StockLedger: Lattice, CanonicalEncodable {
         throws(StockError) -> StockLedger
     {
         do {
-            return StockLedger(counters: try counters.update(sku) { counter throws(InsufficientRights) in
-                try counter.transfer(units, from: replica, to: recipient)
-            })
+            return StockLedger(
+                counters: try counters.update(sku) { counter throws(InsufficientRights) in
+                    try counter.transfer(units, from: replica, to: recipient)
+                })
         } catch {
             throw StockError(sku: sku, shortfall: error)
         }

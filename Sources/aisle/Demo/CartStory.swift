@@ -26,12 +26,16 @@ struct CartStory {
         try perform(on: \.hub) { state, stamp in
             var delta = RetailState()
             for (sku, name, price) in [
-                (Self.milk, "Milk 1 l", 129 as Int64), (Self.bread, "Sourdough", 349), (Self.coffee, "Coffee 500 g", 899),
+                (Self.milk, "Milk 1 l", 129 as Int64), (Self.bread, "Sourdough", 349),
+                (Self.coffee, "Coffee 500 g", 899),
             ] {
                 delta.join(state.updateCatalog { $0.setProduct(sku, Product(name: name), at: stamp) })
                 delta.join(try state.updateCatalog { try $0.setPrice(sku, price, at: stamp) })
             }
-            delta.join(try state.updateCatalog { try $0.setPromotion("coffee-10", .percentOff(Self.coffee, basisPoints: 1_000), at: stamp) })
+            delta.join(
+                try state.updateCatalog {
+                    try $0.setPromotion("coffee-10", .percentOff(Self.coffee, basisPoints: 1_000), at: stamp)
+                })
             return delta
         }
         sync(\.phone, from: \.hub)
@@ -146,7 +150,9 @@ struct CartStory {
             "   \(padded)\(lines.isEmpty ? "(empty)" : lines.joined(separator: ", ")) | total \(Money(totals.total))"
                 + " | \(cart.phase.value) | state \(digest)")
         if !cart.lateEdits.isEmpty {
-            print("          edits after checkout, not applied: \(cart.lateEdits.map(\.rawValue).joined(separator: ", "))")
+            print(
+                "          edits after checkout, not applied: \(cart.lateEdits.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 }
