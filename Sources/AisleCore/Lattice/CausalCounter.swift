@@ -104,7 +104,7 @@ public struct CausalCounter: Lattice, CanonicalEncodable {
     }
 
     private mutating func apply(_ delta: Causal<DotFun<CounterEntry>>) -> CausalCounter {
-        state.join(delta)
+        state.apply(delta)
         return CausalCounter(state: delta)
     }
 

@@ -36,6 +36,21 @@ public struct Causal<Store: DotStore>: Lattice, CanonicalEncodable {
 
     public static var bottom: Causal { Causal() }
 
+    /// Whether the context covers every dot in the store (a dot the context has not seen would
+    /// be lost to the next merge); always true of states built through the mutators.
+    public var contextCoversStore: Bool {
+        store.dots.allSatisfy(context.contains)
+    }
+
+    /// Joins a local delta into `self`, checking the causal invariant when built with
+    /// AISLE_INTERNAL_CHECKS (debug builds and `make test`).
+    public mutating func apply(_ delta: Causal) {
+        join(delta)
+        #if AISLE_INTERNAL_CHECKS
+            precondition(contextCoversStore, "causal context does not cover every dot in the store")
+        #endif
+    }
+
     public func joined(with other: Causal) -> Causal {
         Causal(
             store: Store.join(store, seen: context, other.store, seen: other.context),

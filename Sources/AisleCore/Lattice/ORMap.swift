@@ -47,7 +47,7 @@ public struct ORMap<
         let delta = Causal(
             store: DotMap([key: DotFun([dot: merged])]),
             context: CausalContext(dots: Array(seen.dots) + [dot]))
-        state.join(delta)
+        state.apply(delta)
         return ORMap(state: delta)
     }
 
@@ -56,7 +56,7 @@ public struct ORMap<
     public mutating func remove(_ key: Key) -> ORMap {
         let delta = Causal<DotMap<Key, DotFun<Value>>>(
             store: .bottom, context: CausalContext(dots: state.store[key].dots))
-        state.join(delta)
+        state.apply(delta)
         return ORMap(state: delta)
     }
 

@@ -41,7 +41,7 @@ public struct CausalDelivery<Delta: Sendable & Equatable>: Sendable {
                 outcomes.append(.refused(origin: ready.origin, seq: ready.seq, reason: String(describing: error)))
             }
         }
-        if outcomes.isEmpty { outcomes.append(.held(origin: change.origin, seq: change.seq)) }
+        if held[change.origin]?[change.seq] != nil { outcomes.append(.held(origin: change.origin, seq: change.seq)) }
         return outcomes
     }
 

@@ -153,7 +153,7 @@ public struct Cart: Lattice, CanonicalEncodable {
     private mutating func applyLineDelta(_ sku: SKU, _ line: CartLine, context: CausalContext) -> Cart {
         var delta = Cart()
         delta.lines = Causal(store: DotMap([sku: line]), context: context)
-        lines.join(delta.lines)
+        lines.apply(delta.lines)
         return delta
     }
 
