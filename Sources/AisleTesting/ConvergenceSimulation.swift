@@ -43,6 +43,11 @@ public struct ConvergenceSimulation {
     static let carts: [CartID] = ["cart-1", "cart-2"]
     static let customers: [CustomerID] = ["cust-1", "cust-2"]
 
+    /// cart-1 is a customer's cart (it follows them between devices); cart-2 a walk-in cart.
+    static func home(of cart: CartID) -> CartHome {
+        cart == carts[0] ? .customer(customers[0]) : .store(store)
+    }
+
     private var random: SeededRandom
     private var clock = ManualClock()
     private var network = InMemoryNetwork<SyncMessage>(
@@ -132,6 +137,7 @@ public struct ConvergenceSimulation {
         let me = replicas[actor].id
         let peer = replicas[pick(replicas.indices)].id
         let cart = pick(Self.carts)
+        let home = Self.home(of: cart)
         let sku = pick(Self.skus)
         let customer = pick(Self.customers)
         let amount = 1 + random.next() % 4
@@ -139,24 +145,27 @@ public struct ConvergenceSimulation {
         let store = Self.store
         switch kind {
         case 0..<14:
-            perform(actor) { state, _ in try state.updateCart(cart) { try $0.add(sku, quantity: Int64(amount), at: me) }
+            perform(actor) { state, _ in
+                try state.updateCart(cart, in: home) { try $0.add(sku, quantity: Int64(amount), at: me) }
             }
         case 14..<20:
             let quantity = Int64(random.next() % 4)
             perform(actor) { state, stamp in
-                try state.updateCart(cart) { try $0.setQuantity(sku, to: quantity, at: stamp) }
+                try state.updateCart(cart, in: home) { try $0.setQuantity(sku, to: quantity, at: stamp) }
             }
         case 20..<25:
-            perform(actor) { state, _ in try state.updateCart(cart) { try $0.remove(sku) } }
+            perform(actor) { state, _ in try state.updateCart(cart, in: home) { try $0.remove(sku) } }
         case 25..<28:
             perform(actor) { state, stamp in
-                try state.updateCart(cart) { try $0.setNote(sku, to: "note \(amount)", at: stamp) }
+                try state.updateCart(cart, in: home) { try $0.setNote(sku, to: "note \(amount)", at: stamp) }
             }
         case 28..<30:
-            perform(actor) { state, stamp in try state.updateCart(cart) { try $0.setOwner(customer, at: stamp) } }
+            perform(actor) { state, stamp in
+                try state.updateCart(cart, in: home) { try $0.setOwner(customer, at: stamp) }
+            }
         case 30..<32:
             let order = OrderID(stringLiteral: "order-\(me)-\(replicas[actor].delivered[me] + 1)")
-            perform(actor) { state, stamp in try state.checkOut(cart, as: order, in: store, at: stamp) }
+            perform(actor) { state, stamp in try state.checkOut(cart, in: home, as: order, store: store, at: stamp) }
         case 32..<44:
             if perform(actor, { state, _ in state.updateStock(store) { $0.receive(amount, of: sku, at: me) } }) {
                 received[sku, default: 0] += Int64(amount)
@@ -280,7 +289,7 @@ public struct ConvergenceSimulation {
         let state = replicas[0].state
         for sku in Self.skus {
             let expected = received[sku, default: 0] - sold[sku, default: 0]
-            let level = state.stock[Self.store].level(of: sku)
+            let level = state.stock(at: Self.store).level(of: sku)
             if level != expected { return fail("stock of \(sku) is \(level), receipts − sales = \(expected)") }
         }
         for customer in Self.customers {
@@ -296,8 +305,8 @@ public struct ConvergenceSimulation {
 
     private mutating func checkInvariants(_ index: Int, after event: String) {
         let replica = replicas[index]
-        for sku in replica.state.stock[Self.store].counters.keys {
-            if let problem = replica.state.stock[Self.store].counters[sku].escrowViolation {
+        for sku in replica.state.stock(at: Self.store).counters.keys {
+            if let problem = replica.state.stock(at: Self.store).counters[sku].escrowViolation {
                 return fail("stock of \(sku) at \(replica.id) after \(event): \(problem)")
             }
         }

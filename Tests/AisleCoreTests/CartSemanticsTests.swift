@@ -125,15 +125,20 @@ struct CheckoutSemanticsTests {
         var state = RetailState()
         let hq = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
         try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 100, at: hq) }
-        try state.updateCart("c") { cart throws(CartError) in try cart.add("milk", quantity: 1, at: "phone") }
+        try state.updateCart("c", in: .customer("anna")) { cart throws(CartError) in
+            try cart.add("milk", quantity: 1, at: "phone")
+        }
         var onTill = state
         var onKiosk = state
-        try onTill.checkOut("c", as: "order-till", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        try onTill.checkOut(
+            "c", in: .customer("anna"), as: "order-till", store: "s",
+            at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
         try onKiosk.checkOut(
-            "c", as: "order-kiosk", in: "s", at: HLCTimestamp(physical: 2, counter: 0, replica: "kiosk"))
+            "c", in: .customer("anna"), as: "order-kiosk", store: "s",
+            at: HLCTimestamp(physical: 2, counter: 0, replica: "kiosk"))
         let merged = onTill.joined(with: onKiosk)
-        #expect(Set(merged.orders.orders.keys) == ["order-till", "order-kiosk"])
-        #expect(merged.carts["c"].visibleLines == [CartLineView(sku: "milk", quantity: 1)])
-        #expect(merged.carts["c"].lateEdits.isEmpty)
+        #expect(Set(merged.shopping(in: .customer("anna")).orders.orders.keys) == ["order-till", "order-kiosk"])
+        #expect(merged.cart("c", in: .customer("anna")).visibleLines == [CartLineView(sku: "milk", quantity: 1)])
+        #expect(merged.cart("c", in: .customer("anna")).lateEdits.isEmpty)
     }
 }

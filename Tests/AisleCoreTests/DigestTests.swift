@@ -29,7 +29,9 @@ struct DigestTests {
         var a = RetailState()
         var b = RetailState()
         let stamp = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
-        let one = try a.updateCart("c") { cart throws(CartError) in try cart.add("x", quantity: 1, at: "phone") }
+        let one = try a.updateCart("c", in: .store("s")) { cart throws(CartError) in
+            try cart.add("x", quantity: 1, at: "phone")
+        }
         let two = a.updateStock("s") { $0.receive(3, of: "x", at: "till") }
         let three = try a.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("x", 5, at: stamp) }
         for delta in [three, one, two, one] { b.join(delta) }

@@ -68,6 +68,7 @@ enum Pick {
     static let stores: [StoreID] = ["store-1", "store-2"]
 
     static func sku(_ word: UInt64) -> SKU { skus[Int(word % 3)] }
+    static func home(_ word: UInt64) -> CartHome { word % 2 == 0 ? .customer(customers[0]) : .store(stores[0]) }
     static func other(_ word: UInt64) -> ReplicaID { LatticeScript<VersionVector>.replicaIDs[Int(word % 3)] }
     static func amount(_ word: UInt64, upTo limit: UInt64 = 5) -> UInt64 { 1 + word % limit }
 }

@@ -113,23 +113,32 @@ struct PricingTests {
         var state = RetailState()
         let hq = HLCTimestamp(physical: 1, counter: 0, replica: "hq")
         try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 100, at: hq) }
-        try state.updateCart("c1") { cart throws(CartError) in try cart.add("milk", quantity: 2, at: "phone") }
-        try state.updateCart("c2") { cart throws(CartError) in try cart.add("milk", quantity: 2, at: "phone") }
+        try state.updateCart("c1", in: .customer("anna")) { cart throws(CartError) in
+            try cart.add("milk", quantity: 2, at: "phone")
+        }
+        try state.updateCart("c2", in: .customer("anna")) { cart throws(CartError) in
+            try cart.add("milk", quantity: 2, at: "phone")
+        }
         try state.checkOut(
-            "c1", as: "order-1", in: "store-1", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+            "c1", in: .customer("anna"), as: "order-1", store: "store-1",
+            at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
         let later = HLCTimestamp(physical: 3, counter: 0, replica: "hq")
         try state.updateCatalog { catalog throws(CatalogError) in try catalog.setPrice("milk", 150, at: later) }
-        #expect(state.carts["c2"].priced(with: state.catalog).total == 300)
-        #expect(state.orders.orders["order-1"]?.totals.total == 200)
+        #expect(state.cart("c2", in: .customer("anna")).priced(with: state.catalog).total == 300)
+        #expect(state.shopping(in: .customer("anna")).orders.orders["order-1"]?.totals.total == 200)
     }
 
     @Test("checkout is refused while a line has no price")
     func checkoutNeedsPrices() throws {
         var state = RetailState()
-        try state.updateCart("c1") { cart throws(CartError) in try cart.add("ghost", quantity: 1, at: "phone") }
-        #expect(throws: CartError.unpriced(["ghost"])) {
-            try state.checkOut("c1", as: "order-1", in: nil, at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        try state.updateCart("c1", in: .customer("anna")) { cart throws(CartError) in
+            try cart.add("ghost", quantity: 1, at: "phone")
         }
-        #expect(state.carts["c1"].phase.value == .open)
+        #expect(throws: CartError.unpriced(["ghost"])) {
+            try state.checkOut(
+                "c1", in: .customer("anna"), as: "order-1", store: nil,
+                at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        }
+        #expect(state.cart("c1", in: .customer("anna")).phase.value == .open)
     }
 }

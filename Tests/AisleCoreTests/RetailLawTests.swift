@@ -77,13 +77,15 @@ struct RetailLawTests {
             let cart = Pick.carts[Int(word >> 2 % 2)]
             switch word % 5 {
             case 0, 1:
-                return try? state.updateCart(cart) { cart in
+                return try? state.updateCart(cart, in: Pick.home(word >> 4)) { cart in
                     guard let delta = Self.editCart(word >> 3, &cart, replica, stamp) else { throw CartError.empty }
                     return delta
                 }
             case 2:
                 return try? state.checkOut(
-                    cart, as: OrderID(stringLiteral: "order-\(stamp.packed)"), in: "store-1", at: stamp)
+                    cart, in: Pick.home(word >> 4), as: OrderID(stringLiteral: "order-\(stamp.packed)"),
+                    store: "store-1",
+                    at: stamp)
             case 3:
                 return state.updateStock("store-1") {
                     $0.receive(Pick.amount(word >> 3), of: Pick.sku(word >> 6), at: replica)

@@ -1,22 +1,22 @@
-/// Everything one replica holds: the catalog, carts, each store's stock, loyalty accounts, orders.
+/// Everything one replica holds, by scope: the catalog, each store's stock and walk-in carts,
+/// each customer's carts and orders, and each customer's points account.
 ///
 /// A product of lattices, so itself a lattice: a delta is a sparse `RetailState` holding only
 /// what one mutation changed, and applying a remote change is a join.
 public struct RetailState: Lattice, CanonicalEncodable {
-    public private(set) var catalog: Catalog
-    public private(set) var carts: LatticeMap<CartID, Cart>
-    /// Stock ledgers by store.
-    public private(set) var stock: LatticeMap<StoreID, StockLedger>
-    /// Points accounts by customer.
-    public private(set) var loyalty: LatticeMap<CustomerID, LoyaltyAccount>
-    public private(set) var orders: OrderBook
+    public internal(set) var catalog: Catalog
+    /// Store scopes by store.
+    public internal(set) var stores: LatticeMap<StoreID, StoreState>
+    /// Customer scopes (carts and order history) by customer.
+    public internal(set) var customers: LatticeMap<CustomerID, Shopping>
+    /// Loyalty scopes (points accounts) by customer.
+    public internal(set) var loyalty: LatticeMap<CustomerID, LoyaltyAccount>
 
     public init() {
         catalog = .bottom
-        carts = .bottom
-        stock = .bottom
+        stores = .bottom
+        customers = .bottom
         loyalty = .bottom
-        orders = .bottom
     }
 
     public static var bottom: RetailState { RetailState() }
@@ -24,12 +24,33 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public func joined(with other: RetailState) -> RetailState {
         var result = self
         result.catalog.join(other.catalog)
-        result.carts.join(other.carts)
-        result.stock.join(other.stock)
+        result.stores.join(other.stores)
+        result.customers.join(other.customers)
         result.loyalty.join(other.loyalty)
-        result.orders.join(other.orders)
         return result
     }
+
+    // MARK: Reading
+
+    /// The carts and orders of `home`.
+    public func shopping(in home: CartHome) -> Shopping {
+        switch home {
+        case .store(let store): stores[store].shopping
+        case .customer(let customer): customers[customer]
+        }
+    }
+
+    /// Cart `id` in `home` (bottom, an empty open cart, when never written).
+    public func cart(_ id: CartID, in home: CartHome) -> Cart {
+        shopping(in: home).carts[id]
+    }
+
+    /// The stock ledger of `store`.
+    public func stock(at store: StoreID) -> StockLedger {
+        stores[store].stock
+    }
+
+    // MARK: Mutating
 
     /// Applies a catalog mutator; returns the delta.
     @discardableResult
@@ -41,12 +62,12 @@ public struct RetailState: Lattice, CanonicalEncodable {
         return delta
     }
 
-    /// Applies a mutator to cart `id`; returns the delta.
+    /// Applies a mutator to cart `id` in `home`; returns the delta.
     @discardableResult
-    public mutating func updateCart<Failure: Error>(_ id: CartID, _ mutator: (inout Cart) throws(Failure) -> Cart)
-        throws(Failure) -> RetailState
-    {
-        try update(\.carts, id, mutator)
+    public mutating func updateCart<Failure: Error>(
+        _ id: CartID, in home: CartHome, _ mutator: (inout Cart) throws(Failure) -> Cart
+    ) throws(Failure) -> RetailState {
+        try updateShopping(home) { shopping throws(Failure) in try shopping.updateCart(id, mutator) }
     }
 
     /// Applies a mutator to the stock ledger of `store`; returns the delta.
@@ -54,7 +75,9 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public mutating func updateStock<Failure: Error>(
         _ store: StoreID, _ mutator: (inout StockLedger) throws(Failure) -> StockLedger
     ) throws(Failure) -> RetailState {
-        try update(\.stock, store, mutator)
+        var delta = RetailState()
+        delta.stores = try stores.update(store) { state throws(Failure) in try state.updateStock(mutator) }
+        return delta
     }
 
     /// Applies a mutator to the points account of `customer`; returns the delta.
@@ -62,41 +85,53 @@ public struct RetailState: Lattice, CanonicalEncodable {
     public mutating func updateLoyalty<Failure: Error>(
         _ customer: CustomerID, _ mutator: (inout LoyaltyAccount) throws(Failure) -> LoyaltyAccount
     ) throws(Failure) -> RetailState {
-        try update(\.loyalty, customer, mutator)
-    }
-
-    private mutating func update<Key, Value, Failure: Error>(
-        _ map: WritableKeyPath<RetailState, LatticeMap<Key, Value>>, _ key: Key,
-        _ mutator: (inout Value) throws(Failure) -> Value
-    ) throws(Failure) -> RetailState {
         var delta = RetailState()
-        delta[keyPath: map] = try self[keyPath: map].update(key, mutator)
+        delta.loyalty = try loyalty.update(customer, mutator)
         return delta
     }
 
-    /// Checks out cart `id`: seals its lines, prices them against the catalog, and records the
-    /// order `orderID` with those prices locked. Returns the delta.
+    /// Checks out cart `id` in `home`: seals its lines, prices them against the catalog, and
+    /// records the order `orderID`, with those prices locked, in the same scope. Returns the delta.
     ///
     /// - Throws: ``CartError`` if the cart is closed, empty, or holds an unpriced SKU; nothing changes.
     @discardableResult
-    public mutating func checkOut(_ id: CartID, as orderID: OrderID, in store: StoreID?, at stamp: HLCTimestamp)
-        throws(CartError) -> RetailState
-    {
-        let totals = carts[id].priced(with: catalog)
+    public mutating func checkOut(
+        _ id: CartID, in home: CartHome, as orderID: OrderID, store: StoreID?, at stamp: HLCTimestamp
+    ) throws(CartError) -> RetailState {
+        let totals = cart(id, in: home).priced(with: catalog)
         guard totals.unpriced.isEmpty else { throw .unpriced(totals.unpriced) }
-        var delta = try updateCart(id) { cart throws(CartError) in try cart.checkOut() }
-        let order = Order(
-            id: orderID, cart: id, customer: carts[id].owner.value, store: store, placedAt: stamp, totals: totals,
-            catalogDigest: catalog.digest)
-        delta.orders = orders.record(order)
+        let catalogDigest = catalog.digest
+        return try updateShopping(home) { shopping throws(CartError) in
+            var delta = try shopping.updateCart(id) { cart throws(CartError) in try cart.checkOut() }
+            let order = Order(
+                id: orderID, cart: id, customer: shopping.carts[id].owner.value, store: store, placedAt: stamp,
+                totals: totals, catalogDigest: catalogDigest)
+            delta.join(shopping.record(order))
+            return delta
+        }
+    }
+
+    private mutating func updateShopping<Failure: Error>(
+        _ home: CartHome, _ mutator: (inout Shopping) throws(Failure) -> Shopping
+    ) throws(Failure) -> RetailState {
+        var delta = RetailState()
+        switch home {
+        case .store(let store):
+            delta.stores = try stores.update(store) { state throws(Failure) in
+                var storeDelta = StoreState()
+                storeDelta.shopping = try mutator(&state.shopping)
+                return storeDelta
+            }
+        case .customer(let customer):
+            delta.customers = try customers.update(customer, mutator)
+        }
         return delta
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(catalog)
-        encoder.append(carts)
-        encoder.append(stock)
+        encoder.append(stores)
+        encoder.append(customers)
         encoder.append(loyalty)
-        encoder.append(orders)
     }
 }

@@ -4,6 +4,8 @@ import AisleTesting
 /// The in-memory demo: a phone, a till and the hub editing one cart, partitioned and healed.
 struct CartStory {
     static let cart: CartID = "cart-1"
+    /// Anna's own cart: it lives in her customer scope, so it follows her from phone to till.
+    static let home = CartHome.customer("anna")
     static let milk: SKU = "milk-1l"
     static let bread: SKU = "bread-sourdough"
     static let coffee: SKU = "coffee-beans-500g"
@@ -44,8 +46,13 @@ struct CartStory {
 
         step(2, "Anna starts a cart on her phone")
         try perform(on: \.phone) { state, _ in
-            var delta = try state.updateCart(Self.cart) { try $0.add(Self.milk, quantity: 2, at: "phone-anna") }
-            delta.join(try state.updateCart(Self.cart) { try $0.add(Self.coffee, quantity: 1, at: "phone-anna") })
+            var delta = try state.updateCart(Self.cart, in: Self.home) {
+                try $0.add(Self.milk, quantity: 2, at: "phone-anna")
+            }
+            delta.join(
+                try state.updateCart(Self.cart, in: Self.home) {
+                    try $0.add(Self.coffee, quantity: 1, at: "phone-anna")
+                })
             return delta
         }
         show("phone", phone)
@@ -57,14 +64,19 @@ struct CartStory {
 
         step(4, "the phone loses its connection; both sides keep editing")
         try perform(on: \.phone) { state, _ in
-            var delta = try state.updateCart(Self.cart) { try $0.add(Self.bread, quantity: 1, at: "phone-anna") }
-            delta.join(try state.updateCart(Self.cart) { try $0.remove(Self.coffee) })
+            var delta = try state.updateCart(Self.cart, in: Self.home) {
+                try $0.add(Self.bread, quantity: 1, at: "phone-anna")
+            }
+            delta.join(try state.updateCart(Self.cart, in: Self.home) { try $0.remove(Self.coffee) })
             return delta
         }
         print("   phone: adds a sourdough, removes the coffee")
         try perform(on: \.till) { state, stamp in
-            var delta = try state.updateCart(Self.cart) { try $0.add(Self.coffee, quantity: 1, at: "till-berlin-1") }
-            delta.join(try state.updateCart(Self.cart) { try $0.setQuantity(Self.milk, to: 3, at: stamp) })
+            var delta = try state.updateCart(Self.cart, in: Self.home) {
+                try $0.add(Self.coffee, quantity: 1, at: "till-berlin-1")
+            }
+            delta.join(
+                try state.updateCart(Self.cart, in: Self.home) { try $0.setQuantity(Self.milk, to: 3, at: stamp) })
             return delta
         }
         print("   till:  scans a second coffee, sets milk to 3")
@@ -93,13 +105,13 @@ struct CartStory {
 
         step(6, "the till checks out: the cart is sealed into an order with its prices locked")
         try perform(on: \.till) { state, stamp in
-            try state.checkOut(Self.cart, as: "order-berlin-1-0001", in: "berlin-1", at: stamp)
+            try state.checkOut(Self.cart, in: Self.home, as: "order-berlin-1-0001", store: "berlin-1", at: stamp)
         }
-        if let order = till.state.orders.orders["order-berlin-1-0001"] {
+        if let order = till.state.shopping(in: Self.home).orders.orders["order-berlin-1-0001"] {
             print("   order \(order.id): \(Money(order.totals.total)) paid, \(order.totals.points) points earned")
         }
         try perform(on: \.phone) { state, _ in
-            try state.updateCart(Self.cart) { try $0.add(Self.milk, quantity: 1, at: "phone-anna") }
+            try state.updateCart(Self.cart, in: Self.home) { try $0.add(Self.milk, quantity: 1, at: "phone-anna") }
         }
         print("   meanwhile the phone, not yet synced, adds one more milk")
         sync(\.hub, from: \.till)
@@ -138,7 +150,7 @@ struct CartStory {
     }
 
     private func show(_ name: String, _ replica: SimulatedReplica) {
-        let cart = replica.state.carts[Self.cart]
+        let cart = replica.state.cart(Self.cart, in: Self.home)
         let totals = cart.priced(with: replica.state.catalog)
         let lines = cart.visibleLines.map { line in
             let product = replica.state.catalog.products[line.sku]?.name ?? line.sku.rawValue

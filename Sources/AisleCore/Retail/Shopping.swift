@@ -1,0 +1,77 @@
+/// Carts and the orders made from them, in one scope: a store's walk-in carts, or a customer's.
+public struct Shopping: Lattice, CanonicalEncodable {
+    public private(set) var carts: LatticeMap<CartID, Cart>
+    public private(set) var orders: OrderBook
+
+    public init() {
+        carts = .bottom
+        orders = .bottom
+    }
+
+    public static var bottom: Shopping { Shopping() }
+
+    public func joined(with other: Shopping) -> Shopping {
+        var result = self
+        result.carts.join(other.carts)
+        result.orders.join(other.orders)
+        return result
+    }
+
+    /// Applies a mutator to cart `id`; returns the delta.
+    @discardableResult
+    public mutating func updateCart<Failure: Error>(_ id: CartID, _ mutator: (inout Cart) throws(Failure) -> Cart)
+        throws(Failure) -> Shopping
+    {
+        var delta = Shopping()
+        delta.carts = try carts.update(id, mutator)
+        return delta
+    }
+
+    /// Records `order`; returns the delta.
+    @discardableResult
+    public mutating func record(_ order: Order) -> Shopping {
+        var delta = Shopping()
+        delta.orders = orders.record(order)
+        return delta
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(carts)
+        encoder.append(orders)
+    }
+}
+
+/// Everything in one store's scope: its stock ledger, walk-in carts and the orders placed there.
+public struct StoreState: Lattice, CanonicalEncodable {
+    public private(set) var stock: StockLedger
+    public var shopping: Shopping
+
+    public init() {
+        stock = .bottom
+        shopping = .bottom
+    }
+
+    public static var bottom: StoreState { StoreState() }
+
+    public func joined(with other: StoreState) -> StoreState {
+        var result = self
+        result.stock.join(other.stock)
+        result.shopping.join(other.shopping)
+        return result
+    }
+
+    /// Applies a stock mutator; returns the delta.
+    @discardableResult
+    public mutating func updateStock<Failure: Error>(_ mutator: (inout StockLedger) throws(Failure) -> StockLedger)
+        throws(Failure) -> StoreState
+    {
+        var delta = StoreState()
+        delta.stock = try mutator(&stock)
+        return delta
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(stock)
+        encoder.append(shopping)
+    }
+}
