@@ -22,6 +22,13 @@ public struct CausalContext: Hashable, Sendable {
         normalize()
     }
 
+    /// A context from its two parts, normalized (used when decoding).
+    init(compact: VersionVector, cloud: Set<Dot>) {
+        self.compact = compact
+        self.cloud = cloud
+        normalize()
+    }
+
     /// Whether `dot` has been seen.
     public func contains(_ dot: Dot) -> Bool {
         compact.contains(dot) || cloud.contains(dot)

@@ -12,6 +12,10 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
         bytes = SHA256.hash(message)
     }
 
+    init(digestBytes: [UInt8]) {
+        bytes = digestBytes
+    }
+
     /// Lowercase hexadecimal, 64 characters.
     public var hex: String {
         let digits: [Character] = Array("0123456789abcdef")

@@ -11,6 +11,11 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
         public let from: ReplicaID
         public let to: ReplicaID
 
+        public init(from: ReplicaID, to: ReplicaID) {
+            self.from = from
+            self.to = to
+        }
+
         public static func < (lhs: Transfer, rhs: Transfer) -> Bool {
             (lhs.from, lhs.to) < (rhs.from, rhs.to)
         }
@@ -27,6 +32,11 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
     public private(set) var transfers: [Transfer: UInt64] = [:]
 
     public init() {}
+
+    init(counts: PNCounter, transfers: [Transfer: UInt64]) {
+        self.counts = counts
+        self.transfers = transfers.filter { $0.value > 0 }
+    }
 
     /// Everything added minus everything subtracted.
     public var value: Int64 { counts.value }

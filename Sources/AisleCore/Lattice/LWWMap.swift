@@ -14,7 +14,7 @@ public struct LWWMap<
         registers = .bottom
     }
 
-    private init(registers: LatticeMap<Key, LWWRegister<Value?>>) {
+    init(registers: LatticeMap<Key, LWWRegister<Value?>>) {
         self.registers = registers
     }
 

@@ -9,6 +9,11 @@ public struct LWWRegister<Value: CanonicalEncodable & Hashable & Sendable>: Latt
 
     /// One timestamped write.
     public struct Entry: Hashable, Sendable {
+        public init(stamp: HLCTimestamp, value: Value) {
+            self.stamp = stamp
+            self.value = value
+        }
+
         public let stamp: HLCTimestamp
         public let value: Value
     }

@@ -10,6 +10,11 @@ public struct PNCounter: Lattice, Hashable, CanonicalEncodable {
 
     public init() {}
 
+    init(increments: [ReplicaID: UInt64], decrements: [ReplicaID: UInt64]) {
+        self.increments = increments.filter { $0.value > 0 }
+        self.decrements = decrements.filter { $0.value > 0 }
+    }
+
     /// Increments minus decrements.
     public var value: Int64 {
         Int64(bitPattern: increments.values.reduce(0, &+) &- decrements.values.reduce(0, &+))

@@ -21,6 +21,16 @@ public struct Cart: Lattice, CanonicalEncodable {
         sealed = .bottom
     }
 
+    init(
+        lines: Causal<DotMap<SKU, CartLine>>, owner: LWWRegister<CustomerID>, phase: MaxRegister<CartPhase>,
+        sealed: Causal<DotMap<SKU, CartLine>>
+    ) {
+        self.lines = lines
+        self.owner = owner
+        self.phase = phase
+        self.sealed = sealed
+    }
+
     public static var bottom: Cart { Cart() }
 
     public func joined(with other: Cart) -> Cart {

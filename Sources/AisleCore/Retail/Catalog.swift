@@ -42,11 +42,11 @@ public struct StoreInfo: Hashable, Sendable, CanonicalEncodable {
 /// Each is a last-writer-wins map, so the newest publication wins everywhere, and pricing a
 /// cart against the same catalog gives the same total on phone, till and hub.
 public struct Catalog: Lattice, CanonicalEncodable {
-    public private(set) var products: LWWMap<SKU, Product>
+    public internal(set) var products: LWWMap<SKU, Product>
     /// Unit prices in integer minor units (cents).
-    public private(set) var prices: LWWMap<SKU, Int64>
-    public private(set) var promotions: LWWMap<PromotionID, Promotion>
-    public private(set) var stores: LWWMap<StoreID, StoreInfo>
+    public internal(set) var prices: LWWMap<SKU, Int64>
+    public internal(set) var promotions: LWWMap<PromotionID, Promotion>
+    public internal(set) var stores: LWWMap<StoreID, StoreInfo>
 
     public init() {
         products = .bottom

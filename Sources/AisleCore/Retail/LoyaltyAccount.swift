@@ -10,7 +10,7 @@ public struct LoyaltyAccount: Lattice, CanonicalEncodable {
         points = .bottom
     }
 
-    private init(points: BoundedCounter) {
+    init(points: BoundedCounter) {
         self.points = points
     }
 

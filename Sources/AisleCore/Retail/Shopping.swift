@@ -1,7 +1,7 @@
 /// Carts and the orders made from them, in one scope: a store's walk-in carts, or a customer's.
 public struct Shopping: Lattice, CanonicalEncodable {
-    public private(set) var carts: LatticeMap<CartID, Cart>
-    public private(set) var orders: OrderBook
+    public internal(set) var carts: LatticeMap<CartID, Cart>
+    public internal(set) var orders: OrderBook
 
     public init() {
         carts = .bottom
@@ -43,7 +43,7 @@ public struct Shopping: Lattice, CanonicalEncodable {
 
 /// Everything in one store's scope: its stock ledger, walk-in carts and the orders placed there.
 public struct StoreState: Lattice, CanonicalEncodable {
-    public private(set) var stock: StockLedger
+    public internal(set) var stock: StockLedger
     public var shopping: Shopping
 
     public init() {

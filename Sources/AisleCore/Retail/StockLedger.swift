@@ -11,7 +11,7 @@ public struct StockLedger: Lattice, CanonicalEncodable {
         counters = .bottom
     }
 
-    private init(counters: LatticeMap<SKU, BoundedCounter>) {
+    init(counters: LatticeMap<SKU, BoundedCounter>) {
         self.counters = counters
     }
 

@@ -1,0 +1,101 @@
+/// The payload of one change: objects of one scope, as the change's author joined them.
+///
+/// Encoded as `A1 5E`, a format version, the scope, then each object as (kind, id, canonical
+/// value) in key order. The same bytes serve the change log on disk and (with [3/6]) the sealed
+/// envelope on the wire; docs/encoding.md explains why this format rather than protobuf.
+public struct ObjectDelta: Equatable, Sendable {
+    /// The format version this build writes.
+    public static let formatVersion: UInt64 = 1
+    static let magic: [UInt8] = [0xA1, 0x5E]
+
+    public let scope: Scope
+    /// The objects, all in ``scope``, each value matching its key's kind.
+    public let objects: [ObjectKey: ObjectValue]
+
+    /// A delta; every key must be in `scope` with a value of its kind (checked in debug builds).
+    public init(scope: Scope, objects: [ObjectKey: ObjectValue]) {
+        assert(objects.allSatisfy { $0.key.scope == scope && $0.value.kind == $0.key.kind })
+        self.scope = scope
+        self.objects = objects
+    }
+
+    /// Whether the delta holds no object.
+    public var isEmpty: Bool { objects.isEmpty }
+
+    /// The encoded bytes.
+    public var encoded: [UInt8] {
+        var encoder = CanonicalEncoder()
+        encoder.append(bytes: Self.magic)
+        encoder.append(Self.formatVersion)
+        encoder.append(scope)
+        encoder.append(UInt64(objects.count))
+        for key in objects.keys.sorted() {
+            encoder.append(UInt64(key.kind.rawValue))
+            encoder.append(key.id)
+            encoder.append(objects[key]!)
+        }
+        return encoder.bytes
+    }
+
+    /// Decodes and validates an encoded delta.
+    ///
+    /// - Throws: ``DeltaDecodingError`` naming what is wrong: not a delta, a newer format, a
+    ///   malformed scope, key or value, or trailing bytes. Nothing is partly decoded.
+    public init(encoded bytes: [UInt8]) throws(DeltaDecodingError) {
+        var decoder = CanonicalDecoder(bytes)
+        do {
+            guard try decoder.readBytes() == Self.magic else { throw DeltaDecodingError.notADelta }
+            let version = try decoder.readUInt64()
+            guard version == Self.formatVersion else { throw DeltaDecodingError.unsupportedVersion(version) }
+            let scopeText = try decoder.readString()
+            let scope: Scope
+            do { scope = try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject(error.description) }
+            let count = try decoder.readCount(elementSize: 3)
+            var objects: [ObjectKey: ObjectValue] = [:]
+            for _ in 0..<count {
+                let rawKind = try decoder.readUInt64()
+                guard rawKind <= UInt64(UInt8.max), let kind = ObjectKind(rawValue: UInt8(rawKind)) else {
+                    throw DeltaDecodingError.invalidObject("unknown object kind \(rawKind)")
+                }
+                let id = try decoder.readString()
+                let key: ObjectKey
+                do { key = try ObjectKey(scope: scope, kind: kind, id: id) } catch {
+                    throw DeltaDecodingError.invalidObject(error.description)
+                }
+                guard objects.updateValue(try ObjectValue.decode(kind, from: &decoder), forKey: key) == nil else {
+                    throw DeltaDecodingError.invalidObject("object \(key) appears twice")
+                }
+            }
+            try decoder.finish()
+            self.init(scope: scope, objects: objects)
+        } catch let error as CanonicalDecodingError {
+            throw .malformed(error)
+        } catch let error as DeltaDecodingError {
+            throw error
+        } catch {
+            throw .invalidObject("\(error)")
+        }
+    }
+}
+
+/// Encoded bytes that are not a delta this build can apply.
+public enum DeltaDecodingError: Error, Equatable, CustomStringConvertible {
+    /// The bytes do not start with the delta marker.
+    case notADelta
+    /// Written by a newer Aisle; this build cannot read it.
+    case unsupportedVersion(UInt64)
+    /// A scope, key or value that is not valid.
+    case invalidObject(String)
+    /// Truncated, overlong or otherwise malformed bytes.
+    case malformed(CanonicalDecodingError)
+
+    public var description: String {
+        switch self {
+        case .notADelta: "not an Aisle delta (missing marker)"
+        case .unsupportedVersion(let version):
+            "delta format version \(version) is newer than this build reads (\(ObjectDelta.formatVersion)): upgrade Aisle"
+        case .invalidObject(let problem): "invalid delta: \(problem)"
+        case .malformed(let error): "corrupt delta: \(error)"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// The lattice state of one replicated object.
+public enum ObjectValue: Equatable, Sendable {
+    case product(LWWRegister<Product?>)
+    case price(LWWRegister<Int64?>)
+    case promotion(LWWRegister<Promotion?>)
+    case storeInfo(LWWRegister<StoreInfo?>)
+    case stock(BoundedCounter)
+    case cart(Cart)
+    case order(Order)
+    case account(LoyaltyAccount)
+
+    /// The kind of object this value belongs to.
+    public var kind: ObjectKind {
+        switch self {
+        case .product: .product
+        case .price: .price
+        case .promotion: .promotion
+        case .storeInfo: .storeInfo
+        case .stock: .stock
+        case .cart: .cart
+        case .order: .order
+        case .account: .account
+        }
+    }
+
+    /// The join of two values of one kind; nil when the kinds differ.
+    public func joined(with other: ObjectValue) -> ObjectValue? {
+        switch (self, other) {
+        case (.product(let a), .product(let b)): .product(a.joined(with: b))
+        case (.price(let a), .price(let b)): .price(a.joined(with: b))
+        case (.promotion(let a), .promotion(let b)): .promotion(a.joined(with: b))
+        case (.storeInfo(let a), .storeInfo(let b)): .storeInfo(a.joined(with: b))
+        case (.stock(let a), .stock(let b)): .stock(a.joined(with: b))
+        case (.cart(let a), .cart(let b)): .cart(a.joined(with: b))
+        case (.order(let a), .order(let b)):
+            .order(a.canonicalBytes.lexicographicallyPrecedes(b.canonicalBytes) ? b : a)
+        case (.account(let a), .account(let b)): .account(a.joined(with: b))
+        default: nil
+        }
+    }
+
+    /// Reads a value of `kind` from its canonical bytes.
+    public static func decode(_ kind: ObjectKind, from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError)
+        -> ObjectValue
+    {
+        switch kind {
+        case .product: .product(try decoder.decode())
+        case .price: .price(try decoder.decode())
+        case .promotion: .promotion(try decoder.decode())
+        case .storeInfo: .storeInfo(try decoder.decode())
+        case .stock: .stock(try decoder.decode())
+        case .cart: .cart(try decoder.decode())
+        case .order: .order(try decoder.decode())
+        case .account: .account(try decoder.decode())
+        }
+    }
+
+    /// Reads a complete value of `kind` from `bytes`.
+    public init(_ kind: ObjectKind, canonicalBytes bytes: [UInt8]) throws(CanonicalDecodingError) {
+        var decoder = CanonicalDecoder(bytes)
+        self = try Self.decode(kind, from: &decoder)
+        try decoder.finish()
+    }
+}
+
+extension ObjectValue: CanonicalEncodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case .product(let value): encoder.append(value)
+        case .price(let value): encoder.append(value)
+        case .promotion(let value): encoder.append(value)
+        case .storeInfo(let value): encoder.append(value)
+        case .stock(let value): encoder.append(value)
+        case .cart(let value): encoder.append(value)
+        case .order(let value): encoder.append(value)
+        case .account(let value): encoder.append(value)
+        }
+    }
+}

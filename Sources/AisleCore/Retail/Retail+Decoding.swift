@@ -1,0 +1,101 @@
+extension CartPhase: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let raw = try decoder.readUInt64()
+        guard raw <= UInt64(Int.max), let phase = CartPhase(rawValue: Int(raw)) else {
+            throw decoder.failure("unknown cart phase \(raw)")
+        }
+        self = phase
+    }
+}
+
+extension CartLine: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let quantity = try decoder.decode(DotFun<CounterEntry>.self)
+        self.init(quantity: quantity, note: try decoder.decode(DotFun<LWWRegister<String>>.self))
+    }
+}
+
+extension Cart: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let lines = try decoder.decode(Causal<DotMap<SKU, CartLine>>.self)
+        let owner = try decoder.decode(LWWRegister<CustomerID>.self)
+        let phase = try decoder.decode(MaxRegister<CartPhase>.self)
+        self.init(
+            lines: lines, owner: owner, phase: phase, sealed: try decoder.decode(Causal<DotMap<SKU, CartLine>>.self))
+    }
+}
+
+extension Product: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let name = try decoder.readString()
+        self.init(name: name, category: try decoder.readString())
+    }
+}
+
+extension StoreInfo: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let name = try decoder.readString()
+        let latitude = try decoder.readInt64()
+        self.init(name: name, latitudeMicrodegrees: latitude, longitudeMicrodegrees: try decoder.readInt64())
+    }
+}
+
+extension Promotion: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        switch try decoder.readUInt64() {
+        case 0:
+            let sku = try decoder.decode(SKU.self)
+            self = .percentOff(sku, basisPoints: try decoder.readInt64())
+        case 1:
+            let sku = try decoder.decode(SKU.self)
+            self = .amountOff(sku, minorUnits: try decoder.readInt64())
+        case 2:
+            let sku = try decoder.decode(SKU.self)
+            let buy = try decoder.readInt64()
+            self = .buyXGetY(sku, buy: buy, free: try decoder.readInt64())
+        case 3:
+            let sku = try decoder.decodeOptional(SKU.self)
+            self = .pointsMultiplier(sku, multiplier: try decoder.readInt64())
+        case let tag:
+            throw decoder.failure("unknown promotion kind \(tag)")
+        }
+    }
+}
+
+extension LoyaltyAccount: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        self.init(points: try decoder.decode(BoundedCounter.self))
+    }
+}
+
+extension StockLedger: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        self.init(counters: try decoder.decode(LatticeMap<SKU, BoundedCounter>.self))
+    }
+}
+
+extension PricedLine: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        self.init(
+            sku: try decoder.decode(SKU.self), quantity: try decoder.readInt64(), unitPrice: try decoder.readInt64(),
+            gross: try decoder.readInt64(), discount: try decoder.readInt64(), net: try decoder.readInt64(),
+            points: try decoder.readInt64(), promotions: try decoder.decodeArray(PromotionID.self))
+    }
+}
+
+extension CartTotals: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let lines = try decoder.decodeArray(PricedLine.self)
+        self.init(lines: lines, unpriced: try decoder.decodeArray(SKU.self))
+    }
+}
+
+extension Order: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        self.init(
+            id: try decoder.decode(OrderID.self), cart: try decoder.decode(CartID.self),
+            customer: try decoder.decodeOptional(CustomerID.self), store: try decoder.decodeOptional(StoreID.self),
+            placedAt: try decoder.decode(HLCTimestamp.self), totals: try decoder.decode(CartTotals.self),
+            catalogDigest: try decoder.decode(StateDigest.self))
+    }
+}

@@ -1,0 +1,110 @@
+import AisleCore
+import AisleTesting
+import PropertyBased
+import Testing
+
+@Suite("Object deltas: the encoding shared by disk and wire")
+struct ObjectDeltaTests {
+    /// A state with something in every kind of scope and object, from a random script.
+    static func richState(_ words: [UInt64]) -> RetailState {
+        var state = RetailLawTests.pricedState()
+        let stamp = HLCTimestamp(physical: 5, counter: 0, replica: "hq")
+        try! state.updateCatalog { catalog throws(CatalogError) in
+            catalog.setProduct("sku-1", Product(name: "Milk", category: "dairy"), at: stamp)
+            catalog.setStore(
+                "store-1",
+                StoreInfo(name: "Mitte", latitudeMicrodegrees: 52_520_008, longitudeMicrodegrees: 13_404_954), at: stamp
+            )
+            return try catalog.setPromotion("p", .pointsMultiplier(nil, multiplier: 2), at: stamp)
+        }
+        let states = LatticeScript<RetailState>.run(words, start: state) { word, state, replica, stamp in
+            switch word % 4 {
+            case 0:
+                return try? state.updateCart("c", in: Pick.home(word >> 3)) { cart throws(CartError) in
+                    try cart.add(Pick.sku(word >> 5), quantity: 2, at: replica)
+                }
+            case 1:
+                return try? state.checkOut(
+                    "c", in: Pick.home(word >> 3), as: OrderID(stringLiteral: "o-\(stamp.packed)"), store: "store-1",
+                    at: stamp)
+            case 2:
+                return state.updateStock("store-1") {
+                    $0.receive(Pick.amount(word >> 3), of: Pick.sku(word >> 6), at: replica)
+                }
+            default: return state.updateLoyalty("cust-1") { $0.earn(Pick.amount(word >> 3), at: replica) }
+            }
+        }
+        return states.reduce(RetailState.bottom) { $0.joined(with: $1) }
+    }
+
+    @Test("every scope's objects survive encode and decode, and rebuild the same state")
+    func roundTrip() async {
+        await propertyCheck(count: 200, input: Gen.uint64().array(of: 0...30)) { words in
+            let state = Self.richState(words)
+            var rebuilt = RetailState()
+            for delta in state.deltasByScope {
+                let decoded = try? ObjectDelta(encoded: delta.encoded)
+                #expect(decoded == delta)
+                if let decoded { rebuilt.join(decoded) }
+            }
+            #expect(rebuilt.digest == state.digest)
+        }
+    }
+
+    @Test("a mutation's delta splits into one delta per scope it touched")
+    func splitsByScope() throws {
+        var state = RetailLawTests.pricedState()
+        var delta = try state.updateCart("c", in: .customer("anna")) { cart throws(CartError) in
+            try cart.add("sku-1", quantity: 1, at: "phone")
+        }
+        delta.join(state.updateStock("s") { $0.receive(1, of: "sku-1", at: "till") })
+        #expect(delta.deltasByScope.map(\.scope) == [.customer("anna"), .store("s")])
+    }
+
+    @Test("every truncation of an encoded delta is refused with a typed error")
+    func truncationsRefused() {
+        let bytes = Self.richState(Array(1...25)).deltasByScope.max { $0.encoded.count < $1.encoded.count }!.encoded
+        for length in 0..<bytes.count {
+            #expect(throws: DeltaDecodingError.self) { try ObjectDelta(encoded: Array(bytes.prefix(length))) }
+        }
+    }
+
+    @Test("flipping any byte never crashes: it is refused, or decodes to a valid delta")
+    func corruptionNeverCrashes() {
+        let bytes = Self.richState(Array(1...25)).deltasByScope.max { $0.encoded.count < $1.encoded.count }!.encoded
+        var refused = 0
+        for index in bytes.indices {
+            for flip: UInt8 in [0x01, 0x80, 0xFF] {
+                var corrupt = bytes
+                corrupt[index] ^= flip
+                if (try? ObjectDelta(encoded: corrupt)) == nil { refused += 1 }
+            }
+        }
+        #expect(refused > bytes.count, "most corruptions should be refused")
+    }
+
+    @Test("a delta from a newer format version is refused, naming the upgrade")
+    func newerVersionRefused() {
+        var encoder = CanonicalEncoder()
+        encoder.append(bytes: [0xA1, 0x5E])
+        encoder.append(UInt64(2))
+        #expect(throws: DeltaDecodingError.unsupportedVersion(2)) { try ObjectDelta(encoded: encoder.bytes) }
+        #expect(DeltaDecodingError.unsupportedVersion(2).description.contains("upgrade"))
+    }
+
+    @Test("an object of the wrong kind for its scope is refused")
+    func kindOutsideScopeRefused() {
+        #expect(throws: ObjectError.kindOutsideScope(.stock, .catalog)) {
+            try ObjectKey(scope: .catalog, kind: .stock, id: "sku-1")
+        }
+        var encoder = CanonicalEncoder()
+        encoder.append(bytes: [0xA1, 0x5E])
+        encoder.append(UInt64(1))
+        encoder.append("catalog")
+        encoder.append(UInt64(1))
+        encoder.append(UInt64(ObjectKind.stock.rawValue))
+        encoder.append("sku-1")
+        encoder.append(BoundedCounter())
+        #expect(throws: DeltaDecodingError.self) { try ObjectDelta(encoded: encoder.bytes) }
+    }
+}
