@@ -3,19 +3,23 @@ import PackageDescription
 
 let package = Package(
     name: "Aisle",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "AisleCore", targets: ["AisleCore"]),
+        .library(name: "AisleStore", targets: ["AisleStore"]),
         .library(name: "AisleTesting", targets: ["AisleTesting"]),
         .executable(name: "aisle", targets: ["aisle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
         .target(name: "AisleCore"),
+        // One replica on disk: CRDT state, change log and read tables in SQLite through GRDB.
+        .target(name: "AisleStore", dependencies: ["AisleCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
         .target(name: "AisleTesting", dependencies: ["AisleCore"]),
         .executableTarget(
@@ -33,6 +37,10 @@ let package = Package(
                 "AisleTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "AisleStoreTests",
+            dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Real processes: runs the built `aisle` executable.
         .testTarget(name: "EndToEndTests", dependencies: ["aisle"]),

@@ -1,0 +1,37 @@
+/// How a replica's database is opened.
+public struct StoreConfiguration: Sendable {
+    /// What an acknowledged write survives; docs/durability.md has the table.
+    public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// `synchronous=FULL`: survives process kill and power loss; one fsync per commit.
+        case full
+        /// `synchronous=NORMAL` (WAL): survives process kill; after power loss the last commits
+        /// since the previous checkpoint may be lost, never half applied.
+        case normal
+        /// `synchronous=OFF`: survives process kill only; power loss can corrupt. Tests only.
+        case off
+
+        var pragma: String {
+            switch self {
+            case .full: "FULL"
+            case .normal: "NORMAL"
+            case .off: "OFF"
+            }
+        }
+
+        public var description: String { rawValue }
+    }
+
+    /// The database file.
+    public var path: String
+    /// What an acknowledged write survives. Default: `.full`, because a till's sale must survive
+    /// a power cut; `.normal` is the measured faster choice for phones.
+    public var durability: Durability
+    /// Wait this long for a lock held by another process before failing.
+    public var busyTimeoutMilliseconds: Int
+
+    public init(path: String, durability: Durability = .full, busyTimeoutMilliseconds: Int = 5_000) {
+        self.path = path
+        self.durability = durability
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    }
+}

@@ -1,0 +1,160 @@
+import AisleCore
+import Foundation
+import GRDB
+
+/// Reads and writes one replicated object as its row: the CRDT state in `state`, and the columns
+/// of its read table kept in step in the same transaction.
+enum ObjectRows {
+    /// The object at `key`, nil when never written.
+    static func load(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
+        let (sql, arguments) = select(key)
+        guard let data = try Data.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        return try decode(key, data)
+    }
+
+    /// Decodes a stored state column; damage is a ``StoreError/corruptState(_:_:)``.
+    static func decode(_ key: ObjectKey, _ data: Data) throws -> ObjectValue {
+        do {
+            return try ObjectValue(key.kind, canonicalBytes: Array(data))
+        } catch {
+            throw StoreError.corruptState(key, error)
+        }
+    }
+
+    private static func select(_ key: ObjectKey) -> (String, StatementArguments) {
+        switch (key.kind, key.scope) {
+        case (.stock, .store(let store)):
+            ("SELECT state FROM stock_levels WHERE store_id = ? AND sku = ?", [store.rawValue, key.id])
+        case (.cart, _):
+            ("SELECT state FROM carts WHERE scope = ? AND cart_id = ?", [key.scope.description, key.id])
+        case (.order, _):
+            ("SELECT state FROM orders WHERE scope = ? AND order_id = ?", [key.scope.description, key.id])
+        case (.account, .loyalty(let customer)):
+            ("SELECT state FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue])
+        default:
+            ("SELECT state FROM catalog_entries WHERE kind = ? AND id = ?", [key.kind.description, key.id])
+        }
+    }
+
+    /// Writes `value` as the object at `key`, with its read-table columns; `replica` is this
+    /// replica (for "sellable here" and "redeemable here").
+    static func save(_ value: ObjectValue, at key: ObjectKey, replica: ReplicaID, _ db: Database) throws {
+        let state = Data(value.canonicalBytes)
+        switch (value, key.scope) {
+        case (.stock(let counter), .store(let store)):
+            try db.execute(
+                sql: """
+                    INSERT INTO stock_levels (store_id, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (store_id, sku) DO UPDATE SET
+                        level = excluded.level, sellable_here = excluded.sellable_here, state = excluded.state
+                    """,
+                arguments: [store.rawValue, key.id, counter.value, max(0, counter.rights(of: replica)), state])
+        case (.cart(let cart), let scope):
+            try saveCart(cart, scope: scope, id: key.id, state: state, db)
+        case (.order(let order), let scope):
+            let totals = order.totals
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO orders (scope, order_id, cart_id, customer_id, store_id, placed_at_ms,
+                        placed_by, subtotal_minor, discount_minor, total_minor, points, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    scope.description, key.id, order.cart.rawValue, order.customer?.rawValue, order.store?.rawValue,
+                    Int64(order.placedAt.physical), order.placedAt.replica.rawValue, totals.subtotal,
+                    totals.discount, totals.total, totals.points, state,
+                ])
+        case (.account(let account), .loyalty(let customer)):
+            try db.execute(
+                sql: """
+                    INSERT INTO loyalty_balances (customer_id, balance, redeemable_here, state) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (customer_id) DO UPDATE SET
+                        balance = excluded.balance, redeemable_here = excluded.redeemable_here, state = excluded.state
+                    """,
+                arguments: [customer.rawValue, account.balance, max(0, account.redeemable(at: replica)), state])
+        default:
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)",
+                arguments: [key.kind.description, key.id, state])
+            if key.kind == .product || key.kind == .price { try refreshProduct(sku: key.id, db) }
+        }
+    }
+
+    private static func saveCart(_ cart: Cart, scope: Scope, id: String, state: Data, _ db: Database) throws {
+        let lines = cart.visibleLines
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                scope.description, id, cart.owner.value?.rawValue, cart.phase.value.description, lines.count,
+                lines.reduce(0) { $0 + $1.quantity }, cart.lateEdits.count, state,
+            ])
+        try db.execute(
+            sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ?", arguments: [scope.description, id])
+        for line in lines {
+            try db.execute(
+                sql: "INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)",
+                arguments: [scope.description, id, line.sku.rawValue, line.quantity, line.note])
+        }
+    }
+
+    private static func refreshProduct(sku: String, _ db: Database) throws {
+        let scope = Scope.catalog
+        let product = try load(ObjectKey(scope: scope, kind: .product, id: sku), db)
+        let price = try load(ObjectKey(scope: scope, kind: .price, id: sku), db)
+        guard case .product(let productRegister)? = product else {
+            try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku])
+            if case .price(let register)? = price, let minor = register.value ?? nil {
+                try db.execute(
+                    sql: "INSERT INTO products (sku, name, category, price_minor) VALUES (?, NULL, NULL, ?)",
+                    arguments: [sku, minor])
+            }
+            return
+        }
+        var minor: Int64?
+        if case .price(let register)? = price { minor = register.value ?? nil }
+        let described = productRegister.value ?? nil
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO products (sku, name, category, price_minor) VALUES (?, ?, ?, ?)",
+            arguments: [sku, described?.name, described?.category, minor])
+    }
+
+    /// Joins every catalog object into `state` (pricing needs the whole catalog).
+    static func loadCatalog(into state: inout RetailState, _ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT kind, id, state FROM catalog_entries") {
+            guard let kind = ObjectKind.allCases.first(where: { $0.description == row["kind"] as String }) else {
+                continue
+            }
+            try join(try ObjectKey(scope: .catalog, kind: kind, id: row["id"]), row["state"], into: &state)
+        }
+    }
+
+    private static func join(_ key: ObjectKey, _ data: Data, into state: inout RetailState) throws {
+        try state.join(try decode(key, data), at: key)
+    }
+
+    /// Every object stored, as a state (for digests, backups checks and tests).
+    static func loadAll(_ db: Database) throws -> RetailState {
+        var state = RetailState()
+        func add(_ key: ObjectKey, _ data: Data) throws { try join(key, data, into: &state) }
+        try loadCatalog(into: &state, db)
+        for row in try Row.fetchAll(db, sql: "SELECT store_id, sku, state FROM stock_levels") {
+            try add(
+                try ObjectKey(scope: .store(try StoreID(row["store_id"])), kind: .stock, id: row["sku"]), row["state"])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT scope, cart_id, state FROM carts") {
+            try add(try ObjectKey(scope: try Scope(row["scope"]), kind: .cart, id: row["cart_id"]), row["state"])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT scope, order_id, state FROM orders") {
+            try add(try ObjectKey(scope: try Scope(row["scope"]), kind: .order, id: row["order_id"]), row["state"])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT customer_id, state FROM loyalty_balances") {
+            try add(
+                try ObjectKey(scope: .loyalty(try CustomerID(row["customer_id"])), kind: .account, id: ""), row["state"]
+            )
+        }
+        return state
+    }
+}

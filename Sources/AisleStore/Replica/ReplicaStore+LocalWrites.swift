@@ -1,0 +1,78 @@
+public import AisleCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// One local change as acknowledged: it is committed when you hold this.
+public struct Acknowledgement: Hashable, Sendable, CustomStringConvertible {
+    public let scope: Scope
+    public let origin: ReplicaID
+    public let seq: UInt64
+
+    public var description: String { "\(scope) \(origin)#\(seq)" }
+}
+
+extension ReplicaStore {
+    /// Performs a local mutation as one SQLite transaction: loads the declared objects, runs the
+    /// mutation, joins its delta, appends one change per scope touched with the next sequence
+    /// number, updates the read tables, and commits. Returns after the commit.
+    ///
+    /// - Parameters:
+    ///   - objects: every object the mutation reads or writes.
+    ///   - readsCatalog: load the whole catalog too (checkout prices the cart).
+    ///   - mutation: mutates the working state at a fresh timestamp and returns the delta.
+    /// - Returns: one acknowledgement per scope changed; empty if the mutation changed nothing.
+    /// - Throws: what the mutation throws (nothing is written), or a ``StoreError``.
+    @discardableResult
+    public func mutate(
+        objects: [ObjectKey], readsCatalog: Bool = false,
+        _ mutation: @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
+    ) async throws -> [Acknowledgement] {
+        try await pool.write { db in
+            var working = RetailState()
+            if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
+            for key in objects {
+                if let value = try ObjectRows.load(key, db) { try working.join(value, at: key) }
+            }
+            let stamp = try self.clock.withLock { clock in try clock.now(wallMillis: self.wallClock()) }
+            let delta = try mutation(&working, stamp)
+            let declared = Set(objects)
+            var acknowledgements: [Acknowledgement] = []
+            for scopeDelta in delta.deltasByScope where !scopeDelta.isEmpty {
+                for key in scopeDelta.objects.keys where !declared.contains(key) {
+                    throw StoreError.undeclaredWrite(key)
+                }
+                let scopeObjects = working.objects(in: scopeDelta.scope)
+                for key in scopeDelta.objects.keys {
+                    try ObjectRows.save(scopeObjects[key]!, at: key, replica: self.replica, db)
+                }
+                let dependencies = try Self.versionVector(of: scopeDelta.scope, db)
+                let seq = dependencies[self.replica] + 1
+                try Self.appendChange(
+                    scope: scopeDelta.scope, origin: self.replica, seq: seq, stamp: stamp.packed,
+                    dependencies: dependencies, delta: scopeDelta.encoded, db)
+                acknowledgements.append(Acknowledgement(scope: scopeDelta.scope, origin: self.replica, seq: seq))
+            }
+            return acknowledgements
+        }
+    }
+
+    /// Appends one change to the log and advances the scope's version vector.
+    static func appendChange(
+        scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
+        _ db: Database
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                scope.description, origin.rawValue, Int64(seq), Int64(bitPattern: stamp),
+                Data(dependencies.canonicalBytes), Data(delta),
+            ])
+        try db.execute(
+            sql: """
+                INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
+                ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
+                """,
+            arguments: [scope.description, origin.rawValue, Int64(seq)])
+    }
+}

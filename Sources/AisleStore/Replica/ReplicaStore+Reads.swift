@@ -1,0 +1,82 @@
+public import AisleCore
+import Foundation
+import GRDB
+
+/// A cart with its price, as the till shows it.
+public struct PricedCart: Sendable {
+    public let cart: Cart
+    public let totals: CartTotals
+}
+
+/// A SKU's stock in one store.
+public struct StockLevel: Sendable, Equatable {
+    /// Units in the store, as far as this replica knows.
+    public let level: Int64
+    /// Units this replica may sell without asking anyone.
+    public let sellableHere: Int64
+
+    public init(level: Int64, sellableHere: Int64) {
+        self.level = level
+        self.sellableHere = sellableHere
+    }
+}
+
+/// A customer's points.
+public struct LoyaltyBalance: Sendable, Equatable {
+    public let balance: Int64
+    /// Points this replica may redeem without asking anyone.
+    public let redeemableHere: Int64
+
+    public init(balance: Int64, redeemableHere: Int64) {
+        self.balance = balance
+        self.redeemableHere = redeemableHere
+    }
+}
+
+extension ReplicaStore {
+    /// Cart `id` in `home`, priced against this replica's catalog (AisleCore pricing); nil when
+    /// the cart was never written here.
+    public func cart(_ id: CartID, in home: CartHome) throws -> PricedCart? {
+        try pool.read { db in
+            let key = try ObjectKey(scope: home.scope, kind: .cart, id: id.rawValue)
+            guard case .cart(let cart)? = try ObjectRows.load(key, db) else { return nil }
+            var catalog = RetailState()
+            try ObjectRows.loadCatalog(into: &catalog, db)
+            return PricedCart(cart: cart, totals: cart.priced(with: catalog.catalog))
+        }
+    }
+
+    /// Stock of `sku` in `store`; zero when never booked.
+    public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
+        try pool.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?",
+                arguments: [store.rawValue, sku.rawValue])
+            return StockLevel(level: row?["level"] ?? 0, sellableHere: row?["sellable_here"] ?? 0)
+        }
+    }
+
+    /// Points of `customer`; zero when never booked.
+    public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
+        try pool.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?",
+                arguments: [customer.rawValue])
+            return LoyaltyBalance(balance: row?["balance"] ?? 0, redeemableHere: row?["redeemable_here"] ?? 0)
+        }
+    }
+
+    /// The orders recorded in `home`, oldest first.
+    public func orders(in home: CartHome) throws -> [Order] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT order_id, state FROM orders WHERE scope = ? ORDER BY placed_at_ms, order_id",
+                arguments: [home.scope.description]
+            ).compactMap { row in
+                let key = try ObjectKey(scope: home.scope, kind: .order, id: row["order_id"])
+                guard case .order(let order) = try ObjectRows.decode(key, row["state"]) else { return nil }
+                return order
+            }
+        }
+    }
+}

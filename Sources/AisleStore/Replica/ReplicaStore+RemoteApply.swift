@@ -1,0 +1,188 @@
+public import AisleCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// A change made by another replica, as the sync layer hands it to the store.
+public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
+    public let scope: Scope
+    public let origin: ReplicaID
+    public let seq: UInt64
+    /// The origin's hybrid clock reading, packed (its replica is `origin`).
+    public let stamp: UInt64
+    /// What the origin had applied in `scope` when it made the change.
+    public let dependencies: VersionVector
+    /// The encoded ``ObjectDelta``.
+    public let delta: [UInt8]
+
+    public init(
+        scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8]
+    ) {
+        self.scope = scope
+        self.origin = origin
+        self.seq = seq
+        self.stamp = stamp
+        self.dependencies = dependencies
+        self.delta = delta
+    }
+
+    var timestamp: HLCTimestamp {
+        HLCTimestamp(physical: stamp >> 16, counter: UInt16(truncatingIfNeeded: stamp), replica: origin)
+    }
+
+    /// The change as causal delivery sees it.
+    var delivery: Change<RemoteChange> {
+        Change(origin: origin, seq: seq, stamp: timestamp, dependencies: dependencies, delta: self)
+    }
+
+    public var description: String { "\(scope) \(origin)#\(seq)" }
+}
+
+extension ReplicaStore {
+    /// Applies a batch of remote changes in one transaction.
+    ///
+    /// Each scope's changes are applied per origin in sequence and only after the changes they
+    /// depend on; a change that arrives early is held on disk until its gap is filled, then
+    /// applied. A duplicate (origin, seq) is a no-op. A change stamped too far ahead of this
+    /// replica's clock is refused (reported, not held): it must be sent again later.
+    ///
+    /// - Returns: what happened to each change, including held changes this batch released.
+    /// - Throws: ``StoreError`` for a corrupt delta, a scope mismatch or an equivocation; the
+    ///   whole batch is then refused and the store is unchanged.
+    public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
+        for change in batch {
+            let delta: ObjectDelta
+            do { delta = try ObjectDelta(encoded: change.delta) } catch {
+                throw StoreError.corruptDelta(scope: change.scope, origin: change.origin, seq: change.seq, error)
+            }
+            guard delta.scope == change.scope else {
+                throw StoreError.scopeMismatch(
+                    header: change.scope, delta: delta.scope, origin: change.origin, seq: change.seq)
+            }
+        }
+        return try await pool.write { db in
+            var outcomes: [DeliveryOutcome] = []
+            var scopes: [Scope] = []
+            for change in batch where !scopes.contains(change.scope) { scopes.append(change.scope) }
+            for scope in scopes {
+                outcomes += try self.apply(batch.filter { $0.scope == scope }, in: scope, db)
+            }
+            return outcomes
+        }
+    }
+
+    private func apply(_ changes: [RemoteChange], in scope: Scope, _ db: Database) throws -> [DeliveryOutcome] {
+        var delivery = CausalDelivery<RemoteChange>(delivered: try Self.versionVector(of: scope, db))
+        var incoming: [RemoteChange] = []
+        for change in changes {
+            if let known = try Self.storedChange(scope: scope, origin: change.origin, seq: change.seq, db),
+                known != change
+            {
+                throw StoreError.equivocation(scope: scope, origin: change.origin, seq: change.seq)
+            }
+            if let twin = incoming.first(where: { $0.origin == change.origin && $0.seq == change.seq }) {
+                guard twin == change else {
+                    throw StoreError.equivocation(scope: scope, origin: change.origin, seq: change.seq)
+                }
+                continue
+            }
+            incoming.append(change)
+        }
+        var storageFailure: (any Error)?
+        let apply: (Change<RemoteChange>) throws -> Void = { ready in
+            let change = ready.delta
+            try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
+            do {
+                try self.join(change, db)
+            } catch {
+                storageFailure = error
+                throw error
+            }
+        }
+        var outcomes: [DeliveryOutcome] = []
+        // Changes held by earlier batches first: this batch may be what they were waiting for.
+        for held in try Self.heldChanges(in: scope, db) {
+            outcomes += delivery.receive(held.delivery, apply: apply).filter { !$0.isHeld }
+        }
+        for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
+        if let storageFailure { throw storageFailure }
+        let refused = Set(outcomes.compactMap(\.refusedChange))
+        for change in incoming where change.seq > delivery.delivered[change.origin] {
+            guard !refused.contains(Dot(change.origin, change.seq)) else { continue }
+            try Self.insert(change, into: "held_changes", db)
+        }
+        return outcomes
+    }
+
+    /// Joins a deliverable change's objects and logs it.
+    private func join(_ change: RemoteChange, _ db: Database) throws {
+        let delta = try ObjectDelta(encoded: change.delta)
+        for (key, value) in delta.objects {
+            let merged = try ObjectRows.load(key, db).flatMap { $0.joined(with: value) } ?? value
+            try ObjectRows.save(merged, at: key, replica: replica, db)
+        }
+        try db.execute(
+            sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?",
+            arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
+        try Self.appendChange(
+            scope: change.scope, origin: change.origin, seq: change.seq, stamp: change.stamp,
+            dependencies: change.dependencies, delta: change.delta, db)
+    }
+
+    /// The logged or held change at (scope, origin, seq), if any.
+    static func storedChange(scope: Scope, origin: ReplicaID, seq: UInt64, _ db: Database) throws -> RemoteChange? {
+        for table in ["changes", "held_changes"] {
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM \(table) WHERE scope = ? AND origin = ? AND seq = ?",
+                arguments: [scope.description, origin.rawValue, Int64(seq)])
+            if let row { return try remoteChange(row) }
+        }
+        return nil
+    }
+
+    static func heldChanges(in scope: Scope, _ db: Database) throws -> [RemoteChange] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM held_changes WHERE scope = ? ORDER BY origin, seq", arguments: [scope.description]
+        ).map(remoteChange)
+    }
+
+    static func remoteChange(_ row: Row) throws -> RemoteChange {
+        RemoteChange(
+            scope: try Scope(row["scope"]), origin: try ReplicaID(row["origin"]), seq: UInt64(row["seq"] as Int64),
+            stamp: UInt64(bitPattern: row["hlc"] as Int64),
+            dependencies: try VersionVector(canonicalBytes: Array(row["dependencies"] as Data)),
+            delta: Array(row["delta"] as Data))
+    }
+
+    static func insert(_ change: RemoteChange, into table: String, _ db: Database) throws {
+        try db.execute(
+            sql:
+                "INSERT OR IGNORE INTO \(table) (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                change.scope.description, change.origin.rawValue, Int64(change.seq), Int64(bitPattern: change.stamp),
+                Data(change.dependencies.canonicalBytes), Data(change.delta),
+            ])
+    }
+
+    /// The logged changes of `scope` a peer that has applied `peer` lacks, each origin in order.
+    public func changes(in scope: Scope, missingFrom peer: VersionVector) throws -> [RemoteChange] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM changes WHERE scope = ? ORDER BY origin, seq", arguments: [scope.description]
+            ).map(Self.remoteChange).filter { $0.seq > peer[$0.origin] }
+        }
+    }
+}
+
+extension DeliveryOutcome {
+    var isHeld: Bool {
+        if case .held = self { return true }
+        return false
+    }
+
+    /// The (origin, seq) of a refused change, as a dot.
+    var refusedChange: Dot? {
+        if case .refused(let origin, let seq, _) = self { return Dot(origin, seq) }
+        return nil
+    }
+}

@@ -1,0 +1,125 @@
+public import AisleCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// One replica on disk: CRDT state, the change log, version vectors and read tables in one
+/// SQLite file (WAL), written only in whole transactions.
+///
+/// Every write method returns after its transaction has committed, so an acknowledged change
+/// is on disk with the durability configured (docs/durability.md). A failing write changes nothing.
+public final class ReplicaStore: Sendable {
+    /// This replica.
+    public let replica: ReplicaID
+    /// Where and how the database was opened.
+    public let configuration: StoreConfiguration
+    let pool: DatabasePool
+    let clock: Mutex<HybridLogicalClock>
+    let wallClock: @Sendable () -> UInt64
+
+    /// Opens (creating if needed) the replica database at `configuration.path`.
+    ///
+    /// Migrations run on open. A database written by a newer schema is refused, untouched.
+    /// - Parameters:
+    ///   - replica: this replica's id; a file created by another replica is refused.
+    ///   - wallClock: milliseconds since the Unix epoch (a parameter so tests can control time).
+    public init(
+        _ configuration: StoreConfiguration, replica: ReplicaID,
+        maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift,
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemWallClock
+    ) throws {
+        var settings = Configuration()
+        settings.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1_000)
+        let synchronous = configuration.durability.pragma
+        settings.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Checkpoints run off the commit path (Checkpointer), never inline in a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        let pool = try DatabasePool(path: configuration.path, configuration: settings)
+        let migrator = StoreSchema.migrator
+        let now = wallClock()
+        try pool.read { db in
+            if try migrator.hasBeenSuperseded(db) {
+                let known = Set(migrator.migrations)
+                let unknown = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter {
+                    !known.contains($0)
+                }
+                throw StoreError.newerSchema(path: configuration.path, unknown: unknown)
+            }
+        }
+        try migrator.migrate(pool)
+        let resumed = try pool.write { db -> UInt64 in
+            if let owner = try String.fetchOne(db, sql: "SELECT replica_id FROM replica") {
+                guard owner == replica.rawValue else {
+                    throw StoreError.replicaMismatch(path: configuration.path, expected: replica, found: owner)
+                }
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO replica (singleton, replica_id, created_at_ms) VALUES (1, ?, ?)",
+                    arguments: [replica.rawValue, Int64(now)])
+            }
+            // The clock resumes past every stamp it issued or observed, even after a crash.
+            let stored = try Int64.fetchOne(db, sql: "SELECT hlc FROM replica") ?? 0
+            let logged = try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM changes") ?? 0
+            let held = try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM held_changes") ?? 0
+            return UInt64(max(stored, logged, held))
+        }
+        self.replica = replica
+        self.configuration = configuration
+        self.pool = pool
+        self.wallClock = wallClock
+        clock = Mutex(HybridLogicalClock(replica: replica, resumingAfter: resumed, maxDrift: maxDrift))
+    }
+
+    /// Milliseconds since the Unix epoch from the system clock.
+    public static let systemWallClock: @Sendable () -> UInt64 = {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1_000))
+    }
+
+    /// The canonical digest of everything this replica holds; equal on replicas that applied the
+    /// same changes.
+    public func digest() throws -> StateDigest {
+        try state().digest
+    }
+
+    /// Everything this replica holds, assembled in memory (for digests and tests; reads for
+    /// people go through the read methods).
+    public func state() throws -> RetailState {
+        try pool.read { db in try ObjectRows.loadAll(db) }
+    }
+
+    /// Per origin, the highest sequence number applied without gaps in `scope`.
+    public func versionVector(of scope: Scope) throws -> VersionVector {
+        try pool.read { db in try Self.versionVector(of: scope, db) }
+    }
+
+    static func versionVector(of scope: Scope, _ db: Database) throws -> VersionVector {
+        var entries: [ReplicaID: UInt64] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT origin, seq FROM versions WHERE scope = ?", arguments: [scope.description])
+        {
+            entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
+        }
+        return VersionVector(entries)
+    }
+
+    /// Runs SQLite's own consistency check; "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    /// Copies committed WAL pages into the main file without blocking writers (a passive
+    /// checkpoint). Run it from a background service, never in a commit.
+    @discardableResult
+    public func checkpoint() throws -> (walFrames: Int, checkpointed: Int) {
+        let result = try pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        return (result.walFrameCount, result.checkpointedFrameCount)
+    }
+
+    /// Checkpoints fully and closes the database; the store cannot be used afterwards.
+    public func close() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try pool.close()
+    }
+}

@@ -1,0 +1,48 @@
+public import AisleCore
+
+/// Why the store refused an operation. Nothing is partly applied when one of these is thrown.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The database was written by a newer Aisle, with migrations this build does not know.
+    case newerSchema(path: String, unknown: [String])
+    /// The database belongs to another replica.
+    case replicaMismatch(path: String, expected: ReplicaID, found: String)
+    /// A remote change's delta could not be decoded.
+    case corruptDelta(scope: Scope, origin: ReplicaID, seq: UInt64, DeltaDecodingError)
+    /// A remote change's delta is for a different scope than its header says.
+    case scopeMismatch(header: Scope, delta: Scope, origin: ReplicaID, seq: UInt64)
+    /// A second, different change arrived under an (origin, seq) already known.
+    case equivocation(scope: Scope, origin: ReplicaID, seq: UInt64)
+    /// A stored object could not be decoded: the file is damaged.
+    case corruptState(ObjectKey, CanonicalDecodingError)
+    /// A mutation wrote an object it had not declared (a programming error in the caller).
+    case undeclaredWrite(ObjectKey)
+    /// The backup or restore target already exists.
+    case targetExists(String)
+    /// A file to restore from or open does not exist.
+    case missingFile(String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let unknown):
+            "\(path) was written by a newer Aisle (schema \(unknown.joined(separator: ", "))): "
+                + "upgrade Aisle to open it; the file was not changed"
+        case .replicaMismatch(let path, let expected, let found):
+            "\(path) belongs to replica \(found), not \(expected): use that replica's id or another file"
+        case .corruptDelta(let scope, let origin, let seq, let error):
+            "change \(origin)#\(seq) in \(scope) refused: \(error); nothing from its batch was applied"
+        case .scopeMismatch(let header, let delta, let origin, let seq):
+            "change \(origin)#\(seq) says scope \(header) but carries \(delta): refused with its batch"
+        case .equivocation(let scope, let origin, let seq):
+            "\(origin) sent two different changes as #\(seq) in \(scope) (equivocation): the second was refused "
+                + "with its batch; \(origin) may be faulty or compromised"
+        case .corruptState(let key, let error):
+            "stored state of \(key) is damaged (\(error)): restore from a backup"
+        case .undeclaredWrite(let key):
+            "mutation wrote \(key), which it did not declare: nothing was written"
+        case .targetExists(let path):
+            "\(path) already exists: choose a new file or remove it first"
+        case .missingFile(let path):
+            "\(path) does not exist"
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import GRDB
+
+/// The on-disk schema, as GRDB migrations: plain SQL, never edited once shipped (STYLE.md §12).
+///
+/// docs/storage.md documents every table for people reading a replica with `sqlite3`.
+enum StoreSchema {
+    /// The migrations this build knows, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-replica") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    static let v1 = """
+        CREATE TABLE replica (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            replica_id TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            hlc INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- Every change applied here, local or remote: the replication log.
+        CREATE TABLE changes (
+            scope TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            dependencies BLOB NOT NULL,
+            delta BLOB NOT NULL,
+            PRIMARY KEY (scope, origin, seq)
+        ) WITHOUT ROWID;
+
+        -- Remote changes received before a change they depend on; applied once it arrives.
+        CREATE TABLE held_changes (
+            scope TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            dependencies BLOB NOT NULL,
+            delta BLOB NOT NULL,
+            PRIMARY KEY (scope, origin, seq)
+        ) WITHOUT ROWID;
+
+        -- Per scope, per origin: the highest sequence number applied without gaps.
+        CREATE TABLE versions (
+            scope TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (scope, origin)
+        ) WITHOUT ROWID;
+
+        -- Catalog objects (products, prices, promotions, stores) with their CRDT state.
+        CREATE TABLE catalog_entries (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (kind, id)
+        ) WITHOUT ROWID;
+
+        -- Read table: products with their current price (NULL when unpriced or withdrawn).
+        CREATE TABLE products (
+            sku TEXT PRIMARY KEY NOT NULL,
+            name TEXT,
+            category TEXT,
+            price_minor INTEGER
+        ) WITHOUT ROWID;
+
+        -- Stock per store and SKU: level across the chain, what this replica may sell, CRDT state.
+        CREATE TABLE stock_levels (
+            store_id TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            sellable_here INTEGER NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (store_id, sku)
+        ) WITHOUT ROWID;
+
+        -- Carts (scope is store:<id> for walk-in carts, customer:<id> for a customer's own).
+        CREATE TABLE carts (
+            scope TEXT NOT NULL,
+            cart_id TEXT NOT NULL,
+            owner TEXT,
+            phase TEXT NOT NULL,
+            line_count INTEGER NOT NULL,
+            item_count INTEGER NOT NULL,
+            late_edits INTEGER NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (scope, cart_id)
+        ) WITHOUT ROWID;
+
+        -- Read table: the lines a person sees in each cart (sealed lines once checked out).
+        CREATE TABLE cart_lines (
+            scope TEXT NOT NULL,
+            cart_id TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            note TEXT,
+            PRIMARY KEY (scope, cart_id, sku)
+        ) WITHOUT ROWID;
+
+        -- Orders, immutable, with the totals they were charged at.
+        CREATE TABLE orders (
+            scope TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            cart_id TEXT NOT NULL,
+            customer_id TEXT,
+            store_id TEXT,
+            placed_at_ms INTEGER NOT NULL,
+            placed_by TEXT NOT NULL,
+            subtotal_minor INTEGER NOT NULL,
+            discount_minor INTEGER NOT NULL,
+            total_minor INTEGER NOT NULL,
+            points INTEGER NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (scope, order_id)
+        ) WITHOUT ROWID;
+
+        -- Points per customer: balance across the chain, what this replica may redeem, CRDT state.
+        CREATE TABLE loyalty_balances (
+            customer_id TEXT PRIMARY KEY NOT NULL,
+            balance INTEGER NOT NULL,
+            redeemable_here INTEGER NOT NULL,
+            state BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """
+}

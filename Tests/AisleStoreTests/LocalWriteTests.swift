@@ -1,0 +1,97 @@
+import AisleCore
+import AisleStore
+import AisleTesting
+import GRDB
+import Testing
+
+@Suite("Local writes and reads")
+struct LocalWriteTests {
+    @Test("a sale, a receipt, points and a cart are committed and read back through the store API")
+    func writesAndReads() async throws {
+        let test = try TestStore("till-1")
+        let store = test.store
+        try await test.publishPrices(["milk": 129, "bread": 349])
+        try await store.receiveStock(5, of: "milk", in: "berlin")
+        try await store.sell(2, of: "milk", in: "berlin")
+        try await store.earnPoints(100, for: "anna")
+        try await store.redeemPoints(30, of: "anna")
+        try await store.updateCart("c1", in: .store("berlin")) { cart, me, _ in
+            try cart.add("milk", quantity: 3, at: me)
+        }
+        try await store.updateCart("c1", in: .store("berlin")) { cart, me, _ in
+            try cart.add("bread", quantity: 1, at: me)
+        }
+
+        #expect(try store.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 3, sellableHere: 3))
+        #expect(try store.loyaltyBalance(of: "anna") == LoyaltyBalance(balance: 70, redeemableHere: 70))
+        let priced = try #require(try store.cart("c1", in: .store("berlin")))
+        #expect(priced.totals.total == 3 * 129 + 349)
+
+        try await store.checkOut("c1", in: .store("berlin"), as: "order-1", store: "berlin")
+        let orders = try store.orders(in: .store("berlin"))
+        #expect(orders.map(\.id) == ["order-1"])
+        #expect(orders.first?.totals.total == 736)
+    }
+
+    @Test("each local change gets the next sequence number of its scope, from 1")
+    func sequenceNumbersPerScope() async throws {
+        let store = try TestStore("till-1").store
+        let first = try await store.receiveStock(1, of: "milk", in: "berlin")
+        let second = try await store.receiveStock(1, of: "milk", in: "berlin")
+        let points = try await store.earnPoints(5, for: "anna")
+        #expect(first.map(\.seq) == [1])
+        #expect(second.map(\.seq) == [2])
+        #expect(points.map(\.seq) == [1])
+        #expect(try store.versionVector(of: .store("berlin"))["till-1"] == 2)
+    }
+
+    @Test("a refused mutation writes nothing: no change, no state, no sequence number")
+    func refusedMutationWritesNothing() async throws {
+        let store = try TestStore("till-1").store
+        try await store.receiveStock(1, of: "tv", in: "berlin")
+        let before = try store.digest()
+        await #expect(throws: StockError.self) { try await store.sell(2, of: "tv", in: "berlin") }
+        #expect(try store.digest() == before)
+        #expect(try store.allChanges().count == 1)
+        let next = try await store.sell(1, of: "tv", in: "berlin")
+        #expect(next.map(\.seq) == [2])
+    }
+
+    @Test("a mutation that writes an object it did not declare is refused whole")
+    func undeclaredWriteRefused() async throws {
+        let store = try TestStore("till-1").store
+        let declared = try ObjectKey(scope: .store("berlin"), kind: .stock, id: "milk")
+        await #expect(throws: StoreError.self) {
+            try await store.mutate(objects: [declared]) { state, _ in
+                state.updateStock("berlin") { $0.receive(1, of: "bread", at: "till-1") }
+            }
+        }
+        #expect(try store.allChanges().isEmpty)
+    }
+
+    @Test("carts, lines, stock, balances and orders are readable with plain SQL")
+    func readTablesAreQueryable() async throws {
+        let test = try TestStore("till-1")
+        try await test.publishPrices(["milk": 129])
+        try await test.store.receiveStock(4, of: "milk", in: "berlin")
+        try await test.store.updateCart("c1", in: .customer("anna")) { cart, me, stamp in
+            var delta = try cart.add("milk", quantity: 2, at: me)
+            delta.join(try cart.setNote("milk", to: "lactose free", at: stamp))
+            return delta
+        }
+        try await test.store.earnPoints(12, for: "anna")
+        try test.store.close()
+        let database = try DatabaseQueue(path: test.directory.file("till-1.db"))
+        try await database.read { db in
+            let line = try #require(try Row.fetchOne(db, sql: "SELECT * FROM cart_lines"))
+            #expect(line["scope"] == "customer:anna")
+            #expect(line["sku"] == "milk")
+            #expect(line["quantity"] == 2)
+            #expect(line["note"] == "lactose free")
+            #expect(try Int.fetchOne(db, sql: "SELECT level FROM stock_levels WHERE sku = 'milk'") == 4)
+            #expect(try Int.fetchOne(db, sql: "SELECT balance FROM loyalty_balances WHERE customer_id = 'anna'") == 12)
+            #expect(try String.fetchOne(db, sql: "SELECT phase FROM carts") == "open")
+            #expect(try Int.fetchOne(db, sql: "SELECT price_minor FROM products WHERE sku = 'milk'") == 129)
+        }
+    }
+}
