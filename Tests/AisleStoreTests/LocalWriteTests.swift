@@ -9,6 +9,7 @@ struct LocalWriteTests {
     @Test("a sale, a receipt, points and a cart are committed and read back through the store API")
     func writesAndReads() async throws {
         let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
         let store = test.store
         try await test.publishPrices(["milk": 129, "bread": 349])
         try await store.receiveStock(5, of: "milk", in: "berlin")
@@ -35,7 +36,9 @@ struct LocalWriteTests {
 
     @Test("each local change gets the next sequence number of its scope, from 1")
     func sequenceNumbersPerScope() async throws {
-        let store = try TestStore("till-1").store
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
         let first = try await store.receiveStock(1, of: "milk", in: "berlin")
         let second = try await store.receiveStock(1, of: "milk", in: "berlin")
         let points = try await store.earnPoints(5, for: "anna")
@@ -47,7 +50,9 @@ struct LocalWriteTests {
 
     @Test("a refused mutation writes nothing: no change, no state, no sequence number")
     func refusedMutationWritesNothing() async throws {
-        let store = try TestStore("till-1").store
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
         try await store.receiveStock(1, of: "tv", in: "berlin")
         let before = try store.digest()
         await #expect(throws: StockError.self) { try await store.sell(2, of: "tv", in: "berlin") }
@@ -59,7 +64,9 @@ struct LocalWriteTests {
 
     @Test("a mutation that writes an object it did not declare is refused whole")
     func undeclaredWriteRefused() async throws {
-        let store = try TestStore("till-1").store
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
         let declared = try ObjectKey(scope: .store("berlin"), kind: .stock, id: "milk")
         await #expect(throws: StoreError.self) {
             try await store.mutate(objects: [declared]) { state, _ in
@@ -72,6 +79,7 @@ struct LocalWriteTests {
     @Test("carts, lines, stock, balances and orders are readable with plain SQL")
     func readTablesAreQueryable() async throws {
         let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
         try await test.publishPrices(["milk": 129])
         try await test.store.receiveStock(4, of: "milk", in: "berlin")
         try await test.store.updateCart("c1", in: .customer("anna")) { cart, me, stamp in

@@ -27,3 +27,11 @@ extension ReplicaStore {
         try target.close()
     }
 }
+
+extension ReplicaStore {
+    /// The value of a PRAGMA on a writer connection, for diagnostics (`aisle admin` and tests).
+    public func pragma(_ name: String) throws -> String? {
+        guard name.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }
+        return try pool.write { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+}

@@ -14,6 +14,8 @@ public final class ReplicaStore: Sendable {
     /// Where and how the database was opened.
     public let configuration: StoreConfiguration
     let pool: DatabasePool
+    /// A connection of its own for checkpoints, so they never queue behind or ahead of commits.
+    let checkpointer: DatabaseQueue
     let clock: Mutex<HybridLogicalClock>
     let wallClock: @Sendable () -> UInt64
 
@@ -28,26 +30,20 @@ public final class ReplicaStore: Sendable {
         maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift,
         wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemWallClock
     ) throws {
+        let migrator = StoreSchema.migrator
+        try Self.refuseNewerSchema(at: configuration.path, migrator: migrator)
         var settings = Configuration()
         settings.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1_000)
-        let synchronous = configuration.durability.pragma
         settings.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            // Checkpoints run off the commit path (Checkpointer), never inline in a commit.
+            // No checkpoint inside a commit: `checkpoint()` runs them on a connection of its own.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let pool = try DatabasePool(path: configuration.path, configuration: settings)
-        let migrator = StoreSchema.migrator
-        let now = wallClock()
-        try pool.read { db in
-            if try migrator.hasBeenSuperseded(db) {
-                let known = Set(migrator.migrations)
-                let unknown = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter {
-                    !known.contains($0)
-                }
-                throw StoreError.newerSchema(path: configuration.path, unknown: unknown)
-            }
+        // After GRDB's own WAL setup, which sets synchronous = NORMAL on the writer.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(configuration.durability.pragma)")
         }
+        let now = wallClock()
         try migrator.migrate(pool)
         let resumed = try pool.write { db -> UInt64 in
             if let owner = try String.fetchOne(db, sql: "SELECT replica_id FROM replica") {
@@ -68,8 +64,26 @@ public final class ReplicaStore: Sendable {
         self.replica = replica
         self.configuration = configuration
         self.pool = pool
+        checkpointer = try DatabaseQueue(path: configuration.path, configuration: settings)
         self.wallClock = wallClock
         clock = Mutex(HybridLogicalClock(replica: replica, resumingAfter: resumed, maxDrift: maxDrift))
+    }
+
+    /// Refuses, without writing a byte, a file whose applied migrations this build does not know.
+    private static func refuseNewerSchema(at path: String, migrator: DatabaseMigrator) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let database = try DatabaseQueue(path: path, configuration: readOnly)
+        defer { try? database.close() }
+        try database.read { db in
+            guard try migrator.hasBeenSuperseded(db) else { return }
+            let known = Set(migrator.migrations)
+            let unknown = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter {
+                !known.contains($0)
+            }
+            throw StoreError.newerSchema(path: path, unknown: unknown)
+        }
     }
 
     /// Milliseconds since the Unix epoch from the system clock.
@@ -110,15 +124,25 @@ public final class ReplicaStore: Sendable {
     }
 
     /// Copies committed WAL pages into the main file without blocking writers (a passive
-    /// checkpoint). Run it from a background service, never in a commit.
+    /// checkpoint on its own connection). Run it from a background service every few seconds;
+    /// commits never pay for it.
     @discardableResult
     public func checkpoint() throws -> (walFrames: Int, checkpointed: Int) {
-        let result = try pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        let result = try checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         return (result.walFrameCount, result.checkpointedFrameCount)
+    }
+
+    /// Runs ``checkpoint()`` every `interval` until the task is cancelled (a service's run loop).
+    public func runCheckpoints(every interval: Duration = .seconds(2)) async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            try checkpoint()
+        }
     }
 
     /// Checkpoints fully and closes the database; the store cannot be used afterwards.
     public func close() throws {
+        try checkpointer.close()
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try pool.close()
     }

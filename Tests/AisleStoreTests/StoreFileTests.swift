@@ -1,0 +1,94 @@
+import AisleCore
+import AisleStore
+import AisleTesting
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Database files: schema, ownership, backup")
+struct StoreFileTests {
+    @Test("a database written by a newer schema is refused with a clear message and left unchanged")
+    func newerSchemaRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try store.close()
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
+        }
+        try database.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) {
+            try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        }
+        #expect(error == .newerSchema(path: path, unknown: ["v9-from-the-future"]))
+        #expect(error?.description.contains("upgrade Aisle") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test("a database belonging to another replica is refused")
+    func replicaMismatchRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        try ReplicaStore(StoreConfiguration(path: path), replica: "till-1").close()
+        #expect(throws: StoreError.replicaMismatch(path: path, expected: "till-2", found: "till-1")) {
+            try ReplicaStore(StoreConfiguration(path: path), replica: "till-2")
+        }
+    }
+
+    @Test("a backup restores to a replica with the same digest and the same change log")
+    func backupRestoresSameDigest() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        try await test.publishPrices(["milk": 99])
+        try await test.store.receiveStock(3, of: "milk", in: "berlin")
+        try await test.store.updateCart("c", in: .store("berlin")) { cart, me, _ in
+            try cart.add("milk", quantity: 1, at: me)
+        }
+        try await test.store.checkOut("c", in: .store("berlin"), as: "o-1", store: "berlin")
+        let backup = test.directory.file("backup.db")
+        try test.store.backup(to: backup)
+        #expect(throws: StoreError.targetExists(backup)) { try test.store.backup(to: backup) }
+        let restoredPath = test.directory.file("restored.db")
+        try ReplicaStore.restore(from: backup, to: restoredPath)
+        let restored = try ReplicaStore(StoreConfiguration(path: restoredPath), replica: "till-1")
+        #expect(try restored.digest() == test.store.digest())
+        #expect(try restored.allChanges() == test.store.allChanges())
+        #expect(try restored.integrityCheck() == "ok")
+        // The restored replica continues its sequence where the original stopped.
+        let next = try await restored.receiveStock(1, of: "milk", in: "berlin")
+        #expect(next.map(\.seq) == [4])
+    }
+
+    @Test("restoring onto an existing file or from a missing one is refused")
+    func restoreRefusals() throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let existing = directory.file("a.db")
+        try ReplicaStore(StoreConfiguration(path: existing), replica: "till-1").close()
+        #expect(throws: StoreError.targetExists(existing)) { try ReplicaStore.restore(from: existing, to: existing) }
+        #expect(throws: StoreError.missingFile(directory.file("none.db"))) {
+            try ReplicaStore.restore(from: directory.file("none.db"), to: directory.file("b.db"))
+        }
+    }
+
+    @Test("each durability setting is applied to the connection", arguments: StoreConfiguration.Durability.allCases)
+    func durabilityApplied(_ durability: StoreConfiguration.Durability) async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("d.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path, durability: durability), replica: "till-1")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        // synchronous: 0 = OFF, 1 = NORMAL, 2 = FULL; journal in WAL; no inline auto-checkpoint.
+        let expected = ["off": 0, "normal": 1, "full": 2][durability.rawValue]
+        #expect(try store.pragma("synchronous") == expected.map(String.init))
+        #expect(try store.pragma("journal_mode") == "wal")
+        #expect(try store.pragma("wal_autocheckpoint") == "0")
+        let (frames, _) = try store.checkpoint()
+        #expect(frames > 0)
+    }
+}
