@@ -42,8 +42,11 @@ let package = Package(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Real processes: runs the built `aisle` executable.
-        .testTarget(name: "EndToEndTests", dependencies: ["aisle"]),
+        // The crash test's child process: writes until it is killed.
+        .executableTarget(
+            name: "CrashWriter", dependencies: ["AisleStore", "AisleTesting"], path: "Tests/CrashWriter"),
+        // Real processes: runs the built `aisle` executable and the crash writer.
+        .testTarget(name: "EndToEndTests", dependencies: ["aisle", "CrashWriter", "AisleStore", "AisleTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )
