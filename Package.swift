@@ -26,6 +26,7 @@ let package = Package(
             name: "aisle",
             dependencies: [
                 "AisleCore",
+                "AisleStore",
                 "AisleTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

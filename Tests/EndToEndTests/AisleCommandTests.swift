@@ -1,3 +1,6 @@
+import AisleCore
+import AisleStore
+import AisleTesting
 import Foundation
 import Testing
 
@@ -43,5 +46,49 @@ struct AisleCommandTests {
         let (status, output) = try Self.run(["frobnicate"])
         #expect(status != 0)
         #expect(output.contains("USAGE") || output.contains("Usage"))
+    }
+}
+
+@Suite("aisle admin")
+struct AdminCommandTests {
+    @Test("aisle admin backup and restore produce a replica with the same digest")
+    func backupAndRestore() async throws {
+        let directory = try TemporaryDirectory(prefix: "admin")
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(7, of: "milk", in: "berlin")
+        try await store.earnPoints(10, for: "anna")
+        let digest = try store.digest()
+
+        let backup = try AisleCommandTests.run(["admin", "backup", "--db", path, "--to", directory.file("backup.db")])
+        #expect(backup.status == 0, "\(backup.output)")
+        let restore = try AisleCommandTests.run([
+            "admin", "restore", "--from", directory.file("backup.db"), "--db", directory.file("restored.db"),
+        ])
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(restore.output.contains("integrity ok, state \(digest.short)"))
+        let restored = try ReplicaStore(StoreConfiguration(path: directory.file("restored.db")), replica: "till-1")
+        #expect(try restored.digest() == digest)
+        try store.close()
+
+        let again = try AisleCommandTests.run(["admin", "backup", "--db", path, "--to", directory.file("backup.db")])
+        #expect(again.status != 0)
+        #expect(again.output.contains("already exists"))
+    }
+
+    @Test("aisle admin inspect shows the owner, integrity and each scope's version vector")
+    func inspect() async throws {
+        let directory = try TemporaryDirectory(prefix: "admin")
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try store.close()
+        let (status, output) = try AisleCommandTests.run(["admin", "inspect", "--db", path])
+        #expect(status == 0)
+        #expect(output.contains("replica    till-1"))
+        #expect(output.contains("integrity  ok"))
+        #expect(output.contains("scope      store:berlin  applied [till-1:1]"))
     }
 }

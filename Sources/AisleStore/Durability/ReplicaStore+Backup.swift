@@ -1,3 +1,4 @@
+public import AisleCore
 import Foundation
 import GRDB
 
@@ -10,6 +11,35 @@ extension ReplicaStore {
         let target = try DatabaseQueue(path: path)
         try pool.backup(to: target)
         try target.close()
+    }
+
+    /// Copies the database file at `path` to `target` with SQLite's online backup, from any
+    /// process, while the replica that owns it keeps writing.
+    public static func backup(databaseAt path: String, to target: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingFile(path) }
+        guard !FileManager.default.fileExists(atPath: target) else { throw StoreError.targetExists(target) }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let source = try DatabaseQueue(path: path, configuration: readOnly)
+        let destination = try DatabaseQueue(path: target)
+        try source.backup(to: destination)
+        try source.close()
+        try destination.close()
+    }
+
+    /// The replica that owns the database at `path`, read without writing to it.
+    public static func replicaID(ofDatabaseAt path: String) throws -> ReplicaID {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingFile(path) }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let database = try DatabaseQueue(path: path, configuration: readOnly)
+        defer { try? database.close() }
+        let text = try database.read { db -> String? in
+            guard try db.tableExists("replica") else { return nil }
+            return try String.fetchOne(db, sql: "SELECT replica_id FROM replica")
+        }
+        guard let text else { throw StoreError.notAReplica(path) }
+        return try ReplicaID(text)
     }
 
     /// Restores a backup made by ``backup(to:)`` into a new database file at `path`.

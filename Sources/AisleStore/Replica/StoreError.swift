@@ -20,6 +20,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case targetExists(String)
     /// A file to restore from or open does not exist.
     case missingFile(String)
+    /// A file that is not an Aisle replica database.
+    case notAReplica(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path) already exists: choose a new file or remove it first"
         case .missingFile(let path):
             "\(path) does not exist"
+        case .notAReplica(let path):
+            "\(path) is not an Aisle replica database"
         }
     }
 }
