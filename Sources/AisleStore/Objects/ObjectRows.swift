@@ -8,7 +8,7 @@ enum ObjectRows {
     /// The object at `key`, nil when never written.
     static func load(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
         let (sql, arguments) = select(key)
-        guard let data = try Data.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
         return try decode(key, data)
     }
 
@@ -42,61 +42,61 @@ enum ObjectRows {
         let state = Data(value.canonicalBytes)
         switch (value, key.scope) {
         case (.stock(let counter), .store(let store)):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO stock_levels (store_id, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (store_id, sku) DO UPDATE SET
                         level = excluded.level, sellable_here = excluded.sellable_here, state = excluded.state
-                    """,
-                arguments: [store.rawValue, key.id, counter.value, max(0, counter.rights(of: replica)), state])
+                    """
+            ).execute(arguments: [store.rawValue, key.id, counter.value, max(0, counter.rights(of: replica)), state])
         case (.cart(let cart), let scope):
             try saveCart(cart, scope: scope, id: key.id, state: state, db)
         case (.order(let order), let scope):
             let totals = order.totals
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO orders (scope, order_id, cart_id, customer_id, store_id, placed_at_ms,
                         placed_by, subtotal_minor, discount_minor, total_minor, points, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    scope.description, key.id, order.cart.rawValue, order.customer?.rawValue, order.store?.rawValue,
-                    Int64(order.placedAt.physical), order.placedAt.replica.rawValue, totals.subtotal,
-                    totals.discount, totals.total, totals.points, state,
-                ])
+                    """
+            ).execute(arguments: [
+                scope.description, key.id, order.cart.rawValue, order.customer?.rawValue, order.store?.rawValue,
+                Int64(order.placedAt.physical), order.placedAt.replica.rawValue, totals.subtotal,
+                totals.discount, totals.total, totals.points, state,
+            ])
         case (.account(let account), .loyalty(let customer)):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO loyalty_balances (customer_id, balance, redeemable_here, state) VALUES (?, ?, ?, ?)
                     ON CONFLICT (customer_id) DO UPDATE SET
                         balance = excluded.balance, redeemable_here = excluded.redeemable_here, state = excluded.state
-                    """,
-                arguments: [customer.rawValue, account.balance, max(0, account.redeemable(at: replica)), state])
+                    """
+            ).execute(arguments: [customer.rawValue, account.balance, max(0, account.redeemable(at: replica)), state])
         default:
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)",
-                arguments: [key.kind.description, key.id, state])
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)"
+            ).execute(arguments: [key.kind.description, key.id, state])
             if key.kind == .product || key.kind == .price { try refreshProduct(sku: key.id, db) }
         }
     }
 
     private static func saveCart(_ cart: Cart, scope: Scope, id: String, state: Data, _ db: Database) throws {
         let lines = cart.visibleLines
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                scope.description, id, cart.owner.value?.rawValue, cart.phase.value.description, lines.count,
-                lines.reduce(0) { $0 + $1.quantity }, cart.lateEdits.count, state,
-            ])
-        try db.execute(
-            sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ?", arguments: [scope.description, id])
+                """
+        ).execute(arguments: [
+            scope.description, id, cart.owner.value?.rawValue, cart.phase.value.description, lines.count,
+            lines.reduce(0) { $0 + $1.quantity }, cart.lateEdits.count, state,
+        ])
+        try db.cachedStatement(sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ?").execute(
+            arguments: [scope.description, id])
         for line in lines {
-            try db.execute(
-                sql: "INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)",
-                arguments: [scope.description, id, line.sku.rawValue, line.quantity, line.note])
+            try db.cachedStatement(
+                sql: "INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [scope.description, id, line.sku.rawValue, line.quantity, line.note])
         }
     }
 
@@ -116,9 +116,9 @@ enum ObjectRows {
         var minor: Int64?
         if case .price(let register)? = price { minor = register.value ?? nil }
         let described = productRegister.value ?? nil
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO products (sku, name, category, price_minor) VALUES (?, ?, ?, ?)",
-            arguments: [sku, described?.name, described?.category, minor])
+        try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO products (sku, name, category, price_minor) VALUES (?, ?, ?, ?)"
+        ).execute(arguments: [sku, described?.name, described?.category, minor])
     }
 
     /// Joins every catalog object into `state` (pricing needs the whole catalog).

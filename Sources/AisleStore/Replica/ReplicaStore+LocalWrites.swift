@@ -62,17 +62,18 @@ extension ReplicaStore {
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
         _ db: Database
     ) throws {
-        try db.execute(
-            sql: "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(
             arguments: [
                 scope.description, origin.rawValue, Int64(seq), Int64(bitPattern: stamp),
                 Data(dependencies.canonicalBytes), Data(delta),
             ])
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
                 ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
-                """,
-            arguments: [scope.description, origin.rawValue, Int64(seq)])
+                """
+        ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
     }
 }

@@ -50,7 +50,7 @@ extension ReplicaStore {
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
         try pool.read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?",
+                db.cachedStatement(sql: "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?"),
                 arguments: [store.rawValue, sku.rawValue])
             return StockLevel(level: row?["level"] ?? 0, sellableHere: row?["sellable_here"] ?? 0)
         }
@@ -60,7 +60,7 @@ extension ReplicaStore {
     public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
         try pool.read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?",
+                db.cachedStatement(sql: "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?"),
                 arguments: [customer.rawValue])
             return LoyaltyBalance(balance: row?["balance"] ?? 0, redeemableHere: row?["redeemable_here"] ?? 0)
         }

@@ -50,6 +50,8 @@ extension ReplicaStore {
     /// - Throws: ``StoreError`` for a corrupt delta, a scope mismatch or an equivocation; the
     ///   whole batch is then refused and the store is unchanged.
     public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
+        // Sequence numbers are per scope: the same (origin, seq) names different changes in two scopes.
+        var decoded: [Scope: [Dot: ObjectDelta]] = [:]
         for change in batch {
             let delta: ObjectDelta
             do { delta = try ObjectDelta(encoded: change.delta) } catch {
@@ -59,19 +61,24 @@ extension ReplicaStore {
                 throw StoreError.scopeMismatch(
                     header: change.scope, delta: delta.scope, origin: change.origin, seq: change.seq)
             }
+            decoded[change.scope, default: [:]][Dot(change.origin, change.seq)] = delta
         }
+        let validated = decoded
         return try await pool.write { db in
             var outcomes: [DeliveryOutcome] = []
             var scopes: [Scope] = []
             for change in batch where !scopes.contains(change.scope) { scopes.append(change.scope) }
             for scope in scopes {
-                outcomes += try self.apply(batch.filter { $0.scope == scope }, in: scope, db)
+                outcomes += try self.apply(
+                    batch.filter { $0.scope == scope }, in: scope, decoded: validated[scope] ?? [:], db)
             }
             return outcomes
         }
     }
 
-    private func apply(_ changes: [RemoteChange], in scope: Scope, _ db: Database) throws -> [DeliveryOutcome] {
+    private func apply(
+        _ changes: [RemoteChange], in scope: Scope, decoded: [Dot: ObjectDelta], _ db: Database
+    ) throws -> [DeliveryOutcome] {
         var delivery = CausalDelivery<RemoteChange>(delivered: try Self.versionVector(of: scope, db))
         var incoming: [RemoteChange] = []
         for change in changes {
@@ -93,7 +100,7 @@ extension ReplicaStore {
             let change = ready.delta
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
             do {
-                try self.join(change, db)
+                try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], db)
             } catch {
                 storageFailure = error
                 throw error
@@ -115,14 +122,14 @@ extension ReplicaStore {
     }
 
     /// Joins a deliverable change's objects and logs it.
-    private func join(_ change: RemoteChange, _ db: Database) throws {
-        let delta = try ObjectDelta(encoded: change.delta)
+    private func join(_ change: RemoteChange, decoded: ObjectDelta?, _ db: Database) throws {
+        // Held changes from earlier batches were validated when they arrived.
+        let delta = try decoded ?? ObjectDelta(encoded: change.delta)
         for (key, value) in delta.objects {
             let merged = try ObjectRows.load(key, db).flatMap { $0.joined(with: value) } ?? value
             try ObjectRows.save(merged, at: key, replica: replica, db)
         }
-        try db.execute(
-            sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?",
+        try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
             arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
         try Self.appendChange(
             scope: change.scope, origin: change.origin, seq: change.seq, stamp: change.stamp,
@@ -133,7 +140,7 @@ extension ReplicaStore {
     static func storedChange(scope: Scope, origin: ReplicaID, seq: UInt64, _ db: Database) throws -> RemoteChange? {
         for table in ["changes", "held_changes"] {
             let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM \(table) WHERE scope = ? AND origin = ? AND seq = ?",
+                db.cachedStatement(sql: "SELECT * FROM \(table) WHERE scope = ? AND origin = ? AND seq = ?"),
                 arguments: [scope.description, origin.rawValue, Int64(seq)])
             if let row { return try remoteChange(row) }
         }
