@@ -77,10 +77,14 @@ extension CausalContext: Lattice {
 
     public func joined(with other: CausalContext) -> CausalContext {
         var result = self
-        result.compact.join(other.compact)
-        result.cloud.formUnion(other.cloud)
-        result.normalize()
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: CausalContext) {
+        compact.join(other.compact)
+        cloud.formUnion(other.cloud)
+        normalize()
     }
 }
 

@@ -44,8 +44,12 @@ extension VersionVector: Lattice {
 
     public func joined(with other: VersionVector) -> VersionVector {
         var result = self
-        for (replica, value) in other.entries { result.advance(replica, to: value) }
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: VersionVector) {
+        for (replica, value) in other.entries { advance(replica, to: value) }
     }
 }
 

@@ -71,9 +71,13 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
 
     public func joined(with other: BoundedCounter) -> BoundedCounter {
         var result = self
-        result.counts.join(other.counts)
-        result.transfers.merge(other.transfers, uniquingKeysWith: max)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: BoundedCounter) {
+        counts.join(other.counts)
+        transfers.merge(other.transfers, uniquingKeysWith: max)
     }
 
     /// Adds `amount` at `replica`, which gains the rights; returns the delta.

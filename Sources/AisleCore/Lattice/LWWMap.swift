@@ -32,6 +32,10 @@ public struct LWWMap<
         LWWMap(registers: registers.joined(with: other.registers))
     }
 
+    public mutating func join(_ other: LWWMap) {
+        registers.join(other.registers)
+    }
+
     /// Writes `value` at `key` (nil removes it) at `stamp`; returns the delta.
     @discardableResult
     public mutating func set(_ key: Key, to value: Value?, at stamp: HLCTimestamp) -> LWWMap {

@@ -26,10 +26,19 @@ public struct LatticeMap<
 
     public func joined(with other: LatticeMap) -> LatticeMap {
         var result = self
-        for (key, value) in other.entries {
-            result.entries[key] = result.entries[key].map { $0.joined(with: value) } ?? value
-        }
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: LatticeMap) {
+        for (key, value) in other.entries {
+            // In place: joining a small delta into a large map must not copy the map or its values.
+            if let index = entries.index(forKey: key) {
+                entries.values[index].join(value)
+            } else {
+                entries[key] = value
+            }
+        }
     }
 
     /// Mutates the value at `key` with a delta mutator and returns the map delta.

@@ -24,9 +24,13 @@ public struct PNCounter: Lattice, Hashable, CanonicalEncodable {
 
     public func joined(with other: PNCounter) -> PNCounter {
         var result = self
-        result.increments.merge(other.increments, uniquingKeysWith: max)
-        result.decrements.merge(other.decrements, uniquingKeysWith: max)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: PNCounter) {
+        increments.merge(other.increments, uniquingKeysWith: max)
+        decrements.merge(other.decrements, uniquingKeysWith: max)
     }
 
     /// Adds `amount` at `replica`; returns the delta.

@@ -35,11 +35,15 @@ public struct Cart: Lattice, CanonicalEncodable {
 
     public func joined(with other: Cart) -> Cart {
         var result = self
-        result.lines.join(other.lines)
-        result.owner.join(other.owner)
-        result.phase.join(other.phase)
-        result.sealed.join(other.sealed)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: Cart) {
+        lines.join(other.lines)
+        owner.join(other.owner)
+        phase.join(other.phase)
+        sealed.join(other.sealed)
     }
 
     // MARK: Reading

@@ -59,11 +59,15 @@ public struct Catalog: Lattice, CanonicalEncodable {
 
     public func joined(with other: Catalog) -> Catalog {
         var result = self
-        result.products.join(other.products)
-        result.prices.join(other.prices)
-        result.promotions.join(other.promotions)
-        result.stores.join(other.stores)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: Catalog) {
+        products.join(other.products)
+        prices.join(other.prices)
+        promotions.join(other.promotions)
+        stores.join(other.stores)
     }
 
     /// Publishes or withdraws (nil) a product; returns the delta.

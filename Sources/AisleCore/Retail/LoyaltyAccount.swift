@@ -20,6 +20,10 @@ public struct LoyaltyAccount: Lattice, CanonicalEncodable {
         LoyaltyAccount(points: points.joined(with: other.points))
     }
 
+    public mutating func join(_ other: LoyaltyAccount) {
+        points.join(other.points)
+    }
+
     /// The balance across the chain, as far as this replica knows.
     public var balance: Int64 { points.value }
 

@@ -58,10 +58,14 @@ public struct OrderBook: Lattice, CanonicalEncodable {
 
     public func joined(with other: OrderBook) -> OrderBook {
         var result = self
-        result.orders.merge(other.orders) { mine, theirs in
+        result.join(other)
+        return result
+    }
+
+    public mutating func join(_ other: OrderBook) {
+        orders.merge(other.orders) { mine, theirs in
             mine.canonicalBytes.lexicographicallyPrecedes(theirs.canonicalBytes) ? theirs : mine
         }
-        return result
     }
 
     /// Records `order`; returns the delta.

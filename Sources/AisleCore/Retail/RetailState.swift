@@ -23,11 +23,15 @@ public struct RetailState: Lattice, CanonicalEncodable {
 
     public func joined(with other: RetailState) -> RetailState {
         var result = self
-        result.catalog.join(other.catalog)
-        result.stores.join(other.stores)
-        result.customers.join(other.customers)
-        result.loyalty.join(other.loyalty)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: RetailState) {
+        catalog.join(other.catalog)
+        stores.join(other.stores)
+        customers.join(other.customers)
+        loyalty.join(other.loyalty)
     }
 
     // MARK: Reading

@@ -12,9 +12,13 @@ public struct Shopping: Lattice, CanonicalEncodable {
 
     public func joined(with other: Shopping) -> Shopping {
         var result = self
-        result.carts.join(other.carts)
-        result.orders.join(other.orders)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: Shopping) {
+        carts.join(other.carts)
+        orders.join(other.orders)
     }
 
     /// Applies a mutator to cart `id`; returns the delta.
@@ -55,9 +59,13 @@ public struct StoreState: Lattice, CanonicalEncodable {
 
     public func joined(with other: StoreState) -> StoreState {
         var result = self
-        result.stock.join(other.stock)
-        result.shopping.join(other.shopping)
+        result.join(other)
         return result
+    }
+
+    public mutating func join(_ other: StoreState) {
+        stock.join(other.stock)
+        shopping.join(other.shopping)
     }
 
     /// Applies a stock mutator; returns the delta.

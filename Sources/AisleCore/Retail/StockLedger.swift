@@ -21,6 +21,10 @@ public struct StockLedger: Lattice, CanonicalEncodable {
         StockLedger(counters: counters.joined(with: other.counters))
     }
 
+    public mutating func join(_ other: StockLedger) {
+        counters.join(other.counters)
+    }
+
     /// Units of `sku` in the store, as far as this replica knows.
     public func level(of sku: SKU) -> Int64 {
         counters[sku].value
