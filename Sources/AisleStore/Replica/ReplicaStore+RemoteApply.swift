@@ -80,11 +80,15 @@ extension ReplicaStore {
         _ changes: [RemoteChange], in scope: Scope, decoded: [Dot: ObjectDelta], _ db: Database
     ) throws -> [DeliveryOutcome] {
         var delivery = CausalDelivery<RemoteChange>(delivered: try Self.versionVector(of: scope, db))
+        let held = try Self.heldChanges(in: scope, db)
         var incoming: [RemoteChange] = []
         for change in changes {
-            if let known = try Self.storedChange(scope: scope, origin: change.origin, seq: change.seq, db),
-                known != change
-            {
+            // A change seen before is either logged (seq already applied) or held: compare bytes.
+            let known =
+                change.seq <= delivery.delivered[change.origin]
+                ? try Self.storedChange(scope: scope, origin: change.origin, seq: change.seq, db)
+                : held.first { $0.origin == change.origin && $0.seq == change.seq }
+            if let known, known != change {
                 throw StoreError.equivocation(scope: scope, origin: change.origin, seq: change.seq)
             }
             if let twin = incoming.first(where: { $0.origin == change.origin && $0.seq == change.seq }) {
@@ -108,8 +112,8 @@ extension ReplicaStore {
         }
         var outcomes: [DeliveryOutcome] = []
         // Changes held by earlier batches first: this batch may be what they were waiting for.
-        for held in try Self.heldChanges(in: scope, db) {
-            outcomes += delivery.receive(held.delivery, apply: apply).filter { !$0.isHeld }
+        for change in held {
+            outcomes += delivery.receive(change.delivery, apply: apply).filter { !$0.isHeld }
         }
         for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
         if let storageFailure { throw storageFailure }
@@ -136,15 +140,12 @@ extension ReplicaStore {
             dependencies: change.dependencies, delta: change.delta, db)
     }
 
-    /// The logged or held change at (scope, origin, seq), if any.
+    /// The logged change at (scope, origin, seq), if the log still holds it.
     static func storedChange(scope: Scope, origin: ReplicaID, seq: UInt64, _ db: Database) throws -> RemoteChange? {
-        for table in ["changes", "held_changes"] {
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM \(table) WHERE scope = ? AND origin = ? AND seq = ?"),
-                arguments: [scope.description, origin.rawValue, Int64(seq)])
-            if let row { return try remoteChange(row) }
-        }
-        return nil
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM changes WHERE scope = ? AND origin = ? AND seq = ?"),
+            arguments: [scope.description, origin.rawValue, Int64(seq)])
+        return try row.map(remoteChange)
     }
 
     static func heldChanges(in scope: Scope, _ db: Database) throws -> [RemoteChange] {
