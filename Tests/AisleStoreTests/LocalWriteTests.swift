@@ -102,4 +102,29 @@ struct LocalWriteTests {
             #expect(try Int.fetchOne(db, sql: "SELECT price_minor FROM products WHERE sku = 'milk'") == 129)
         }
     }
+
+    @Test("cart_lines follows every edit: additions, quantity changes, removals, checkout")
+    func cartLinesFollowEdits() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        try await test.publishPrices(["milk": 100, "bread": 200, "eggs": 300])
+        let home = CartHome.store("berlin")
+        try await test.store.updateCart("c", in: home) { cart, me, _ in
+            var delta = try cart.add("milk", quantity: 2, at: me)
+            delta.join(try cart.add("bread", quantity: 1, at: me))
+            delta.join(try cart.add("eggs", quantity: 6, at: me))
+            return delta
+        }
+        try await test.store.updateCart("c", in: home) { cart, _, _ in try cart.remove("bread") }
+        try await test.store.updateCart("c", in: home) { cart, _, stamp in
+            try cart.setQuantity("milk", to: 5, at: stamp)
+        }
+        try await test.store.checkOut("c", in: home, as: "o-1", store: "berlin")
+        let lines = try await DatabaseQueue(path: test.store.configuration.path).read { db in
+            try Row.fetchAll(db, sql: "SELECT sku, quantity FROM cart_lines ORDER BY sku").map {
+                "\($0["sku"] as String)×\($0["quantity"] as Int)"
+            }
+        }
+        #expect(lines == ["eggs×6", "milk×5"])
+    }
 }

@@ -37,8 +37,11 @@ enum ObjectRows {
     }
 
     /// Writes `value` as the object at `key`, with its read-table columns; `replica` is this
-    /// replica (for "sellable here" and "redeemable here").
-    static func save(_ value: ObjectValue, at key: ObjectKey, replica: ReplicaID, _ db: Database) throws {
+    /// replica (for "sellable here" and "redeemable here"), `previous` what the row held (so only
+    /// the cart lines that changed are rewritten).
+    static func save(
+        _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
+    ) throws {
         let state = Data(value.canonicalBytes)
         switch (value, key.scope) {
         case (.stock(let counter), .store(let store)):
@@ -50,7 +53,9 @@ enum ObjectRows {
                     """
             ).execute(arguments: [store.rawValue, key.id, counter.value, max(0, counter.rights(of: replica)), state])
         case (.cart(let cart), let scope):
-            try saveCart(cart, scope: scope, id: key.id, state: state, db)
+            var previousLines: [CartLineView] = []
+            if case .cart(let old)? = previous { previousLines = old.visibleLines }
+            try saveCart(cart, previousLines: previousLines, scope: scope, id: key.id, state: state, db)
         case (.order(let order), let scope):
             let totals = order.totals
             try db.cachedStatement(
@@ -80,22 +85,35 @@ enum ObjectRows {
         }
     }
 
-    private static func saveCart(_ cart: Cart, scope: Scope, id: String, state: Data, _ db: Database) throws {
+    private static func saveCart(
+        _ cart: Cart, previousLines: [CartLineView], scope: Scope, id: String, state: Data, _ db: Database
+    ) throws {
         let lines = cart.visibleLines
         try db.cachedStatement(
             sql: """
-                INSERT OR REPLACE INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
+                INSERT INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (scope, cart_id) DO UPDATE SET owner = excluded.owner, phase = excluded.phase,
+                    line_count = excluded.line_count, item_count = excluded.item_count,
+                    late_edits = excluded.late_edits, state = excluded.state
                 """
         ).execute(arguments: [
             scope.description, id, cart.owner.value?.rawValue, cart.phase.value.description, lines.count,
             lines.reduce(0) { $0 + $1.quantity }, cart.lateEdits.count, state,
         ])
-        try db.cachedStatement(sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ?").execute(
-            arguments: [scope.description, id])
-        for line in lines {
+        // Rewrite only the lines that changed: one edit touches one line of a long cart.
+        let current = Dictionary(uniqueKeysWithValues: lines.map { ($0.sku, $0) })
+        for old in previousLines where current[old.sku] == nil {
+            try db.cachedStatement(sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ? AND sku = ?").execute(
+                arguments: [scope.description, id, old.sku.rawValue])
+        }
+        let unchanged = Set(previousLines.filter { current[$0.sku] == $0 }.map(\.sku))
+        for line in lines where !unchanged.contains(line.sku) {
             try db.cachedStatement(
-                sql: "INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)"
+                sql: """
+                    INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (scope, cart_id, sku) DO UPDATE SET quantity = excluded.quantity, note = excluded.note
+                    """
             ).execute(arguments: [scope.description, id, line.sku.rawValue, line.quantity, line.note])
         }
     }

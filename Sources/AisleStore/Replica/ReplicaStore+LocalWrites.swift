@@ -31,8 +31,11 @@ extension ReplicaStore {
         try await pool.write { db in
             var working = RetailState()
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
+            var previous: [ObjectKey: ObjectValue] = [:]
             for key in objects {
-                if let value = try ObjectRows.load(key, db) { try working.join(value, at: key) }
+                guard let value = try ObjectRows.load(key, db) else { continue }
+                previous[key] = value
+                try working.join(value, at: key)
             }
             let stamp = try self.clock.withLock { clock in try clock.now(wallMillis: self.wallClock()) }
             let delta = try mutation(&working, stamp)
@@ -44,7 +47,8 @@ extension ReplicaStore {
                 }
                 let scopeObjects = working.objects(in: scopeDelta.scope)
                 for key in scopeDelta.objects.keys {
-                    try ObjectRows.save(scopeObjects[key]!, at: key, replica: self.replica, db)
+                    try ObjectRows.save(
+                        scopeObjects[key]!, at: key, previous: previous[key], replica: self.replica, db)
                 }
                 let dependencies = try Self.versionVector(of: scopeDelta.scope, db)
                 let seq = dependencies[self.replica] + 1

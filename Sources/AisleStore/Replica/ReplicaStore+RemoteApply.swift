@@ -130,8 +130,9 @@ extension ReplicaStore {
         // Held changes from earlier batches were validated when they arrived.
         let delta = try decoded ?? ObjectDelta(encoded: change.delta)
         for (key, value) in delta.objects {
-            let merged = try ObjectRows.load(key, db).flatMap { $0.joined(with: value) } ?? value
-            try ObjectRows.save(merged, at: key, replica: replica, db)
+            let previous = try ObjectRows.load(key, db)
+            let merged = previous.flatMap { $0.joined(with: value) } ?? value
+            try ObjectRows.save(merged, at: key, previous: previous, replica: replica, db)
         }
         try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
             arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
