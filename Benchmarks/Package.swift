@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Aisle", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -20,7 +21,20 @@ let package = Package(
             ],
             path: "Benchmarks/CRDTBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // [2/6]: the durable replica against the same statements on raw SQLite, through GRDB.
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                .product(name: "AisleCore", package: "Aisle"),
+                .product(name: "AisleStore", package: "Aisle"),
+                .product(name: "AisleTesting", package: "Aisle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
