@@ -15,24 +15,29 @@ extension ReplicaStore {
 
     /// Copies the database file at `path` to `target` with SQLite's online backup, from any
     /// process, while the replica that owns it keeps writing.
+    ///
+    /// - Throws: ``StoreError/missingFile(_:)`` or ``StoreError/targetExists(_:)``; nothing is overwritten.
     public static func backup(databaseAt path: String, to target: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingFile(path) }
         guard !FileManager.default.fileExists(atPath: target) else { throw StoreError.targetExists(target) }
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        let source = try DatabaseQueue(path: path, configuration: readOnly)
-        let destination = try DatabaseQueue(path: target)
+        let source = try openReadOnly(path)
+        let destination = try DatabasePool(path: target)
         try source.backup(to: destination)
         try source.close()
         try destination.close()
     }
 
+    /// Opens `path` so that nothing can be written through the connection.
+    static func openReadOnly(_ path: String) throws -> DatabaseQueue {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        return try DatabaseQueue(path: path, configuration: readOnly)
+    }
+
     /// The replica that owns the database at `path`, read without writing to it.
     public static func replicaID(ofDatabaseAt path: String) throws -> ReplicaID {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingFile(path) }
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        let database = try DatabaseQueue(path: path, configuration: readOnly)
+        let database = try openReadOnly(path)
         defer { try? database.close() }
         let text = try database.read { db -> String? in
             guard try db.tableExists("replica") else { return nil }
@@ -46,15 +51,7 @@ extension ReplicaStore {
     ///
     /// - Throws: ``StoreError/missingFile(_:)`` or ``StoreError/targetExists(_:)``; nothing is overwritten.
     public static func restore(from backup: String, to path: String) throws {
-        guard FileManager.default.fileExists(atPath: backup) else { throw StoreError.missingFile(backup) }
-        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.targetExists(path) }
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        let source = try DatabaseQueue(path: backup, configuration: readOnly)
-        let target = try DatabasePool(path: path)
-        try source.backup(to: target)
-        try source.close()
-        try target.close()
+        try self.backup(databaseAt: backup, to: path)
     }
 }
 

@@ -48,23 +48,26 @@ extension ReplicaStore {
 
     /// Stock of `sku` in `store`; zero when never booked.
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
-        try pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?")
-            // A cursor's row is read in place, without the copy `fetchOne` makes: this is the hot read.
-            let rows = try Row.fetchCursor(statement, arguments: [store.rawValue, sku.rawValue])
-            guard let row = try rows.next() else { return StockLevel(level: 0, sellableHere: 0) }
-            return StockLevel(level: row[0], sellableHere: row[1])
-        }
+        let (level, sellable) = try readPair(
+            "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?",
+            [store.rawValue, sku.rawValue])
+        return StockLevel(level: level, sellableHere: sellable)
     }
 
     /// Points of `customer`; zero when never booked.
     public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
+        let (balance, redeemable) = try readPair(
+            "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue])
+        return LoyaltyBalance(balance: balance, redeemableHere: redeemable)
+    }
+
+    /// Two integer columns of one row by primary key, zeros when there is no row.
+    private func readPair(_ sql: String, _ arguments: StatementArguments) throws -> (Int64, Int64) {
         try pool.read { db in
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?"),
-                arguments: [customer.rawValue])
-            return LoyaltyBalance(balance: row?["balance"] ?? 0, redeemableHere: row?["redeemable_here"] ?? 0)
+            // A cursor's row is read in place, without the copy `fetchOne` makes: this is the hot read.
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            guard let row = try rows.next() else { return (0, 0) }
+            return (row[0], row[1])
         }
     }
 

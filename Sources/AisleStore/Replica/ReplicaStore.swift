@@ -72,9 +72,7 @@ public final class ReplicaStore: Sendable {
     /// Refuses, without writing a byte, a file whose applied migrations this build does not know.
     private static func refuseNewerSchema(at path: String, migrator: DatabaseMigrator) throws {
         guard FileManager.default.fileExists(atPath: path) else { return }
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        let database = try DatabaseQueue(path: path, configuration: readOnly)
+        let database = try openReadOnly(path)
         defer { try? database.close() }
         try database.read { db in
             guard try migrator.hasBeenSuperseded(db) else { return }
