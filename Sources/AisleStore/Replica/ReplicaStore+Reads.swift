@@ -65,7 +65,10 @@ extension ReplicaStore {
     private func readPair(_ sql: String, _ arguments: StatementArguments) throws -> (Int64, Int64) {
         try pool.read { db in
             // A cursor's row is read in place, without the copy `fetchOne` makes: this is the hot read.
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            // The statement is ours and its arguments always match, so they are bound unchecked.
+            let statement = try db.cachedStatement(sql: sql)
+            statement.setUncheckedArguments(arguments)
+            let rows = try Row.fetchCursor(statement)
             guard let row = try rows.next() else { return (0, 0) }
             return (row[0], row[1])
         }
