@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AisleCore", targets: ["AisleCore"]),
         .library(name: "AisleStore", targets: ["AisleStore"]),
+        .library(name: "AisleCrypto", targets: ["AisleCrypto"]),
         .library(name: "AisleTesting", targets: ["AisleTesting"]),
         .executable(name: "aisle", targets: ["aisle"]),
     ],
@@ -20,6 +21,10 @@ let package = Package(
         .target(name: "AisleCore"),
         // One replica on disk: CRDT state, change log and read tables in SQLite through GRDB.
         .target(name: "AisleStore", dependencies: ["AisleCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // libsodium, as a system library (libsodium-dev; scripts/deps installs it).
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Safe wrappers over the libsodium calls Aisle uses; no libsodium type leaves the module.
+        .target(name: "AisleCrypto", dependencies: ["AisleCore", "CSodium"]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
         .target(name: "AisleTesting", dependencies: ["AisleCore"]),
         .executableTarget(
@@ -39,6 +44,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "AisleCryptoTests", dependencies: ["AisleCrypto"]),
         .testTarget(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]
