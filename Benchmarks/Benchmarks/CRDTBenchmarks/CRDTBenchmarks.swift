@@ -71,6 +71,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // How fast a replica decodes and validates a remote change of 100 stock deltas (per iteration).
+    let stockDelta: [UInt8] = {
+        var objects: [ObjectKey: ObjectValue] = [:]
+        for index in 0..<100 {
+            var counter = BoundedCounter()
+            counter.increment(by: UInt64(index + 1), at: "till-9")
+            objects[try! ObjectKey(scope: .store("store-1"), kind: .stock, id: "sku-\(index)")] = .stock(counter)
+        }
+        return ObjectDelta(scope: .store("store-1"), objects: objects).encoded
+    }()
+    Benchmark("delta_decode_100") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try! ObjectDelta(encoded: stockDelta)) }
+    }
+
     Benchmark("convergence_schedules", configuration: .init(maxDuration: .seconds(5))) { benchmark in
         var index: UInt64 = 0
         for _ in benchmark.scaledIterations {
