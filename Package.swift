@@ -44,7 +44,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "AisleCryptoTests", dependencies: ["AisleCrypto"]),
+        .testTarget(name: "AisleCryptoTests", dependencies: ["AisleCrypto", "AisleTesting"]),
         .testTarget(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,0 +1,82 @@
+public import AisleCore
+
+/// The role × scope × operation matrix of docs/security.md, applied to every delta received.
+public enum Authorization {
+    /// Whether `role` may write `scope` at all (the certificate's grants must cover it too).
+    public static func mayWrite(_ role: Role, _ scope: Scope) -> Bool {
+        switch (role, scope) {
+        case (.hq, _): true
+        case (.hub, .store), (.hub, .loyalty): true
+        case (.pos, .store), (.pos, .customer), (.pos, .loyalty): true
+        case (.kiosk, .store), (.kiosk, .customer), (.kiosk, .loyalty): true
+        case (.mobile, .customer), (.mobile, .loyalty): true
+        default: false
+        }
+    }
+
+    /// Checks each object of `delta` against what `role` may do, and that `origin` writes only
+    /// in its own name.
+    public static func check(_ delta: ObjectDelta, by role: Role, origin: ReplicaID) throws(EnvelopeRefusal) {
+        for (key, value) in delta.objects {
+            switch value {
+            case .product, .price, .promotion, .storeInfo:
+                guard role == .hq else { throw .unauthorized("a \(role) may not change the catalog (\(key))") }
+            case .stock(let counter):
+                guard role != .mobile else { throw .unauthorized("a phone may not change stock (\(key))") }
+                if role == .hub, !(counter.counts.increments.isEmpty && counter.counts.decrements.isEmpty) {
+                    throw .unauthorized("the hub may only move stock rights, not sell or receive (\(key))")
+                }
+                try ownEntries(counter, origin: origin, key: key)
+            case .account(let account):
+                if role == .mobile || role == .hub, !account.points.counts.increments.isEmpty {
+                    throw .unauthorized("a \(role) may not earn points (\(key))")
+                }
+                if role == .hub, !account.points.counts.decrements.isEmpty {
+                    throw .unauthorized("the hub may only move points rights, not redeem (\(key))")
+                }
+                try ownEntries(account.points, origin: origin, key: key)
+            case .cart(let cart):
+                guard role != .hub else { throw .unauthorized("the hub may not edit carts (\(key))") }
+                try ownWrites(cart, origin: origin, key: key)
+            case .order(let order):
+                guard role != .hub else { throw .unauthorized("the hub may not place orders (\(key))") }
+                guard order.placedAt.replica == origin else {
+                    throw .unauthorized("order \(key) claims to be placed by \(order.placedAt.replica)")
+                }
+            }
+        }
+    }
+
+    /// A bounded counter delta may only carry the origin's own additions, subtractions and gifts.
+    private static func ownEntries(_ counter: BoundedCounter, origin: ReplicaID, key: ObjectKey) throws(EnvelopeRefusal)
+    {
+        let writers = Set(counter.counts.increments.keys).union(counter.counts.decrements.keys)
+            .union(counter.transfers.keys.map(\.from))
+        guard writers.isSubset(of: [origin]) else {
+            throw .unauthorized(
+                "\(origin) wrote counter entries in the name of \(writers.subtracting([origin]).sorted()) (\(key))")
+        }
+    }
+
+    /// A cart delta's new writes must carry the origin's dots and stamps (a checkout's sealed copy
+    /// of the lines may carry anyone's).
+    private static func ownWrites(_ cart: Cart, origin: ReplicaID, key: ObjectKey) throws(EnvelopeRefusal) {
+        let foreignDots = cart.lines.store.dots.filter { $0.replica != origin }
+        guard foreignDots.isEmpty else {
+            throw .unauthorized("\(origin) wrote cart lines as \(Set(foreignDots.map(\.replica)).sorted()) (\(key))")
+        }
+        for line in cart.lines.store.entries.values {
+            let stamps =
+                line.quantity.entries.values.compactMap(\.assignedAt) + line.note.entries.values.compactMap(\.stamp)
+            if let foreign = stamps.first(where: { $0.replica != origin }) {
+                throw .unauthorized("\(origin) stamped a cart line as \(foreign.replica) (\(key))")
+            }
+        }
+        if let stamp = cart.owner.stamp, stamp.replica != origin {
+            throw .unauthorized("\(origin) set the cart owner as \(stamp.replica) (\(key))")
+        }
+        if cart.sealed != .bottom, cart.phase.value != .checkedOut {
+            throw .unauthorized("sealed lines without a checkout (\(key))")
+        }
+    }
+}

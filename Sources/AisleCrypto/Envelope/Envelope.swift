@@ -1,0 +1,106 @@
+public import AisleCore
+
+/// What an envelope says about itself, bound to its ciphertext as associated data and covered by
+/// its signature, so no field can be changed or replayed elsewhere unnoticed.
+public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, CanonicalDecodable {
+    public let tenant: TenantID
+    public let scope: Scope
+    public let origin: ReplicaID
+    public let seq: UInt64
+    /// Which generation of the scope key sealed the payload.
+    public let epoch: UInt64
+    /// The origin's hybrid clock reading, packed.
+    public let hlc: UInt64
+    /// The id of the author's certificate.
+    public let certificate: [UInt8]
+
+    public init(
+        tenant: TenantID, scope: Scope, origin: ReplicaID, seq: UInt64, epoch: UInt64, hlc: UInt64, certificate: [UInt8]
+    ) {
+        self.tenant = tenant
+        self.scope = scope
+        self.origin = origin
+        self.seq = seq
+        self.epoch = epoch
+        self.hlc = hlc
+        self.certificate = certificate
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append("aisle-envelope-v1")
+        encoder.append(tenant)
+        encoder.append(scope)
+        encoder.append(origin)
+        encoder.append(seq)
+        encoder.append(epoch)
+        encoder.append(hlc)
+        encoder.append(bytes: certificate)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        guard try decoder.readString() == "aisle-envelope-v1" else { throw decoder.failure("not a v1 envelope") }
+        tenant = try decoder.decode()
+        let scopeText = try decoder.readString()
+        do { scope = try Scope(scopeText) } catch { throw decoder.failure(error.description) }
+        origin = try decoder.decode()
+        seq = try decoder.readUInt64()
+        epoch = try decoder.readUInt64()
+        hlc = try decoder.readUInt64()
+        certificate = try decoder.readBytes()
+    }
+}
+
+/// One sealed, signed batch of deltas: everything that leaves a node leaves as one of these.
+///
+/// The payload (one or more encoded deltas) is sealed with XChaCha20-Poly1305 under the scope key
+/// of the header's epoch, the header as associated data; the author signs header, nonce and
+/// ciphertext once per batch with Ed25519.
+public struct Envelope: Sendable, Equatable, CanonicalEncodable, CanonicalDecodable {
+    public let header: EnvelopeHeader
+    public let nonce: [UInt8]
+    public let ciphertext: [UInt8]
+    public let signature: [UInt8]
+
+    /// Seals and signs `deltas` (all of the header's scope).
+    public init(header: EnvelopeHeader, deltas: [ObjectDelta], key: AEADKey, author: SigningKeyPair) {
+        var payload = CanonicalEncoder()
+        payload.append(UInt64(deltas.count))
+        for delta in deltas { payload.append(bytes: delta.encoded) }
+        let sealed = key.seal(payload.bytes, associatedData: header.canonicalBytes)
+        self.header = header
+        nonce = sealed.nonce
+        ciphertext = sealed.ciphertext
+        signature = author.sign(Self.signedBytes(header: header, nonce: sealed.nonce, ciphertext: sealed.ciphertext))
+    }
+
+    /// An envelope from its parts as received (the receiver checks them all).
+    public init(header: EnvelopeHeader, nonce: [UInt8], ciphertext: [UInt8], signature: [UInt8]) {
+        self.header = header
+        self.nonce = nonce
+        self.ciphertext = ciphertext
+        self.signature = signature
+    }
+
+    /// The bytes the author signs: header, nonce and ciphertext in canonical form.
+    static func signedBytes(header: EnvelopeHeader, nonce: [UInt8], ciphertext: [UInt8]) -> [UInt8] {
+        var encoder = CanonicalEncoder()
+        encoder.append(header)
+        encoder.append(bytes: nonce)
+        encoder.append(bytes: ciphertext)
+        return encoder.bytes
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(header)
+        encoder.append(bytes: nonce)
+        encoder.append(bytes: ciphertext)
+        encoder.append(bytes: signature)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        header = try decoder.decode()
+        nonce = try decoder.readBytes()
+        ciphertext = try decoder.readBytes()
+        signature = try decoder.readBytes()
+    }
+}

@@ -1,0 +1,53 @@
+public import AisleCore
+
+/// Why an envelope was refused. Every refusal names the envelope; none carries key material or
+/// payload content.
+public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
+    /// The bytes are not an envelope.
+    case malformed(String)
+    /// The envelope is for another tenant.
+    case wrongTenant(TenantID)
+    /// No certificate with the header's id is known here.
+    case unknownCertificate
+    /// The certificate was not signed by this tenant's admin key.
+    case forgedCertificate
+    /// The certificate names another device than the header's origin.
+    case originMismatch(certified: ReplicaID, header: ReplicaID)
+    /// The certificate's validity ended.
+    case certificateExpired(notAfter: UInt64)
+    /// The certificate is on the tenant's revocation list.
+    case certificateRevoked(ReplicaID)
+    /// The certificate's role or scopes do not allow writing this scope.
+    case scopeNotAllowed(Role, Scope)
+    /// The author's signature does not verify.
+    case badSignature
+    /// This node holds no key for the scope at the header's epoch.
+    case unknownKeyEpoch(Scope, UInt64)
+    /// Decryption failed: altered ciphertext, nonce or header, or another key.
+    case decryptionFailed
+    /// A delta inside is corrupt.
+    case corruptDelta(DeltaDecodingError)
+    /// A delta inside is for another scope than the header's.
+    case deltaOutsideScope(Scope)
+    /// A delta does something the author's role may not do, or writes in another replica's name.
+    case unauthorized(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): "not an envelope: \(reason)"
+        case .wrongTenant(let tenant): "envelope for tenant \(tenant), not this one"
+        case .unknownCertificate: "signed by an unknown certificate: enrol the device first"
+        case .forgedCertificate: "certificate not signed by this tenant's admin key"
+        case .originMismatch(let certified, let header): "certificate of \(certified) used by \(header)"
+        case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"
+        case .certificateRevoked(let device): "\(device) is revoked"
+        case .scopeNotAllowed(let role, let scope): "a \(role) certificate may not write \(scope)"
+        case .badSignature: "signature does not verify: the envelope was altered"
+        case .unknownKeyEpoch(let scope, let epoch): "no key for \(scope) epoch \(epoch) on this device"
+        case .decryptionFailed: "decryption failed: the envelope was altered or sealed under another key"
+        case .corruptDelta(let error): "corrupt delta inside: \(error)"
+        case .deltaOutsideScope(let scope): "a delta for \(scope) inside an envelope of another scope"
+        case .unauthorized(let what): "refused: \(what)"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+public import AisleCore
+
+/// What one node knows to check envelopes offline: the tenant, its admin key, the certificates it
+/// has seen, the revocation list, and the scope keys (by epoch) its own bundle gave it.
+public struct TrustStore: Sendable {
+    public let tenant: TenantID
+    public let admin: SigningPublicKey
+    public private(set) var certificates: [[UInt8]: Certificate] = [:]
+    /// Ids of revoked certificates: grow-only.
+    public private(set) var revoked: Set<[UInt8]> = []
+    private var keys: [Scope: [UInt64: AEADKey]] = [:]
+
+    public init(tenant: TenantID, admin: SigningPublicKey) {
+        self.tenant = tenant
+        self.admin = admin
+    }
+
+    /// Adds a certificate after checking the admin's signature and tenant.
+    public mutating func add(_ certificate: Certificate) throws(EnvelopeRefusal) {
+        guard certificate.body.tenant == tenant else { throw .wrongTenant(certificate.body.tenant) }
+        do { try admin.verify(certificate.signature, for: certificate.body.canonicalBytes) } catch {
+            throw .forgedCertificate
+        }
+        certificates[certificate.id] = certificate
+    }
+
+    /// Revokes a certificate (the list only grows).
+    public mutating func revoke(_ certificateID: [UInt8]) {
+        revoked.insert(certificateID)
+    }
+
+    /// Holds `key` for `scope` at `epoch`.
+    public mutating func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
+        keys[scope, default: [:]][epoch] = key
+    }
+
+    /// The key for `scope` at `epoch`, if this node was given it.
+    public func key(for scope: Scope, epoch: UInt64) -> AEADKey? {
+        keys[scope]?[epoch]
+    }
+}
