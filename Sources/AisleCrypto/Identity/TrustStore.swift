@@ -8,7 +8,8 @@ public struct TrustStore: Sendable {
     public private(set) var certificates: [[UInt8]: Certificate] = [:]
     /// Ids of revoked certificates: grow-only.
     public private(set) var revoked: Set<[UInt8]> = []
-    private var keys: [Scope: [UInt64: AEADKey]] = [:]
+    /// The scope keys this node was given.
+    public var keyring = ScopeKeyring()
 
     public init(tenant: TenantID, admin: SigningPublicKey) {
         self.tenant = tenant
@@ -31,11 +32,18 @@ public struct TrustStore: Sendable {
 
     /// Holds `key` for `scope` at `epoch`.
     public mutating func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
-        keys[scope, default: [:]][epoch] = key
+        keyring.hold(key, for: scope, epoch: epoch)
     }
 
     /// The key for `scope` at `epoch`, if this node was given it.
     public func key(for scope: Scope, epoch: UInt64) -> AEADKey? {
-        keys[scope]?[epoch]
+        keyring.key(for: scope, epoch: epoch)
+    }
+
+    /// Takes a revocation list after checking the admin's signature; revocations only accumulate.
+    public mutating func apply(_ list: RevocationList) throws(EnvelopeRefusal) {
+        guard list.tenant == tenant else { throw .wrongTenant(list.tenant) }
+        do { try admin.verify(list.signature, for: list.signedBytes) } catch { throw .forgedCertificate }
+        revoked.formUnion(list.revoked)
     }
 }

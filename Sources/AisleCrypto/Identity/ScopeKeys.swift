@@ -1,0 +1,63 @@
+public import AisleCore
+
+/// The kinds of scope, each with its own branch of the key hierarchy.
+public enum ScopeKind: UInt64, CaseIterable, Sendable {
+    case catalog = 1, store = 2, customer = 3, loyalty = 4
+
+    public init(of scope: Scope) {
+        switch scope {
+        case .catalog: self = .catalog
+        case .store: self = .store
+        case .customer: self = .customer
+        case .loyalty: self = .loyalty
+        }
+    }
+}
+
+/// The tenant's key hierarchy: root → (kind, epoch) branch key → scope key.
+///
+/// A device gets exact scope keys (a till: its store) or, for a wildcard grant, the branch key
+/// from which it derives every scope key of that kind (the hub: all stores and all loyalty
+/// accounts). Nobody but head office gets the customer branch. A new epoch is a new branch: a
+/// device not given it cannot read what is sealed under it.
+extension MasterKey {
+    /// The branch key for every scope of `kind` at `epoch`.
+    public func branchKey(for kind: ScopeKind, epoch: UInt64) throws(CryptoError) -> MasterKey {
+        // Ids pack kind and epoch; epochs above 2^56 are not a practical concern.
+        try MasterKey(deriveKey(id: kind.rawValue << 56 | (epoch & 0x00ff_ffff_ffff_ffff), context: "aislebrn"))
+    }
+
+    /// The key of `scope` from this branch key.
+    public func scopeKey(for scope: Scope) throws(CryptoError) -> AEADKey {
+        let digest = BLAKE2b.hash(Array(scope.description.utf8), length: 16)
+        let id = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return try AEADKey(deriveKey(id: id, context: "aislescp"))
+    }
+
+    /// The key of `scope` at `epoch`, from the tenant root.
+    public func scopeKey(for scope: Scope, epoch: UInt64) throws(CryptoError) -> AEADKey {
+        try branchKey(for: ScopeKind(of: scope), epoch: epoch).scopeKey(for: scope)
+    }
+}
+
+/// The scope keys one device holds: exact scope keys, and branch keys for wildcard grants.
+public struct ScopeKeyring: Sendable {
+    private var exact: [Scope: [UInt64: AEADKey]] = [:]
+    private var branches: [ScopeKind: [UInt64: MasterKey]] = [:]
+
+    public init() {}
+
+    public mutating func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
+        exact[scope, default: [:]][epoch] = key
+    }
+
+    public mutating func hold(branch key: MasterKey, for kind: ScopeKind, epoch: UInt64) {
+        branches[kind, default: [:]][epoch] = key
+    }
+
+    /// The key for `scope` at `epoch`, if this device was given it or its branch.
+    public func key(for scope: Scope, epoch: UInt64) -> AEADKey? {
+        if let key = exact[scope]?[epoch] { return key }
+        return try? branches[ScopeKind(of: scope)]?[epoch]?.scopeKey(for: scope)
+    }
+}
