@@ -31,6 +31,7 @@ let package = Package(
             name: "aisle",
             dependencies: [
                 "AisleCore",
+                "AisleCrypto",
                 "AisleStore",
                 "AisleTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -53,7 +54,8 @@ let package = Package(
         .executableTarget(
             name: "CrashWriter", dependencies: ["AisleStore", "AisleTesting"], path: "Tests/CrashWriter"),
         // Real processes: runs the built `aisle` executable and the crash writer.
-        .testTarget(name: "EndToEndTests", dependencies: ["aisle", "CrashWriter", "AisleStore", "AisleTesting"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["aisle", "CrashWriter", "AisleCrypto", "AisleStore", "AisleTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,21 +1,11 @@
+import AisleCore
 @_spi(Testing) import AisleCrypto
 import Testing
 
 extension Array where Element == UInt8 {
-    init(hex: String) {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        self = bytes
-    }
-
-    var hex: String {
-        map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
+    /// Test vectors are written in hex.
+    init(hexVector: String) { self = [UInt8](hex: hexVector)! }
+    var hex: String { hexString }
 }
 
 @Suite("libsodium wrappers: known answers")
@@ -27,7 +17,7 @@ struct KnownAnswerTests {
             "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."
                 .utf8)
         let sealed = key.sealForTesting(
-            plaintext, nonce: Array(0x40...0x57), associatedData: [UInt8](hex: "50515253c0c1c2c3c4c5c6c7"))
+            plaintext, nonce: Array(0x40...0x57), associatedData: [UInt8](hexVector: "50515253c0c1c2c3c4c5c6c7"))
         #expect(
             sealed.hex
                 == "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da9768812f615c68b13b52e"
@@ -37,7 +27,8 @@ struct KnownAnswerTests {
     @Test("Ed25519 matches RFC 8032 test 1")
     func ed25519Vector() throws {
         let pair = try SigningKeyPair(
-            seed: SecretBytes(copying: [UInt8](hex: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+            seed: SecretBytes(
+                copying: [UInt8](hexVector: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
         )
         #expect(pair.publicKey.bytes.hex == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         #expect(

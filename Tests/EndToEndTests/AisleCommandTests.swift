@@ -1,4 +1,5 @@
 import AisleCore
+import AisleCrypto
 import AisleStore
 import AisleTesting
 import Foundation
@@ -90,5 +91,86 @@ struct AdminCommandTests {
         #expect(output.contains("replica    till-1"))
         #expect(output.contains("integrity  ok"))
         #expect(output.contains("scope      store:berlin  applied [till-1:1]"))
+    }
+}
+
+@Suite("aisle admin init, edge init, mobile init, admin enroll")
+struct EnrollmentCommandTests {
+    @Test("a tenant enrols a till and a phone; each opens its own bundle; keys are owner-only files")
+    func enrolTillAndPhone() throws {
+        let directory = try TemporaryDirectory(prefix: "enrol")
+        defer { withExtendedLifetime(directory) {} }
+        let hq = directory.file("hq")
+        let edge = directory.file("edge")
+        let phone = directory.file("phone")
+        for arguments in [
+            ["admin", "init", "--dir", hq, "--tenant", "acme"],
+            ["edge", "init", "--dir", edge, "--tenant", "acme", "--device", "till-1", "--store", "berlin-1"],
+            ["mobile", "init", "--dir", phone, "--tenant", "acme", "--device", "phone-anna", "--customer", "anna"],
+            ["admin", "enroll", "--dir", hq, "--request", edge + "/request.json"],
+            ["admin", "enroll", "--dir", hq, "--request", phone + "/request.json"],
+        ] {
+            let result = try AisleCommandTests.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.output)")
+        }
+        for key in [hq + "/admin.key", edge + "/device.key", phone + "/device.key"] {
+            let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+            #expect(permissions == 0o600, "\(key)")
+        }
+        let tenant = try JSONDecoder().decode(
+            [String: String].self, from: Data(contentsOf: URL(fileURLWithPath: hq + "/tenant.json")))
+        let admin = try SigningPublicKey([UInt8](hex: tenant["adminPublicKey"]!)!)
+        var trust = TrustStore(tenant: "acme", admin: admin)
+        for device in [edge, phone] {
+            let certificate = try Certificate(
+                canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: device + "/device.cert"))))
+            try trust.add(certificate)
+            let secrets = try DeviceSecrets(
+                KeyFile.decode(Array(Data(contentsOf: URL(fileURLWithPath: device + "/device.key"))), passphrase: nil))
+            #expect(certificate.body.signingKey == secrets.signing.publicKey.bytes)
+            let bundle = try KeyBundle(
+                canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: device + "/device.bundle"))))
+            let keyring = try bundle.open(with: secrets.box, admin: admin)
+            if certificate.body.role == .mobile {
+                #expect(keyring.key(for: .customer("anna"), epoch: 1) != nil)
+                #expect(keyring.key(for: .store("berlin-1"), epoch: 1) == nil)
+            } else {
+                #expect(keyring.key(for: .store("berlin-1"), epoch: 1) != nil)
+                #expect(keyring.key(for: .loyalty("bob"), epoch: 1) != nil)
+                #expect(keyring.key(for: .customer("anna"), epoch: 1) == nil)
+            }
+        }
+        let again = try AisleCommandTests.run(["admin", "init", "--dir", hq, "--tenant", "acme"])
+        #expect(again.status != 0)
+        #expect(again.output.contains("refusing to overwrite key material"))
+    }
+
+    @Test("a passphrase-protected admin key opens only with its passphrase")
+    func passphraseProtectedAdminKey() throws {
+        let directory = try TemporaryDirectory(prefix: "enrol")
+        defer { withExtendedLifetime(directory) {} }
+        let hq = directory.file("hq")
+        setenv("AISLE_TEST_PASSPHRASE", "correct horse", 1)
+        #expect(
+            try AisleCommandTests.run([
+                "admin", "init", "--dir", hq, "--tenant", "acme", "--passphrase-env", "AISLE_TEST_PASSPHRASE",
+            ]).status == 0)
+        #expect(
+            try AisleCommandTests.run([
+                "edge", "init", "--dir", directory.file("edge"), "--tenant", "acme", "--device", "till-1", "--store",
+                "s",
+            ]).status == 0)
+        let request = directory.file("edge") + "/request.json"
+        let without = try AisleCommandTests.run(["admin", "enroll", "--dir", hq, "--request", request])
+        #expect(without.status != 0 && without.output.contains("protected by a passphrase"))
+        setenv("AISLE_TEST_WRONG", "wrong horse", 1)
+        let wrong = try AisleCommandTests.run([
+            "admin", "enroll", "--dir", hq, "--request", request, "--passphrase-env", "AISLE_TEST_WRONG",
+        ])
+        #expect(wrong.status != 0 && wrong.output.contains("wrong passphrase"))
+        let right = try AisleCommandTests.run([
+            "admin", "enroll", "--dir", hq, "--request", request, "--passphrase-env", "AISLE_TEST_PASSPHRASE",
+        ])
+        #expect(right.status == 0, "\(right.output)")
     }
 }

@@ -17,16 +17,7 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lowercase hexadecimal, 64 characters.
-    public var hex: String {
-        let digits: [Character] = Array("0123456789abcdef")
-        var text = ""
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return text
-    }
+    public var hex: String { bytes.hexString }
 
     /// The first 12 hex digits, enough for a person to compare replicas at a glance.
     public var short: String { String(hex.prefix(12)) }

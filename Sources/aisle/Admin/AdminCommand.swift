@@ -5,8 +5,10 @@ import ArgumentParser
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Operate replica databases: back up, restore, inspect.",
-        subcommands: [BackupCommand.self, RestoreCommand.self, InspectCommand.self]
+        abstract: "Run the tenant: create it, enrol devices; operate replica databases.",
+        subcommands: [
+            AdminInitCommand.self, EnrollCommand.self, BackupCommand.self, RestoreCommand.self, InspectCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,69 @@
+import AisleCore
+import AisleCrypto
+import ArgumentParser
+import Foundation
+
+struct EnrollCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Certify a device from its signing request and issue its key bundle.",
+        discussion: """
+            Reads the request a device made with `aisle edge init` or `aisle mobile init`, signs a \
+            certificate {device keys, role, scopes, not-after} with the admin key, and seals the scope \
+            keys the role may hold to the device. Writes device.cert and device.bundle next to the \
+            request. The device's private key never leaves the device.
+            """
+    )
+
+    @Option(name: .long, help: "The tenant directory made by `aisle admin init`.") var dir: String
+    @Option(name: .long, help: "The device's request.json.") var request: String
+    @Option(name: .long, help: "Days until the certificate expires.") var days: Int = 365
+    @Option(name: .long, help: "The scope key epoch to issue.") var epoch: UInt64 = 1
+    @Option(name: .long, help: "An environment variable holding admin.key's passphrase.") var passphraseEnv: String?
+
+    func run() throws {
+        let tenantFile = try IdentityFiles.readJSON(
+            IdentityFiles.Tenant.self, from: IdentityFiles.path(dir, IdentityFiles.tenant))
+        let admin = try AdminSecrets(
+            IdentityFiles.openKey(IdentityFiles.path(dir, IdentityFiles.adminKey), passphraseVariable: passphraseEnv))
+        let asked = try IdentityFiles.readJSON(IdentityFiles.Request.self, from: request)
+        guard asked.tenant == tenantFile.tenant else {
+            throw CommandFailure("the request is for tenant \(asked.tenant), this is tenant \(tenantFile.tenant)")
+        }
+        guard let role = Role(rawValue: asked.role), role != .hq else {
+            throw ValidationError("the request asks for role '\(asked.role)', which cannot be enrolled this way")
+        }
+        let scopes = try IdentityFiles.grants(asked.scopes)
+        for grant in scopes where !Self.mayHold(role, grant) {
+            throw ValidationError("a \(role) device may not be granted \(grant)")
+        }
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+        let body = CertificateBody(
+            tenant: try TenantID(asked.tenant), device: try ReplicaID(asked.device), role: role, scopes: scopes,
+            signingKey: try SigningPublicKey(IdentityFiles.bytes(hex: asked.signingPublicKey)),
+            boxKey: try BoxPublicKey(IdentityFiles.bytes(hex: asked.boxPublicKey)),
+            notAfter: now + UInt64(max(1, days)) * 86_400_000)
+        let certificate = Certificate(signing: body, with: admin.signing)
+        let bundle = try KeyBundle(
+            issuing: KeyBundle.entries(for: body, epoch: epoch), to: certificate, root: admin.root, admin: admin.signing
+        )
+        let directory = (request as NSString).deletingLastPathComponent
+        try IdentityFiles.write(
+            Data(certificate.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.certificate))
+        try IdentityFiles.write(Data(bundle.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.bundle))
+        print(
+            "enrolled \(role) \(body.device) for \(scopes.map(\.description).joined(separator: ", ")) until \(days) days from now; "
+                + "certificate \(IdentityFiles.hex(certificate.id)), keys for epoch \(epoch) in device.bundle")
+    }
+
+    /// Grants a role may be given at enrollment (the envelope checks enforce the same limits).
+    static func mayHold(_ role: Role, _ grant: ScopeGrant) -> Bool {
+        switch grant {
+        case .exactly(.catalog): true
+        case .exactly(let scope): Authorization.mayWrite(role, scope)
+        case .allStores: role == .hub
+        case .allLoyalty: [.hub, .pos, .kiosk].contains(role)
+        case .allCustomers: false
+        }
+    }
+}
