@@ -35,6 +35,21 @@ let package = Package(
             path: "Benchmarks/StoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // libsodium called directly: the raw baseline of the crypto benchmarks. (The main package's
+        // CSodium is a system-library target, which a package cannot export as a product.)
+        .systemLibrary(name: "CSodiumBench", path: "Benchmarks/CSodiumBench", pkgConfig: "libsodium"),
+        // [3/6]: sealing and opening envelopes against the same libsodium calls on the same bytes.
+        .executableTarget(
+            name: "CryptoBenchmarks",
+            dependencies: [
+                "CSodiumBench",
+                .product(name: "AisleCore", package: "Aisle"),
+                .product(name: "AisleCrypto", package: "Aisle"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CryptoBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,6 +42,11 @@ public struct CanonicalEncoder: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// Appends bytes that are already a canonical encoding (no length prefix).
+    public mutating func append(raw encoded: [UInt8]) {
+        bytes.append(contentsOf: encoded)
+    }
+
     /// Appends a nested value.
     public mutating func append(_ value: some CanonicalEncodable) {
         value.encode(to: &self)

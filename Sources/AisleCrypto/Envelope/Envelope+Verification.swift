@@ -5,41 +5,11 @@ extension TrustStore {
     /// why it is refused. Duplicates, equivocation and clock drift are the store's to judge
     /// (it knows what it has applied), after this.
     ///
-    /// Order: tenant, certificate (known, signed by the admin, for this origin, not expired, not
+    /// Order: tenant, certificate (known, hence signed by the admin, for this origin, not expired, not
     /// revoked), the role and scopes allow writing the scope, signature, key epoch, decryption,
     /// every delta in the header's scope, every delta within what the role may do.
     public func open(_ envelope: Envelope, now: UInt64) throws(EnvelopeRefusal) -> [ObjectDelta] {
-        let header = envelope.header
-        guard header.tenant == tenant else { throw .wrongTenant(header.tenant) }
-        guard let certificate = certificates[header.certificate] else { throw .unknownCertificate }
-        do { try admin.verify(certificate.signature, for: certificate.body.canonicalBytes) } catch {
-            throw .forgedCertificate
-        }
-        let body = certificate.body
-        guard body.device == header.origin else { throw .originMismatch(certified: body.device, header: header.origin) }
-        guard now <= body.notAfter else { throw .certificateExpired(notAfter: body.notAfter) }
-        guard !revoked.contains(header.certificate) else { throw .certificateRevoked(body.device) }
-        guard Authorization.mayWrite(body.role, header.scope), body.scopes.contains(where: { $0.covers(header.scope) })
-        else { throw .scopeNotAllowed(body.role, header.scope) }
-        do {
-            let signingKey = try certificate.signingKey
-            try signingKey.verify(
-                envelope.signature,
-                for: Envelope.signedBytes(header: header, nonce: envelope.nonce, ciphertext: envelope.ciphertext))
-        } catch {
-            throw .badSignature
-        }
-        guard let key = key(for: header.scope, epoch: header.epoch) else {
-            throw .unknownKeyEpoch(header.scope, header.epoch)
-        }
-        let payload: [UInt8]
-        do {
-            payload = try key.open(
-                SealedMessage(nonce: envelope.nonce, ciphertext: envelope.ciphertext),
-                associatedData: header.canonicalBytes)
-        } catch {
-            throw .decryptionFailed
-        }
+        let (role, payload) = try openPayload(envelope, now: now)
         var deltas: [ObjectDelta] = []
         var decoder = CanonicalDecoder(payload)
         do {
@@ -54,9 +24,46 @@ extension TrustStore {
             throw .malformed("\(error)")
         }
         for delta in deltas {
-            guard delta.scope == header.scope else { throw .deltaOutsideScope(delta.scope) }
-            try Authorization.check(delta, by: body.role, origin: header.origin)
+            guard delta.scope == envelope.header.scope else { throw .deltaOutsideScope(delta.scope) }
+            try Authorization.check(delta, by: role, origin: envelope.header.origin)
         }
         return deltas
+    }
+
+    /// The cryptographic half of ``open(_:now:)``: certificate, scope rights, signature, key epoch and
+    /// decryption. Returns the author's role and the decrypted payload, not yet decoded or authorized.
+    public func openPayload(_ envelope: Envelope, now: UInt64) throws(EnvelopeRefusal) -> (Role, [UInt8]) {
+        let header = envelope.header
+        guard header.tenant == tenant else { throw .wrongTenant(header.tenant) }
+        // Certificates are checked against the admin key when added, so a known one is genuine.
+        guard let certificate = certificates[header.certificate] else { throw .unknownCertificate }
+        let body = certificate.body
+        guard body.device == header.origin else { throw .originMismatch(certified: body.device, header: header.origin) }
+        guard now <= body.notAfter else { throw .certificateExpired(notAfter: body.notAfter) }
+        guard !revoked.contains(header.certificate) else { throw .certificateRevoked(body.device) }
+        guard Authorization.mayWrite(body.role, header.scope), body.scopes.contains(where: { $0.covers(header.scope) })
+        else { throw .scopeNotAllowed(body.role, header.scope) }
+        let headerBytes = header.canonicalBytes
+        do {
+            let signingKey = try certificate.signingKey
+            try signingKey.verify(
+                envelope.signature,
+                for: Envelope.signedBytes(
+                    headerBytes: headerBytes, nonce: envelope.nonce, ciphertext: envelope.ciphertext))
+        } catch {
+            throw .badSignature
+        }
+        guard let key = key(for: header.scope, epoch: header.epoch) else {
+            throw .unknownKeyEpoch(header.scope, header.epoch)
+        }
+        let payload: [UInt8]
+        do {
+            payload = try key.open(
+                SealedMessage(nonce: envelope.nonce, ciphertext: envelope.ciphertext),
+                associatedData: headerBytes)
+        } catch {
+            throw .decryptionFailed
+        }
+        return (body.role, payload)
     }
 }

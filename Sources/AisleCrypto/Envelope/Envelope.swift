@@ -63,14 +63,21 @@ public struct Envelope: Sendable, Equatable, CanonicalEncodable, CanonicalDecoda
 
     /// Seals and signs `deltas` (all of the header's scope).
     public init(header: EnvelopeHeader, deltas: [ObjectDelta], key: AEADKey, author: SigningKeyPair) {
+        self.init(header: header, encodedDeltas: deltas.map(\.encoded), key: key, author: author)
+    }
+
+    /// Seals and signs deltas already encoded (as the change log stores them).
+    public init(header: EnvelopeHeader, encodedDeltas: [[UInt8]], key: AEADKey, author: SigningKeyPair) {
         var payload = CanonicalEncoder()
-        payload.append(UInt64(deltas.count))
-        for delta in deltas { payload.append(bytes: delta.encoded) }
-        let sealed = key.seal(payload.bytes, associatedData: header.canonicalBytes)
+        payload.append(UInt64(encodedDeltas.count))
+        for delta in encodedDeltas { payload.append(bytes: delta) }
+        let headerBytes = header.canonicalBytes
+        let sealed = key.seal(payload.bytes, associatedData: headerBytes)
         self.header = header
         nonce = sealed.nonce
         ciphertext = sealed.ciphertext
-        signature = author.sign(Self.signedBytes(header: header, nonce: sealed.nonce, ciphertext: sealed.ciphertext))
+        signature = author.sign(
+            Self.signedBytes(headerBytes: headerBytes, nonce: sealed.nonce, ciphertext: sealed.ciphertext))
     }
 
     /// An envelope from its parts as received (the receiver checks them all).
@@ -82,9 +89,9 @@ public struct Envelope: Sendable, Equatable, CanonicalEncodable, CanonicalDecoda
     }
 
     /// The bytes the author signs: header, nonce and ciphertext in canonical form.
-    static func signedBytes(header: EnvelopeHeader, nonce: [UInt8], ciphertext: [UInt8]) -> [UInt8] {
+    public static func signedBytes(headerBytes: [UInt8], nonce: [UInt8], ciphertext: [UInt8]) -> [UInt8] {
         var encoder = CanonicalEncoder()
-        encoder.append(header)
+        encoder.append(raw: headerBytes)
         encoder.append(bytes: nonce)
         encoder.append(bytes: ciphertext)
         return encoder.bytes
