@@ -140,6 +140,14 @@ struct EnrollmentCommandTests {
                 #expect(keyring.key(for: .customer("anna"), epoch: 1) == nil)
             }
         }
+        let revoke = try AisleCommandTests.run(["admin", "revoke", "--dir", hq, "--certificate", edge + "/device.cert"])
+        #expect(revoke.status == 0, "\(revoke.output)")
+        let list = try RevocationList(
+            canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: hq + "/revocations.bin"))))
+        try trust.apply(list)
+        let till = try Certificate(canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: edge + "/device.cert"))))
+        #expect(trust.revoked.contains(till.id))
+
         let again = try AisleCommandTests.run(["admin", "init", "--dir", hq, "--tenant", "acme"])
         #expect(again.status != 0)
         #expect(again.output.contains("refusing to overwrite key material"))

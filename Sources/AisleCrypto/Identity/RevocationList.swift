@@ -2,7 +2,7 @@ public import AisleCore
 
 /// The tenant's revoked certificates: a grow-only set signed by the admin, published in the
 /// catalog scope so every node learns it with the catalog and refuses those devices offline.
-public struct RevocationList: Sendable, Equatable {
+public struct RevocationList: Sendable, Equatable, CanonicalEncodable, CanonicalDecodable {
     public let tenant: TenantID
     /// Ids of revoked certificates.
     public let revoked: Set<[UInt8]>
@@ -21,6 +21,20 @@ public struct RevocationList: Sendable, Equatable {
     }
 
     var signedBytes: [UInt8] { Self.signedBytes(tenant: tenant, revoked: revoked) }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(raw: signedBytes)
+        encoder.append(bytes: signature)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        guard try decoder.readString() == "aisle-revocations-v1" else { throw decoder.failure("not a revocation list") }
+        tenant = try decoder.decode()
+        var revoked: Set<[UInt8]> = []
+        for _ in 0..<(try decoder.readCount()) { revoked.insert(try decoder.readBytes()) }
+        self.revoked = revoked
+        signature = try decoder.readBytes()
+    }
 
     static func signedBytes(tenant: TenantID, revoked: Set<[UInt8]>) -> [UInt8] {
         var encoder = CanonicalEncoder()

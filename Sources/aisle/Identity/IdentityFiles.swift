@@ -20,6 +20,7 @@ enum IdentityFiles {
     static let request = "request.json"
     static let certificate = "device.cert"
     static let bundle = "device.bundle"
+    static let revocations = "revocations.bin"
 
     /// The public description of a tenant, safe to copy to every node.
     struct Tenant: Codable {
@@ -52,6 +53,15 @@ enum IdentityFiles {
                 atPath: temporary, contents: data, attributes: [.posixPermissions: permissions])
         else { throw CommandFailure("cannot write \(temporary): check the directory exists and is writable") }
         try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    }
+
+    /// Replaces the public file at `path` atomically (a reader sees the old or the new file, never half).
+    static func replace(_ data: Data, at path: String) throws {
+        let temporary = path + ".tmp-\(UUID().uuidString)"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw CommandFailure("cannot write \(temporary): check the directory is writable")
+        }
+        guard rename(temporary, path) == 0 else { throw CommandFailure("cannot replace \(path)") }
     }
 
     static func writeJSON(_ value: some Encodable, to path: String) throws {
