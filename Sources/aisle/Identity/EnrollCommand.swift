@@ -15,17 +15,13 @@ struct EnrollCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The tenant directory made by `aisle admin init`.") var dir: String
+    @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's request.json.") var request: String
     @Option(name: .long, help: "Days until the certificate expires.") var days: Int = 365
     @Option(name: .long, help: "The scope key epoch to issue.") var epoch: UInt64 = 1
-    @Option(name: .long, help: "An environment variable holding admin.key's passphrase.") var passphraseEnv: String?
 
     func run() throws {
-        let tenantFile = try IdentityFiles.readJSON(
-            IdentityFiles.Tenant.self, from: IdentityFiles.path(dir, IdentityFiles.tenant))
-        let admin = try AdminSecrets(
-            IdentityFiles.openKey(IdentityFiles.path(dir, IdentityFiles.adminKey), passphraseVariable: passphraseEnv))
+        let (tenantFile, admin) = try tenant.open()
         let asked = try IdentityFiles.readJSON(IdentityFiles.Request.self, from: request)
         guard asked.tenant == tenantFile.tenant else {
             throw CommandFailure("the request is for tenant \(asked.tenant), this is tenant \(tenantFile.tenant)")

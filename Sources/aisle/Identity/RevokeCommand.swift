@@ -14,15 +14,12 @@ struct RevokeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The tenant directory made by `aisle admin init`.") var dir: String
+    @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's device.cert.") var certificate: String
-    @Option(name: .long, help: "An environment variable holding admin.key's passphrase.") var passphraseEnv: String?
 
     func run() throws {
-        let tenantFile = try IdentityFiles.readJSON(
-            IdentityFiles.Tenant.self, from: IdentityFiles.path(dir, IdentityFiles.tenant))
-        let admin = try AdminSecrets(
-            IdentityFiles.openKey(IdentityFiles.path(dir, IdentityFiles.adminKey), passphraseVariable: passphraseEnv))
+        let (tenantFile, admin) = try tenant.open()
+        let dir = tenant.dir
         let revoked: Certificate
         do { revoked = try Certificate(canonicalBytes: IdentityFiles.read(certificate)) } catch let error
             as CanonicalDecodingError
