@@ -53,51 +53,66 @@ let rawSigningKey: [UInt8] = {
 }()
 let headerBytes = header.canonicalBytes
 
-let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock], warmupIterations: 10, maxDuration: .seconds(3))
+let aisleNanoseconds = BenchmarkMetric.custom("aisle ns", polarity: .prefersSmaller, useScalingFactor: false)
+let rawNanoseconds = BenchmarkMetric.custom("raw ns", polarity: .prefersSmaller, useScalingFactor: false)
 
-    Benchmark("seal_batch.aisle") { benchmark in
-        for _ in benchmark.scaledIterations {
+/// Times one Aisle round and one raw round, alternately, recording each duration, so background
+/// noise falls on both sides alike.
+func interleave(_ benchmark: Benchmark, rounds: Int, aisle: () -> Void, raw: () -> Void) {
+    let clock = ContinuousClock()
+    for _ in 0..<rounds {
+        benchmark.measurement(aisleNanoseconds, Int(clock.measure(aisle) / .nanoseconds(1)))
+        benchmark.measurement(rawNanoseconds, Int(clock.measure(raw) / .nanoseconds(1)))
+    }
+}
+
+func rawSeal() {
+    var nonce = [UInt8](repeating: 0, count: 24)
+    randombytes_buf(&nonce, 24)
+    var ciphertext = [UInt8](repeating: 0, count: payload.count + 16)
+    var length: UInt64 = 0
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        &ciphertext, &length, payload, UInt64(payload.count), headerBytes, UInt64(headerBytes.count), nil, nonce, rawKey
+    )
+    var signature = [UInt8](repeating: 0, count: 64)
+    let signed = Envelope.signedBytes(headerBytes: headerBytes, nonce: nonce, ciphertext: ciphertext)
+    crypto_sign_detached(&signature, nil, signed, UInt64(signed.count), rawSigningKey)
+    blackHole(signature)
+}
+
+func rawOpen() {
+    let signed = Envelope.signedBytes(headerBytes: headerBytes, nonce: sealed.nonce, ciphertext: sealed.ciphertext)
+    precondition(crypto_sign_verify_detached(sealed.signature, signed, UInt64(signed.count), till.publicKey.bytes) == 0)
+    var plaintext = [UInt8](repeating: 0, count: sealed.ciphertext.count - 16)
+    var length: UInt64 = 0
+    precondition(
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
+            &plaintext, &length, nil, sealed.ciphertext, UInt64(sealed.ciphertext.count), headerBytes,
+            UInt64(headerBytes.count), sealed.nonce, rawKey) == 0)
+    blackHole(plaintext)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let paired = Benchmark.Configuration(
+        metrics: [aisleNanoseconds, rawNanoseconds], warmupIterations: 1, maxDuration: .seconds(4), maxIterations: 20)
+
+    Benchmark("seal_batch", configuration: paired) { benchmark in
+        interleave(benchmark, rounds: 500) {
             blackHole(Envelope(header: header, encodedDeltas: encodedDeltas, key: key, author: till))
+        } raw: {
+            rawSeal()
         }
     }
-    Benchmark("seal_batch.raw") { benchmark in
-        for _ in benchmark.scaledIterations {
-            var nonce = [UInt8](repeating: 0, count: 24)
-            randombytes_buf(&nonce, 24)
-            var ciphertext = [UInt8](repeating: 0, count: payload.count + 16)
-            var length: UInt64 = 0
-            crypto_aead_xchacha20poly1305_ietf_encrypt(
-                &ciphertext, &length, payload, UInt64(payload.count), headerBytes, UInt64(headerBytes.count), nil,
-                nonce,
-                rawKey)
-            var signature = [UInt8](repeating: 0, count: 64)
-            let signed = Envelope.signedBytes(headerBytes: headerBytes, nonce: nonce, ciphertext: ciphertext)
-            crypto_sign_detached(&signature, nil, signed, UInt64(signed.count), rawSigningKey)
-            blackHole(signature)
+    Benchmark("open_batch", configuration: paired) { benchmark in
+        interleave(benchmark, rounds: 500) {
+            blackHole(try! trust.openPayload(sealed, now: 0))
+        } raw: {
+            rawOpen()
         }
-    }
-    Benchmark("open_batch.aisle") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try! trust.openPayload(sealed, now: 0)) }
     }
     // The whole pipeline: open_batch plus decoding and authorizing all 256 deltas (no raw equivalent).
-    Benchmark("open_batch_full.aisle") { benchmark in
+    Benchmark("open_batch_full", configuration: .init(metrics: [.throughput, .wallClock], maxDuration: .seconds(3))) {
+        benchmark in
         for _ in benchmark.scaledIterations { blackHole(try! trust.open(sealed, now: 0)) }
-    }
-    Benchmark("open_batch.raw") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let signed = Envelope.signedBytes(
-                headerBytes: headerBytes, nonce: sealed.nonce, ciphertext: sealed.ciphertext)
-            precondition(
-                crypto_sign_verify_detached(sealed.signature, signed, UInt64(signed.count), till.publicKey.bytes) == 0)
-            var plaintext = [UInt8](repeating: 0, count: sealed.ciphertext.count - 16)
-            var length: UInt64 = 0
-            precondition(
-                crypto_aead_xchacha20poly1305_ietf_decrypt(
-                    &plaintext, &length, nil, sealed.ciphertext, UInt64(sealed.ciphertext.count), headerBytes,
-                    UInt64(headerBytes.count), sealed.nonce, rawKey) == 0)
-            blackHole(plaintext)
-        }
     }
 }

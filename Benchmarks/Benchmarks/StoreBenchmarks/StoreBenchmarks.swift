@@ -101,106 +101,131 @@ extension Identifier {
     init(unchecked text: String) { self = try! Identifier(text) }
 }
 
+/// An Aisle replica and its raw baseline side by side, each with its own files and checkpointer.
+struct Pair: Sendable {
+    let aisle: Fixture<ReplicaStore>
+    let raw: Fixture<RawBaseline>
+
+    init() throws {
+        aisle = try Fixture { try freshStore($0) }.checkpointed()
+        raw = try Fixture { try RawBaseline(path: $0.file("raw.db")) }.checkpointed()
+    }
+}
+
+let aisleNanoseconds = BenchmarkMetric.custom("aisle ns", polarity: .prefersSmaller, useScalingFactor: false)
+let rawNanoseconds = BenchmarkMetric.custom("raw ns", polarity: .prefersSmaller, useScalingFactor: false)
+let aisleBytesPerRow = BenchmarkMetric.custom("aisle bytes per row", polarity: .prefersSmaller, useScalingFactor: false)
+let rawBytesPerRow = BenchmarkMetric.custom("raw bytes per row", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// Times one Aisle round and one raw round, alternately, `rounds` times, recording each duration:
+/// both sides see the same machine at the same moment, so background noise falls on both.
+func interleave(
+    _ benchmark: Benchmark, rounds: Int, aisle: () async throws -> Void, raw: () async throws -> Void
+) async rethrows {
+    let clock = ContinuousClock()
+    for _ in 0..<rounds {
+        let aisleTime = try await clock.measure { try await aisle() }
+        let rawTime = try await clock.measure { try await raw() }
+        benchmark.measurement(aisleNanoseconds, Int(aisleTime / .nanoseconds(1)))
+        benchmark.measurement(rawNanoseconds, Int(rawTime / .nanoseconds(1)))
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock], warmupIterations: 5, maxDuration: .seconds(4), maxIterations: 100_000)
+    let paired = Benchmark.Configuration(
+        metrics: [aisleNanoseconds, rawNanoseconds], warmupIterations: 1, maxDuration: .seconds(6), maxIterations: 20)
     let environment = ProcessInfo.processInfo.environment
     let remoteDeltas = environment["AISLE_BENCH_REMOTE_DELTAS"].flatMap(Int.init) ?? 1_000_000
     let remoteKeys = environment["AISLE_BENCH_REMOTE_KEYS"].flatMap(Int.init) ?? 100_000
     let stockKeys = hotSKUs.map { try! ObjectKey(scope: .store(store), kind: .stock, id: $0) }
+    let batchSKUs = (0..<1_000).map { hotSKUs[$0 % 100] }
 
-    // local_write_batch: 1,000 CRDT operations per transaction over a hot set of 100 SKUs.
-    Benchmark("local_write_batch.aisle") { (benchmark: Benchmark, fixture: Fixture<ReplicaStore>) in
-        for _ in benchmark.scaledIterations { try! await receiveBatch(fixture.subject, keys: stockKeys) }
-    } setup: {
-        try Fixture { try freshStore($0) }.checkpointed()
-    }
-    Benchmark("local_write_batch.raw") { (benchmark: Benchmark, fixture: Fixture<RawBaseline>) in
-        for _ in benchmark.scaledIterations {
-            try! await fixture.subject.upsertStock((0..<1_000).map { hotSKUs[$0 % 100] })
+    // local_write_batch: 1,000 CRDT operations per transaction over a hot set of 100 SKUs;
+    // the raw side upserts the same 1,000 rows in one transaction. Each round is one transaction.
+    Benchmark("local_write_batch", configuration: paired) { (benchmark: Benchmark, pair: Pair) in
+        try! await interleave(benchmark, rounds: 20) {
+            try await receiveBatch(pair.aisle.subject, keys: stockKeys)
+        } raw: {
+            try await pair.raw.subject.upsertStock(batchSKUs)
         }
     } setup: {
-        try Fixture { try RawBaseline(path: $0.file("raw.db")) }.checkpointed()
+        try Pair()
     }
 
     // local_write_single: one cart-line addition per transaction; 100 carts × 10 SKUs.
-    Benchmark("local_write_single.aisle") { (benchmark: Benchmark, fixture: Fixture<ReplicaStore>) in
-        for _ in benchmark.scaledIterations {
-            fixture.counter += 1
-            let cart = CartID(unchecked: "cart-\(fixture.counter % 100)")
-            let sku = SKU(unchecked: hotSKUs[fixture.counter % 10])
-            try! await fixture.subject.updateCart(cart, in: .store(store)) { cart, me, _ in
+    Benchmark("local_write_single", configuration: paired) { (benchmark: Benchmark, pair: Pair) in
+        var index = 0
+        try! await interleave(benchmark, rounds: 500) {
+            index += 1
+            let cart = CartID(unchecked: "cart-\(index % 100)")
+            let sku = SKU(unchecked: hotSKUs[index % 10])
+            try await pair.aisle.subject.updateCart(cart, in: .store(store)) { cart, me, _ in
                 try cart.add(sku, quantity: 1, at: me)
             }
+        } raw: {
+            try await pair.raw.subject.addCartLine(cart: "cart-\(index % 100)", sku: hotSKUs[index % 10])
         }
     } setup: {
-        try Fixture { try freshStore($0) }.checkpointed()
-    }
-    Benchmark("local_write_single.raw") { (benchmark: Benchmark, fixture: Fixture<RawBaseline>) in
-        for _ in benchmark.scaledIterations {
-            fixture.counter += 1
-            try! await fixture.subject.addCartLine(
-                cart: "cart-\(fixture.counter % 100)", sku: hotSKUs[fixture.counter % 10])
-        }
-    } setup: {
-        try Fixture { try RawBaseline(path: $0.file("raw.db")) }.checkpointed()
+        try Pair()
     }
 
-    // pk_read: 1,000 stock reads by primary key per iteration, over 10,000 SKUs.
+    // pk_read: stock reads by primary key over 10,000 SKUs; each round is 100 reads.
     let readSKUs = (0..<1_000).map { "sku-\(($0 * 7_919) % 10_000)" }
     let readTypedSKUs = readSKUs.map { SKU(unchecked: $0) }
-    Benchmark("pk_read.aisle") { (benchmark: Benchmark, fixture: Fixture<ReplicaStore>) in
-        for _ in benchmark.scaledIterations {
-            for sku in readTypedSKUs { blackHole(try! fixture.subject.stockLevel(of: sku, in: store)) }
+    Benchmark("pk_read", configuration: paired) { (benchmark: Benchmark, pair: Pair) in
+        var offset = 0
+        try! await interleave(benchmark, rounds: 100) {
+            for sku in readTypedSKUs[offset..<offset + 100] {
+                blackHole(try pair.aisle.subject.stockLevel(of: sku, in: store))
+            }
+        } raw: {
+            for sku in readSKUs[offset..<offset + 100] { blackHole(try pair.raw.subject.level(of: sku)) }
+            offset = (offset + 100) % 1_000
         }
     } setup: {
-        let fixture = try Fixture { try freshStore($0) }
-        _ = try await fixture.subject.apply(remoteChanges(changes: 100, perChange: 100, keys: 10_000))
-        return fixture
-    }
-    Benchmark("pk_read.raw") { (benchmark: Benchmark, fixture: Fixture<RawBaseline>) in
-        for _ in benchmark.scaledIterations {
-            for sku in readSKUs { blackHole(try! fixture.subject.level(of: sku)) }
-        }
-    } setup: {
-        let fixture = try Fixture { try RawBaseline(path: $0.file("raw.db")) }
+        let pair = try Pair()
+        _ = try await pair.aisle.subject.apply(remoteChanges(changes: 100, perChange: 100, keys: 10_000))
         for batch in stride(from: 0, to: 10_000, by: 1_000) {
-            try await fixture.subject.upsertStock((batch..<batch + 1_000).map { "sku-\($0)" })
+            try await pair.raw.subject.upsertStock((batch..<batch + 1_000).map { "sku-\($0)" })
         }
-        return fixture
+        return pair
     }
 
-    // remote_apply: 1M remote deltas over 100k keys, 1,000 deltas per transaction (10 changes
-    // of 100). One iteration applies them all; disk_bytes_per_row is measured on the result,
-    // after the change log is truncated as if every peer had acknowledged it.
-    let bytesPerRow = BenchmarkMetric.custom("bytes per row", polarity: .prefersSmaller, useScalingFactor: false)
+    // remote_apply: 1M remote deltas over 100k keys, 1,000 deltas per transaction (10 changes of
+    // 100), the two sides alternating transaction by transaction; one iteration applies them all.
+    // disk_bytes_per_row is measured on the result, after the change log is truncated as if every
+    // peer had acknowledged it, and VACUUM.
     let once = Benchmark.Configuration(
-        metrics: [.wallClock, bytesPerRow], warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
-    Benchmark("remote_apply.aisle", configuration: once) {
-        (benchmark: Benchmark, fixture: Fixture<(ReplicaStore, [RemoteChange])>) in
-        let (replica, changes) = fixture.subject
-        benchmark.startMeasurement()
-        for batch in stride(from: 0, to: changes.count, by: 10) {
-            _ = try! await replica.apply(Array(changes[batch..<min(batch + 10, changes.count)]))
+        metrics: [aisleNanoseconds, rawNanoseconds, aisleBytesPerRow, rawBytesPerRow], warmupIterations: 0,
+        maxDuration: .seconds(1),
+        maxIterations: 1)
+    Benchmark("remote_apply", configuration: once) {
+        (benchmark: Benchmark, fixture: Fixture<(Pair, [RemoteChange], [String])>) in
+        let (pair, changes, keys) = fixture.subject
+        let clock = ContinuousClock()
+        var aisleTime = Duration.zero
+        var rawTime = Duration.zero
+        for (round, batch) in stride(from: 0, to: changes.count, by: 10).enumerated() {
+            aisleTime += try! await clock.measure {
+                _ = try await pair.aisle.subject.apply(Array(changes[batch..<min(batch + 10, changes.count)]))
+            }
+            let start = round * 1_000
+            rawTime += try! await clock.measure {
+                try await pair.raw.subject.upsertStock(Array(keys[start..<min(start + 1_000, keys.count)]))
+            }
         }
-        benchmark.stopMeasurement()
+        benchmark.measurement(aisleNanoseconds, Int(aisleTime / .nanoseconds(1)))
+        benchmark.measurement(rawNanoseconds, Int(rawTime / .nanoseconds(1)))
+        let replica = pair.aisle.subject
         try! await replica.truncateLog(in: .store(store), acknowledgedBy: replica.versionVector(of: .store(store)))
-        benchmark.measurement(bytesPerRow, try! replica.vacuum() / remoteKeys)
+        benchmark.measurement(aisleBytesPerRow, try! replica.vacuum() / remoteKeys)
+        benchmark.measurement(rawBytesPerRow, try! pair.raw.subject.compactedFileBytes() / remoteKeys)
     } setup: {
-        try Fixture {
-            (try freshStore($0), remoteChanges(changes: remoteDeltas / 100, perChange: 100, keys: remoteKeys))
+        try Fixture { _ in
+            (
+                try Pair(), remoteChanges(changes: remoteDeltas / 100, perChange: 100, keys: remoteKeys),
+                (0..<remoteDeltas).map { "sku-\($0 % remoteKeys)" }
+            )
         }
-    }
-    Benchmark("remote_apply.raw", configuration: once) {
-        (benchmark: Benchmark, fixture: Fixture<(RawBaseline, [String])>) in
-        let (raw, keys) = fixture.subject
-        benchmark.startMeasurement()
-        for batch in stride(from: 0, to: keys.count, by: 1_000) {
-            try! await raw.upsertStock(Array(keys[batch..<min(batch + 1_000, keys.count)]))
-        }
-        benchmark.stopMeasurement()
-        benchmark.measurement(bytesPerRow, try! raw.compactedFileBytes() / remoteKeys)
-    } setup: {
-        try Fixture { (try RawBaseline(path: $0.file("raw.db")), (0..<remoteDeltas).map { "sku-\($0 % remoteKeys)" }) }
     }
 }

@@ -9,6 +9,11 @@ public struct CanonicalEncoder: Sendable {
 
     public init() {}
 
+    /// An encoder with room for `capacity` bytes, for large payloads assembled in one go.
+    public init(reservingCapacity capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
     /// Appends an unsigned integer as a LEB128 varint.
     public mutating func append(_ value: UInt64) {
         var remaining = value

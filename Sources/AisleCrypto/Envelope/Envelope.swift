@@ -68,7 +68,7 @@ public struct Envelope: Sendable, Equatable, CanonicalEncodable, CanonicalDecoda
 
     /// Seals and signs deltas already encoded (as the change log stores them).
     public init(header: EnvelopeHeader, encodedDeltas: [[UInt8]], key: AEADKey, author: SigningKeyPair) {
-        var payload = CanonicalEncoder()
+        var payload = CanonicalEncoder(reservingCapacity: encodedDeltas.reduce(10) { $0 + $1.count + 5 })
         payload.append(UInt64(encodedDeltas.count))
         for delta in encodedDeltas { payload.append(bytes: delta) }
         let headerBytes = header.canonicalBytes
