@@ -13,6 +13,6 @@ struct AisleCommand: ParsableCommand {
             keeps selling while its WAN is down.
             """,
         version: version,
-        subcommands: [DemoCommand.self, AdminCommand.self, EdgeCommand.self, MobileCommand.self]
+        subcommands: [DemoCommand.self, AdminCommand.self, HubCommand.self, EdgeCommand.self, MobileCommand.self]
     )
 }

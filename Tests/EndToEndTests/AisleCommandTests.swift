@@ -103,12 +103,15 @@ struct EnrollmentCommandTests {
         let hq = directory.file("hq")
         let edge = directory.file("edge")
         let phone = directory.file("phone")
+        let hub = directory.file("hub")
         for arguments in [
             ["admin", "init", "--dir", hq, "--tenant", "acme"],
             ["edge", "init", "--dir", edge, "--tenant", "acme", "--device", "till-1", "--store", "berlin-1"],
             ["mobile", "init", "--dir", phone, "--tenant", "acme", "--device", "phone-anna", "--customer", "anna"],
             ["admin", "enroll", "--dir", hq, "--request", edge + "/request.json"],
             ["admin", "enroll", "--dir", hq, "--request", phone + "/request.json"],
+            ["hub", "init", "--dir", hub, "--tenant", "acme", "--device", "hub-1"],
+            ["admin", "enroll", "--dir", hq, "--request", hub + "/request.json"],
         ] {
             let result = try AisleCommandTests.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.output)")
@@ -121,7 +124,7 @@ struct EnrollmentCommandTests {
             [String: String].self, from: Data(contentsOf: URL(fileURLWithPath: hq + "/tenant.json")))
         let admin = try SigningPublicKey([UInt8](hex: tenant["adminPublicKey"]!)!)
         var trust = TrustStore(tenant: "acme", admin: admin)
-        for device in [edge, phone] {
+        for device in [edge, phone, hub] {
             let certificate = try Certificate(
                 canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: device + "/device.cert"))))
             try trust.add(certificate)
@@ -134,6 +137,10 @@ struct EnrollmentCommandTests {
             if certificate.body.role == .mobile {
                 #expect(keyring.key(for: .customer("anna"), epoch: 1) != nil)
                 #expect(keyring.key(for: .store("berlin-1"), epoch: 1) == nil)
+            } else if certificate.body.role == .hub {
+                #expect(keyring.key(for: .store("paris-2"), epoch: 1) != nil)
+                #expect(keyring.key(for: .loyalty("anna"), epoch: 1) != nil)
+                #expect(keyring.key(for: .customer("anna"), epoch: 1) == nil)
             } else {
                 #expect(keyring.key(for: .store("berlin-1"), epoch: 1) != nil)
                 #expect(keyring.key(for: .loyalty("bob"), epoch: 1) != nil)
