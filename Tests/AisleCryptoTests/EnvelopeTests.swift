@@ -165,6 +165,17 @@ struct EnvelopeTests {
         }
     }
 
+    @Test("an envelope stamped more than the drift limit ahead of this node's clock is refused")
+    func clockDriftRefused() throws {
+        let tenant = try Tenant()
+        let envelope = tenant.envelope(
+            Tenant.sale(by: "till-1"), scope: .store("berlin"), by: tenant.tillKeys, certificate: tenant.till)
+        #expect(throws: EnvelopeRefusal.clockAhead(by: 61_000, maxDrift: 60_000)) {
+            try tenant.trust.open(envelope, now: Tenant.now - 61_000)
+        }
+        #expect(try tenant.trust.open(envelope, now: Tenant.now - 59_000).count == 1)
+    }
+
     @Test("the hub cannot read a customer's cart: it holds no customer key")
     func hubBlindToCustomers() throws {
         let tenant = try Tenant()

@@ -6,10 +6,13 @@ extension TrustStore {
     /// (it knows what it has applied), after this.
     ///
     /// Order: tenant, certificate (known, hence signed by the admin, for this origin, not expired, not
-    /// revoked), the role and scopes allow writing the scope, signature, key epoch, decryption,
-    /// every delta in the header's scope, every delta within what the role may do.
-    public func open(_ envelope: Envelope, now: UInt64) throws(EnvelopeRefusal) -> [ObjectDelta] {
-        let (role, payload) = try openPayload(envelope, now: now)
+    /// revoked), the role and scopes allow writing the scope, the hybrid clock within `maxDrift` of
+    /// `now`, signature, key epoch, decryption, every delta in the header's scope, every delta
+    /// within what the role may do. `now` is this node's wall clock in milliseconds.
+    public func open(_ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift)
+        throws(EnvelopeRefusal) -> [ObjectDelta]
+    {
+        let (role, payload) = try openPayload(envelope, now: now, maxDrift: maxDrift)
         var deltas: [ObjectDelta] = []
         var decoder = CanonicalDecoder(payload)
         do {
@@ -32,7 +35,9 @@ extension TrustStore {
 
     /// The cryptographic half of ``open(_:now:)``: certificate, scope rights, signature, key epoch and
     /// decryption. Returns the author's role and the decrypted payload, not yet decoded or authorized.
-    public func openPayload(_ envelope: Envelope, now: UInt64) throws(EnvelopeRefusal) -> (Role, [UInt8]) {
+    public func openPayload(
+        _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
+    ) throws(EnvelopeRefusal) -> (Role, [UInt8]) {
         let header = envelope.header
         guard header.tenant == tenant else { throw .wrongTenant(header.tenant) }
         // Certificates are checked against the admin key when added, so a known one is genuine.
@@ -43,6 +48,10 @@ extension TrustStore {
         guard !revoked.contains(header.certificate) else { throw .certificateRevoked(body.device) }
         guard Authorization.mayWrite(body.role, header.scope), body.scopes.contains(where: { $0.covers(header.scope) })
         else { throw .scopeNotAllowed(body.role, header.scope) }
+        let stamped = header.hlc >> 16
+        guard stamped <= now || stamped - now <= maxDrift else {
+            throw .clockAhead(by: stamped - now, maxDrift: maxDrift)
+        }
         let headerBytes = header.canonicalBytes
         do {
             let signingKey = try certificate.signingKey

@@ -19,6 +19,8 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
     case certificateRevoked(ReplicaID)
     /// The certificate's role or scopes do not allow writing this scope.
     case scopeNotAllowed(Role, Scope)
+    /// The header's hybrid clock reading is more than `maxDrift` ahead of this node's clock.
+    case clockAhead(by: UInt64, maxDrift: UInt64)
     /// The author's signature does not verify.
     case badSignature
     /// This node holds no key for the scope at the header's epoch.
@@ -42,6 +44,8 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
         case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"
         case .certificateRevoked(let device): "\(device) is revoked"
         case .scopeNotAllowed(let role, let scope): "a \(role) certificate may not write \(scope)"
+        case .clockAhead(let ahead, let maxDrift):
+            "stamped \(ahead) ms ahead of this device's clock (limit \(maxDrift) ms): check the sender's clock or this one's"
         case .badSignature: "signature does not verify: the envelope was altered"
         case .unknownKeyEpoch(let scope, let epoch): "no key for \(scope) epoch \(epoch) on this device"
         case .decryptionFailed: "decryption failed: the envelope was altered or sealed under another key"
