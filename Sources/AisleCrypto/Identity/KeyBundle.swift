@@ -12,9 +12,13 @@ public struct KeyBundle: Sendable, Equatable, CanonicalEncodable, CanonicalDecod
         case branch(ScopeKind, epoch: UInt64)
     }
 
+    /// The tenant that issued the bundle.
     public let tenant: TenantID
+    /// The device it is sealed to.
     public let device: ReplicaID
+    /// The keys, sealed to the device's box key.
     public let sealed: [UInt8]
+    /// The admin's signature over tenant, device and sealed keys.
     public let signature: [UInt8]
 
     /// The entries a certificate's role and grants allow at `epoch`. The hub never gets a

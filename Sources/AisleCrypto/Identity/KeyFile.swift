@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 import CSodium
 
 /// The on-disk form of secret key material: either plain (the file's 0600 mode protects it) or
@@ -69,7 +69,9 @@ public enum KeyFile {
 
 /// Everything secret a device holds: its signing seed and its box secret key (64 bytes together).
 public struct DeviceSecrets: Sendable {
+    /// The device's Ed25519 key pair: it signs every envelope the device writes.
     public let signing: SigningKeyPair
+    /// The device's X25519 key pair: key bundles and handoff grants are sealed to it.
     public let box: BoxKeyPair
 
     /// New random keys for a device.
@@ -93,7 +95,9 @@ public struct DeviceSecrets: Sendable {
 
 /// The tenant admin's secrets: the signing key that certifies devices, and the root of every scope key.
 public struct AdminSecrets: Sendable {
+    /// The admin's Ed25519 key pair: it signs certificates, bundles and revocation lists.
     public let signing: SigningKeyPair
+    /// The tenant root: every scope key derives from it.
     public let root: MasterKey
 
     public init() {

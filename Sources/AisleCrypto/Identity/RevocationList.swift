@@ -3,9 +3,11 @@ public import AisleCore
 /// The tenant's revoked certificates: a grow-only set signed by the admin, published in the
 /// catalog scope so every node learns it with the catalog and refuses those devices offline.
 public struct RevocationList: Sendable, Equatable, CanonicalEncodable, CanonicalDecodable {
+    /// The tenant whose devices are revoked.
     public let tenant: TenantID
     /// Ids of revoked certificates.
     public let revoked: Set<[UInt8]>
+    /// The admin's signature over tenant and ids.
     public let signature: [UInt8]
 
     /// A list revoking `revoked`, signed by the admin.

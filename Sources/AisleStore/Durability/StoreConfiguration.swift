@@ -29,6 +29,7 @@ public struct StoreConfiguration: Sendable {
     /// Wait this long for a lock held by another process before failing.
     public var busyTimeoutMilliseconds: Int
 
+    /// A configuration for the database at `path`.
     public init(path: String, durability: Durability = .full, busyTimeoutMilliseconds: Int = 5_000) {
         self.path = path
         self.durability = durability

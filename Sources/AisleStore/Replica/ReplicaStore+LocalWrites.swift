@@ -5,8 +5,11 @@ import Synchronization
 
 /// One local change as acknowledged: it is committed when you hold this.
 public struct Acknowledgement: Hashable, Sendable, CustomStringConvertible {
+    /// The scope the change belongs to.
     public let scope: Scope
+    /// This replica, which made the change.
     public let origin: ReplicaID
+    /// The change's sequence number in its scope.
     public let seq: UInt64
 
     public var description: String { "\(scope) \(origin)#\(seq)" }

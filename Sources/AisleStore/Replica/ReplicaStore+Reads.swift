@@ -4,7 +4,9 @@ import GRDB
 
 /// A cart with its price, as the till shows it.
 public struct PricedCart: Sendable {
+    /// The cart's CRDT state (lines, owner, phase, seal).
     public let cart: Cart
+    /// The cart priced against this replica's catalog.
     public let totals: CartTotals
 }
 
@@ -15,6 +17,7 @@ public struct StockLevel: Sendable, Equatable {
     /// Units this replica may sell without asking anyone.
     public let sellableHere: Int64
 
+    /// A stock level as read.
     public init(level: Int64, sellableHere: Int64) {
         self.level = level
         self.sellableHere = sellableHere
@@ -23,10 +26,12 @@ public struct StockLevel: Sendable, Equatable {
 
 /// A customer's points.
 public struct LoyaltyBalance: Sendable, Equatable {
+    /// Points across the chain, as far as this replica knows.
     public let balance: Int64
     /// Points this replica may redeem without asking anyone.
     public let redeemableHere: Int64
 
+    /// A balance as read.
     public init(balance: Int64, redeemableHere: Int64) {
         self.balance = balance
         self.redeemableHere = redeemableHere

@@ -5,8 +5,11 @@ import Synchronization
 
 /// A change made by another replica, as the sync layer hands it to the store.
 public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
+    /// The scope the change belongs to.
     public let scope: Scope
+    /// The replica that made the change.
     public let origin: ReplicaID
+    /// The origin's sequence number for the change in `scope`, from 1.
     public let seq: UInt64
     /// The origin's hybrid clock reading, packed (its replica is `origin`).
     public let stamp: UInt64
@@ -15,6 +18,7 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     /// The encoded ``ObjectDelta``.
     public let delta: [UInt8]
 
+    /// A change as received.
     public init(
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8]
     ) {
@@ -49,6 +53,7 @@ extension ReplicaStore {
     /// - Returns: what happened to each change, including held changes this batch released.
     /// - Throws: ``StoreError`` for a corrupt delta, a scope mismatch or an equivocation; the
     ///   whole batch is then refused and the store is unchanged.
+    @discardableResult
     public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
         // Sequence numbers are per scope: the same (origin, seq) names different changes in two scopes.
         var decoded: [Scope: [Dot: ObjectDelta]] = [:]
