@@ -83,3 +83,25 @@ struct KeyDistributionTests {
         }
     }
 }
+
+@Suite("Key files")
+struct KeyFileTests {
+    @Test("device and admin secrets survive a key file, plain and under a passphrase")
+    func secretsRoundTrip() throws {
+        let device = DeviceSecrets()
+        let admin = AdminSecrets()
+        for passphrase in [nil, Array("correct horse".utf8)] {
+            let reopenedDevice = try DeviceSecrets(
+                KeyFile.decode(KeyFile.encode(device.secret, passphrase: passphrase), passphrase: passphrase))
+            #expect(reopenedDevice.signing.publicKey == device.signing.publicKey)
+            #expect(reopenedDevice.box.publicKey == device.box.publicKey)
+            let reopenedAdmin = try AdminSecrets(
+                KeyFile.decode(KeyFile.encode(admin.secret, passphrase: passphrase), passphrase: passphrase))
+            #expect(reopenedAdmin.signing.publicKey == admin.signing.publicKey)
+            #expect(reopenedAdmin.root.secret == admin.root.secret)
+        }
+        #expect(throws: CryptoError.invalidLength("device secrets", expected: 64, got: 32)) {
+            try DeviceSecrets(SecretBytes(random: 32))
+        }
+    }
+}

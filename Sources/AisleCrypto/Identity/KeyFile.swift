@@ -80,16 +80,17 @@ public struct DeviceSecrets: Sendable {
         box = BoxKeyPair()
     }
 
+    /// The secrets a key file holds (``secret``).
     public init(_ secret: SecretBytes) throws(CryptoError) {
-        let bytes = secret.copyBytes()
-        guard bytes.count == 64 else { throw .invalidLength("device secrets", expected: 64, got: bytes.count) }
-        signing = try SigningKeyPair(seed: SecretBytes(copying: Array(bytes[0..<32])))
-        box = try BoxKeyPair(secretKey: SecretBytes(copying: Array(bytes[32..<64])))
+        guard secret.count == 64 else { throw .invalidLength("device secrets", expected: 64, got: secret.count) }
+        let (seed, boxKey) = secret.split(at: 32)
+        signing = try SigningKeyPair(seed: seed)
+        box = try BoxKeyPair(secretKey: boxKey)
     }
 
     /// Both secrets in one protected buffer, for a key file.
     public var secret: SecretBytes {
-        SecretBytes(copying: signing.seed.copyBytes() + box.secretKey.copyBytes())
+        .concatenating(signing.seed, box.secretKey)
     }
 }
 
@@ -105,14 +106,16 @@ public struct AdminSecrets: Sendable {
         root = MasterKey()
     }
 
+    /// The secrets a key file holds (``secret``).
     public init(_ secret: SecretBytes) throws(CryptoError) {
-        let bytes = secret.copyBytes()
-        guard bytes.count == 64 else { throw .invalidLength("admin secrets", expected: 64, got: bytes.count) }
-        signing = try SigningKeyPair(seed: SecretBytes(copying: Array(bytes[0..<32])))
-        root = try MasterKey(SecretBytes(copying: Array(bytes[32..<64])))
+        guard secret.count == 64 else { throw .invalidLength("admin secrets", expected: 64, got: secret.count) }
+        let (seed, rootKey) = secret.split(at: 32)
+        signing = try SigningKeyPair(seed: seed)
+        root = try MasterKey(rootKey)
     }
 
+    /// Both secrets in one protected buffer, for a key file.
     public var secret: SecretBytes {
-        SecretBytes(copying: signing.seed.copyBytes() + root.secret.copyBytes())
+        .concatenating(signing.seed, root.secret)
     }
 }

@@ -49,6 +49,27 @@ public final class SecretBytes: @unchecked Sendable, Equatable, CustomStringConv
         try body(UnsafePointer(pointer.assumingMemoryBound(to: UInt8.self)))
     }
 
+    /// The first `index` bytes and the rest, as two protected buffers; the bytes never pass
+    /// through ordinary memory.
+    func split(at index: Int) -> (SecretBytes, SecretBytes) {
+        precondition((0...count).contains(index), "split index out of range")
+        let head = SecretBytes(count: index) { target in
+            withUnsafeBytes { source in target.update(from: source, count: index) }
+        }
+        let tail = SecretBytes(count: count - index) { target in
+            withUnsafeBytes { source in target.update(from: source + index, count: count - index) }
+        }
+        return (head, tail)
+    }
+
+    /// `first` followed by `second`, in one protected buffer.
+    static func concatenating(_ first: SecretBytes, _ second: SecretBytes) -> SecretBytes {
+        SecretBytes(count: first.count + second.count) { target in
+            first.withUnsafeBytes { target.update(from: $0, count: first.count) }
+            second.withUnsafeBytes { (target + first.count).update(from: $0, count: second.count) }
+        }
+    }
+
     /// A copy of the bytes, for writing to a protected key file. Zero it after use.
     public func copyBytes() -> [UInt8] {
         withUnsafeBytes { Array(UnsafeBufferPointer(start: $0, count: count)) }
