@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
+        // What the paired benchmarks share: the interleaving and its two metrics.
+        .target(
+            name: "BenchmarkSupport", dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "CRDTBenchmarks",
             dependencies: [
@@ -31,6 +35,7 @@ let package = Package(
                 .product(name: "AisleTesting", package: "Aisle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
             ],
             path: "Benchmarks/StoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -46,6 +51,7 @@ let package = Package(
                 .product(name: "AisleCore", package: "Aisle"),
                 .product(name: "AisleCrypto", package: "Aisle"),
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
             ],
             path: "Benchmarks/CryptoBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,6 +1,7 @@
 import AisleCore
 import AisleCrypto
 import Benchmark
+import BenchmarkSupport
 import CSodiumBench
 
 // Figures for issue [3/6]: sealing (encrypt + sign) and opening (verify + decrypt + decode +
@@ -53,19 +54,6 @@ let rawSigningKey: [UInt8] = {
 }()
 let headerBytes = header.canonicalBytes
 
-let aisleNanoseconds = BenchmarkMetric.custom("aisle ns", polarity: .prefersSmaller, useScalingFactor: false)
-let rawNanoseconds = BenchmarkMetric.custom("raw ns", polarity: .prefersSmaller, useScalingFactor: false)
-
-/// Times one Aisle round and one raw round, alternately, recording each duration, so background
-/// noise falls on both sides alike.
-func interleave(_ benchmark: Benchmark, rounds: Int, aisle: () -> Void, raw: () -> Void) {
-    let clock = ContinuousClock()
-    for _ in 0..<rounds {
-        benchmark.measurement(aisleNanoseconds, Int(clock.measure(aisle) / .nanoseconds(1)))
-        benchmark.measurement(rawNanoseconds, Int(clock.measure(raw) / .nanoseconds(1)))
-    }
-}
-
 func rawSeal() {
     var nonce = [UInt8](repeating: 0, count: 24)
     randombytes_buf(&nonce, 24)
@@ -97,14 +85,14 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [aisleNanoseconds, rawNanoseconds], warmupIterations: 1, maxDuration: .seconds(4), maxIterations: 20)
 
     Benchmark("seal_batch", configuration: paired) { benchmark in
-        interleave(benchmark, rounds: 500) {
+        await interleave(benchmark, rounds: 500) {
             blackHole(Envelope(header: header, encodedDeltas: encodedDeltas, key: key, author: till))
         } raw: {
             rawSeal()
         }
     }
     Benchmark("open_batch", configuration: paired) { benchmark in
-        interleave(benchmark, rounds: 500) {
+        await interleave(benchmark, rounds: 500) {
             blackHole(try! trust.openPayload(sealed, now: 0))
         } raw: {
             rawOpen()

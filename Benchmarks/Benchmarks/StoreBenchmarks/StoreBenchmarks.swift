@@ -2,6 +2,7 @@ import AisleCore
 import AisleStore
 import AisleTesting
 import Benchmark
+import BenchmarkSupport
 import Foundation
 
 // Figures for issue [2/6]. Each figure has an Aisle benchmark and a raw-SQLite benchmark
@@ -112,24 +113,8 @@ struct Pair: Sendable {
     }
 }
 
-let aisleNanoseconds = BenchmarkMetric.custom("aisle ns", polarity: .prefersSmaller, useScalingFactor: false)
-let rawNanoseconds = BenchmarkMetric.custom("raw ns", polarity: .prefersSmaller, useScalingFactor: false)
 let aisleBytesPerRow = BenchmarkMetric.custom("aisle bytes per row", polarity: .prefersSmaller, useScalingFactor: false)
 let rawBytesPerRow = BenchmarkMetric.custom("raw bytes per row", polarity: .prefersSmaller, useScalingFactor: false)
-
-/// Times one Aisle round and one raw round, alternately, `rounds` times, recording each duration:
-/// both sides see the same machine at the same moment, so background noise falls on both.
-func interleave(
-    _ benchmark: Benchmark, rounds: Int, aisle: () async throws -> Void, raw: () async throws -> Void
-) async rethrows {
-    let clock = ContinuousClock()
-    for _ in 0..<rounds {
-        let aisleTime = try await clock.measure { try await aisle() }
-        let rawTime = try await clock.measure { try await raw() }
-        benchmark.measurement(aisleNanoseconds, Int(aisleTime / .nanoseconds(1)))
-        benchmark.measurement(rawNanoseconds, Int(rawTime / .nanoseconds(1)))
-    }
-}
 
 let benchmarks: @Sendable () -> Void = {
     let paired = Benchmark.Configuration(
