@@ -35,11 +35,9 @@ func receiveBatch(_ replica: ReplicaStore, keys: [ObjectKey]) async throws {
 
 /// What a benchmark keeps between iterations: its files stay until the benchmark ends.
 final class Fixture<Subject: Sendable>: @unchecked Sendable {
-    // Set once in setup, read-only afterwards except `counter`, which only the benchmark's own
-    // iterations touch, one at a time.
+    // Set once in setup (the checkpointer task with it), read-only afterwards.
     let directory: TemporaryDirectory
     let subject: Subject
-    var counter = 0
     private var checkpointer: Task<Void, Never>?
 
     init(_ make: (TemporaryDirectory) throws -> Subject) throws {
