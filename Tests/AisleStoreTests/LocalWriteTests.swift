@@ -62,6 +62,20 @@ struct LocalWriteTests {
         #expect(next.map(\.seq) == [2])
     }
 
+    @Test("a second connection's commits are seen: sequence numbers continue, never repeat")
+    func anotherConnectionsWritesAreSeen() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        // The same file opened twice (as a second process would): each writer remembers version
+        // vectors between its transactions, and must notice what the other committed.
+        let other = try ReplicaStore(test.store.configuration, replica: "till-1", wallClock: { TestStore.wall })
+        let first = try await test.store.receiveStock(1, of: "milk", in: "berlin")
+        let second = try await other.receiveStock(1, of: "milk", in: "berlin")
+        let third = try await test.store.receiveStock(1, of: "milk", in: "berlin")
+        #expect((first + second + third).map(\.seq) == [1, 2, 3])
+        #expect(try other.stockLevel(of: "milk", in: "berlin").level == 3)
+    }
+
     @Test("a mutation that writes an object it did not declare is refused whole")
     func undeclaredWriteRefused() async throws {
         let test = try TestStore("till-1")

@@ -31,7 +31,7 @@ extension ReplicaStore {
         objects: [ObjectKey], readsCatalog: Bool = false,
         _ mutation: @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
     ) async throws -> [Acknowledgement] {
-        try await pool.write { db in
+        try await writeTransaction { db, memo in
             var working = RetailState()
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
             var previous: [ObjectKey: ObjectValue] = [:]
@@ -53,11 +53,14 @@ extension ReplicaStore {
                     try ObjectRows.save(
                         scopeObjects[key]!, at: key, previous: previous[key], replica: self.replica, db)
                 }
-                let dependencies = try Self.versionVector(of: scopeDelta.scope, db)
+                let dependencies = try memo.versionVector(of: scopeDelta.scope, db)
                 let seq = dependencies[self.replica] + 1
                 try Self.appendChange(
                     scope: scopeDelta.scope, origin: self.replica, seq: seq, stamp: stamp.packed,
                     dependencies: dependencies, delta: scopeDelta.encoded, db)
+                var applied = dependencies
+                applied.advance(self.replica, to: seq)
+                memo.record(applied, for: scopeDelta.scope)
                 acknowledgements.append(Acknowledgement(scope: scopeDelta.scope, origin: self.replica, seq: seq))
             }
             return acknowledgements

@@ -69,22 +69,23 @@ extension ReplicaStore {
             decoded[change.scope, default: [:]][Dot(change.origin, change.seq)] = delta
         }
         let validated = decoded
-        return try await pool.write { db in
+        return try await writeTransaction { db, memo in
             var outcomes: [DeliveryOutcome] = []
             var scopes: [Scope] = []
             for change in batch where !scopes.contains(change.scope) { scopes.append(change.scope) }
             for scope in scopes {
                 outcomes += try self.apply(
-                    batch.filter { $0.scope == scope }, in: scope, decoded: validated[scope] ?? [:], db)
+                    batch.filter { $0.scope == scope }, in: scope, decoded: validated[scope] ?? [:], memo: &memo, db)
             }
             return outcomes
         }
     }
 
     private func apply(
-        _ changes: [RemoteChange], in scope: Scope, decoded: [Dot: ObjectDelta], _ db: Database
+        _ changes: [RemoteChange], in scope: Scope, decoded: [Dot: ObjectDelta], memo: inout WriterMemo,
+        _ db: Database
     ) throws -> [DeliveryOutcome] {
-        var delivery = CausalDelivery<RemoteChange>(delivered: try Self.versionVector(of: scope, db))
+        var delivery = CausalDelivery<RemoteChange>(delivered: try memo.versionVector(of: scope, db))
         let held = try Self.heldChanges(in: scope, db)
         var incoming: [RemoteChange] = []
         for change in changes {
@@ -122,6 +123,7 @@ extension ReplicaStore {
         }
         for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
         if let storageFailure { throw storageFailure }
+        memo.record(delivery.delivered, for: scope)
         let refused = Set(outcomes.compactMap(\.refusedChange))
         for change in incoming where change.seq > delivery.delivered[change.origin] {
             guard !refused.contains(Dot(change.origin, change.seq)) else { continue }

@@ -18,6 +18,8 @@ public final class ReplicaStore: Sendable {
     let checkpointer: DatabaseQueue
     let clock: Mutex<HybridLogicalClock>
     let wallClock: @Sendable () -> UInt64
+    /// The writer's memo of committed version vectors (see ``WriterMemo``).
+    let writerMemo = Mutex<WriterMemo?>(nil)
 
     /// Opens (creating if needed) the replica database at `configuration.path`.
     ///
