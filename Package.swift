@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AisleCore", targets: ["AisleCore"]),
         .library(name: "AisleStore", targets: ["AisleStore"]),
         .library(name: "AisleCrypto", targets: ["AisleCrypto"]),
+        .library(name: "AisleNode", targets: ["AisleNode"]),
         .library(name: "AisleTesting", targets: ["AisleTesting"]),
         .executable(name: "aisle", targets: ["aisle"]),
     ],
@@ -25,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Safe wrappers over the libsodium calls Aisle uses; no libsodium type leaves the module.
         .target(name: "AisleCrypto", dependencies: ["AisleCore", "CSodium"]),
+        // One replica: store + keys + trust; the one receive path and what a peer is sent.
+        .target(name: "AisleNode", dependencies: ["AisleCore", "AisleStore", "AisleCrypto"]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
         .target(name: "AisleTesting", dependencies: ["AisleCore"]),
         .executableTarget(
@@ -50,6 +53,7 @@ let package = Package(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "AisleNodeTests", dependencies: ["AisleNode", "AisleTesting"]),
         // The crash test's child process: writes until it is killed.
         .executableTarget(
             name: "CrashWriter", dependencies: ["AisleStore", "AisleTesting"], path: "Tests/CrashWriter"),

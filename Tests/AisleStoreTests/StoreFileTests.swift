@@ -29,6 +29,35 @@ struct StoreFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
+    @Test("a database from the first schema is migrated on open, its changes and state kept")
+    func firstSchemaMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(3, of: "milk", in: "berlin")
+        let digest = try store.digest()
+        try store.close()
+        // Back to what v1 wrote: no envelope columns, v2 not recorded.
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE changes DROP COLUMN envelope;
+                    ALTER TABLE held_changes DROP COLUMN envelope;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v2-envelopes';
+                    """)
+        }
+        try database.close()
+        let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try reopened.digest() == digest)
+        let logged = try reopened.changes(in: .store("berlin"), missingFrom: VersionVector())
+        #expect(logged.map(\.seq) == [1])
+        #expect(logged.first?.envelope == nil)
+        try await reopened.attachEnvelope([1, 2, 3], to: logged[0])
+        #expect(try reopened.changes(in: .store("berlin"), missingFrom: VersionVector()).first?.envelope == [1, 2, 3])
+    }
+
     @Test("a database belonging to another replica is refused")
     func replicaMismatchRefused() throws {
         let directory = try TemporaryDirectory()

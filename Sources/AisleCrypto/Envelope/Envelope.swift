@@ -13,9 +13,14 @@ public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, Canonical
     public let hlc: UInt64
     /// The id of the author's certificate.
     public let certificate: [UInt8]
+    /// What the origin had applied in `scope` when it made the change (for causal delivery; a
+    /// relay that cannot read the payload can still order it).
+    public let dependencies: VersionVector
 
     public init(
-        tenant: TenantID, scope: Scope, origin: ReplicaID, seq: UInt64, epoch: UInt64, hlc: UInt64, certificate: [UInt8]
+        tenant: TenantID, scope: Scope, origin: ReplicaID, seq: UInt64, epoch: UInt64, hlc: UInt64,
+        certificate: [UInt8],
+        dependencies: VersionVector = VersionVector()
     ) {
         self.tenant = tenant
         self.scope = scope
@@ -24,6 +29,7 @@ public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, Canonical
         self.epoch = epoch
         self.hlc = hlc
         self.certificate = certificate
+        self.dependencies = dependencies
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
@@ -35,6 +41,7 @@ public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, Canonical
         encoder.append(epoch)
         encoder.append(hlc)
         encoder.append(bytes: certificate)
+        encoder.append(dependencies)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
@@ -47,6 +54,7 @@ public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, Canonical
         epoch = try decoder.readUInt64()
         hlc = try decoder.readUInt64()
         certificate = try decoder.readBytes()
+        dependencies = try decoder.decode()
     }
 }
 

@@ -55,6 +55,12 @@ public struct ScopeKeyring: Sendable {
         branches[kind, default: [:]][epoch] = key
     }
 
+    /// The newest epoch of `scope` this device holds a key for (what it seals with), nil if none.
+    public func newestEpoch(for scope: Scope) -> UInt64? {
+        let epochs = Array(exact[scope]?.keys ?? [:].keys) + Array(branches[ScopeKind(of: scope)]?.keys ?? [:].keys)
+        return epochs.max()
+    }
+
     /// The key for `scope` at `epoch`, if this device was given it or its branch.
     public func key(for scope: Scope, epoch: UInt64) -> AEADKey? {
         if let key = exact[scope]?[epoch] { return key }

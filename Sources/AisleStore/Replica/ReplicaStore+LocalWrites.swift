@@ -70,14 +70,15 @@ extension ReplicaStore {
     /// Appends one change to the log and advances the scope's version vector.
     static func appendChange(
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
-        _ db: Database
+        envelope: [UInt8]? = nil, _ db: Database
     ) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)"
+            sql:
+                "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"
         ).execute(
             arguments: [
                 scope.description, origin.rawValue, Int64(seq), Int64(bitPattern: stamp),
-                Data(dependencies.canonicalBytes), Data(delta),
+                Data(dependencies.canonicalBytes), Data(delta), envelope.map { Data($0) },
             ])
         try db.cachedStatement(
             sql: """
@@ -85,5 +86,17 @@ extension ReplicaStore {
                 ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
                 """
         ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
+    }
+
+    /// Keeps the envelope a logged change was sealed into, so later sends forward the same bytes.
+    /// A change that already has one keeps it.
+    public func attachEnvelope(_ envelope: [UInt8], to change: RemoteChange) async throws {
+        try await writeTransaction { db, _ in
+            try db.cachedStatement(
+                sql: "UPDATE changes SET envelope = ? WHERE scope = ? AND origin = ? AND seq = ? AND envelope IS NULL"
+            ).execute(arguments: [
+                Data(envelope), change.scope.description, change.origin.rawValue, Int64(change.seq),
+            ])
+        }
     }
 }

@@ -4,6 +4,9 @@ import GRDB
 import Synchronization
 
 /// A change made by another replica, as the sync layer hands it to the store.
+///
+/// Two copies are the same change when everything but ``envelope`` is equal: the author may seal
+/// one change twice (a fresh nonce each time), which is a duplicate, not an equivocation.
 public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     /// The scope the change belongs to.
     public let scope: Scope
@@ -17,10 +20,13 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     public let dependencies: VersionVector
     /// The encoded ``ObjectDelta``.
     public let delta: [UInt8]
+    /// The sealed envelope the change arrived in, kept to forward it unchanged (opaque here).
+    public let envelope: [UInt8]?
 
     /// A change as received.
     public init(
-        scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8]
+        scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
+        envelope: [UInt8]? = nil
     ) {
         self.scope = scope
         self.origin = origin
@@ -28,6 +34,12 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
         self.stamp = stamp
         self.dependencies = dependencies
         self.delta = delta
+        self.envelope = envelope
+    }
+
+    public static func == (lhs: RemoteChange, rhs: RemoteChange) -> Bool {
+        lhs.scope == rhs.scope && lhs.origin == rhs.origin && lhs.seq == rhs.seq && lhs.stamp == rhs.stamp
+            && lhs.dependencies == rhs.dependencies && lhs.delta == rhs.delta
     }
 
     var timestamp: HLCTimestamp {
@@ -145,7 +157,7 @@ extension ReplicaStore {
             arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
         try Self.appendChange(
             scope: change.scope, origin: change.origin, seq: change.seq, stamp: change.stamp,
-            dependencies: change.dependencies, delta: change.delta, db)
+            dependencies: change.dependencies, delta: change.delta, envelope: change.envelope, db)
     }
 
     /// The logged change at (scope, origin, seq), if the log still holds it.
@@ -167,16 +179,16 @@ extension ReplicaStore {
             scope: try Scope(row["scope"]), origin: try ReplicaID(row["origin"]), seq: UInt64(row["seq"] as Int64),
             stamp: UInt64(bitPattern: row["hlc"] as Int64),
             dependencies: try VersionVector(canonicalBytes: Array(row["dependencies"] as Data)),
-            delta: Array(row["delta"] as Data))
+            delta: Array(row["delta"] as Data), envelope: (row["envelope"] as Data?).map(Array.init))
     }
 
     static func insert(_ change: RemoteChange, into table: String, _ db: Database) throws {
         try db.execute(
             sql:
-                "INSERT OR IGNORE INTO \(table) (scope, origin, seq, hlc, dependencies, delta) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO \(table) (scope, origin, seq, hlc, dependencies, delta, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 change.scope.description, change.origin.rawValue, Int64(change.seq), Int64(bitPattern: change.stamp),
-                Data(change.dependencies.canonicalBytes), Data(change.delta),
+                Data(change.dependencies.canonicalBytes), Data(change.delta), change.envelope.map { Data($0) },
             ])
     }
 

@@ -17,7 +17,8 @@ public final class ReplicaStore: Sendable {
     /// A connection of its own for checkpoints, so they never queue behind or ahead of commits.
     let checkpointer: DatabaseQueue
     let clock: Mutex<HybridLogicalClock>
-    let wallClock: @Sendable () -> UInt64
+    /// Milliseconds since the Unix epoch, as this replica reads them.
+    public let wallClock: @Sendable () -> UInt64
     /// The writer's memo of committed version vectors (see ``WriterMemo``).
     let writerMemo = Mutex<WriterMemo?>(nil)
 

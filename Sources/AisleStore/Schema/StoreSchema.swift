@@ -10,6 +10,9 @@ enum StoreSchema {
         migrator.registerMigration("v1-replica") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-envelopes") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -124,5 +127,13 @@ enum StoreSchema {
             redeemable_here INTEGER NOT NULL,
             state BLOB NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    /// The sealed, signed envelope a change travelled in (or was sealed into for sending), kept so
+    /// it can be forwarded byte for byte: only its author can sign it. NULL for a local change not
+    /// sealed yet and for changes logged before v2.
+    static let v2 = """
+        ALTER TABLE changes ADD COLUMN envelope BLOB;
+        ALTER TABLE held_changes ADD COLUMN envelope BLOB;
         """
 }

@@ -1,0 +1,160 @@
+public import AisleCore
+public import AisleCrypto
+public import AisleStore
+import Synchronization
+
+/// Who a node is: its certificate and the signing key behind it.
+public struct NodeIdentity: Sendable {
+    public let certificate: Certificate
+    public let signing: SigningKeyPair
+
+    public init(certificate: Certificate, signing: SigningKeyPair) {
+        self.certificate = certificate
+        self.signing = signing
+    }
+}
+
+/// One replica: its store, its identity and what it trusts (certificates, revocations, scope
+/// keys), joined into the two calls sync is made of: seal what a peer lacks, and receive what a
+/// peer sent.
+public final class ReplicaNode: Sendable {
+    public let store: ReplicaStore
+    public let identity: NodeIdentity
+    private let trust: Mutex<TrustStore>
+    private let maxDrift: UInt64
+
+    /// A node over `store`, speaking as `identity`, checking envelopes against `trust`.
+    public init(
+        store: ReplicaStore, identity: NodeIdentity, trust: TrustStore,
+        maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
+    ) {
+        self.store = store
+        self.identity = identity
+        self.trust = Mutex(trust)
+        self.maxDrift = maxDrift
+    }
+
+    /// Learns a device's certificate, after checking it against the admin key.
+    public func learn(_ certificate: Certificate) throws(EnvelopeRefusal) {
+        try trust.withLock { trust throws(EnvelopeRefusal) in try trust.add(certificate) }
+    }
+
+    /// Takes a signed revocation list: the devices on it are refused from now on.
+    public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
+        try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
+    }
+
+    /// Verifies, opens and applies envelopes from a peer, all in one store transaction.
+    ///
+    /// This is the one receive path. Each envelope passes ``TrustStore/open(_:now:maxDrift:)``
+    /// (tenant, certificate, expiry, revocation, role and grants, clock drift, signature, key
+    /// epoch, decryption, every delta in the header's scope and within the author's role); then
+    /// the store refuses equivocations, ignores duplicates and holds changes that arrive before
+    /// their dependencies (docs/security.md, docs/storage.md).
+    ///
+    /// - Returns: what happened to each change.
+    /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused, or a
+    ///   ``StoreError`` (an equivocation among them); nothing of the batch is applied then.
+    @discardableResult
+    public func receive(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
+        let now = store.wallClock()
+        let trust = self.trust.withLock { $0 }
+        var changes: [RemoteChange] = []
+        changes.reserveCapacity(envelopes.count)
+        for envelope in envelopes {
+            let header = envelope.header
+            let delta: ObjectDelta
+            do {
+                delta = try ObjectDelta(joining: trust.open(envelope, now: now, maxDrift: maxDrift), in: header.scope)
+            } catch {
+                throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
+            }
+            changes.append(
+                RemoteChange(
+                    scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
+                    dependencies: header.dependencies, delta: delta.encoded, envelope: envelope.canonicalBytes))
+        }
+        return try await store.apply(changes)
+    }
+
+    /// The envelopes of every logged change of `scope` that a peer which has applied `peer`
+    /// lacks, each origin's in sequence order.
+    ///
+    /// A change that arrived in an envelope is sent as that envelope, byte for byte (only its author
+    /// can sign it). This node's own changes are sealed the first time they are sent, under the
+    /// newest key epoch it holds, and the envelope is kept, so every later send is identical.
+    /// Changes logged without an envelope by another origin (before [3/6]) cannot be forwarded
+    /// and are left out.
+    /// - Throws: ``NodeError/noKey(_:)`` when an own change must be sealed without the scope's key.
+    public func envelopes(in scope: Scope, missingFrom peer: VersionVector) async throws -> [Envelope] {
+        var envelopes: [Envelope] = []
+        for change in try store.changes(in: scope, missingFrom: peer) {
+            if let stored = change.envelope {
+                envelopes.append(try Envelope(canonicalBytes: stored))
+            } else if change.origin == store.replica {
+                let sealed = try seal(change)
+                try await store.attachEnvelope(sealed.canonicalBytes, to: change)
+                envelopes.append(sealed)
+            }
+        }
+        return envelopes
+    }
+
+    /// Seals and signs one of this node's own changes.
+    private func seal(_ change: RemoteChange) throws -> Envelope {
+        let key = try trust.withLock { trust throws(NodeError) -> (UInt64, AEADKey) in
+            guard let epoch = trust.keyring.newestEpoch(for: change.scope),
+                let key = trust.key(for: change.scope, epoch: epoch)
+            else { throw NodeError.noKey(change.scope) }
+            return (epoch, key)
+        }
+        let header = EnvelopeHeader(
+            tenant: identity.certificate.body.tenant, scope: change.scope, origin: change.origin, seq: change.seq,
+            epoch: key.0, hlc: change.stamp, certificate: identity.certificate.id, dependencies: change.dependencies)
+        return Envelope(header: header, encodedDeltas: [change.delta], key: key.1, author: identity.signing)
+    }
+}
+
+/// Why a node refused what a peer sent, or could not send.
+public enum NodeError: Error, CustomStringConvertible {
+    /// An envelope failed verification; none of its batch was applied.
+    case refused(scope: Scope, origin: ReplicaID, seq: UInt64, EnvelopeRefusal)
+    /// This node holds no key for the scope, so it cannot seal its own change there.
+    case noKey(Scope)
+
+    public var description: String {
+        switch self {
+        case .refused(let scope, let origin, let seq, let refusal):
+            "refused \(scope) \(origin)#\(seq): \(refusal)"
+        case .noKey(let scope): "no key for \(scope) on this device: enrol it for that scope"
+        }
+    }
+}
+
+extension ObjectDelta {
+    /// The objects of every delta of one envelope joined into one delta of `scope`.
+    ///
+    /// - Throws: ``EnvelopeRefusal/malformed(_:)`` for an envelope with no delta or two values
+    ///   of different kinds under one key.
+    init(joining deltas: [ObjectDelta], in scope: Scope) throws(EnvelopeRefusal) {
+        guard let first = deltas.first else { throw .malformed("an envelope without a delta") }
+        guard deltas.count > 1 else {
+            self = first
+            return
+        }
+        var objects = first.objects
+        for delta in deltas.dropFirst() {
+            for (key, value) in delta.objects {
+                guard let previous = objects[key] else {
+                    objects[key] = value
+                    continue
+                }
+                guard let joined = previous.joined(with: value) else {
+                    throw .malformed("\(key) carries values of two kinds")
+                }
+                objects[key] = joined
+            }
+        }
+        self.init(scope: scope, objects: objects)
+    }
+}

@@ -1,0 +1,179 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import AisleStore
+import AisleTesting
+import Testing
+
+/// A tenant and nodes on disk, each with its certificate, the tenant's certificates and the scope
+/// keys its role may hold (epoch 1), derived from the tenant root as enrolment would.
+final class Chain: Sendable {
+    static let now: UInt64 = 1_767_225_600_000
+    let admin = AdminSecrets()
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "node-test")
+    }
+
+    func certificate(_ device: ReplicaID, _ role: Role, _ scopes: [ScopeGrant], _ keys: SigningKeyPair) -> Certificate {
+        Certificate(
+            signing: CertificateBody(
+                tenant: "acme", device: device, role: role, scopes: scopes, signingKey: keys.publicKey,
+                boxKey: BoxKeyPair().publicKey, notAfter: Self.now + 86_400_000),
+            with: admin.signing)
+    }
+
+    /// A node for `device` holding keys for `scopes`; `peers` are the certificates it trusts.
+    func node(
+        _ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], keys scopes: [Scope], peers: [Certificate] = []
+    ) throws -> ReplicaNode {
+        let signing = SigningKeyPair()
+        let own = certificate(device, role, grants, signing)
+        var trust = TrustStore(tenant: "acme", admin: admin.signing.publicKey)
+        try trust.add(own)
+        for peer in peers { try trust.add(peer) }
+        for scope in scopes { trust.hold(try admin.root.scopeKey(for: scope, epoch: 1), for: scope, epoch: 1) }
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("\(device).db")), replica: device, wallClock: { Chain.now })
+        return ReplicaNode(store: store, identity: NodeIdentity(certificate: own, signing: signing), trust: trust)
+    }
+}
+
+/// Two tills of the Berlin store and the hub, each trusting the others.
+struct Berlin {
+    let chain: Chain
+    let till1: ReplicaNode
+    let till2: ReplicaNode
+    let hub: ReplicaNode
+
+    init() throws {
+        chain = try Chain()
+        till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
+        till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
+        hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
+        for node in [till1, till2, hub] {
+            for peer in [till1, till2, hub] where peer !== node { try node.learn(peer.identity.certificate) }
+        }
+    }
+}
+
+extension ReplicaNode {
+    /// Everything `peer` lacks in `scope`, sealed.
+    func envelopes(for peer: ReplicaNode, in scope: Scope) async throws -> [Envelope] {
+        try await envelopes(in: scope, missingFrom: peer.store.versionVector(of: scope))
+    }
+}
+
+@Suite("Receiving sealed changes")
+struct ReceiveTests {
+    let scope = Scope.store("berlin")
+
+    @Test("a till's changes reach the hub as sealed envelopes and both hold the same state")
+    func changesTravelSealed() async throws {
+        let berlin = try Berlin()
+        try await berlin.till1.store.receiveStock(10, of: "milk", in: "berlin")
+        try await berlin.till1.store.sell(3, of: "milk", in: "berlin")
+        let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        #expect(envelopes.map(\.header.seq) == [1, 2])
+        #expect(envelopes[1].header.dependencies == VersionVector(["till-1": 1]))
+        try await berlin.hub.receive(envelopes)
+        #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
+        #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 7)
+    }
+
+    @Test("an own change is sealed once: every later send is the same bytes, and a resend is a duplicate")
+    func ownChangesSealedOnce() async throws {
+        let berlin = try Berlin()
+        try await berlin.till1.store.receiveStock(5, of: "milk", in: "berlin")
+        let first = try await berlin.till1.envelopes(in: scope, missingFrom: VersionVector())
+        let second = try await berlin.till1.envelopes(in: scope, missingFrom: VersionVector())
+        #expect(first == second)
+        try await berlin.hub.receive(first)
+        let outcomes = try await berlin.hub.receive(second)
+        #expect(outcomes == [.duplicate(origin: "till-1", seq: 1)])
+        #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 5)
+    }
+
+    @Test("the hub forwards a till's envelopes byte for byte and the other till accepts them")
+    func relayForwardsTheAuthorsEnvelope() async throws {
+        let berlin = try Berlin()
+        try await berlin.till1.store.receiveStock(4, of: "milk", in: "berlin")
+        let sealed = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        try await berlin.hub.receive(sealed)
+        let relayed = try await berlin.hub.envelopes(for: berlin.till2, in: scope)
+        #expect(relayed == sealed)
+        try await berlin.till2.receive(relayed)
+        #expect(try berlin.till2.store.digest() == berlin.till1.store.digest())
+    }
+
+    @Test("a second, different envelope under a known origin and seq is refused as an equivocation")
+    func equivocationRefused() async throws {
+        let berlin = try Berlin()
+        try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin")
+        try await berlin.hub.receive(try await berlin.till1.envelopes(for: berlin.hub, in: scope))
+        let before = try berlin.hub.store.digest()
+        // till-1's own key signs another delta under seq 1: a faulty or malicious device.
+        var other = RetailState()
+        _ = other.updateStock("berlin") { $0.receive(1_000, of: "milk", at: "till-1") }
+        let header = EnvelopeHeader(
+            tenant: "acme", scope: scope, origin: "till-1", seq: 1, epoch: 1, hlc: Chain.now << 16,
+            certificate: berlin.till1.identity.certificate.id)
+        let forged = Envelope(
+            header: header, deltas: other.deltasByScope.filter { $0.scope == scope },
+            key: try berlin.chain.admin.root.scopeKey(for: scope, epoch: 1), author: berlin.till1.identity.signing)
+        await #expect(throws: StoreError.equivocation(scope: scope, origin: "till-1", seq: 1)) {
+            try await berlin.hub.receive([forged])
+        }
+        #expect(try berlin.hub.store.digest() == before)
+    }
+
+    @Test("a batch with one envelope from a revoked device is refused whole: nothing of it is applied")
+    func revokedDeviceRefusesTheBatch() async throws {
+        let berlin = try Berlin()
+        try await berlin.till1.store.receiveStock(2, of: "milk", in: "berlin")
+        try await berlin.till2.store.receiveStock(3, of: "bread", in: "berlin")
+        let good = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        let revoked = try await berlin.till2.envelopes(for: berlin.hub, in: scope)
+        try berlin.hub.apply(
+            RevocationList(
+                tenant: "acme", revoked: [berlin.till2.identity.certificate.id], admin: berlin.chain.admin.signing))
+        let before = try berlin.hub.store.digest()
+        await #expect {
+            try await berlin.hub.receive(good + revoked)
+        } throws: { error in
+            guard case NodeError.refused(_, "till-2", 1, .certificateRevoked("till-2")) = error else { return false }
+            return true
+        }
+        #expect(try berlin.hub.store.digest() == before)
+        try await berlin.hub.receive(good)
+        #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 2)
+    }
+
+    @Test("envelopes delivered out of order are held until their dependencies arrive")
+    func outOfOrderEnvelopesAreHeld() async throws {
+        let berlin = try Berlin()
+        for _ in 0..<3 { try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin") }
+        let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        try await berlin.hub.receive([envelopes[2], envelopes[1]])
+        #expect(try berlin.hub.store.versionVector(of: scope)["till-1"] == 0)
+        try await berlin.hub.receive([envelopes[0]])
+        #expect(try berlin.hub.store.versionVector(of: scope)["till-1"] == 3)
+        #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
+    }
+
+    @Test("a node without a scope's key cannot seal its own change there, and says so")
+    func sealingWithoutAKeyFails() async throws {
+        let chain = try Chain()
+        let phone = try chain.node("phone-anna", .mobile, [.exactly(.customer("anna"))], keys: [])
+        try await phone.store.updateCart("c1", in: .customer("anna")) { cart, me, _ in
+            try cart.add("milk", quantity: 1, at: me)
+        }
+        await #expect {
+            try await phone.envelopes(in: .customer("anna"), missingFrom: VersionVector())
+        } throws: { error in
+            guard case NodeError.noKey(.customer("anna")) = error else { return false }
+            return true
+        }
+    }
+}
