@@ -73,7 +73,7 @@ struct KeyDistributionTests {
         let envelope = tenant.envelope(
             Tenant.sale(by: "till-1"), scope: .store("berlin"), by: tenant.tillKeys, certificate: tenant.till)
         let forged = RevocationList(tenant: "acme", revoked: [tenant.till.id], admin: SigningKeyPair())
-        #expect(throws: EnvelopeRefusal.forgedCertificate) { try tenant.trust.apply(forged) }
+        #expect(throws: EnvelopeRefusal.forgedRevocationList) { try tenant.trust.apply(forged) }
         #expect(try tenant.trust.open(envelope, now: Tenant.now).count == 1)
         let list = RevocationList(tenant: "acme", revoked: [], admin: tenant.admin).adding(
             [tenant.till.id], admin: tenant.admin)

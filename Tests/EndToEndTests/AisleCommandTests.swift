@@ -160,6 +160,59 @@ struct EnrollmentCommandTests {
         #expect(again.output.contains("refusing to overwrite key material"))
     }
 
+    @Test("after a revocation, rotate issues a new epoch's keys to every device but the revoked one")
+    func rotateAfterRevocation() throws {
+        let directory = try TemporaryDirectory(prefix: "rotate")
+        defer { withExtendedLifetime(directory) {} }
+        let hq = directory.file("hq")
+        let till1 = directory.file("till-1")
+        let till2 = directory.file("till-2")
+        for arguments in [
+            ["admin", "init", "--dir", hq, "--tenant", "acme"],
+            ["edge", "init", "--dir", till1, "--tenant", "acme", "--device", "till-1", "--store", "berlin-1"],
+            ["edge", "init", "--dir", till2, "--tenant", "acme", "--device", "till-2", "--store", "berlin-1"],
+            ["admin", "enroll", "--dir", hq, "--request", till1 + "/request.json"],
+            ["admin", "enroll", "--dir", hq, "--request", till2 + "/request.json"],
+            ["admin", "revoke", "--dir", hq, "--certificate", till2 + "/device.cert"],
+        ] {
+            let result = try AisleCommandTests.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.output)")
+        }
+        let rotate = try AisleCommandTests.run(["admin", "rotate", "--dir", hq])
+        #expect(rotate.status == 0, "\(rotate.output)")
+        #expect(rotate.output.contains("rotated to epoch 2"))
+        #expect(rotate.output.contains("skipped  till-2 (revoked)"))
+
+        let tenant = try JSONDecoder().decode(
+            [String: String].self, from: Data(contentsOf: URL(fileURLWithPath: hq + "/tenant.json")))
+        let admin = try SigningPublicKey([UInt8](hex: tenant["adminPublicKey"]!)!)
+        func keyring(_ device: String, bundle: String) throws -> ScopeKeyring {
+            let secrets = try DeviceSecrets(
+                KeyFile.decode(Array(Data(contentsOf: URL(fileURLWithPath: device + "/device.key"))), passphrase: nil))
+            let bundle = try KeyBundle(canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: bundle))))
+            return try bundle.open(with: secrets.box, admin: admin)
+        }
+        let renewed = try keyring(till1, bundle: hq + "/devices/till-1.bundle")
+        #expect(renewed.newestEpoch(for: .store("berlin-1")) == 2)
+        #expect(renewed.key(for: .store("berlin-1"), epoch: 1) != nil)
+        let revoked = try keyring(till2, bundle: hq + "/devices/till-2.bundle")
+        #expect(revoked.newestEpoch(for: .store("berlin-1")) == 1)
+        #expect(revoked.key(for: .store("berlin-1"), epoch: 2) == nil)
+
+        // A device enrolled after the rotation starts at the new epoch and can read the old one.
+        let till3 = directory.file("till-3")
+        for arguments in [
+            ["edge", "init", "--dir", till3, "--tenant", "acme", "--device", "till-3", "--store", "berlin-1"],
+            ["admin", "enroll", "--dir", hq, "--request", till3 + "/request.json"],
+        ] {
+            let result = try AisleCommandTests.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.output)")
+        }
+        let late = try keyring(till3, bundle: till3 + "/device.bundle")
+        #expect(late.newestEpoch(for: .store("berlin-1")) == 2)
+        #expect(late.key(for: .store("berlin-1"), epoch: 1) != nil)
+    }
+
     @Test("a passphrase-protected admin key opens only with its passphrase")
     func passphraseProtectedAdminKey() throws {
         let directory = try TemporaryDirectory(prefix: "enrol")

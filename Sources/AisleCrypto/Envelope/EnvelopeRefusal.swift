@@ -11,6 +11,8 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
     case unknownCertificate
     /// The certificate was not signed by this tenant's admin key.
     case forgedCertificate
+    /// A revocation list not signed by this tenant's admin key.
+    case forgedRevocationList
     /// The certificate names another device than the header's origin.
     case originMismatch(certified: ReplicaID, header: ReplicaID)
     /// The certificate's validity ended.
@@ -40,6 +42,7 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
         case .wrongTenant(let tenant): "envelope for tenant \(tenant), not this one"
         case .unknownCertificate: "signed by an unknown certificate: enrol the device first"
         case .forgedCertificate: "certificate not signed by this tenant's admin key"
+        case .forgedRevocationList: "revocation list not signed by this tenant's admin key: ignored"
         case .originMismatch(let certified, let header): "certificate of \(certified) used by \(header)"
         case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"
         case .certificateRevoked(let device): "\(device) is revoked"

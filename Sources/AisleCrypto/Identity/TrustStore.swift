@@ -43,7 +43,7 @@ public struct TrustStore: Sendable {
     /// Takes a revocation list after checking the admin's signature; revocations only accumulate.
     public mutating func apply(_ list: RevocationList) throws(EnvelopeRefusal) {
         guard list.tenant == tenant else { throw .wrongTenant(list.tenant) }
-        do { try admin.verify(list.signature, for: list.signedBytes) } catch { throw .forgedCertificate }
+        do { try admin.verify(list.signature, for: list.signedBytes) } catch { throw .forgedRevocationList }
         revoked.formUnion(list.revoked)
     }
 }

@@ -7,7 +7,8 @@ struct AdminCommand: ParsableCommand {
         commandName: "admin",
         abstract: "Run the tenant: create it, enrol devices; operate replica databases.",
         subcommands: [
-            AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, BackupCommand.self, RestoreCommand.self,
+            AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, RotateCommand.self, BackupCommand.self,
+            RestoreCommand.self,
             InspectCommand.self,
         ]
     )

@@ -11,14 +11,16 @@ struct EnrollCommand: ParsableCommand {
             Reads the request a device made with `aisle edge init` or `aisle mobile init`, signs a \
             certificate {device keys, role, scopes, not-after} with the admin key, and seals the scope \
             keys the role may hold to the device. Writes device.cert and device.bundle next to the \
-            request. The device's private key never leaves the device.
+            request (and a copy of both under DIR/devices/ for `aisle admin rotate`). The device's \
+            private key never leaves the device.
             """
     )
 
     @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's request.json.") var request: String
     @Option(name: .long, help: "Days until the certificate expires.") var days: Int = 365
-    @Option(name: .long, help: "The scope key epoch to issue.") var epoch: UInt64 = 1
+    @Option(name: .long, help: "Issue keys up to this epoch (default: the tenant's current epoch).")
+    var epoch: UInt64?
 
     func run() throws {
         let (tenantFile, admin) = try tenant.open()
@@ -40,16 +42,15 @@ struct EnrollCommand: ParsableCommand {
             boxKey: try BoxPublicKey(IdentityFiles.bytes(hex: asked.boxPublicKey)),
             notAfter: now + UInt64(max(1, days)) * 86_400_000)
         let certificate = Certificate(signing: body, with: admin.signing)
-        let bundle = try KeyBundle(
-            issuing: KeyBundle.entries(for: body, epoch: epoch), to: certificate, root: admin.root, admin: admin.signing
-        )
+        let epoch = try self.epoch ?? tenant.currentEpoch()
+        let bundle = try tenant.issueBundle(to: certificate, through: epoch, admin: admin)
         let directory = (request as NSString).deletingLastPathComponent
         try IdentityFiles.write(
             Data(certificate.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.certificate))
         try IdentityFiles.write(Data(bundle.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.bundle))
         print(
             "enrolled \(role) \(body.device) for \(scopes.map(\.description).joined(separator: ", ")) until \(days) days from now; "
-                + "certificate \(IdentityFiles.hex(certificate.id)), keys for epoch \(epoch) in device.bundle")
+                + "certificate \(IdentityFiles.hex(certificate.id)), keys for epochs 1–\(epoch) in device.bundle")
     }
 
     /// Grants a role may be given at enrollment (the envelope checks enforce the same limits).

@@ -21,6 +21,15 @@ enum IdentityFiles {
     static let certificate = "device.cert"
     static let bundle = "device.bundle"
     static let revocations = "revocations.bin"
+    /// The tenant's current scope-key epoch (absent: 1).
+    static let epoch = "epoch.json"
+    /// Every enrolled device's certificate, and the newest bundle issued to it.
+    static let devices = "devices"
+
+    /// The tenant's scope-key generation: `aisle admin rotate` moves it on.
+    struct Epoch: Codable {
+        let epoch: UInt64
+    }
 
     /// The public description of a tenant, safe to copy to every node.
     struct Tenant: Codable {

@@ -9,8 +9,9 @@ struct RevokeCommand: ParsableCommand {
         abstract: "Revoke a device: add its certificate to the tenant's signed revocation list.",
         discussion: """
             Updates DIR/revocations.bin (the list only grows). Every node that receives the list \
-            refuses the device's envelopes and connections from then on. Publishing the list in the \
-            catalog scope comes with sync.
+            refuses the device's envelopes and connections from then on. Follow with `aisle admin \
+            rotate` so the device cannot read what is sealed from then on either. Publishing the list \
+            in the catalog scope comes with sync.
             """
     )
 
@@ -30,16 +31,8 @@ struct RevokeCommand: ParsableCommand {
             throw CommandFailure("\(certificate) belongs to tenant \(revoked.body.tenant), not \(tenantFile.tenant)")
         }
         let path = IdentityFiles.path(dir, IdentityFiles.revocations)
-        let current: RevocationList
-        if FileManager.default.fileExists(atPath: path) {
-            do { current = try RevocationList(canonicalBytes: IdentityFiles.read(path)) } catch let error
-                as CanonicalDecodingError
-            {
-                throw CommandFailure("\(path) is damaged: \(error)")
-            }
-        } else {
-            current = RevocationList(tenant: revoked.body.tenant, revoked: [], admin: admin.signing)
-        }
+        let current =
+            try tenant.revocations() ?? RevocationList(tenant: revoked.body.tenant, revoked: [], admin: admin.signing)
         let updated = current.adding([revoked.id], admin: admin.signing)
         try IdentityFiles.replace(Data(updated.canonicalBytes), at: path)
         print(

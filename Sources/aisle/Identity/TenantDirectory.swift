@@ -1,5 +1,7 @@
+import AisleCore
 import AisleCrypto
 import ArgumentParser
+import Foundation
 
 /// The tenant directory options of the admin commands that sign: where it is, and how to open its key.
 struct TenantDirectory: ParsableArguments {
@@ -16,5 +18,40 @@ struct TenantDirectory: ParsableArguments {
         let admin = try AdminSecrets(
             IdentityFiles.openKey(IdentityFiles.path(dir, IdentityFiles.adminKey), passphraseVariable: passphraseEnv))
         return (tenant, admin)
+    }
+
+    /// The tenant's current scope-key epoch.
+    func currentEpoch() throws -> UInt64 {
+        let path = IdentityFiles.path(dir, IdentityFiles.epoch)
+        guard FileManager.default.fileExists(atPath: path) else { return 1 }
+        return try IdentityFiles.readJSON(IdentityFiles.Epoch.self, from: path).epoch
+    }
+
+    /// The tenant's revocation list, nil before the first revocation.
+    func revocations() throws -> RevocationList? {
+        let path = IdentityFiles.path(dir, IdentityFiles.revocations)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do { return try RevocationList(canonicalBytes: IdentityFiles.read(path)) } catch let error
+            as CanonicalDecodingError
+        {
+            throw CommandFailure("\(path) is damaged: \(error)")
+        }
+    }
+
+    /// Where the registry keeps `device`'s certificate or bundle.
+    func registryPath(_ device: ReplicaID, _ suffix: String) -> String {
+        IdentityFiles.path(IdentityFiles.path(dir, IdentityFiles.devices), "\(device).\(suffix)")
+    }
+
+    /// Issues `certificate`'s device the keys its role may hold for every epoch up to `epoch`
+    /// (so it can read what was sealed before), and keeps a copy in the registry.
+    func issueBundle(to certificate: Certificate, through epoch: UInt64, admin: AdminSecrets) throws -> KeyBundle {
+        let entries = (1...max(1, epoch)).flatMap { KeyBundle.entries(for: certificate.body, epoch: $0) }
+        let bundle = try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
+        try FileManager.default.createDirectory(
+            atPath: IdentityFiles.path(dir, IdentityFiles.devices), withIntermediateDirectories: true)
+        try IdentityFiles.replace(Data(certificate.canonicalBytes), at: registryPath(certificate.body.device, "cert"))
+        try IdentityFiles.replace(Data(bundle.canonicalBytes), at: registryPath(certificate.body.device, "bundle"))
+        return bundle
     }
 }
