@@ -56,11 +56,12 @@ public struct CanonicalDecoder: Sendable {
     /// Reads a length-prefixed UTF-8 string.
     public mutating func readString() throws(CanonicalDecodingError) -> String {
         let start = offset
-        let raw = try readBytes()
-        guard let text = String(validating: raw, as: UTF8.self) else {
+        let count = try readCount(elementSize: 1)
+        guard let text = String(validating: bytes[offset..<offset + count], as: UTF8.self) else {
             offset = start
             throw failure("string is not valid UTF-8")
         }
+        offset += count
         return text
     }
 

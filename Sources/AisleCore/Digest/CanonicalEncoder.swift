@@ -5,51 +5,59 @@
 /// hash-map iteration order never leaks into a digest.
 public struct CanonicalEncoder: Sendable {
     /// The bytes written so far.
-    public private(set) var bytes: [UInt8] = []
+    public var bytes: [UInt8] { storage }
+    // Internal storage the inlinable appends below write to (they inline into other modules'
+    // hot loops: payload assembly, state encoding).
+    @usableFromInline var storage: [UInt8] = []
 
     public init() {}
 
     /// An encoder with room for `capacity` bytes, for large payloads assembled in one go.
     public init(reservingCapacity capacity: Int) {
-        bytes.reserveCapacity(capacity)
+        storage.reserveCapacity(capacity)
     }
 
     /// Appends an unsigned integer as a LEB128 varint.
+    @inlinable
     public mutating func append(_ value: UInt64) {
         var remaining = value
         while remaining >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            storage.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
             remaining >>= 7
         }
-        bytes.append(UInt8(remaining))
+        storage.append(UInt8(remaining))
     }
 
     /// Appends a signed integer, zigzag-encoded so small magnitudes stay short.
+    @inlinable
     public mutating func append(_ value: Int64) {
         append(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// Appends a boolean as one byte.
+    @inlinable
     public mutating func append(_ value: Bool) {
-        bytes.append(value ? 1 : 0)
+        storage.append(value ? 1 : 0)
     }
 
     /// Appends a UTF-8 string, length first.
+    @inlinable
     public mutating func append(_ value: String) {
-        let utf8 = Array(value.utf8)
-        append(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        append(UInt64(value.utf8.count))
+        storage.append(contentsOf: value.utf8)
     }
 
     /// Appends raw bytes, length first.
+    @inlinable
     public mutating func append(bytes value: [UInt8]) {
         append(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        storage.append(contentsOf: value)
     }
 
     /// Appends bytes that are already a canonical encoding (no length prefix).
+    @inlinable
     public mutating func append(raw encoded: [UInt8]) {
-        bytes.append(contentsOf: encoded)
+        storage.append(contentsOf: encoded)
     }
 
     /// Appends a nested value.
