@@ -36,7 +36,7 @@ extension ReplicaStore {
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
             var previous: [ObjectKey: ObjectValue] = [:]
             for key in objects {
-                guard let value = try ObjectRows.load(key, db) else { continue }
+                guard let value = try memo.object(at: key, db) else { continue }
                 previous[key] = value
                 try working.join(value, at: key)
             }
@@ -50,8 +50,7 @@ extension ReplicaStore {
                 }
                 let scopeObjects = working.objects(in: scopeDelta.scope)
                 for key in scopeDelta.objects.keys {
-                    try ObjectRows.save(
-                        scopeObjects[key]!, at: key, previous: previous[key], replica: self.replica, db)
+                    try memo.save(scopeObjects[key]!, at: key, previous: previous[key], replica: self.replica, db)
                 }
                 let dependencies = try memo.versionVector(of: scopeDelta.scope, db)
                 let seq = dependencies[self.replica] + 1

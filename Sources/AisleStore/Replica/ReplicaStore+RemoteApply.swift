@@ -118,11 +118,15 @@ extension ReplicaStore {
             incoming.append(change)
         }
         var storageFailure: (any Error)?
+        // The delivery callback cannot capture an inout memo: it works on this one, moved out
+        // (so no copy is made) and moved back below.
+        var working = memo
+        memo = WriterMemo(dataVersion: working.dataVersion, objectLimit: 0)
         let apply: (Change<RemoteChange>) throws -> Void = { ready in
             let change = ready.delta
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
             do {
-                try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], db)
+                try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], memo: &working, db)
             } catch {
                 storageFailure = error
                 throw error
@@ -134,6 +138,7 @@ extension ReplicaStore {
             outcomes += delivery.receive(change.delivery, apply: apply).filter { !$0.isHeld }
         }
         for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
+        memo = working
         if let storageFailure { throw storageFailure }
         memo.record(delivery.delivered, for: scope)
         let refused = Set(outcomes.compactMap(\.refusedChange))
@@ -145,13 +150,13 @@ extension ReplicaStore {
     }
 
     /// Joins a deliverable change's objects and logs it.
-    private func join(_ change: RemoteChange, decoded: ObjectDelta?, _ db: Database) throws {
+    private func join(_ change: RemoteChange, decoded: ObjectDelta?, memo: inout WriterMemo, _ db: Database) throws {
         // Held changes from earlier batches were validated when they arrived.
         let delta = try decoded ?? ObjectDelta(encoded: change.delta)
         for (key, value) in delta.objects {
-            let previous = try ObjectRows.load(key, db)
+            let previous = try memo.object(at: key, db)
             let merged = previous.flatMap { $0.joined(with: value) } ?? value
-            try ObjectRows.save(merged, at: key, previous: previous, replica: replica, db)
+            try memo.save(merged, at: key, previous: previous, replica: replica, db)
         }
         try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
             arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])

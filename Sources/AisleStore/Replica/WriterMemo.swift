@@ -3,19 +3,26 @@ import GRDB
 import Synchronization
 
 /// What the writer connection remembers between its transactions, so a write need not read it
-/// back from disk: each scope's version vector, as of the last commit.
+/// back from disk: each scope's version vector and recently written or read objects, decoded, as
+/// of the last commit.
 ///
 /// Valid only while no other connection has written the file: every write transaction first
 /// compares SQLite's `PRAGMA data_version` (which moves when another connection commits) with
-/// the value the memo was made under, and starts afresh from disk when they differ. A transaction
-/// works on a copy; the copy replaces the memo only when the transaction commits.
+/// the value the memo was made under, and starts afresh from disk when they differ. What a
+/// transaction writes is forgotten again if it rolls back.
 struct WriterMemo: Sendable {
     /// `PRAGMA data_version` on the writer connection when the memo was made.
     let dataVersion: Int64
+    /// At most this many decoded objects are kept; past it the memo forgets them all and refills.
+    let objectLimit: Int
     private var versions: [Scope: VersionVector] = [:]
+    private var objects: [ObjectKey: ObjectValue] = [:]
+    /// Objects written by the running transaction: forgotten if it rolls back.
+    private var written: Set<ObjectKey> = []
 
-    init(dataVersion: Int64) {
+    init(dataVersion: Int64, objectLimit: Int) {
         self.dataVersion = dataVersion
+        self.objectLimit = objectLimit
     }
 
     /// The version vector of `scope` as committed, read from disk the first time.
@@ -26,28 +33,94 @@ struct WriterMemo: Sendable {
         return loaded
     }
 
-    /// Records `vector` as the committed version vector of `scope` (what `versions` now holds).
+    /// Records `vector` as the version vector of `scope` (what `versions` now holds).
     mutating func record(_ vector: VersionVector, for scope: Scope) {
         versions[scope] = vector
+    }
+
+    /// The object at `key`, nil when never written; read and decoded from disk when not remembered.
+    mutating func object(at key: ObjectKey, _ db: Database) throws -> ObjectValue? {
+        if let known = objects[key] { return known }
+        guard let loaded = try ObjectRows.load(key, db) else { return nil }
+        remember(loaded, at: key)
+        return loaded
+    }
+
+    /// Writes `value` as the object at `key` (its row and read columns) and remembers it.
+    mutating func save(
+        _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
+    ) throws {
+        try ObjectRows.save(value, at: key, previous: previous, replica: replica, db)
+        written.insert(key)
+        remember(value, at: key)
+    }
+
+    private mutating func remember(_ value: ObjectValue, at key: ObjectKey) {
+        if objects.count >= objectLimit { objects.removeAll(keepingCapacity: true) }
+        objects[key] = value
+    }
+
+    /// The memo once the running transaction has committed.
+    mutating func committed() {
+        written.removeAll(keepingCapacity: true)
+    }
+
+    /// The memo once the running transaction has rolled back: without what it wrote.
+    mutating func rolledBack() {
+        for key in written { objects[key] = nil }
+        written.removeAll(keepingCapacity: true)
+        versions.removeAll()
+    }
+}
+
+/// Carries the memo from a transaction to its commit or rollback callback. Used only on the
+/// writer's serial queue (the transaction and then its callback), hence unchecked.
+private final class MemoHandoff: @unchecked Sendable {
+    var memo: WriterMemo?
+
+    init(_ memo: WriterMemo) {
+        self.memo = memo
     }
 }
 
 extension ReplicaStore {
-    /// Runs `body` in one write transaction with the writer's memo, which it may update; the
-    /// updated memo is kept only if the transaction commits.
+    /// Runs `body` in one write transaction with the writer's memo, which it may update; what the
+    /// transaction wrote is kept in the memo only if it commits.
     func writeTransaction<T: Sendable>(
         _ body: @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
-        try await pool.write { db in
+        let objectLimit = configuration.memoObjects
+        return try await pool.write { db in
             let dataVersion = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-            var memo = self.writerMemo.withLock { $0 }
-            if memo?.dataVersion != dataVersion { memo = WriterMemo(dataVersion: dataVersion) }
-            var working = memo!
-            let result = try body(db, &working)
-            let committed = working
+            // Taken out while the transaction runs, so updating it never copies it.
+            var memo = self.writerMemo.withLock { held in
+                defer { held = nil }
+                return held
+            }
+            if memo?.dataVersion != dataVersion {
+                memo = WriterMemo(dataVersion: dataVersion, objectLimit: objectLimit)
+            }
+            var working = memo.take()!
+            let result: T
+            do {
+                result = try body(db, &working)
+            } catch {
+                working.rolledBack()
+                self.writerMemo.withLock { $0 = working }
+                throw error
+            }
+            let handoff = MemoHandoff(working)
             db.afterNextTransaction(
-                onCommit: { _ in self.writerMemo.withLock { $0 = committed } },
-                onRollback: { _ in self.writerMemo.withLock { $0 = nil } })
+                onCommit: { _ in
+                    var memo = handoff.memo.take()!
+                    memo.committed()
+                    self.writerMemo.withLock { $0 = memo }
+                },
+                onRollback: { _ in
+                    var memo = handoff.memo.take()!
+                    memo.rolledBack()
+                    self.writerMemo.withLock { $0 = memo }
+                })
             return result
         }
     }
