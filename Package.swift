@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "AisleStore", targets: ["AisleStore"]),
         .library(name: "AisleCrypto", targets: ["AisleCrypto"]),
         .library(name: "AisleNode", targets: ["AisleNode"]),
+        .library(name: "AisleSync", targets: ["AisleSync"]),
         .library(name: "AisleTesting", targets: ["AisleTesting"]),
         .executable(name: "aisle", targets: ["aisle"]),
     ],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     ],
     targets: [
         // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
@@ -26,8 +28,13 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Safe wrappers over the libsodium calls Aisle uses; no libsodium type leaves the module.
         .target(name: "AisleCrypto", dependencies: ["AisleCore", "CSodium"]),
+        // The sync protocol engine, sans-IO: frames and time in, frames and actions out.
+        // Messages in protobuf (Protos/, generated code committed; scripts/gen-protos).
+        .target(
+            name: "AisleSync",
+            dependencies: ["AisleCore", "AisleCrypto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // One replica: store + keys + trust; the one receive path and what a peer is sent.
-        .target(name: "AisleNode", dependencies: ["AisleCore", "AisleStore", "AisleCrypto"]),
+        .target(name: "AisleNode", dependencies: ["AisleCore", "AisleStore", "AisleCrypto", "AisleSync"]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
         .target(name: "AisleTesting", dependencies: ["AisleCore"]),
         .executableTarget(
@@ -53,7 +60,8 @@ let package = Package(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "AisleNodeTests", dependencies: ["AisleNode", "AisleTesting"]),
+        .testTarget(name: "AisleNodeTests", dependencies: ["AisleNode", "AisleSync", "AisleTesting"]),
+        .testTarget(name: "AisleSyncTests", dependencies: ["AisleSync", "AisleTesting"]),
         // The crash test's child process: writes until it is killed.
         .executableTarget(
             name: "CrashWriter", dependencies: ["AisleStore", "AisleTesting"], path: "Tests/CrashWriter"),

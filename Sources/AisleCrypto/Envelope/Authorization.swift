@@ -14,6 +14,13 @@ public enum Authorization {
         }
     }
 
+    /// Whether a device may be sent the envelopes of `scope`: its grants cover the scope, or it is
+    /// the hub, which relays every scope (customer scopes unread: it holds no customer key), or
+    /// head office.
+    public static func mayReceive(_ body: CertificateBody, _ scope: Scope) -> Bool {
+        body.role == .hub || body.role == .hq || body.scopes.contains { $0.covers(scope) }
+    }
+
     /// Checks each object of `delta` against what `role` may do, and that `origin` writes only
     /// in its own name.
     public static func check(_ delta: ObjectDelta, by role: Role, origin: ReplicaID) throws(EnvelopeRefusal) {

@@ -25,6 +25,14 @@ public struct TrustStore: Sendable {
         certificates[certificate.id] = certificate
     }
 
+    /// Checks a certificate a peer presents when it connects: this tenant's, signed by its admin,
+    /// not expired at `now`, not revoked. Learns it when it passes.
+    public mutating func admit(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
+        try add(certificate)
+        guard now <= certificate.body.notAfter else { throw .certificateExpired(notAfter: certificate.body.notAfter) }
+        guard !revoked.contains(certificate.id) else { throw .certificateRevoked(certificate.body.device) }
+    }
+
     /// Revokes a certificate (the list only grows).
     public mutating func revoke(_ certificateID: [UInt8]) {
         revoked.insert(certificateID)

@@ -15,3 +15,11 @@ enum Sodium {
         return bytes
     }
 }
+
+/// Random bytes from libsodium's CSPRNG, for nonces and challenges outside this module.
+public enum SecureRandom {
+    /// `count` random bytes.
+    public static func bytes(_ count: Int) -> [UInt8] {
+        Sodium.randomBytes(count)
+    }
+}

@@ -1,0 +1,78 @@
+public import AisleCore
+public import AisleCrypto
+
+/// What a ``SyncSession`` asks its driver to do. The session does no I/O: the driver writes the
+/// frames, reads and applies envelopes through its node, and feeds the results back.
+public enum SyncAction: Sendable, Equatable {
+    /// Write this frame to the connection (one WebSocket binary message).
+    case send([UInt8])
+    /// The handshake is done: the peer proved it holds this certificate's key. Subscribe now.
+    case established(Certificate)
+    /// Read the envelopes of `scope` a peer that has `after` lacks, at most about `maxBytes`,
+    /// and hand them to ``SyncSession/provide(_:envelopes:caughtUp:)``.
+    case fetch(Scope, after: VersionVector, maxBytes: Int)
+    /// Verify and apply these envelopes (the node's one receive path), then report the scope's
+    /// version vector with ``SyncSession/applied(_:vector:)``. `caughtUp`: the peer had nothing
+    /// more when it sent them.
+    case deliver(Scope, [Envelope], caughtUp: Bool)
+    /// The peer has sent everything it had for `scope` (nothing was left to deliver).
+    case caughtUp(Scope)
+    /// Close the connection after writing any frame before this action; the session is over.
+    case close(SyncError)
+}
+
+/// Why a sync session ended.
+public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The peer's certificate was refused (unknown tenant, forged, expired, revoked).
+    case peerRefused(EnvelopeRefusal)
+    /// The peer's handshake proof does not verify: it does not hold its certificate's key, or the
+    /// handshake was tampered with.
+    case badProof
+    /// No protocol version both sides speak.
+    case noCommonVersion(peer: ClosedRange<UInt32>)
+    /// A frame that is not what the protocol expects at this point, or does not parse.
+    case protocolViolation(String)
+    /// A frame larger than the limit.
+    case frameTooLarge(Int, limit: Int)
+    /// The peer asked for a scope its certificate does not cover.
+    case scopeNotAllowed(Scope)
+    /// The handshake did not finish in time.
+    case handshakeTimedOut
+    /// The peer refused something this side sent, with its reason.
+    case refusedByPeer(String)
+    /// This side refused what the peer sent (the driver's node refused an envelope).
+    case refusedHere(String)
+
+    public var description: String {
+        switch self {
+        case .peerRefused(let refusal): "peer certificate refused: \(refusal)"
+        case .badProof: "the peer's handshake proof does not verify"
+        case .noCommonVersion(let peer):
+            "no common protocol version: peer speaks \(peer), this build \(SyncLimits.versions)"
+        case .protocolViolation(let what): "protocol violation: \(what)"
+        case .frameTooLarge(let size, let limit): "frame of \(size) bytes exceeds the \(limit)-byte limit"
+        case .scopeNotAllowed(let scope): "the peer may not receive \(scope)"
+        case .handshakeTimedOut: "the handshake did not finish in time"
+        case .refusedByPeer(let reason): "the peer refused: \(reason)"
+        case .refusedHere(let reason): "refused: \(reason)"
+        }
+    }
+}
+
+/// Limits of one session.
+public struct SyncLimits: Sendable {
+    /// The protocol versions this build speaks.
+    public static let versions: ClosedRange<UInt32> = 1...1
+    /// The largest frame sent or accepted, in bytes (default 1 MiB).
+    public var maxFrameBytes: Int
+    /// Batches of one scope sent and not yet acknowledged, at most (backpressure).
+    public var window: Int
+    /// Milliseconds the handshake may take.
+    public var handshakeTimeout: UInt64
+
+    public init(maxFrameBytes: Int = 1 << 20, window: Int = 4, handshakeTimeout: UInt64 = 10_000) {
+        self.maxFrameBytes = maxFrameBytes
+        self.window = window
+        self.handshakeTimeout = handshakeTimeout
+    }
+}

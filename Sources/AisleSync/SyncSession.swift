@@ -1,0 +1,363 @@
+public import AisleCore
+public import AisleCrypto
+import Foundation
+import SwiftProtobuf
+
+/// One connection's sync protocol, without I/O: feed it the frames that arrive and the time, and
+/// carry out the ``SyncAction``s it returns (send frames, fetch and deliver envelopes).
+///
+/// 1. Handshake: both sides send Hello (certificate, fresh nonce, key-exchange key, versions),
+///    then Proof (a signature over both Hellos, and its sealed direction's stream header). The
+///    peer's certificate is checked offline (tenant, admin signature, expiry, revocation).
+/// 2. Each side subscribes to scopes with its version vectors; the other streams what is
+///    missing, each origin in sequence order, in frames of at most ``SyncLimits/maxFrameBytes``,
+///    with at most ``SyncLimits/window`` unacknowledged batches per scope; acks carry the
+///    receiver's vector. After catching up, changes are pushed as they happen (``changed(_:)``).
+///
+/// Every frame after the handshake is sealed per direction with libsodium's secretstream, so a
+/// frame altered, dropped, replayed or reordered fails to open and ends the session.
+/// docs/sync.md describes the protocol. Not thread-safe: one connection drives one session.
+public final class SyncSession {
+    public enum Side: Sendable {
+        /// This side opened the connection.
+        case initiator
+        /// This side accepted it.
+        case responder
+    }
+
+    private enum State {
+        case created
+        case helloSent
+        case proofSent(peer: Certificate, keys: SessionKeys, version: UInt32, peerTranscript: [UInt8])
+        case established(peer: Certificate, receiver: SecretStreamReceiver)
+        case closed
+    }
+
+    /// What this side has sent of one scope the peer subscribed to.
+    private struct Outgoing {
+        /// The peer's vector as subscribed, joined with every batch sent since.
+        var sent: VersionVector
+        var inFlight = 0
+        var fetching = false
+        /// Whether the last fetch may have left envelopes behind (so fetch again).
+        var more = true
+        /// Whether a change happened since the last fetch.
+        var dirty = false
+        /// Whether the peer has been told it is caught up since the last batch.
+        var announcedCaughtUp = false
+    }
+
+    public let limits: SyncLimits
+    private let certificate: Certificate
+    private let signing: SigningKeyPair
+    private var trust: TrustStore
+    private let handshake: Handshake
+    private var state: State = .created
+    private var sender: SecretStreamSender?
+    private var startedAt: UInt64 = 0
+    private var outgoing: [Scope: Outgoing] = [:]
+    private var subscribed: Set<Scope> = []
+
+    /// A session speaking as `certificate` (whose signing key is `signing`), checking the peer
+    /// against `trust`.
+    public init(
+        side: Side, certificate: Certificate, signing: SigningKeyPair, trust: TrustStore, limits: SyncLimits = .init()
+    ) {
+        self.limits = limits
+        self.certificate = certificate
+        self.signing = signing
+        self.trust = trust
+        handshake = Handshake(side: side == .initiator ? .initiator : .responder, certificate: certificate)
+    }
+
+    /// The peer's certificate, once the handshake is done.
+    public var peer: Certificate? {
+        if case .established(let peer, _) = state { return peer }
+        return nil
+    }
+
+    /// Whether the session has ended.
+    public var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    /// Starts the handshake: the Hello to send.
+    public func start(now: UInt64) -> [SyncAction] {
+        guard case .created = state else { return [] }
+        startedAt = now
+        state = .helloSent
+        return [.send(handshake.helloFrame)]
+    }
+
+    /// Handles one frame from the peer.
+    public func receive(_ bytes: [UInt8], now: UInt64) -> [SyncAction] {
+        if isClosed { return [] }
+        // Sealing and protobuf framing add a few dozen bytes to the largest batch allowed.
+        guard bytes.count <= limits.maxFrameBytes + 1_024 else {
+            return fail(.frameTooLarge(bytes.count, limit: limits.maxFrameBytes))
+        }
+        guard let frame = try? Aisle_Sync_V1_Frame(serializedBytes: bytes), let body = frame.body else {
+            return fail(.protocolViolation("not a sync frame"))
+        }
+        do {
+            switch (state, body) {
+            case (.helloSent, .hello(let hello)):
+                return try onHello(hello, frame: bytes, now: now)
+            case (.proofSent(let peer, let keys, let version, let transcript), .proof(let proof)):
+                return try onProof(proof, peer: peer, keys: keys, version: version, transcript: transcript)
+            case (.established(let peer, let receiver), .sealed(let sealed)):
+                return try onSealed(Array(sealed), peer: peer, receiver: receiver)
+            default:
+                throw SyncError.protocolViolation("unexpected \(body.name) during the \(stateName)")
+            }
+        } catch let error as SyncError {
+            return fail(error)
+        } catch {
+            return fail(.protocolViolation("\(error)"))
+        }
+    }
+
+    /// Ends a handshake that takes longer than ``SyncLimits/handshakeTimeout``.
+    public func tick(now: UInt64) -> [SyncAction] {
+        switch state {
+        case .helloSent, .proofSent:
+            return now >= startedAt + limits.handshakeTimeout ? fail(.handshakeTimedOut) : []
+        default:
+            return []
+        }
+    }
+
+    /// Asks the peer for what it has of `scopes` beyond each vector, then for what it gets later.
+    public func subscribe(_ scopes: [Scope: VersionVector]) -> [SyncAction] {
+        guard peer != nil, !scopes.isEmpty else { return [] }
+        subscribed.formUnion(scopes.keys)
+        var message = Aisle_Sync_V1_Subscribe()
+        message.scopes = scopes.keys.sorted().map { Wire.scopeVector($0, scopes[$0]!) }
+        return [seal(.subscribe(message))]
+    }
+
+    /// Hands over what a ``SyncAction/fetch(_:after:maxBytes:)`` asked for, in order.
+    /// `caughtUp`: nothing more was there.
+    public func provide(_ scope: Scope, envelopes: [Envelope], caughtUp: Bool) -> [SyncAction] {
+        guard peer != nil, var scopeState = outgoing[scope], scopeState.fetching else { return [] }
+        scopeState.fetching = false
+        scopeState.more = !caughtUp
+        var actions: [SyncAction] = []
+        if envelopes.isEmpty {
+            if caughtUp, !scopeState.announcedCaughtUp {
+                scopeState.announcedCaughtUp = true
+                actions.append(seal(.envelopes(Wire.batch(scope, [], caughtUp: true))))
+            }
+        } else {
+            // At most the window's free batches; what does not fit is fetched again later.
+            let slots = max(1, limits.window - scopeState.inFlight)
+            var batches: [[[UInt8]]] = [[]]
+            var batchBytes = 0
+            var sent = 0
+            for envelope in envelopes {
+                let bytes = envelope.canonicalBytes
+                guard bytes.count + 8 <= Self.batchBudget(limits) else {
+                    return fail(.refusedHere("an envelope of \(bytes.count) bytes exceeds the frame limit"))
+                }
+                if batchBytes + bytes.count + 8 > Self.batchBudget(limits) {
+                    guard batches.count < slots else { break }
+                    batches.append([])
+                    batchBytes = 0
+                }
+                batches[batches.count - 1].append(bytes)
+                batchBytes += bytes.count + 8
+                scopeState.sent.advance(envelope.header.origin, to: envelope.header.seq)
+                sent += 1
+            }
+            let complete = caughtUp && sent == envelopes.count
+            scopeState.more = !complete
+            for (index, batch) in batches.enumerated() {
+                let last = index == batches.count - 1
+                actions.append(seal(.envelopes(Wire.batch(scope, batch, caughtUp: complete && last))))
+            }
+            scopeState.inFlight += batches.count
+            scopeState.announcedCaughtUp = complete
+        }
+        outgoing[scope] = scopeState
+        return actions + fetchIfReady(scope)
+    }
+
+    /// Reports the scope's version vector after delivering a batch: acknowledges it to the peer.
+    public func applied(_ scope: Scope, vector: VersionVector) -> [SyncAction] {
+        guard peer != nil else { return [] }
+        var ack = Aisle_Sync_V1_Ack()
+        ack.applied = Wire.scopeVector(scope, vector)
+        return [seal(.ack(ack))]
+    }
+
+    /// Says that this side has new changes in `scope`: pushes them if the peer subscribed.
+    public func changed(_ scope: Scope) -> [SyncAction] {
+        guard peer != nil, outgoing[scope] != nil else { return [] }
+        outgoing[scope]!.dirty = true
+        return fetchIfReady(scope)
+    }
+
+    /// Refuses what the peer sent (the node refused an envelope): tells the peer why and ends.
+    public func refuse(_ reason: String) -> [SyncAction] {
+        fail(.refusedHere(reason))
+    }
+
+    // MARK: - Handshake
+
+    private func onHello(_ hello: Aisle_Sync_V1_Hello, frame: [UInt8], now: UInt64) throws -> [SyncAction] {
+        let version = try Handshake.negotiate(hello)
+        let peer: Certificate
+        do { peer = try Certificate(canonicalBytes: Array(hello.certificate)) } catch {
+            throw SyncError.protocolViolation("the peer's certificate does not parse: \(error)")
+        }
+        do { try trust.admit(peer, now: now) } catch { throw SyncError.peerRefused(error) }
+        let keys = try handshake.sessionKeys(peerKey: Array(hello.kxPublicKey))
+        let sender: SecretStreamSender
+        do { sender = try SecretStreamSender(key: keys.transmit) } catch {
+            throw SyncError.protocolViolation("cannot open the sealed direction: \(error)")
+        }
+        self.sender = sender
+        var proof = Aisle_Sync_V1_Proof()
+        proof.version = version
+        proof.signature = Data(signing.sign(handshake.transcript(peerHelloFrame: frame, signer: handshake.side)))
+        proof.streamHeader = Data(sender.header)
+        var reply = Aisle_Sync_V1_Frame()
+        reply.proof = proof
+        state = .proofSent(
+            peer: peer, keys: keys, version: version,
+            peerTranscript: handshake.transcript(peerHelloFrame: frame, signer: handshake.side.other))
+        return [.send(reply.bytes)]
+    }
+
+    private func onProof(
+        _ proof: Aisle_Sync_V1_Proof, peer: Certificate, keys: SessionKeys, version: UInt32, transcript: [UInt8]
+    ) throws -> [SyncAction] {
+        guard proof.version == version else {
+            throw SyncError.protocolViolation("the peer chose version \(proof.version), not \(version)")
+        }
+        do { try peer.signingKey.verify(Array(proof.signature), for: transcript) } catch { throw SyncError.badProof }
+        let receiver: SecretStreamReceiver
+        do { receiver = try SecretStreamReceiver(key: keys.receive, header: Array(proof.streamHeader)) } catch {
+            throw SyncError.protocolViolation("the peer's stream header is not valid")
+        }
+        state = .established(peer: peer, receiver: receiver)
+        return [.established(peer)]
+    }
+
+    // MARK: - Established
+
+    private func onSealed(_ sealed: [UInt8], peer: Certificate, receiver: SecretStreamReceiver) throws
+        -> [SyncAction]
+    {
+        let plaintext: [UInt8]
+        do { plaintext = try receiver.open(sealed) } catch {
+            throw SyncError.protocolViolation("a sealed frame does not open: altered, replayed or out of order")
+        }
+        guard let message = try? Aisle_Sync_V1_Message(serializedBytes: plaintext), let body = message.body else {
+            throw SyncError.protocolViolation("a sealed frame holds no message")
+        }
+        switch body {
+        case .subscribe(let subscribe):
+            var actions: [SyncAction] = []
+            for entry in subscribe.scopes {
+                let (scope, vector) = try Wire.parse(entry)
+                guard Authorization.mayReceive(peer.body, scope) else { throw SyncError.scopeNotAllowed(scope) }
+                outgoing[scope] = Outgoing(sent: vector)
+                actions += fetchIfReady(scope)
+            }
+            return actions
+        case .envelopes(let batch):
+            let scope = try Wire.scope(batch.scope)
+            guard subscribed.contains(scope) else {
+                throw SyncError.protocolViolation("envelopes of \(scope), which this side did not subscribe to")
+            }
+            var envelopes: [Envelope] = []
+            envelopes.reserveCapacity(batch.envelopes.count)
+            for bytes in batch.envelopes {
+                do { envelopes.append(try Envelope(canonicalBytes: Array(bytes))) } catch {
+                    throw SyncError.protocolViolation("an envelope of \(scope) does not parse: \(error)")
+                }
+            }
+            if envelopes.isEmpty { return batch.caughtUp ? [.caughtUp(scope)] : [] }
+            return [.deliver(scope, envelopes, caughtUp: batch.caughtUp)]
+        case .ack(let ack):
+            let (scope, vector) = try Wire.parse(ack.applied)
+            guard var scopeState = outgoing[scope] else {
+                throw SyncError.protocolViolation("an ack for \(scope), which the peer did not subscribe to")
+            }
+            scopeState.inFlight = max(0, scopeState.inFlight - 1)
+            scopeState.sent.join(vector)
+            outgoing[scope] = scopeState
+            return fetchIfReady(scope)
+        case .refusal(let refusal):
+            throw SyncError.refusedByPeer(refusal.reason)
+        }
+    }
+
+    private func fetchIfReady(_ scope: Scope) -> [SyncAction] {
+        guard var scopeState = outgoing[scope], !scopeState.fetching, scopeState.inFlight < limits.window,
+            scopeState.more || scopeState.dirty
+        else { return [] }
+        scopeState.fetching = true
+        scopeState.dirty = false
+        outgoing[scope] = scopeState
+        return [
+            .fetch(
+                scope, after: scopeState.sent,
+                maxBytes: (limits.window - scopeState.inFlight) * Self.batchBudget(limits))
+        ]
+    }
+
+    /// Envelope bytes one batch frame may carry (the rest of the frame is framing and sealing).
+    private static func batchBudget(_ limits: SyncLimits) -> Int {
+        limits.maxFrameBytes - 256
+    }
+
+    private func seal(_ body: Aisle_Sync_V1_Message.OneOf_Body) -> SyncAction {
+        var message = Aisle_Sync_V1_Message()
+        message.body = body
+        var frame = Aisle_Sync_V1_Frame()
+        // Established sessions always have a sender; serializing a built message cannot fail.
+        frame.sealed = Data(sender!.seal((try? message.serializedBytes()) ?? []))
+        return .send(frame.bytes)
+    }
+
+    /// Ends the session; once established, tells the peer why first.
+    private func fail(_ error: SyncError) -> [SyncAction] {
+        let reason = error
+        var actions: [SyncAction] = []
+        if peer != nil, !isRefusalFromPeer(reason) {
+            var refusal = Aisle_Sync_V1_Refusal()
+            refusal.reason = reason.description
+            actions.append(seal(.refusal(refusal)))
+        }
+        state = .closed
+        return actions + [.close(reason)]
+    }
+
+    private func isRefusalFromPeer(_ error: SyncError) -> Bool {
+        if case .refusedByPeer = error { return true }
+        return false
+    }
+
+    private var stateName: String {
+        switch state {
+        case .created: "start"
+        case .helloSent: "hello exchange"
+        case .proofSent: "proof exchange"
+        case .established: "sync"
+        case .closed: "close"
+        }
+    }
+}
+
+extension Aisle_Sync_V1_Frame.OneOf_Body {
+    var name: String {
+        switch self {
+        case .hello: "Hello"
+        case .proof: "Proof"
+        case .sealed: "sealed frame"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import AisleCore
+import Foundation
+
+/// Conversions between the protocol's messages and Aisle's types; what comes from the peer is
+/// validated (a bad scope or replica id is a protocol violation).
+enum Wire {
+    static func scopeVector(_ scope: Scope, _ vector: VersionVector) -> Aisle_Sync_V1_ScopeVector {
+        var message = Aisle_Sync_V1_ScopeVector()
+        message.scope = scope.description
+        message.entries = vector.entries.keys.sorted().map { origin in
+            var entry = Aisle_Sync_V1_VersionEntry()
+            entry.origin = origin.rawValue
+            entry.seq = vector[origin]
+            return entry
+        }
+        return message
+    }
+
+    static func parse(_ message: Aisle_Sync_V1_ScopeVector) throws(SyncError) -> (Scope, VersionVector) {
+        let scope = try self.scope(message.scope)
+        var entries: [ReplicaID: UInt64] = [:]
+        for entry in message.entries {
+            let origin: ReplicaID
+            do { origin = try ReplicaID(entry.origin) } catch {
+                throw .protocolViolation("version vector of \(scope): \(error)")
+            }
+            guard entries.updateValue(entry.seq, forKey: origin) == nil else {
+                throw .protocolViolation("version vector of \(scope) names \(origin) twice")
+            }
+        }
+        return (scope, VersionVector(entries))
+    }
+
+    static func scope(_ text: String) throws(SyncError) -> Scope {
+        do { return try Scope(text) } catch {
+            throw .protocolViolation("'\(text.prefix(80))' is not a scope: \(error)")
+        }
+    }
+
+    static func batch(_ scope: Scope, _ envelopes: [[UInt8]], caughtUp: Bool) -> Aisle_Sync_V1_Envelopes {
+        var message = Aisle_Sync_V1_Envelopes()
+        message.scope = scope.description
+        message.envelopes = envelopes.map { Data($0) }
+        message.caughtUp = caughtUp
+        return message
+    }
+}
