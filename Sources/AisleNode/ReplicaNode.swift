@@ -39,6 +39,15 @@ public final class ReplicaNode: Sendable {
         try trust.withLock { trust throws(EnvelopeRefusal) in try trust.add(certificate) }
     }
 
+    /// What this node trusts now (certificates, revocations, keys), for a new connection.
+    public var trustSnapshot: TrustStore { trust.withLock { $0 } }
+
+    /// The certificates of the authors of `envelopes` this node knows, each once.
+    public func certificates(of envelopes: [Envelope]) -> [Certificate] {
+        let ids = Set(envelopes.map(\.header.certificate))
+        return trust.withLock { trust in ids.compactMap { trust.certificates[$0] } }
+    }
+
     /// Takes a signed revocation list: the devices on it are refused from now on.
     public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
         try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
@@ -63,18 +72,33 @@ public final class ReplicaNode: Sendable {
         changes.reserveCapacity(envelopes.count)
         for envelope in envelopes {
             let header = envelope.header
-            let delta: ObjectDelta
             do {
-                delta = try ObjectDelta(joining: trust.open(envelope, now: now, maxDrift: maxDrift), in: header.scope)
+                if relaysUnread(header) {
+                    _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
+                    changes.append(
+                        RemoteChange(
+                            scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
+                            dependencies: header.dependencies, delta: [], envelope: envelope.canonicalBytes))
+                    continue
+                }
+                let delta = try ObjectDelta(
+                    joining: trust.open(envelope, now: now, maxDrift: maxDrift), in: header.scope)
+                changes.append(
+                    RemoteChange(
+                        scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
+                        dependencies: header.dependencies, delta: delta.encoded, envelope: envelope.canonicalBytes))
             } catch {
                 throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
             }
-            changes.append(
-                RemoteChange(
-                    scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
-                    dependencies: header.dependencies, delta: delta.encoded, envelope: envelope.canonicalBytes))
         }
         return try await store.apply(changes)
+    }
+
+    /// Whether this node relays `header`'s change without reading it: the hub, which holds no
+    /// customer key, stores and forwards customer envelopes after every check but decryption.
+    private func relaysUnread(_ header: EnvelopeHeader) -> Bool {
+        guard identity.certificate.body.role == .hub, case .customer = header.scope else { return false }
+        return trust.withLock { $0.key(for: header.scope, epoch: header.epoch) == nil }
     }
 
     /// The envelopes of every logged change of `scope` that a peer which has applied `peer`
@@ -87,8 +111,18 @@ public final class ReplicaNode: Sendable {
     /// and are left out.
     /// - Throws: ``NodeError/noKey(_:)`` when an own change must be sealed without the scope's key.
     public func envelopes(in scope: Scope, missingFrom peer: VersionVector) async throws -> [Envelope] {
+        try await envelopes(in: scope, missingFrom: peer, maxBytes: .max).envelopes
+    }
+
+    /// As ``envelopes(in:missingFrom:)``, at most about `maxBytes` of them (at least one), and
+    /// whether that is all the peer lacks.
+    public func envelopes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) async throws -> (
+        envelopes: [Envelope], complete: Bool
+    ) {
+        let (changes, complete) = try store.changes(in: scope, missingFrom: peer, maxBytes: maxBytes)
         var envelopes: [Envelope] = []
-        for change in try store.changes(in: scope, missingFrom: peer) {
+        envelopes.reserveCapacity(changes.count)
+        for change in changes {
             if let stored = change.envelope {
                 envelopes.append(try Envelope(canonicalBytes: stored))
             } else if change.origin == store.replica {
@@ -97,7 +131,7 @@ public final class ReplicaNode: Sendable {
                 envelopes.append(sealed)
             }
         }
-        return envelopes
+        return (envelopes, complete)
     }
 
     /// Seals and signs one of this node's own changes.

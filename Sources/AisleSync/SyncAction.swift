@@ -9,12 +9,13 @@ public enum SyncAction: Sendable, Equatable {
     /// The handshake is done: the peer proved it holds this certificate's key. Subscribe now.
     case established(Certificate)
     /// Read the envelopes of `scope` a peer that has `after` lacks, at most about `maxBytes`,
-    /// and hand them to ``SyncSession/provide(_:envelopes:caughtUp:)``.
+    /// and hand them, with their authors' certificates, to
+    /// ``SyncSession/provide(_:envelopes:certificates:caughtUp:)``.
     case fetch(Scope, after: VersionVector, maxBytes: Int)
-    /// Verify and apply these envelopes (the node's one receive path), then report the scope's
-    /// version vector with ``SyncSession/applied(_:vector:)``. `caughtUp`: the peer had nothing
-    /// more when it sent them.
-    case deliver(Scope, [Envelope], caughtUp: Bool)
+    /// Learn these certificates (checked against the admin key), then verify and apply these
+    /// envelopes (the node's one receive path), then report the scope's version vector with
+    /// ``SyncSession/applied(_:vector:)``. `caughtUp`: the peer had nothing more when it sent them.
+    case deliver(Scope, [Envelope], certificates: [Certificate], caughtUp: Bool)
     /// The peer has sent everything it had for `scope` (nothing was left to deliver).
     case caughtUp(Scope)
     /// Close the connection after writing any frame before this action; the session is over.

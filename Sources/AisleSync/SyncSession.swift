@@ -57,6 +57,8 @@ public final class SyncSession {
     private var startedAt: UInt64 = 0
     private var outgoing: [Scope: Outgoing] = [:]
     private var subscribed: Set<Scope> = []
+    /// Ids of the certificates already sent on this connection (each goes once).
+    private var certificatesSent: Set<[UInt8]> = []
 
     /// A session speaking as `certificate` (whose signing key is `signing`), checking the peer
     /// against `trust`.
@@ -137,9 +139,12 @@ public final class SyncSession {
         return [seal(.subscribe(message))]
     }
 
-    /// Hands over what a ``SyncAction/fetch(_:after:maxBytes:)`` asked for, in order.
+    /// Hands over what a ``SyncAction/fetch(_:after:maxBytes:)`` asked for, in order, with the
+    /// certificates of their authors (those not sent on this connection yet go with them).
     /// `caughtUp`: nothing more was there.
-    public func provide(_ scope: Scope, envelopes: [Envelope], caughtUp: Bool) -> [SyncAction] {
+    public func provide(_ scope: Scope, envelopes: [Envelope], certificates: [Certificate] = [], caughtUp: Bool)
+        -> [SyncAction]
+    {
         guard peer != nil, var scopeState = outgoing[scope], scopeState.fetching else { return [] }
         scopeState.fetching = false
         scopeState.more = !caughtUp
@@ -147,20 +152,22 @@ public final class SyncSession {
         if envelopes.isEmpty {
             if caughtUp, !scopeState.announcedCaughtUp {
                 scopeState.announcedCaughtUp = true
-                actions.append(seal(.envelopes(Wire.batch(scope, [], caughtUp: true))))
+                actions.append(seal(.envelopes(Wire.batch(scope, [], certificates: [], caughtUp: true))))
             }
         } else {
             // At most the window's free batches; what does not fit is fetched again later.
             let slots = max(1, limits.window - scopeState.inFlight)
+            // Certificates travel in the first batch and count against its size.
+            let unsent = certificates.filter { certificatesSent.insert($0.id).inserted }.map(\.canonicalBytes)
             var batches: [[[UInt8]]] = [[]]
-            var batchBytes = 0
+            var batchBytes = unsent.reduce(0) { $0 + $1.count + 8 }
             var sent = 0
             for envelope in envelopes {
                 let bytes = envelope.canonicalBytes
                 guard bytes.count + 8 <= Self.batchBudget(limits) else {
                     return fail(.refusedHere("an envelope of \(bytes.count) bytes exceeds the frame limit"))
                 }
-                if batchBytes + bytes.count + 8 > Self.batchBudget(limits) {
+                if batchBytes + bytes.count + 8 > Self.batchBudget(limits), !batches[batches.count - 1].isEmpty {
                     guard batches.count < slots else { break }
                     batches.append([])
                     batchBytes = 0
@@ -174,7 +181,11 @@ public final class SyncSession {
             scopeState.more = !complete
             for (index, batch) in batches.enumerated() {
                 let last = index == batches.count - 1
-                actions.append(seal(.envelopes(Wire.batch(scope, batch, caughtUp: complete && last))))
+                actions.append(
+                    seal(
+                        .envelopes(
+                            Wire.batch(
+                                scope, batch, certificates: index == 0 ? unsent : [], caughtUp: complete && last))))
             }
             scopeState.inFlight += batches.count
             scopeState.announcedCaughtUp = complete
@@ -279,8 +290,14 @@ public final class SyncSession {
                     throw SyncError.protocolViolation("an envelope of \(scope) does not parse: \(error)")
                 }
             }
+            var certificates: [Certificate] = []
+            for bytes in batch.certificates {
+                do { certificates.append(try Certificate(canonicalBytes: Array(bytes))) } catch {
+                    throw SyncError.protocolViolation("a certificate sent with \(scope) does not parse: \(error)")
+                }
+            }
             if envelopes.isEmpty { return batch.caughtUp ? [.caughtUp(scope)] : [] }
-            return [.deliver(scope, envelopes, caughtUp: batch.caughtUp)]
+            return [.deliver(scope, envelopes, certificates: certificates, caughtUp: batch.caughtUp)]
         case .ack(let ack):
             let (scope, vector) = try Wire.parse(ack.applied)
             guard var scopeState = outgoing[scope] else {

@@ -37,10 +37,13 @@ enum Wire {
         }
     }
 
-    static func batch(_ scope: Scope, _ envelopes: [[UInt8]], caughtUp: Bool) -> Aisle_Sync_V1_Envelopes {
+    static func batch(_ scope: Scope, _ envelopes: [[UInt8]], certificates: [[UInt8]], caughtUp: Bool)
+        -> Aisle_Sync_V1_Envelopes
+    {
         var message = Aisle_Sync_V1_Envelopes()
         message.scope = scope.description
         message.envelopes = envelopes.map { Data($0) }
+        message.certificates = certificates.map { Data($0) }
         message.caughtUp = caughtUp
         return message
     }

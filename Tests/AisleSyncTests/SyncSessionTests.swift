@@ -126,7 +126,7 @@ final class Link {
                 }
                 let rest = log.filter { $0.header.seq > after[$0.header.origin] }.count - batch.count
                 enqueue(sides[side].provide(scope, envelopes: batch, caughtUp: rest == 0), from: side)
-            case .deliver(let scope, let envelopes, let isCaughtUp):
+            case .deliver(let scope, let envelopes, _, let isCaughtUp):
                 delivered[side] += envelopes
                 if isCaughtUp { caughtUp[side].insert(scope) }
                 var vector = VersionVector()

@@ -33,11 +33,19 @@ extension TrustStore {
         return deltas
     }
 
-    /// The cryptographic half of ``open(_:now:)``: certificate, scope rights, signature, key epoch and
-    /// decryption. Returns the author's role and the decrypted payload, not yet decoded or authorized.
-    public func openPayload(
+    /// The checks that need no scope key: tenant, certificate (known, not expired, not revoked,
+    /// naming the origin), the author's right to write the scope, clock drift and signature.
+    /// A relay that holds no key for a scope (the hub for customer scopes) stops here.
+    /// Returns the author's certificate.
+    public func verify(
         _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
-    ) throws(EnvelopeRefusal) -> (Role, [UInt8]) {
+    ) throws(EnvelopeRefusal) -> Certificate {
+        try checked(envelope, now: now, maxDrift: maxDrift).certificate
+    }
+
+    private func checked(_ envelope: Envelope, now: UInt64, maxDrift: UInt64) throws(EnvelopeRefusal) -> (
+        certificate: Certificate, headerBytes: [UInt8]
+    ) {
         let header = envelope.header
         guard header.tenant == tenant else { throw .wrongTenant(header.tenant) }
         // Certificates are checked against the admin key when added, so a known one is genuine.
@@ -62,6 +70,17 @@ extension TrustStore {
         } catch {
             throw .badSignature
         }
+        return (certificate, headerBytes)
+    }
+
+    /// The cryptographic half of ``open(_:now:)``: ``verify(_:now:maxDrift:)``, then the key
+    /// epoch and decryption. Returns the author's role and the decrypted payload, not yet decoded
+    /// or authorized.
+    public func openPayload(
+        _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
+    ) throws(EnvelopeRefusal) -> (Role, [UInt8]) {
+        let header = envelope.header
+        let (certificate, headerBytes) = try checked(envelope, now: now, maxDrift: maxDrift)
         guard let key = key(for: header.scope, epoch: header.epoch) else {
             throw .unknownKeyEpoch(header.scope, header.epoch)
         }
@@ -73,6 +92,6 @@ extension TrustStore {
         } catch {
             throw .decryptionFailed
         }
-        return (body.role, payload)
+        return (certificate.body.role, payload)
     }
 }

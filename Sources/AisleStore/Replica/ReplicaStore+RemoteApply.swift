@@ -7,6 +7,10 @@ import Synchronization
 ///
 /// Two copies are the same change when everything but ``envelope`` is equal: the author may seal
 /// one change twice (a fresh nonce each time), which is a duplicate, not an equivocation.
+///
+/// An *opaque* change (empty ``delta``) is one a relay stores and forwards without reading it (the
+/// hub holds no customer key): it is logged and delivered in order, but joins nothing; two opaque
+/// copies are the same change when their envelopes are equal.
 public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     /// The scope the change belongs to.
     public let scope: Scope
@@ -37,9 +41,13 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
         self.envelope = envelope
     }
 
+    /// Whether this is a change relayed unread (no delta, only its envelope).
+    public var isOpaque: Bool { delta.isEmpty }
+
     public static func == (lhs: RemoteChange, rhs: RemoteChange) -> Bool {
         lhs.scope == rhs.scope && lhs.origin == rhs.origin && lhs.seq == rhs.seq && lhs.stamp == rhs.stamp
             && lhs.dependencies == rhs.dependencies && lhs.delta == rhs.delta
+            && (!lhs.isOpaque || lhs.envelope == rhs.envelope)
     }
 
     var timestamp: HLCTimestamp {
@@ -69,7 +77,7 @@ extension ReplicaStore {
     public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
         // Sequence numbers are per scope: the same (origin, seq) names different changes in two scopes.
         var decoded: [Scope: [Dot: ObjectDelta]] = [:]
-        for change in batch {
+        for change in batch where !change.isOpaque {
             let delta: ObjectDelta
             do { delta = try ObjectDelta(encoded: change.delta) } catch {
                 throw StoreError.corruptDelta(scope: change.scope, origin: change.origin, seq: change.seq, error)
@@ -152,8 +160,8 @@ extension ReplicaStore {
     /// Joins a deliverable change's objects and logs it.
     private func join(_ change: RemoteChange, decoded: ObjectDelta?, memo: inout WriterMemo, _ db: Database) throws {
         // Held changes from earlier batches were validated when they arrived.
-        let delta = try decoded ?? ObjectDelta(encoded: change.delta)
-        for (key, value) in delta.objects {
+        let delta = try change.isOpaque ? nil : decoded ?? ObjectDelta(encoded: change.delta)
+        for (key, value) in delta?.objects ?? [:] {
             let previous = try memo.object(at: key, db)
             let merged = previous.flatMap { $0.joined(with: value) } ?? value
             try memo.save(merged, at: key, previous: previous, replica: replica, db)
@@ -199,10 +207,42 @@ extension ReplicaStore {
 
     /// The logged changes of `scope` a peer that has applied `peer` lacks, each origin in order.
     public func changes(in scope: Scope, missingFrom peer: VersionVector) throws -> [RemoteChange] {
+        try changes(in: scope, missingFrom: peer, maxBytes: .max).changes
+    }
+
+    /// At most about `maxBytes` (always at least one change) of the logged changes of `scope` a
+    /// peer that has applied `peer` lacks, each origin in order, and whether that is all of them.
+    /// Reads each origin's range by index, never the whole log.
+    public func changes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) throws -> (
+        changes: [RemoteChange], complete: Bool
+    ) {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM changes WHERE scope = ? ORDER BY origin, seq", arguments: [scope.description]
-            ).map(Self.remoteChange).filter { $0.seq > peer[$0.origin] }
+            var result: [RemoteChange] = []
+            var budget = maxBytes
+            let origins = try String.fetchAll(
+                db, sql: "SELECT origin FROM versions WHERE scope = ? ORDER BY origin", arguments: [scope.description])
+            for origin in origins {
+                let after = peer[try ReplicaID(origin)]
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: "SELECT * FROM changes WHERE scope = ? AND origin = ? AND seq > ? ORDER BY seq"),
+                    arguments: [scope.description, origin, Int64(after)])
+                while let row = try rows.next() {
+                    let change = try Self.remoteChange(row)
+                    let size = change.delta.count + (change.envelope?.count ?? 0) + 64
+                    if size > budget, !result.isEmpty { return (result, false) }
+                    budget -= size
+                    result.append(change)
+                }
+            }
+            return (result, true)
+        }
+    }
+
+    /// The scopes this replica holds changes of.
+    public func scopes() throws -> [Scope] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM versions ORDER BY scope").map { try Scope($0) }
         }
     }
 }

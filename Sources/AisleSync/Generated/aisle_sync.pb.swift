@@ -229,6 +229,10 @@ nonisolated struct Aisle_Sync_V1_Envelopes: Sendable {
   /// True when the sender had nothing more for this scope when it sent the batch.
   var caughtUp: Bool = false
 
+  /// Certificates of this batch's authors not yet sent on this connection (canonical bytes), so
+  /// the receiver can check envelopes a relay forwards from devices it has never met.
+  var certificates: [Data] = []
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -646,7 +650,7 @@ nonisolated extension Aisle_Sync_V1_ScopeVector: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Envelopes"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}envelopes\0\u{3}caught_up\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}envelopes\0\u{3}caught_up\0\u{1}certificates\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -657,6 +661,7 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
       case 2: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.caughtUp) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.certificates) }()
       default: break
       }
     }
@@ -672,6 +677,9 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
     if self.caughtUp != false {
       try visitor.visitSingularBoolField(value: self.caughtUp, fieldNumber: 3)
     }
+    if !self.certificates.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.certificates, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -679,6 +687,7 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
     if lhs.scope != rhs.scope {return false}
     if lhs.envelopes != rhs.envelopes {return false}
     if lhs.caughtUp != rhs.caughtUp {return false}
+    if lhs.certificates != rhs.certificates {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,112 @@
+public import AisleCore
+public import AisleCrypto
+import AisleStore
+public import AisleSync
+
+/// What a sync connection reports as it goes, for progress output and logs.
+public enum SyncProgress: Sendable, Equatable {
+    /// The handshake finished with this peer.
+    case connected(ReplicaID, Role)
+    /// A batch of `count` changes of `scope` was applied (`caughtUp`: the peer had no more).
+    case applied(Scope, count: Int, caughtUp: Bool)
+    /// The peer has nothing more of `scope` for now.
+    case caughtUp(Scope)
+    /// The session ended.
+    case ended(SyncError)
+}
+
+/// One connection's sync, for a node, over any transport: the transport hands in each frame it
+/// reads (``receive(_:)``) and gives a way to write frames; the connection carries out what the
+/// protocol engine asks (fetch from the node's log, deliver through the node's one receive path,
+/// acknowledge, push changes).
+///
+/// Frames are handled one at a time, each fully (a delivered batch is applied and committed)
+/// before the next is read: the transport's reading pace is the backpressure.
+public actor SyncConnection {
+    private let node: ReplicaNode
+    private let session: SyncSession
+    private let send: @Sendable ([UInt8]) async throws -> Void
+    private let progress: @Sendable (SyncProgress) -> Void
+    /// The scopes to subscribe to with a given peer.
+    private let scopes: @Sendable (Certificate) throws -> [Scope]
+    public private(set) var ended: SyncError?
+
+    /// - Parameters:
+    ///   - side: whether this side opened the connection.
+    ///   - scopes: which scopes to ask the peer for, once it is known.
+    ///   - send: writes one frame to the transport.
+    ///   - progress: called as the sync goes (on this actor; keep it short).
+    public init(
+        node: ReplicaNode, side: SyncSession.Side, limits: SyncLimits = .init(),
+        scopes: @escaping @Sendable (Certificate) throws -> [Scope],
+        send: @escaping @Sendable ([UInt8]) async throws -> Void,
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) {
+        self.node = node
+        session = SyncSession(
+            side: side, certificate: node.identity.certificate, signing: node.identity.signing,
+            trust: node.trustSnapshot, limits: limits)
+        self.scopes = scopes
+        self.send = send
+        self.progress = progress
+    }
+
+    /// The peer, once the handshake is done.
+    public var peer: Certificate? { session.peer }
+
+    /// Sends the Hello.
+    public func start() async throws {
+        try await perform(session.start(now: node.store.wallClock()))
+    }
+
+    /// Handles one frame read from the transport.
+    /// - Throws: ``SyncError`` once the session has ended (close the transport then).
+    public func receive(_ frame: [UInt8]) async throws {
+        try await perform(session.receive(frame, now: node.store.wallClock()))
+    }
+
+    /// Tells the peer about new local or relayed changes in `scope` (live push).
+    public func changed(_ scope: Scope) async throws {
+        try await perform(session.changed(scope))
+    }
+
+    /// Ends a handshake that takes too long; call it every second or so.
+    public func tick() async throws {
+        try await perform(session.tick(now: node.store.wallClock()))
+    }
+
+    private func perform(_ actions: [SyncAction]) async throws {
+        var pending = actions[...]
+        while let action = pending.popFirst() {
+            switch action {
+            case .send(let frame):
+                try await send(frame)
+            case .established(let peer):
+                progress(.connected(peer.body.device, peer.body.role))
+                var vectors: [Scope: VersionVector] = [:]
+                for scope in try scopes(peer) { vectors[scope] = try node.store.versionVector(of: scope) }
+                pending += session.subscribe(vectors)
+            case .fetch(let scope, let after, let maxBytes):
+                let (envelopes, complete) = try await node.envelopes(in: scope, missingFrom: after, maxBytes: maxBytes)
+                pending += session.provide(
+                    scope, envelopes: envelopes, certificates: node.certificates(of: envelopes), caughtUp: complete)
+            case .deliver(let scope, let envelopes, let certificates, let caughtUp):
+                do {
+                    for certificate in certificates { try node.learn(certificate) }
+                    try await node.receive(envelopes)
+                } catch {
+                    pending += session.refuse("\(error)")
+                    continue
+                }
+                progress(.applied(scope, count: envelopes.count, caughtUp: caughtUp))
+                pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
+            case .caughtUp(let scope):
+                progress(.caughtUp(scope))
+            case .close(let error):
+                ended = error
+                progress(.ended(error))
+                throw error
+            }
+        }
+    }
+}
