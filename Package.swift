@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", exact: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
@@ -35,6 +40,28 @@ let package = Package(
             dependencies: ["AisleCore", "AisleCrypto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // One replica: store + keys + trust; the one receive path and what a peer is sent.
         .target(name: "AisleNode", dependencies: ["AisleCore", "AisleStore", "AisleCrypto", "AisleSync"]),
+        // The hub: stores and relays envelopes for every store and phone, over WebSocket (Hummingbird).
+        .target(
+            name: "AisleHub",
+            dependencies: [
+                "AisleCore", "AisleCrypto", "AisleNode", "AisleStore", "AisleSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The edge (and the phone's sync): a WebSocket client to the hub with reconnects, and the
+        // till's local HTTP API.
+        .target(
+            name: "AisleEdge",
+            dependencies: [
+                "AisleCore", "AisleCrypto", "AisleNode", "AisleStore", "AisleSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
         .target(name: "AisleTesting", dependencies: ["AisleCore"]),
         .executableTarget(
@@ -42,9 +69,15 @@ let package = Package(
             dependencies: [
                 "AisleCore",
                 "AisleCrypto",
+                "AisleEdge",
+                "AisleHub",
+                "AisleNode",
                 "AisleStore",
                 "AisleTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

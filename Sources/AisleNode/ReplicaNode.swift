@@ -48,6 +48,20 @@ public final class ReplicaNode: Sendable {
         return trust.withLock { trust in ids.compactMap { trust.certificates[$0] } }
     }
 
+    /// The scopes to sync with `peer`: every scope either side is granted by name, and every scope
+    /// this node holds, that both may receive (docs/security.md). A hub syncs a phone's own
+    /// customer and loyalty scopes with it and nothing else; a till, its store, the catalog and
+    /// the loyalty accounts it holds.
+    public func scopes(sharedWith peer: Certificate) throws -> [Scope] {
+        let own = identity.certificate.body
+        var candidates = Set(try store.scopes())
+        for grant in own.scopes + peer.body.scopes {
+            if case .exactly(let scope) = grant { candidates.insert(scope) }
+        }
+        return candidates.filter { Authorization.mayReceive(own, $0) && Authorization.mayReceive(peer.body, $0) }
+            .sorted()
+    }
+
     /// Takes a signed revocation list: the devices on it are refused from now on.
     public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
         try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }

@@ -54,6 +54,9 @@ public actor SyncConnection {
     /// The peer, once the handshake is done.
     public var peer: Certificate? { session.peer }
 
+    /// Whether everything has been exchanged both ways (see ``SyncSession/isSettled``).
+    public var isSettled: Bool { session.isSettled }
+
     /// Sends the Hello.
     public func start() async throws {
         try await perform(session.start(now: node.store.wallClock()))

@@ -59,6 +59,9 @@ public final class SyncSession {
     private var subscribed: Set<Scope> = []
     /// Ids of the certificates already sent on this connection (each goes once).
     private var certificatesSent: Set<[UInt8]> = []
+    /// Subscribed scopes the peer has said it has nothing more of.
+    private var caughtUp: Set<Scope> = []
+    private var peerSubscribed = false
 
     /// A session speaking as `certificate` (whose signing key is `signing`), checking the peer
     /// against `trust`.
@@ -76,6 +79,14 @@ public final class SyncSession {
     public var peer: Certificate? {
         if case .established(let peer, _) = state { return peer }
         return nil
+    }
+
+    /// Whether both directions are at rest: the peer has subscribed and everything it lacked has
+    /// been sent and acknowledged, and the peer has sent everything this side subscribed to.
+    /// (A one-shot sync, such as a phone's, can end here.)
+    public var isSettled: Bool {
+        guard peer != nil, peerSubscribed, subscribed.isSubset(of: caughtUp) else { return false }
+        return outgoing.values.allSatisfy { !$0.fetching && $0.inFlight == 0 && !$0.more && !$0.dirty }
     }
 
     /// Whether the session has ended.
@@ -110,6 +121,8 @@ public final class SyncSession {
                 return try onProof(proof, peer: peer, keys: keys, version: version, transcript: transcript)
             case (.established(let peer, let receiver), .sealed(let sealed)):
                 return try onSealed(Array(sealed), peer: peer, receiver: receiver)
+            case (.helloSent, .refusal(let refusal)), (.proofSent, .refusal(let refusal)):
+                throw SyncError.refusedByPeer(refusal.reason)
             default:
                 throw SyncError.protocolViolation("unexpected \(body.name) during the \(stateName)")
             }
@@ -132,7 +145,7 @@ public final class SyncSession {
 
     /// Asks the peer for what it has of `scopes` beyond each vector, then for what it gets later.
     public func subscribe(_ scopes: [Scope: VersionVector]) -> [SyncAction] {
-        guard peer != nil, !scopes.isEmpty else { return [] }
+        guard peer != nil else { return [] }
         subscribed.formUnion(scopes.keys)
         var message = Aisle_Sync_V1_Subscribe()
         message.scopes = scopes.keys.sorted().map { Wire.scopeVector($0, scopes[$0]!) }
@@ -270,6 +283,7 @@ public final class SyncSession {
         }
         switch body {
         case .subscribe(let subscribe):
+            peerSubscribed = true
             var actions: [SyncAction] = []
             for entry in subscribe.scopes {
                 let (scope, vector) = try Wire.parse(entry)
@@ -296,6 +310,7 @@ public final class SyncSession {
                     throw SyncError.protocolViolation("a certificate sent with \(scope) does not parse: \(error)")
                 }
             }
+            if batch.caughtUp { caughtUp.insert(scope) }
             if envelopes.isEmpty { return batch.caughtUp ? [.caughtUp(scope)] : [] }
             return [.deliver(scope, envelopes, certificates: certificates, caughtUp: batch.caughtUp)]
         case .ack(let ack):
@@ -344,10 +359,21 @@ public final class SyncSession {
     private func fail(_ error: SyncError) -> [SyncAction] {
         let reason = error
         var actions: [SyncAction] = []
-        if peer != nil, !isRefusalFromPeer(reason) {
+        if !isRefusalFromPeer(reason) {
             var refusal = Aisle_Sync_V1_Refusal()
             refusal.reason = reason.description
-            actions.append(seal(.refusal(refusal)))
+            switch state {
+            case .established:
+                actions.append(seal(.refusal(refusal)))
+            case .helloSent, .proofSent:
+                // Before the sealed directions exist the reason goes in the clear: it names a
+                // certificate or version problem, never a secret.
+                var frame = Aisle_Sync_V1_Frame()
+                frame.refusal = refusal
+                actions.append(.send(frame.bytes))
+            case .created, .closed:
+                break
+            }
         }
         state = .closed
         return actions + [.close(reason)]
@@ -375,6 +401,7 @@ extension Aisle_Sync_V1_Frame.OneOf_Body {
         case .hello: "Hello"
         case .proof: "Proof"
         case .sealed: "sealed frame"
+        case .refusal: "Refusal"
         }
     }
 }

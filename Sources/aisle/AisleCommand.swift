@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct AisleCommand: ParsableCommand {
+struct AisleCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(

@@ -64,12 +64,25 @@ nonisolated struct Aisle_Sync_V1_Frame: Sendable {
     set {body = .sealed(newValue)}
   }
 
+  /// Sent in the clear when the handshake fails (a refused certificate, no common version):
+  /// the reason only, then the connection closes.
+  var refusal: Aisle_Sync_V1_Refusal {
+    get {
+      if case .refusal(let v)? = body {return v}
+      return Aisle_Sync_V1_Refusal()
+    }
+    set {body = .refusal(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
     case hello(Aisle_Sync_V1_Hello)
     case proof(Aisle_Sync_V1_Proof)
     case sealed(Data)
+    /// Sent in the clear when the handshake fails (a refused certificate, no common version):
+    /// the reason only, then the connection closes.
+    case refusal(Aisle_Sync_V1_Refusal)
 
   }
 
@@ -280,7 +293,7 @@ fileprivate nonisolated let _protobuf_package = "aisle.sync.v1"
 
 nonisolated extension Aisle_Sync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Frame"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}proof\0\u{1}sealed\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}proof\0\u{1}sealed\0\u{1}refusal\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -322,6 +335,19 @@ nonisolated extension Aisle_Sync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .sealed(v)
         }
       }()
+      case 4: try {
+        var v: Aisle_Sync_V1_Refusal?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .refusal(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .refusal(v)
+        }
+      }()
       default: break
       }
     }
@@ -344,6 +370,10 @@ nonisolated extension Aisle_Sync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf.
     case .sealed?: try {
       guard case .sealed(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
+    }()
+    case .refusal?: try {
+      guard case .refusal(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
     case nil: break
     }

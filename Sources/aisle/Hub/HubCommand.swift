@@ -1,11 +1,11 @@
 import AisleCrypto
 import ArgumentParser
 
-struct HubCommand: ParsableCommand {
+struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "The cloud node: relays every store and phone, and banks stock and points rights.",
-        subcommands: [HubInitCommand.self])
+        subcommands: [HubInitCommand.self, HubServeCommand.self])
 }
 
 struct HubInitCommand: ParsableCommand {

@@ -10,7 +10,7 @@ struct EnrollCommand: ParsableCommand {
         discussion: """
             Reads the request a device made with `aisle edge init` or `aisle mobile init`, signs a \
             certificate {device keys, role, scopes, not-after} with the admin key, and seals the scope \
-            keys the role may hold to the device. Writes device.cert and device.bundle next to the \
+            keys the role may hold to the device. Writes device.cert, device.bundle and tenant.json next to the \
             request (and a copy of both under DIR/devices/ for `aisle admin rotate`). The device's \
             private key never leaves the device.
             """
@@ -48,6 +48,10 @@ struct EnrollCommand: ParsableCommand {
         try IdentityFiles.write(
             Data(certificate.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.certificate))
         try IdentityFiles.write(Data(bundle.canonicalBytes), to: IdentityFiles.path(directory, IdentityFiles.bundle))
+        // The tenant's public description, so the device can check everyone else's certificates.
+        try IdentityFiles.replace(
+            Data(contentsOf: URL(fileURLWithPath: IdentityFiles.path(tenant.dir, IdentityFiles.tenant))),
+            at: IdentityFiles.path(directory, IdentityFiles.tenant))
         print(
             "enrolled \(role) \(body.device) for \(scopes.map(\.description).joined(separator: ", ")) until \(days) days from now; "
                 + "certificate \(IdentityFiles.hex(certificate.id)), keys for epochs 1–\(epoch) in device.bundle")

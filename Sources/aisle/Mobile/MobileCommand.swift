@@ -1,10 +1,10 @@
 import AisleCrypto
 import ArgumentParser
 
-struct MobileCommand: ParsableCommand {
+struct MobileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mobile", abstract: "The shopping app on a phone, simulated.",
-        subcommands: [MobileInitCommand.self])
+        subcommands: [MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self])
 }
 
 struct MobileInitCommand: ParsableCommand {

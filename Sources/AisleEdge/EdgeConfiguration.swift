@@ -1,0 +1,14 @@
+import Foundation
+
+/// `edge/edge.json`: the hub to sync with, the till API's address, the database and identity.
+public struct EdgeConfiguration: Codable, Sendable {
+    /// The hub's sync URL, such as "ws://127.0.0.1:8470/v1/sync".
+    public var hub: String
+    /// The local API's address (127.0.0.1: only this machine's tills).
+    public var host: String
+    public var port: Int
+    /// The edge's SQLite database, relative to the configuration file's directory.
+    public var database: String
+    /// The edge's identity directory, relative to the configuration file's directory.
+    public var identity: String
+}

@@ -1,0 +1,112 @@
+public import AisleCore
+public import AisleNode
+import AisleStore
+public import AisleSync
+import Foundation
+import Hummingbird
+import HummingbirdWSClient
+public import Logging
+import NIOWebSocket
+
+/// A node's connection to the hub (or to a store's edge acting as its peer): one-shot sync for a
+/// phone, or a link that stays up for an edge, reconnecting with exponential backoff and jitter.
+/// What was written while disconnected is in the node's log and goes out on the next connection.
+public actor HubLink {
+    public let node: ReplicaNode
+    public let url: String
+    private let limits: SyncLimits
+    private let logger: Logger
+    private let progress: @Sendable (SyncProgress) -> Void
+    private var connection: SyncConnection?
+
+    /// - Parameter url: the peer's sync endpoint, such as `ws://127.0.0.1:8470/v1/sync`.
+    public init(
+        node: ReplicaNode, url: String, limits: SyncLimits = .init(), logger: Logger,
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) {
+        self.node = node
+        self.url = url
+        self.limits = limits
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// Whether a session with the peer is established now.
+    public var isConnected: Bool { get async { await connection?.peer != nil } }
+
+    /// Tells the peer about new local changes in `scope`, if connected (otherwise they go on the
+    /// next connection).
+    public func changed(_ scope: Scope) async {
+        try? await connection?.changed(scope)
+    }
+
+    /// Connects, exchanges until both sides have everything, and disconnects.
+    /// - Throws: ``SyncError`` if the session ends early, or the transport's error.
+    public func syncOnce(timeout: Duration = .seconds(60)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.session(untilSettled: true) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw SyncError.protocolViolation("sync did not finish within \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Stays connected until the task is cancelled, reconnecting after any failure: delays double
+    /// from `initialDelay` up to `maxDelay`, each with random jitter (half to all of it), so a
+    /// hub coming back is not hit by every store at once.
+    public func run(initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) async {
+        var delay = initialDelay
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                try await session(untilSettled: false)
+            } catch {
+                logger.notice("sync link down", metadata: ["peer": "\(url)", "reason": "\(error)"])
+            }
+            // A session that lasted a while was healthy: start the backoff again.
+            if ContinuousClock.now - started > maxDelay { delay = initialDelay }
+            let jittered = delay * Double.random(in: 0.5...1.0)
+            try? await Task.sleep(for: jittered)
+            delay = min(delay * 2, maxDelay)
+        }
+    }
+
+    private func session(untilSettled: Bool) async throws {
+        let node = self.node
+        let limits = self.limits
+        let progress = self.progress
+        let closeFrame = try await WebSocketClient.connect(
+            url: url, configuration: .init(maxFrameSize: limits.maxFrameBytes + 4_096), logger: logger
+        ) { inbound, outbound, _ in
+            let connection = SyncConnection(
+                node: node, side: .initiator, limits: limits,
+                scopes: { peer in try node.scopes(sharedWith: peer) },
+                send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) }, progress: progress)
+            await self.attach(connection)
+            defer { Task { await self.detach(connection) } }
+            try await connection.start()
+            for try await message in inbound.messages(maxSize: limits.maxFrameBytes + 4_096) {
+                guard case .binary(let buffer) = message else { continue }
+                try await connection.receive(Array(buffer.readableBytesView))
+                if untilSettled, await connection.isSettled {
+                    try await outbound.close(.normalClosure, reason: "settled")
+                    return
+                }
+            }
+            if let ended = await connection.ended { throw ended }
+            if untilSettled { throw SyncError.refusedByPeer("the connection closed before the sync finished") }
+        }
+        logger.debug("sync connection closed", metadata: ["code": "\(String(describing: closeFrame?.closeCode))"])
+    }
+
+    private func attach(_ connection: SyncConnection) {
+        self.connection = connection
+    }
+
+    private func detach(_ connection: SyncConnection) {
+        if self.connection === connection { self.connection = nil }
+    }
+}

@@ -1,0 +1,134 @@
+public import AisleCore
+public import AisleNode
+import AisleStore
+public import AisleSync
+import Foundation
+public import Hummingbird
+import HummingbirdWebSocket
+public import Logging
+
+/// The hub: a node that is always on, serving sync to every store and phone over WebSocket at
+/// `/v1/sync`, and `GET /health`.
+///
+/// Each connection runs the sync protocol (``SyncConnection``) against the hub's node; when a
+/// connection delivers changes of a scope, every other connection subscribed to it is told, so
+/// changes flow on to the other devices at once. The hub holds no customer keys: it stores and
+/// relays customer envelopes unread.
+public final class HubServer: Sendable {
+    public let node: ReplicaNode
+    let registry = ConnectionRegistry()
+    let limits: SyncLimits
+    let logger: Logger
+
+    public init(node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger) {
+        self.node = node
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// The HTTP application (routes and the WebSocket upgrade), ready to run as a service.
+    public func application(
+        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
+        -> some ApplicationProtocol
+    {
+        let router = Router()
+        router.get("/health") { _, _ in
+            let health = Health(
+                status: "ok", replica: self.node.store.replica.rawValue,
+                connections: await self.registry.count)
+            return try Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
+        }
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("/v1/sync") { _, _ in
+            .upgrade([:])
+        } onUpgrade: { inbound, outbound, _ in
+            await self.serve(inbound: inbound, outbound: outbound)
+        }
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: sockets, configuration: .init(ws: .init(maxFrameSize: limits.maxFrameBytes + 4_096))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "aisle-hub"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    private struct Health: Encodable {
+        let status: String
+        let replica: String
+        let connections: Int
+    }
+
+    /// One device's connection, from the upgrade until either side closes.
+    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let id = UUID()
+        let registry = self.registry
+        let logger = self.logger
+        let connection = SyncConnection(
+            node: node, side: .responder, limits: limits,
+            scopes: { [node] peer in try node.scopes(sharedWith: peer) },
+            send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) },
+            progress: { event in
+                switch event {
+                case .connected(let device, let role):
+                    logger.info("connected", metadata: ["device": "\(device)", "role": "\(role)"])
+                case .applied(let scope, let count, _):
+                    logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
+                    Task { await registry.changed(scope, except: id) }
+                case .caughtUp:
+                    break
+                case .ended(let error):
+                    logger.notice("sync ended", metadata: ["reason": "\(error)"])
+                }
+            })
+        await registry.add(connection, id: id)
+        defer { Task { await registry.remove(id) } }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Ends a handshake that stalls (a connection that never proves who it is).
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(1))
+                        try await connection.tick()
+                    }
+                }
+                try await connection.start()
+                for try await message in inbound.messages(maxSize: limits.maxFrameBytes + 4_096) {
+                    guard case .binary(let buffer) = message else {
+                        logger.notice("text message on the sync socket: closing")
+                        break
+                    }
+                    try await connection.receive(Array(buffer.readableBytesView))
+                }
+                group.cancelAll()
+            }
+        } catch {
+            logger.debug("connection closed", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
+/// The open connections, so a change delivered on one is pushed on the others.
+actor ConnectionRegistry {
+    private var connections: [UUID: SyncConnection] = [:]
+
+    var count: Int { connections.count }
+
+    func add(_ connection: SyncConnection, id: UUID) {
+        connections[id] = connection
+    }
+
+    func remove(_ id: UUID) {
+        connections[id] = nil
+    }
+
+    /// Tells every connection but `except` that `scope` has new changes.
+    func changed(_ scope: Scope, except: UUID) async {
+        for (id, connection) in connections where id != except {
+            try? await connection.changed(scope)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import AisleCore
+import AisleCrypto
+import AisleEdge
+import AisleNode
+import AisleStore
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Where a simulated phone keeps its identity and replica.
+struct PhoneOptions: ParsableArguments {
+    @Option(name: .long, help: "The phone's identity directory (made by `aisle mobile init`, enrolled).")
+    var dir: String
+
+    @Option(name: .long, help: "The phone's replica database (default: DIR/phone.db).")
+    var db: String?
+
+    @Option(name: .long, help: "The cart to work on.")
+    var cart: String = "app-cart"
+
+    /// The phone's node, and the customer whose phone it is (from its certificate).
+    func open() throws -> (ReplicaNode, CustomerID) {
+        let node = try DeviceDirectory(dir).openNode(
+            database: db ?? (dir as NSString).appendingPathComponent("phone.db"), durability: .normal)
+        for grant in node.identity.certificate.body.scopes {
+            if case .exactly(.customer(let customer)) = grant { return (node, customer) }
+        }
+        throw CommandFailure("\(dir)/device.cert grants no customer scope: is this a phone's directory?")
+    }
+
+    var cartID: CartID {
+        get throws {
+            do { return try CartID(cart) } catch { throw ValidationError(error.description) }
+        }
+    }
+}
+
+struct MobileCartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cart", abstract: "Fill the phone's cart (offline; `aisle mobile sync` sends it).",
+        subcommands: [Add.self, Set.self, Remove.self, Show.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add QTY units of SKU to the cart.")
+        @OptionGroup var phone: PhoneOptions
+        @Argument(help: "The SKU.") var sku: String
+        @Argument(help: "How many units (default 1).") var quantity: Int64 = 1
+
+        func run() async throws {
+            let sku = try parseSKU(sku)
+            guard quantity > 0 else { throw ValidationError("the quantity must be at least 1") }
+            try await edit(phone) { cart, me, _ in try cart.add(sku, quantity: quantity, at: me) }
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set SKU's quantity in the cart (0 removes it).")
+        @OptionGroup var phone: PhoneOptions
+        @Argument(help: "The SKU.") var sku: String
+        @Argument(help: "The new quantity.") var quantity: Int64
+
+        func run() async throws {
+            let sku = try parseSKU(sku)
+            guard quantity >= 0 else { throw ValidationError("the quantity cannot be negative") }
+            let quantity = self.quantity
+            try await edit(phone) { cart, _, stamp in
+                quantity == 0 ? try cart.remove(sku) : try cart.setQuantity(sku, to: quantity, at: stamp)
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove SKU from the cart.")
+        @OptionGroup var phone: PhoneOptions
+        @Argument(help: "The SKU.") var sku: String
+
+        func run() async throws {
+            let sku = try parseSKU(sku)
+            try await edit(phone) { cart, _, _ in try cart.remove(sku) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the cart with its priced total.")
+        @OptionGroup var phone: PhoneOptions
+
+        func run() async throws {
+            let (node, customer) = try phone.open()
+            defer { try? node.store.close() }
+            printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+        }
+    }
+}
+
+struct MobileSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Connect to the hub, exchange everything both sides lack, and disconnect.",
+        discussion: "Prints progress as batches arrive; fails with the reason if the hub refuses the phone.")
+
+    @OptionGroup var phone: PhoneOptions
+    @Option(name: .long, help: "The hub's sync URL.") var hub: String = "ws://127.0.0.1:8470/v1/sync"
+    @Option(name: .long, help: "Give up after this many seconds.") var timeout: Int = 60
+
+    func run() async throws {
+        let (node, customer) = try phone.open()
+        defer { try? node.store.close() }
+        var logger = Logger(label: "aisle.mobile")
+        logger.logLevel = .warning
+        let started = ContinuousClock.now
+        let link = HubLink(node: node, url: hub, logger: logger) { event in
+            switch event {
+            case .connected(let device, let role): print("connected to \(role) \(device)")
+            case .applied(let scope, let count, let caughtUp):
+                print("  \(scope): received \(count) changes\(caughtUp ? ", up to date" : "")")
+            case .caughtUp(let scope): print("  \(scope): up to date")
+            case .ended(let error): print("sync ended: \(error)")
+            }
+        }
+        do { try await link.syncOnce(timeout: .seconds(timeout)) } catch {
+            throw CommandFailure("sync with \(hub) failed: \(error)")
+        }
+        print("synced in \(ContinuousClock.now - started); cart \(phone.cart) of \(customer):")
+        printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+    }
+}
+
+/// Applies `change` to the phone's cart in one committed transaction and shows the result.
+private func edit(
+    _ phone: PhoneOptions, _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart
+) async throws {
+    let (node, customer) = try phone.open()
+    defer { try? node.store.close() }
+    do {
+        try await node.store.updateCart(try phone.cartID, in: .customer(customer), change)
+    } catch let error as CartError {
+        throw CommandFailure("\(error)")
+    }
+    printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+}
+
+private func parseSKU(_ text: String) throws -> SKU {
+    do { return try SKU(text) } catch { throw ValidationError(error.description) }
+}
+
+/// Prints a cart's lines and totals in minor units, as the app would show them.
+func printCart(_ priced: PricedCart?, id: CartID) {
+    guard let priced, !priced.cart.visibleLines.isEmpty else {
+        print("cart \(id) is empty")
+        return
+    }
+    let prices = Dictionary(priced.totals.lines.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+    for line in priced.cart.visibleLines {
+        let price = prices[line.sku].map { money($0.net) } ?? "(no price yet: sync the catalog)"
+        print("  \(line.sku)  × \(line.quantity)  \(price)")
+    }
+    print("  total \(money(priced.totals.total))  (\(priced.cart.phase.value))")
+}
+
+func money(_ minor: Int64) -> String {
+    String(format: "%@%lld.%02lld", minor < 0 ? "-" : "", abs(minor) / 100, abs(minor) % 100)
+}
