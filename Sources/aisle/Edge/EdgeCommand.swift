@@ -1,10 +1,10 @@
 import AisleCrypto
 import ArgumentParser
 
-struct EdgeCommand: ParsableCommand {
+struct EdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edge", abstract: "The store node: a till's or kiosk's replica.",
-        subcommands: [EdgeInitCommand.self])
+        subcommands: [EdgeInitCommand.self, EdgeServeCommand.self])
 }
 
 struct EdgeInitCommand: ParsableCommand {

@@ -1,18 +1,18 @@
-public import AisleStore
-public import ServiceLifecycle
+import AisleStore
+import ServiceLifecycle
 
 /// Checkpoints a node's WAL every few seconds off the commit path (docs/durability.md), until
 /// graceful shutdown.
-public struct CheckpointService: Service {
+struct CheckpointService: Service {
     let store: ReplicaStore
     let interval: Duration
 
-    public init(store: ReplicaStore, interval: Duration = .seconds(2)) {
+    init(store: ReplicaStore, interval: Duration = .seconds(2)) {
         self.store = store
         self.interval = interval
     }
 
-    public func run() async throws {
+    func run() async throws {
         try? await cancelWhenGracefulShutdown { [store, interval] in try await store.runCheckpoints(every: interval) }
     }
 }

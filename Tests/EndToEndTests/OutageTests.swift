@@ -1,0 +1,101 @@
+import AisleTesting
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A hub and two tills of the Berlin store, each a real `aisle` process on 127.0.0.1.
+struct StoreWorld {
+    let world: SyncWorld
+    var till1: String { world.directory.file("till-1") }
+    var till2: String { world.directory.file("till-2") }
+
+    init() throws {
+        world = try SyncWorld()
+        for (dir, device) in [(till1, "till-1"), (till2, "till-2")] {
+            _ = try world.run([
+                "edge", "init", "--dir", dir, "--tenant", "acme", "--device", device, "--store", "berlin",
+            ])
+            _ = try world.run(["admin", "enroll", "--dir", world.hq, "--request", dir + "/request.json"])
+        }
+    }
+
+    func startEdge(_ dir: String, hubPort: Int) async throws -> (ServerProcess, Int) {
+        let config =
+            #"{"hub": "ws://127.0.0.1:\#(hubPort)/v1/sync", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": "."}"#
+        try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
+        let edge = try ServerProcess(["edge", "serve", "--config", dir + "/edge.json"])
+        guard let port = try await edge.listeningPort() else {
+            throw CommandFailed(arguments: ["edge", "serve"], output: edge.text)
+        }
+        return (edge, port)
+    }
+}
+
+/// One JSON request to a local API; returns the status and the decoded body.
+func request(_ method: String, _ url: String, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    if let body {
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let json =
+        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [
+            "raw": String(decoding: data, as: UTF8.self)
+        ]
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+}
+
+/// Polls `condition` every 100 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}
+
+@Suite("A store through a hub outage, with real processes")
+struct OutageTests {
+    @Test("tills keep selling while the hub is killed with SIGKILL; when it returns, both tills converge")
+    func storeKeepsSellingThroughAnOutage() async throws {
+        let store = try StoreWorld()
+        defer { withExtendedLifetime(store) {} }
+        var (hub, hubPort) = try await store.world.startHub()
+        let (edge1, port1) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let (edge2, port2) = try await store.startEdge(store.till2, hubPort: hubPort)
+        let till1 = "http://127.0.0.1:\(port1)"
+        let till2 = "http://127.0.0.1:\(port2)"
+        for till in [till1, till2] {
+            #expect(
+                try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
+        }
+
+        // Goods in at till 1, a sale: till 2 sees the stock through the hub.
+        #expect(try await request("POST", till1 + "/v1/stock/milk/receipts", ["units": 10]).0 == 200)
+        let (status, cart) = try await request("POST", till1 + "/v1/carts/c1/lines", ["sku": "milk", "quantity": 2])
+        #expect(status == 200, "\(cart)")
+        #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10 })
+
+        // The hub dies mid-sync; both tills keep taking writes.
+        hub.stop(SIGKILL)
+        #expect(try await request("POST", till1 + "/v1/stock/milk/receipts", ["units": 5]).0 == 200)
+        #expect(try await request("POST", till2 + "/v1/stock/bread/receipts", ["units": 7]).0 == 200)
+        #expect(try await request("POST", till2 + "/v1/carts/c2/lines", ["sku": "bread", "quantity": 1]).0 == 200)
+        #expect(try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10)
+
+        // The hub returns on its port and database; the tills reconnect and converge.
+        hub = try ServerProcess(["hub", "serve", "--config", store.world.hub + "/hub.json", "--port", "\(hubPort)"])
+        hubPort = try #require(try await hub.listeningPort())
+        #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 15 })
+        #expect(try await eventually { try await request("GET", till1 + "/v1/stock/bread").1["level"] as? Int == 7 })
+        #expect(try await request("GET", till1 + "/v1/carts/c1").1["lines"] as? [[String: Any]] != nil)
+
+        for server in [edge1, edge2, hub] { #expect(server.stop(SIGTERM) == 0, "\(server.text)") }
+    }
+}
