@@ -96,6 +96,14 @@ struct OutageTests {
         #expect(try await eventually { try await request("GET", till1 + "/v1/stock/bread").1["level"] as? Int == 7 })
         #expect(try await request("GET", till1 + "/v1/carts/c1").1["lines"] as? [[String: Any]] != nil)
 
+        // The API refuses with a reason: a checkout without catalog prices (the catalog comes from
+        // head office, [5/6]), a malformed SKU, an unknown cart.
+        let (checkout, refusal) = try await request("POST", till1 + "/v1/carts/c1/checkout", [:])
+        #expect(checkout == 409, "\(refusal)")
+        #expect(((refusal["error"] as? [String: Any])?["message"] as? String)?.contains("no price") == true)
+        #expect(try await request("POST", till1 + "/v1/carts/c1/lines", ["sku": "no spaces", "quantity": 1]).0 == 400)
+        #expect(try await request("GET", till1 + "/v1/carts/none").0 == 404)
+
         for server in [edge1, edge2, hub] { #expect(server.stop(SIGTERM) == 0, "\(server.text)") }
     }
 }
