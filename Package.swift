@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "AisleCore", "AisleCrypto", "AisleNode", "AisleStore", "AisleSync",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,4 +11,7 @@ public struct EdgeConfiguration: Codable, Sendable {
     public var database: String
     /// The edge's identity directory, relative to the configuration file's directory.
     public var identity: String
+    /// Sync URLs of the store's other terminals' edges (`ws://till-2:8480/v1/sync`), so the store
+    /// keeps syncing internally while the hub is unreachable. List each pair once, on one side.
+    public var peers: [String]?
 }

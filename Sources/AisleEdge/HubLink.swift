@@ -12,8 +12,8 @@ import NIOWebSocket
 /// phone, or a link that stays up for an edge, reconnecting with exponential backoff and jitter.
 /// What was written while disconnected is in the node's log and goes out on the next connection.
 public actor HubLink {
-    public let node: ReplicaNode
-    public let url: String
+    public nonisolated let node: ReplicaNode
+    public nonisolated let url: String
     private let limits: SyncLimits
     private let logger: Logger
     private let progress: @Sendable (SyncProgress) -> Void

@@ -22,9 +22,10 @@ struct StoreWorld {
         }
     }
 
-    func startEdge(_ dir: String, hubPort: Int) async throws -> (ServerProcess, Int) {
+    func startEdge(_ dir: String, hubPort: Int, peers: [Int] = []) async throws -> (ServerProcess, Int) {
+        let peerList = peers.map { #""ws://127.0.0.1:\#($0)/v1/sync""# }.joined(separator: ", ")
         let config =
-            #"{"hub": "ws://127.0.0.1:\#(hubPort)/v1/sync", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": "."}"#
+            #"{"hub": "ws://127.0.0.1:\#(hubPort)/v1/sync", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(peerList)]}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
         let edge = try ServerProcess(["edge", "serve", "--config", dir + "/edge.json"])
         guard let port = try await edge.listeningPort() else {
@@ -62,13 +63,15 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
 
 @Suite("A store through a hub outage, with real processes")
 struct OutageTests {
-    @Test("tills keep selling while the hub is killed with SIGKILL; when it returns, both tills converge")
+    @Test(
+        "tills keep selling while the hub is killed with SIGKILL, the second syncing through the first; when it returns, all converge"
+    )
     func storeKeepsSellingThroughAnOutage() async throws {
         let store = try StoreWorld()
         defer { withExtendedLifetime(store) {} }
         var (hub, hubPort) = try await store.world.startHub()
         let (edge1, port1) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let (edge2, port2) = try await store.startEdge(store.till2, hubPort: hubPort)
+        let (edge2, port2) = try await store.startEdge(store.till2, hubPort: hubPort, peers: [port1])
         let till1 = "http://127.0.0.1:\(port1)"
         let till2 = "http://127.0.0.1:\(port2)"
         for till in [till1, till2] {
@@ -82,18 +85,32 @@ struct OutageTests {
         #expect(status == 200, "\(cart)")
         #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10 })
 
-        // The hub dies mid-sync; both tills keep taking writes.
+        // The hub dies; both tills keep taking writes, and sync with each other meanwhile.
         hub.stop(SIGKILL)
         #expect(try await request("POST", till1 + "/v1/stock/milk/receipts", ["units": 5]).0 == 200)
         #expect(try await request("POST", till2 + "/v1/stock/bread/receipts", ["units": 7]).0 == 200)
         #expect(try await request("POST", till2 + "/v1/carts/c2/lines", ["sku": "bread", "quantity": 1]).0 == 200)
-        #expect(try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10)
-
-        // The hub returns on its port and database; the tills reconnect and converge.
-        hub = try ServerProcess(["hub", "serve", "--config", store.world.hub + "/hub.json", "--port", "\(hubPort)"])
-        hubPort = try #require(try await hub.listeningPort())
+        #expect(try await request("GET", till1 + "/health").1["hubConnected"] as? Bool == false)
         #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 15 })
         #expect(try await eventually { try await request("GET", till1 + "/v1/stock/bread").1["level"] as? Int == 7 })
+
+        // The hub returns on its port and database; the tills reconnect and hand it what it missed.
+        hub = try ServerProcess(["hub", "serve", "--config", store.world.hub + "/hub.json", "--port", "\(hubPort)"])
+        hubPort = try #require(try await hub.listeningPort())
+        for till in [till1, till2] {
+            #expect(
+                try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
+        }
+        // A third till, connected to the hub only, gets everything both wrote during the outage.
+        let till3Dir = store.world.directory.file("till-3")
+        _ = try store.world.run([
+            "edge", "init", "--dir", till3Dir, "--tenant", "acme", "--device", "till-3", "--store", "berlin",
+        ])
+        _ = try store.world.run(["admin", "enroll", "--dir", store.world.hq, "--request", till3Dir + "/request.json"])
+        let (edge3, port3) = try await store.startEdge(till3Dir, hubPort: hubPort)
+        let till3 = "http://127.0.0.1:\(port3)"
+        #expect(try await eventually { try await request("GET", till3 + "/v1/stock/milk").1["level"] as? Int == 15 })
+        #expect(try await eventually { try await request("GET", till3 + "/v1/stock/bread").1["level"] as? Int == 7 })
         #expect(try await request("GET", till1 + "/v1/carts/c1").1["lines"] as? [[String: Any]] != nil)
 
         // The API refuses with a reason: a checkout without catalog prices (the catalog comes from
@@ -104,6 +121,9 @@ struct OutageTests {
         #expect(try await request("POST", till1 + "/v1/carts/c1/lines", ["sku": "no spaces", "quantity": 1]).0 == 400)
         #expect(try await request("GET", till1 + "/v1/carts/none").0 == 404)
 
-        for server in [edge1, edge2, hub] { #expect(server.stop(SIGTERM) == 0, "\(server.text)") }
+        for server in [edge1, edge2, edge3, hub] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import AisleCore
 import AisleCrypto
 import AisleEdge
+import AisleHub
 import AisleNode
 import AisleStore
 import ArgumentParser
@@ -45,32 +46,44 @@ struct EdgeServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "aisle.edge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let hubURL = hub ?? settings.hub
-        let link = HubLink(node: node, url: hubURL, logger: logger) { [logger] event in
-            switch event {
-            case .connected(let device, _): logger.info("hub connected", metadata: ["hub": "\(device)"])
-            case .applied(let scope, let count, _):
-                logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
-            case .caughtUp, .ended: break
+        let fanout = Fanout()
+        let server = SyncServer(
+            node: node, logger: logger, onApplied: { scope in await fanout.changed(scope, from: .terminal) })
+        var links: [HubLink] = []
+        for url in [hubURL] + (settings.peers ?? []) {
+            let link = HubLink(node: node, url: url, logger: logger) { [logger] event in
+                switch event {
+                case .connected(let device, let role):
+                    logger.info("sync connected", metadata: ["peer": "\(device)", "role": "\(role)"])
+                case .applied(let scope, let count, _):
+                    logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
+                    Task { await fanout.changed(scope, from: .link(url)) }
+                case .caughtUp, .ended: break
+                }
             }
+            links.append(link)
         }
+        await fanout.connect(links: links, server: server)
+        let hubLink = links[0]
         let api = EdgeAPI(
-            node: node, store: store, changed: { scope in await link.changed(scope) },
-            connected: { await link.isConnected })
+            node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
+            connected: { await hubLink.isConnected })
         let host = settings.host
         let application = Application(
             router: api.router(),
+            server: server.server(),
             configuration: .init(address: .hostname(host, port: port ?? settings.port), serverName: "aisle-edge"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 FileHandle.standardOutput.write(
                     Data(
-                        "edge \(node.store.replica) of store \(store) listening on http://\(host):\(port); hub \(hubURL)\n"
+                        "edge \(node.store.replica) of store \(store) listening on http://\(host):\(port) (sync: ws://\(host):\(port)/v1/sync); hub \(hubURL)\n"
                             .utf8))
             },
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [application, LinkService(link: link), CheckpointService(store: node.store)],
+                services: [application, CheckpointService(store: node.store)] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try node.store.close()
@@ -80,6 +93,38 @@ struct EdgeServeCommand: AsyncParsableCommand {
     private static func store(_ grant: ScopeGrant) -> StoreID? {
         if case .exactly(.store(let store)) = grant { return store }
         return nil
+    }
+}
+
+/// Passes news of changes in a scope to every sync connection of the edge but the one they came
+/// from: the hub link, the peer links, and the terminals connected to this edge.
+actor Fanout {
+    private var links: [HubLink] = []
+    private var server: SyncServer?
+
+    func connect(links: [HubLink], server: SyncServer) {
+        self.links = links
+        self.server = server
+    }
+
+    enum Source {
+        /// Made here (the tills' API).
+        case local
+        /// Received on the link to this URL (the hub or a peer edge).
+        case link(String)
+        /// Received from a terminal connected to this edge (the server told its other connections).
+        case terminal
+    }
+
+    func changed(_ scope: Scope, from source: Source) async {
+        for link in links {
+            if case .link(let url) = source, url == link.url { continue }
+            await link.changed(scope)
+        }
+        switch source {
+        case .local, .link: await server?.changed(scope)
+        case .terminal: break
+        }
     }
 }
 

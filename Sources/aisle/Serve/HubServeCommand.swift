@@ -32,7 +32,7 @@ struct HubServeCommand: AsyncParsableCommand {
             database: ConfigFile.resolve(settings.database, against: config))
         var logger = Logger(label: "aisle.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let hub = HubServer(node: node, logger: logger)
+        let hub = SyncServer(node: node, logger: logger)
         let host = settings.host
         let application = hub.application(host: host, port: port ?? settings.port) { port in
             // Written unbuffered: a supervisor or test waits for this line.

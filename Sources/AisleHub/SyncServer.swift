@@ -4,29 +4,52 @@ import AisleStore
 public import AisleSync
 import Foundation
 public import Hummingbird
+public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 
-/// The hub: a node that is always on, serving sync to every store and phone over WebSocket at
-/// `/v1/sync`, and `GET /health`.
+/// Serves sync over WebSocket at `/v1/sync` for a node: the hub for every store and phone, and a
+/// store's edge for the store's other terminals while the WAN is down.
 ///
-/// Each connection runs the sync protocol (``SyncConnection``) against the hub's node; when a
-/// connection delivers changes of a scope, every other connection subscribed to it is told, so
-/// changes flow on to the other devices at once. The hub holds no customer keys: it stores and
-/// relays customer envelopes unread.
-public final class HubServer: Sendable {
+/// Each connection runs the sync protocol (``SyncConnection``) against the node; when a
+/// connection delivers changes of a scope, every other connection subscribed to it is told (and
+/// `onApplied`, so the edge can pass them on to its hub link), so changes flow on at once. The hub
+/// holds no customer keys: it stores and relays customer envelopes unread.
+public final class SyncServer: Sendable {
     public let node: ReplicaNode
     let registry = ConnectionRegistry()
     let limits: SyncLimits
     let logger: Logger
+    let onApplied: @Sendable (Scope) async -> Void
 
-    public init(node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger) {
+    public init(
+        node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger,
+        onApplied: @escaping @Sendable (Scope) async -> Void = { _ in }
+    ) {
         self.node = node
         self.limits = limits
         self.logger = logger
+        self.onApplied = onApplied
     }
 
-    /// The HTTP application (routes and the WebSocket upgrade), ready to run as a service.
+    /// Tells every connection that `scope` has new changes (made here or received elsewhere).
+    public func changed(_ scope: Scope) async {
+        await registry.changed(scope, except: nil)
+    }
+
+    /// The WebSocket upgrade for `/v1/sync`, to serve next to an application's HTTP routes.
+    public func server() -> HTTPServerBuilder {
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("/v1/sync") { _, _ in
+            .upgrade([:])
+        } onUpgrade: { inbound, outbound, _ in
+            await self.serve(inbound: inbound, outbound: outbound)
+        }
+        return .http1WebSocketUpgrade(
+            webSocketRouter: sockets, configuration: .init(ws: .init(maxFrameSize: limits.maxFrameBytes + 4_096)))
+    }
+
+    /// The hub's HTTP application (`/health` and the sync upgrade), ready to run as a service.
     public func application(
         host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     )
@@ -41,16 +64,9 @@ public final class HubServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
         }
-        let sockets = Router(context: BasicWebSocketRequestContext.self)
-        sockets.ws("/v1/sync") { _, _ in
-            .upgrade([:])
-        } onUpgrade: { inbound, outbound, _ in
-            await self.serve(inbound: inbound, outbound: outbound)
-        }
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: sockets, configuration: .init(ws: .init(maxFrameSize: limits.maxFrameBytes + 4_096))),
+            server: server(),
             configuration: .init(address: .hostname(host, port: port), serverName: "aisle-hub"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -67,6 +83,7 @@ public final class HubServer: Sendable {
         let id = UUID()
         let registry = self.registry
         let logger = self.logger
+        let onApplied = self.onApplied
         let connection = SyncConnection(
             node: node, side: .responder, limits: limits,
             scopes: { [node] peer in try node.scopes(sharedWith: peer) },
@@ -77,7 +94,10 @@ public final class HubServer: Sendable {
                     logger.info("connected", metadata: ["device": "\(device)", "role": "\(role)"])
                 case .applied(let scope, let count, _):
                     logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
-                    Task { await registry.changed(scope, except: id) }
+                    Task {
+                        await registry.changed(scope, except: id)
+                        await onApplied(scope)
+                    }
                 case .caughtUp:
                     break
                 case .ended(let error):
@@ -126,7 +146,7 @@ actor ConnectionRegistry {
     }
 
     /// Tells every connection but `except` that `scope` has new changes.
-    func changed(_ scope: Scope, except: UUID) async {
+    func changed(_ scope: Scope, except: UUID?) async {
         for (id, connection) in connections where id != except {
             try? await connection.changed(scope)
         }
