@@ -21,7 +21,10 @@ public enum SyncProgress: Sendable, Equatable {
 /// acknowledge, push changes).
 ///
 /// Frames are handled one at a time, each fully (a delivered batch is applied and committed)
-/// before the next is read: the transport's reading pace is the backpressure.
+/// before the next is read: the transport's reading pace is the backpressure. Calls from
+/// different tasks (a frame read, a local change pushed, a tick) take turns, each carried out to
+/// the end before the next starts, so frames are written in the order they were sealed (the
+/// secretstream refuses any other).
 public actor SyncConnection {
     private let node: ReplicaNode
     private let session: SyncSession
@@ -30,6 +33,9 @@ public actor SyncConnection {
     /// The scopes to subscribe to with a given peer.
     private let scopes: @Sendable (Certificate) throws -> [Scope]
     public private(set) var ended: SyncError?
+    /// Whether a call is being carried out; the others wait in `waiting`, first come first served.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// - Parameters:
     ///   - side: whether this side opened the connection.
@@ -59,23 +65,37 @@ public actor SyncConnection {
 
     /// Sends the Hello.
     public func start() async throws {
-        try await perform(session.start(now: node.store.wallClock()))
+        try await turn { session.start(now: node.store.wallClock()) }
     }
 
     /// Handles one frame read from the transport.
     /// - Throws: ``SyncError`` once the session has ended (close the transport then).
     public func receive(_ frame: [UInt8]) async throws {
-        try await perform(session.receive(frame, now: node.store.wallClock()))
+        try await turn { session.receive(frame, now: node.store.wallClock()) }
     }
 
     /// Tells the peer about new local or relayed changes in `scope` (live push).
     public func changed(_ scope: Scope) async throws {
-        try await perform(session.changed(scope))
+        try await turn { session.changed(scope) }
     }
 
     /// Ends a handshake that takes too long; call it every second or so.
     public func tick() async throws {
-        try await perform(session.tick(now: node.store.wallClock()))
+        try await turn { session.tick(now: node.store.wallClock()) }
+    }
+
+    /// Waits for this call's turn, then asks the session and carries out what it returns.
+    private func turn(_ ask: () -> [SyncAction]) async throws {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        // The turn passes straight to the next waiter, if any.
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        try await perform(ask())
     }
 
     private func perform(_ actions: [SyncAction]) async throws {

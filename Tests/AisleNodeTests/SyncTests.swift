@@ -23,7 +23,12 @@ final class MemoryLink: Sendable {
         connections = [initiator, responder].enumerated().map { index, node in
             SyncConnection(
                 node: node, side: index == 0 ? .initiator : .responder, scopes: scopes,
-                send: { frame in state.inboxes.withLock { $0[1 - index].append(frame) } },
+                send: { frame in
+                    // A real transport suspends while writing; so does this one, so calls from
+                    // several tasks can interleave here as they would on a socket.
+                    await Task.yield()
+                    state.inboxes.withLock { $0[1 - index].append(frame) }
+                },
                 progress: { event in state.progress.withLock { $0[index].append(event) } })
         }
     }
@@ -111,6 +116,37 @@ struct SyncTests {
         let cart = try #require(try tablet.store.cart("c1", in: .customer("anna")))
         #expect(cart.cart.visibleLines.map(\.quantity) == [2])
         #expect(try tablet.store.digest() == phone.store.digest())
+    }
+
+    @Test("local changes pushed from several tasks while frames arrive all reach the hub, and the session survives")
+    func concurrentPushesKeepFramesInOrder() async throws {
+        let chain = try Chain()
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
+        let till = try chain.node(
+            "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate])
+        let link = MemoryLink(till, hub, scopes: { _ in [.store("berlin")] })
+        try await link.connect()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<10 {
+                        try await till.store.receiveStock(1, of: "milk", in: "berlin")
+                        try await link.connections[0].changed(.store("berlin"))
+                    }
+                }
+            }
+            group.addTask {
+                for _ in 0..<100 {
+                    try await link.pump()
+                    await Task.yield()
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await link.pump()
+        #expect(!link.progress(0).contains { if case .ended = $0 { true } else { false } })
+        #expect(!link.progress(1).contains { if case .ended = $0 { true } else { false } })
+        #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 40)
     }
 
     @Test("a sync resumed after a disconnect sends only what is missing, never a duplicate")
