@@ -74,7 +74,7 @@ public struct DeviceDirectory: Sendable {
         let (identity, trust) = try load(passphrase: passphrase)
         let store = try ReplicaStore(
             StoreConfiguration(path: database, durability: durability), replica: identity.certificate.body.device)
-        return ReplicaNode(store: store, identity: identity, trust: trust)
+        return try ReplicaNode(store: store, identity: identity, trust: trust)
     }
 
     private func file(_ name: String) -> String {

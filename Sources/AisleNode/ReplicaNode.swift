@@ -23,20 +23,38 @@ public final class ReplicaNode: Sendable {
     private let trust: Mutex<TrustStore>
     private let maxDrift: UInt64
 
-    /// A node over `store`, speaking as `identity`, checking envelopes against `trust`.
+    /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
+    /// certificates the store kept from earlier connections.
     public init(
         store: ReplicaStore, identity: NodeIdentity, trust: TrustStore,
         maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
-    ) {
+    ) throws {
+        var trust = trust
+        for bytes in try store.trusted(kind: Self.certificateKind) {
+            // Checked when kept; one that no longer checks (another tenant's file) is not trusted.
+            guard let certificate = try? Certificate(canonicalBytes: bytes) else { continue }
+            try? trust.add(certificate)
+        }
         self.store = store
         self.identity = identity
         self.trust = Mutex(trust)
         self.maxDrift = maxDrift
     }
 
-    /// Learns a device's certificate, after checking it against the admin key.
-    public func learn(_ certificate: Certificate) throws(EnvelopeRefusal) {
-        try trust.withLock { trust throws(EnvelopeRefusal) in try trust.add(certificate) }
+    static let certificateKind = "certificate"
+
+    /// Learns a device's certificate after checking it against the admin key, and keeps it in the
+    /// store, so the node can check and forward that device's changes after a restart too.
+    public func learn(_ certificate: Certificate) async throws {
+        let known = try trust.withLock { trust throws(EnvelopeRefusal) -> Bool in
+            let known = trust.certificates[certificate.id] != nil
+            try trust.add(certificate)
+            return known
+        }
+        if !known {
+            try await store.keepTrusted(
+                kind: Self.certificateKind, id: certificate.id, bytes: certificate.canonicalBytes)
+        }
     }
 
     /// What this node trusts now (certificates, revocations, keys), for a new connection.

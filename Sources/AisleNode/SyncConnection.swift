@@ -115,7 +115,7 @@ public actor SyncConnection {
                     scope, envelopes: envelopes, certificates: node.certificates(of: envelopes), caughtUp: complete)
             case .deliver(let scope, let envelopes, let certificates, let caughtUp):
                 do {
-                    for certificate in certificates { try node.learn(certificate) }
+                    for certificate in certificates { try await node.learn(certificate) }
                     try await node.receive(envelopes)
                 } catch {
                     pending += session.refuse("\(error)")

@@ -36,7 +36,7 @@ final class Chain: Sendable {
         for scope in scopes { trust.hold(try admin.root.scopeKey(for: scope, epoch: 1), for: scope, epoch: 1) }
         let store = try ReplicaStore(
             StoreConfiguration(path: directory.file("\(device).db")), replica: device, wallClock: { Chain.now })
-        return ReplicaNode(store: store, identity: NodeIdentity(certificate: own, signing: signing), trust: trust)
+        return try ReplicaNode(store: store, identity: NodeIdentity(certificate: own, signing: signing), trust: trust)
     }
 }
 
@@ -47,13 +47,13 @@ struct Berlin {
     let till2: ReplicaNode
     let hub: ReplicaNode
 
-    init() throws {
+    init() async throws {
         chain = try Chain()
         till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         for node in [till1, till2, hub] {
-            for peer in [till1, till2, hub] where peer !== node { try node.learn(peer.identity.certificate) }
+            for peer in [till1, till2, hub] where peer !== node { try await node.learn(peer.identity.certificate) }
         }
     }
 }
@@ -71,7 +71,7 @@ struct ReceiveTests {
 
     @Test("a till's changes reach the hub as sealed envelopes and both hold the same state")
     func changesTravelSealed() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         try await berlin.till1.store.receiveStock(10, of: "milk", in: "berlin")
         try await berlin.till1.store.sell(3, of: "milk", in: "berlin")
         let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
@@ -84,7 +84,7 @@ struct ReceiveTests {
 
     @Test("an own change is sealed once: every later send is the same bytes, and a resend is a duplicate")
     func ownChangesSealedOnce() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         try await berlin.till1.store.receiveStock(5, of: "milk", in: "berlin")
         let first = try await berlin.till1.envelopes(in: scope, missingFrom: VersionVector())
         let second = try await berlin.till1.envelopes(in: scope, missingFrom: VersionVector())
@@ -97,7 +97,7 @@ struct ReceiveTests {
 
     @Test("the hub forwards a till's envelopes byte for byte and the other till accepts them")
     func relayForwardsTheAuthorsEnvelope() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         try await berlin.till1.store.receiveStock(4, of: "milk", in: "berlin")
         let sealed = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
         try await berlin.hub.receive(sealed)
@@ -109,7 +109,7 @@ struct ReceiveTests {
 
     @Test("a second, different envelope under a known origin and seq is refused as an equivocation")
     func equivocationRefused() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin")
         try await berlin.hub.receive(try await berlin.till1.envelopes(for: berlin.hub, in: scope))
         let before = try berlin.hub.store.digest()
@@ -130,7 +130,7 @@ struct ReceiveTests {
 
     @Test("a batch with one envelope from a revoked device is refused whole: nothing of it is applied")
     func revokedDeviceRefusesTheBatch() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         try await berlin.till1.store.receiveStock(2, of: "milk", in: "berlin")
         try await berlin.till2.store.receiveStock(3, of: "bread", in: "berlin")
         let good = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
@@ -152,7 +152,7 @@ struct ReceiveTests {
 
     @Test("envelopes delivered out of order are held until their dependencies arrive")
     func outOfOrderEnvelopesAreHeld() async throws {
-        let berlin = try Berlin()
+        let berlin = try await Berlin()
         for _ in 0..<3 { try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin") }
         let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
         try await berlin.hub.receive([envelopes[2], envelopes[1]])

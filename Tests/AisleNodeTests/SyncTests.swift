@@ -149,6 +149,25 @@ struct SyncTests {
         #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 40)
     }
 
+    @Test("a restarted hub still forwards a till's changes with its certificate, learned before the restart")
+    func learnedCertificatesSurviveARestart() async throws {
+        let chain = try Chain()
+        let scopes: @Sendable (Certificate) -> [Scope] = { _ in [.store("berlin")] }
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
+        let till1 = try chain.node(
+            "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate])
+        try await till1.store.receiveStock(3, of: "milk", in: "berlin")
+        try await MemoryLink(till1, hub, scopes: scopes).connect()
+        try hub.store.close()
+        // The same hub database, a new process: its identity directory knows no till.
+        let restarted = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
+        let till2 = try chain.node(
+            "till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")],
+            peers: [restarted.identity.certificate])
+        try await MemoryLink(till2, restarted, scopes: scopes).connect()
+        #expect(try till2.store.stockLevel(of: "milk", in: "berlin").level == 3)
+    }
+
     @Test("a sync resumed after a disconnect sends only what is missing, never a duplicate")
     func resumeSendsOnlyWhatIsMissing() async throws {
         let chain = try Chain()

@@ -13,6 +13,9 @@ enum StoreSchema {
         migrator.registerMigration("v2-envelopes") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3-trusted") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -135,5 +138,17 @@ enum StoreSchema {
     static let v2 = """
         ALTER TABLE changes ADD COLUMN envelope BLOB;
         ALTER TABLE held_changes ADD COLUMN envelope BLOB;
+        """
+
+    /// Certificates (and, later, grants) this replica learned from peers, each checked against the
+    /// tenant's admin key before it was kept, so after a restart the replica can still check and
+    /// forward the changes their devices wrote. Opaque here: AisleNode encodes and checks them.
+    static let v3 = """
+        CREATE TABLE trusted (
+            kind TEXT NOT NULL,
+            id BLOB NOT NULL,
+            bytes BLOB NOT NULL,
+            PRIMARY KEY (kind, id)
+        ) WITHOUT ROWID;
         """
 }
