@@ -1,4 +1,5 @@
 public import AisleCore
+public import AisleCrypto
 public import AisleNode
 import AisleStore
 import Foundation
@@ -15,15 +16,19 @@ public struct EdgeAPI: Sendable {
     let changed: @Sendable (Scope) async -> Void
     /// Whether the hub is connected now (for `/health`).
     let connected: @Sendable () async -> Bool
+    /// Called after a handoff is accepted, to start using its grant on the sync links.
+    let handedOff: @Sendable (HandoffGrant, Certificate) async -> Void
 
     public init(
         node: ReplicaNode, store: StoreID, changed: @escaping @Sendable (Scope) async -> Void,
-        connected: @escaping @Sendable () async -> Bool
+        connected: @escaping @Sendable () async -> Bool,
+        handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void
     ) {
         self.node = node
         self.store = store
         self.changed = changed
         self.connected = connected
+        self.handedOff = handedOff
     }
 
     /// The routes, on a new router.
@@ -44,14 +49,37 @@ public struct EdgeAPI: Sendable {
             }
             return try node.store.cart(id, in: .store(store)).map { CartView(id: id, $0) } ?? CartView(empty: id)
         }
-        router.get("/v1/carts/:cart") { _, context in
-            try cartView(try cartID(context))
+        // A phone's handoff code: the till may now read and write the customer's cart, which
+        // arrives from the hub (waited for here, up to 10 s).
+        router.post("/v1/handoffs") { request, context in
+            let body = try await request.decode(as: HandoffRequest.self, context: context)
+            let handoff: Handoff
+            do { handoff = try Handoff(code: body.code) } catch { throw HTTPError(.badRequest, message: "\(error)") }
+            do { try await node.accept(handoff) } catch { throw HTTPError(.forbidden, message: "\(error)") }
+            await handedOff(handoff.grant, handoff.grantor)
+            guard let customer = handoff.customer else {
+                throw HTTPError(.badRequest, message: "not a customer's cart")
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if let priced = try node.store.cart(handoff.cart, in: .customer(customer)) {
+                    return HandoffView(customer: customer.rawValue, cart: CartView(id: handoff.cart, priced))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw HTTPError(
+                .gatewayTimeout,
+                message:
+                    "cart \(handoff.cart) has not arrived from the hub yet: is the phone synced and the hub reachable?")
+        }
+        router.get("/v1/carts/:cart") { request, context in
+            try cartView(try cartID(context), in: try home(request))
         }
         router.post("/v1/carts/:cart/lines") { request, context in
             let line = try await request.decode(as: NewLine.self, context: context)
             let sku = try Self.parse(SKU.self, line.sku)
             guard line.quantity > 0 else { throw HTTPError(.badRequest, message: "quantity must be at least 1") }
-            return try await edit(try cartID(context)) { cart, me, _ in
+            return try await edit(try cartID(context), in: try home(request)) { cart, me, _ in
                 try cart.add(sku, quantity: line.quantity, at: me)
             }
         }
@@ -59,13 +87,13 @@ public struct EdgeAPI: Sendable {
             let update = try await request.decode(as: LineQuantity.self, context: context)
             let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
             guard update.quantity >= 0 else { throw HTTPError(.badRequest, message: "quantity cannot be negative") }
-            return try await edit(try cartID(context)) { cart, _, stamp in
+            return try await edit(try cartID(context), in: try home(request)) { cart, _, stamp in
                 update.quantity == 0 ? try cart.remove(sku) : try cart.setQuantity(sku, to: update.quantity, at: stamp)
             }
         }
-        router.delete("/v1/carts/:cart/lines/:sku") { _, context in
+        router.delete("/v1/carts/:cart/lines/:sku") { request, context in
             let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
-            return try await edit(try cartID(context)) { cart, _, _ in try cart.remove(sku) }
+            return try await edit(try cartID(context), in: try home(request)) { cart, _, _ in try cart.remove(sku) }
         }
         router.post("/v1/carts/:cart/checkout") { request, context in
             let id = try cartID(context)
@@ -111,21 +139,32 @@ public struct EdgeAPI: Sendable {
         try Self.parse(CartID.self, context.parameters.require("cart"))
     }
 
-    private func edit(
-        _ id: CartID, _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart
-    ) async throws -> CartView {
-        do {
-            try await node.store.updateCart(id, in: .store(store), change)
-        } catch let error as CartError {
-            throw HTTPError(.conflict, message: "\(error)")
-        }
-        await changed(.store(store))
-        return try cartView(id)
+    /// Where a request's cart lives: the store's walk-in carts, or `?customer=ID` for a customer's
+    /// own cart handed off to this till.
+    private func home(_ request: Request) throws -> CartHome {
+        guard let customer = request.uri.queryParameters.get("customer") else { return .store(store) }
+        return .customer(try Self.parse(CustomerID.self, customer))
     }
 
-    private func cartView(_ id: CartID) throws -> CartView {
-        guard let priced = try node.store.cart(id, in: .store(store)) else {
-            throw HTTPError(.notFound, message: "no cart \(id) in store \(store)")
+    private func edit(
+        _ id: CartID, in home: CartHome? = nil,
+        _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart
+    ) async throws -> CartView {
+        let home = home ?? .store(store)
+        do {
+            try await node.store.updateCart(id, in: home, change)
+        } catch let error as CartError {
+            throw HTTPError(.conflict, message: "\(error)")
+        } catch let error as NodeError {
+            throw HTTPError(.forbidden, message: "\(error)")
+        }
+        await changed(home.scope)
+        return try cartView(id, in: home)
+    }
+
+    private func cartView(_ id: CartID, in home: CartHome) throws -> CartView {
+        guard let priced = try node.store.cart(id, in: home) else {
+            throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
         }
         return CartView(id: id, priced)
     }
@@ -139,6 +178,13 @@ struct NewCart: Decodable {
     let id: String?
     let customer: String?
 }
+struct HandoffRequest: Decodable { let code: String }
+
+struct HandoffView: ResponseEncodable {
+    let customer: String
+    let cart: CartView
+}
+
 struct NewLine: Decodable {
     let sku: String
     let quantity: Int64

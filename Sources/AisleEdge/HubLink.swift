@@ -1,4 +1,5 @@
 public import AisleCore
+public import AisleCrypto
 public import AisleNode
 import AisleStore
 public import AisleSync
@@ -38,6 +39,12 @@ public actor HubLink {
     /// next connection).
     public func changed(_ scope: Scope) async {
         try? await connection?.changed(scope)
+    }
+
+    /// Starts using a customer's handoff grant on the current connection (later connections use
+    /// it from the start).
+    public func use(_ grant: HandoffGrant, grantor: Certificate) async {
+        try? await connection?.use(grant, grantor: grantor)
     }
 
     /// Connects, exchanges until both sides have everything, and disconnects.

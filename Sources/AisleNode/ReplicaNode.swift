@@ -35,6 +35,10 @@ public final class ReplicaNode: Sendable {
             guard let certificate = try? Certificate(canonicalBytes: bytes) else { continue }
             try? trust.add(certificate)
         }
+        for bytes in try store.trusted(kind: Self.grantKind) {
+            guard let grant = try? HandoffGrant(canonicalBytes: bytes) else { continue }
+            try? trust.admit(grant)
+        }
         self.store = store
         self.identity = identity
         self.trust = Mutex(trust)
@@ -42,6 +46,42 @@ public final class ReplicaNode: Sendable {
     }
 
     static let certificateKind = "certificate"
+    static let grantKind = "grant"
+
+    /// Learns a customer's handoff grant after checking it (its grantor's certificate must be
+    /// known), and keeps it in the store like a certificate.
+    public func learn(_ grant: HandoffGrant) async throws {
+        let known = try trust.withLock { trust throws(EnvelopeRefusal) -> Bool in
+            let known = trust.grants[grant.scope, default: []].contains { $0.id == grant.id }
+            try trust.admit(grant)
+            return known
+        }
+        if !known { try await store.keepTrusted(kind: Self.grantKind, id: grant.id, bytes: grant.canonicalBytes) }
+    }
+
+    /// Holds a scope key for this process's life (a handoff's customer key at a till).
+    func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
+        trust.withLock { $0.hold(key, for: scope, epoch: epoch) }
+    }
+
+    /// The handoff grants of `scope` this node holds (sent along with that scope's envelopes).
+    public func grants(for scope: Scope) -> [HandoffGrant] {
+        trust.withLock { $0.grants[scope] ?? [] }
+    }
+
+    /// The grants this node uses itself now (a till's, for the customers who handed it a cart),
+    /// with the certificates of the devices that signed them.
+    public func grantsInUse() -> [(HandoffGrant, Certificate)] {
+        let now = store.wallClock()
+        let own = identity.certificate.body
+        return trust.withLock { trust in
+            trust.grants.values.joined().compactMap { grant in
+                guard trust.isGranted(grant.scope, to: own, at: now), let grantor = trust.certificates[grant.grantor]
+                else { return nil }
+                return (grant, grantor)
+            }
+        }
+    }
 
     /// Learns a device's certificate after checking it against the admin key, and keeps it in the
     /// store, so the node can check and forward that device's changes after a restart too.
@@ -76,8 +116,14 @@ public final class ReplicaNode: Sendable {
         for grant in own.scopes + peer.body.scopes {
             if case .exactly(let scope) = grant { candidates.insert(scope) }
         }
-        return candidates.filter { Authorization.mayReceive(own, $0) && Authorization.mayReceive(peer.body, $0) }
-            .sorted()
+        let now = store.wallClock()
+        return trust.withLock { trust in
+            candidates.formUnion(trust.grants.keys)
+            func receives(_ body: CertificateBody, _ scope: Scope) -> Bool {
+                Authorization.mayReceive(body, scope) || trust.isGranted(scope, to: body, at: now)
+            }
+            return candidates.filter { receives(own, $0) && receives(peer.body, $0) }.sorted()
+        }
     }
 
     /// Takes a signed revocation list: the devices on it are refused from now on.

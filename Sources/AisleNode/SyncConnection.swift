@@ -79,6 +79,13 @@ public actor SyncConnection {
         try await turn { session.changed(scope) }
     }
 
+    /// Starts using a customer's handoff grant on this connection: shows it to the peer, then
+    /// subscribes to the customer's scope.
+    public func use(_ grant: HandoffGrant, grantor: Certificate) async throws {
+        let vector = try node.store.versionVector(of: grant.scope)
+        try await turn { session.useGrant(grant, grantor: grantor) + session.subscribe([grant.scope: vector]) }
+    }
+
     /// Ends a handshake that takes too long; call it every second or so.
     public func tick() async throws {
         try await turn { session.tick(now: node.store.wallClock()) }
@@ -106,16 +113,30 @@ public actor SyncConnection {
                 try await send(frame)
             case .established(let peer):
                 progress(.connected(peer.body.device, peer.body.role))
+                // Grants first: they let this side subscribe to the customers' scopes they cover.
+                for (grant, grantor) in node.grantsInUse() { pending += session.useGrant(grant, grantor: grantor) }
                 var vectors: [Scope: VersionVector] = [:]
                 for scope in try scopes(peer) { vectors[scope] = try node.store.versionVector(of: scope) }
                 pending += session.subscribe(vectors)
             case .fetch(let scope, let after, let maxBytes):
                 let (envelopes, complete) = try await node.envelopes(in: scope, missingFrom: after, maxBytes: maxBytes)
                 pending += session.provide(
-                    scope, envelopes: envelopes, certificates: node.certificates(of: envelopes), caughtUp: complete)
-            case .deliver(let scope, let envelopes, let certificates, let caughtUp):
+                    scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
+                    grants: node.grants(for: scope), caughtUp: complete)
+            case .learn(let grant, let grantor):
+                do {
+                    try await node.learn(grantor)
+                    try await node.learn(grant)
+                } catch {
+                    pending += session.refuse("handoff grant for \(grant.scope): \(error)")
+                    continue
+                }
+                // The peer now writes the customer's scope too: ask it for its changes there.
+                pending += session.subscribe([grant.scope: try node.store.versionVector(of: grant.scope)])
+            case .deliver(let scope, let envelopes, let certificates, let grants, let caughtUp):
                 do {
                     for certificate in certificates { try await node.learn(certificate) }
+                    for grant in grants { try await node.learn(grant) }
                     try await node.receive(envelopes)
                 } catch {
                     pending += session.refuse("\(error)")

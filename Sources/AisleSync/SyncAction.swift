@@ -12,10 +12,13 @@ public enum SyncAction: Sendable, Equatable {
     /// and hand them, with their authors' certificates, to
     /// ``SyncSession/provide(_:envelopes:certificates:caughtUp:)``.
     case fetch(Scope, after: VersionVector, maxBytes: Int)
-    /// Learn these certificates (checked against the admin key), then verify and apply these
+    /// Learn these certificates and handoff grants (each checked), then verify and apply these
     /// envelopes (the node's one receive path), then report the scope's version vector with
     /// ``SyncSession/applied(_:vector:)``. `caughtUp`: the peer had nothing more when it sent them.
-    case deliver(Scope, [Envelope], certificates: [Certificate], caughtUp: Bool)
+    case deliver(Scope, [Envelope], certificates: [Certificate], grants: [HandoffGrant], caughtUp: Bool)
+    /// The peer uses this customer's handoff grant (already checked here): keep it, and the
+    /// certificate of the customer's device that signed it.
+    case learn(HandoffGrant, grantor: Certificate)
     /// The peer has sent everything it had for `scope` (nothing was left to deliver).
     case caughtUp(Scope)
     /// Close the connection after writing any frame before this action; the session is over.

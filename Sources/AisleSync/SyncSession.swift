@@ -57,8 +57,9 @@ public final class SyncSession {
     private var startedAt: UInt64 = 0
     private var outgoing: [Scope: Outgoing] = [:]
     private var subscribed: Set<Scope> = []
-    /// Ids of the certificates already sent on this connection (each goes once).
+    /// Ids of the certificates and grants already sent on this connection (each goes once).
     private var certificatesSent: Set<[UInt8]> = []
+    private var grantsSent: Set<[UInt8]> = []
     /// Subscribed scopes the peer has said it has nothing more of.
     private var caughtUp: Set<Scope> = []
     private var peerSubscribed = false
@@ -120,7 +121,7 @@ public final class SyncSession {
             case (.proofSent(let peer, let keys, let version, let transcript), .proof(let proof)):
                 return try onProof(proof, peer: peer, keys: keys, version: version, transcript: transcript)
             case (.established(let peer, let receiver), .sealed(let sealed)):
-                return try onSealed(Array(sealed), peer: peer, receiver: receiver)
+                return try onSealed(Array(sealed), peer: peer, receiver: receiver, now: now)
             case (.helloSent, .refusal(let refusal)), (.proofSent, .refusal(let refusal)):
                 throw SyncError.refusedByPeer(refusal.reason)
             default:
@@ -155,9 +156,10 @@ public final class SyncSession {
     /// Hands over what a ``SyncAction/fetch(_:after:maxBytes:)`` asked for, in order, with the
     /// certificates of their authors (those not sent on this connection yet go with them).
     /// `caughtUp`: nothing more was there.
-    public func provide(_ scope: Scope, envelopes: [Envelope], certificates: [Certificate] = [], caughtUp: Bool)
-        -> [SyncAction]
-    {
+    public func provide(
+        _ scope: Scope, envelopes: [Envelope], certificates: [Certificate] = [], grants: [HandoffGrant] = [],
+        caughtUp: Bool
+    ) -> [SyncAction] {
         guard peer != nil, var scopeState = outgoing[scope], scopeState.fetching else { return [] }
         scopeState.fetching = false
         scopeState.more = !caughtUp
@@ -165,15 +167,16 @@ public final class SyncSession {
         if envelopes.isEmpty {
             if caughtUp, !scopeState.announcedCaughtUp {
                 scopeState.announcedCaughtUp = true
-                actions.append(seal(.envelopes(Wire.batch(scope, [], certificates: [], caughtUp: true))))
+                actions.append(seal(.envelopes(Wire.batch(scope, [], certificates: [], grants: [], caughtUp: true))))
             }
         } else {
             // At most the window's free batches; what does not fit is fetched again later.
             let slots = max(1, limits.window - scopeState.inFlight)
             // Certificates travel in the first batch and count against its size.
             let unsent = certificates.filter { certificatesSent.insert($0.id).inserted }.map(\.canonicalBytes)
+            let unsentGrants = grants.filter { grantsSent.insert($0.id).inserted }.map(\.canonicalBytes)
             var batches: [[[UInt8]]] = [[]]
-            var batchBytes = unsent.reduce(0) { $0 + $1.count + 8 }
+            var batchBytes = (unsent + unsentGrants).reduce(0) { $0 + $1.count + 8 }
             var sent = 0
             for envelope in envelopes {
                 let bytes = envelope.canonicalBytes
@@ -198,13 +201,25 @@ public final class SyncSession {
                     seal(
                         .envelopes(
                             Wire.batch(
-                                scope, batch, certificates: index == 0 ? unsent : [], caughtUp: complete && last))))
+                                scope, batch, certificates: index == 0 ? unsent : [],
+                                grants: index == 0 ? unsentGrants : [], caughtUp: complete && last))))
             }
             scopeState.inFlight += batches.count
             scopeState.announcedCaughtUp = complete
         }
         outgoing[scope] = scopeState
         return actions + fetchIfReady(scope)
+    }
+
+    /// Shows the peer a customer's handoff grant this side uses (send it before subscribing to
+    /// the customer's scope), with the certificate of the device that signed it.
+    public func useGrant(_ grant: HandoffGrant, grantor: Certificate) -> [SyncAction] {
+        guard peer != nil else { return [] }
+        var message = Aisle_Sync_V1_Grant()
+        message.grant = Data(grant.canonicalBytes)
+        message.grantorCertificate = Data(grantor.canonicalBytes)
+        grantsSent.insert(grant.id)
+        return [seal(.grant(message))]
     }
 
     /// Reports the scope's version vector after delivering a batch: acknowledges it to the peer.
@@ -271,7 +286,7 @@ public final class SyncSession {
 
     // MARK: - Established
 
-    private func onSealed(_ sealed: [UInt8], peer: Certificate, receiver: SecretStreamReceiver) throws
+    private func onSealed(_ sealed: [UInt8], peer: Certificate, receiver: SecretStreamReceiver, now: UInt64) throws
         -> [SyncAction]
     {
         let plaintext: [UInt8]
@@ -287,7 +302,8 @@ public final class SyncSession {
             var actions: [SyncAction] = []
             for entry in subscribe.scopes {
                 let (scope, vector) = try Wire.parse(entry)
-                guard Authorization.mayReceive(peer.body, scope) else { throw SyncError.scopeNotAllowed(scope) }
+                guard Authorization.mayReceive(peer.body, scope) || trust.isGranted(scope, to: peer.body, at: now)
+                else { throw SyncError.scopeNotAllowed(scope) }
                 outgoing[scope] = Outgoing(sent: vector)
                 actions += fetchIfReady(scope)
             }
@@ -304,15 +320,13 @@ public final class SyncSession {
                     throw SyncError.protocolViolation("an envelope of \(scope) does not parse: \(error)")
                 }
             }
-            var certificates: [Certificate] = []
-            for bytes in batch.certificates {
-                do { certificates.append(try Certificate(canonicalBytes: Array(bytes))) } catch {
-                    throw SyncError.protocolViolation("a certificate sent with \(scope) does not parse: \(error)")
-                }
-            }
+            let certificates = try batch.certificates.map { try Wire.decode(Certificate.self, $0, "a certificate") }
+            let grants = try batch.grants.map { try Wire.decode(HandoffGrant.self, $0, "a handoff grant") }
             if batch.caughtUp { caughtUp.insert(scope) }
             if envelopes.isEmpty { return batch.caughtUp ? [.caughtUp(scope)] : [] }
-            return [.deliver(scope, envelopes, certificates: certificates, caughtUp: batch.caughtUp)]
+            return [
+                .deliver(scope, envelopes, certificates: certificates, grants: grants, caughtUp: batch.caughtUp)
+            ]
         case .ack(let ack):
             let (scope, vector) = try Wire.parse(ack.applied)
             guard var scopeState = outgoing[scope] else {
@@ -324,6 +338,16 @@ public final class SyncSession {
             return fetchIfReady(scope)
         case .refusal(let refusal):
             throw SyncError.refusedByPeer(refusal.reason)
+        case .grant(let message):
+            let grant = try Wire.decode(HandoffGrant.self, message.grant, "a handoff grant")
+            let grantor = try Wire.decode(Certificate.self, message.grantorCertificate, "a grantor certificate")
+            do {
+                try trust.add(grantor)
+                try trust.admit(grant)
+            } catch {
+                throw SyncError.refusedHere("handoff grant for \(grant.scope): \(error)")
+            }
+            return [.learn(grant, grantor: grantor)]
         }
     }
 

@@ -37,13 +37,23 @@ enum Wire {
         }
     }
 
-    static func batch(_ scope: Scope, _ envelopes: [[UInt8]], certificates: [[UInt8]], caughtUp: Bool)
-        -> Aisle_Sync_V1_Envelopes
+    /// A certificate, grant or other canonical value the peer sent.
+    static func decode<Value: CanonicalDecodable>(_: Value.Type, _ bytes: Data, _ what: String) throws(SyncError)
+        -> Value
     {
+        do { return try Value(canonicalBytes: Array(bytes)) } catch {
+            throw .protocolViolation("\(what) does not parse: \(error)")
+        }
+    }
+
+    static func batch(
+        _ scope: Scope, _ envelopes: [[UInt8]], certificates: [[UInt8]], grants: [[UInt8]], caughtUp: Bool
+    ) -> Aisle_Sync_V1_Envelopes {
         var message = Aisle_Sync_V1_Envelopes()
         message.scope = scope.description
         message.envelopes = envelopes.map { Data($0) }
         message.certificates = certificates.map { Data($0) }
+        message.grants = grants.map { Data($0) }
         message.caughtUp = caughtUp
         return message
     }

@@ -126,7 +126,7 @@ final class Link {
                 }
                 let rest = log.filter { $0.header.seq > after[$0.header.origin] }.count - batch.count
                 enqueue(sides[side].provide(scope, envelopes: batch, caughtUp: rest == 0), from: side)
-            case .deliver(let scope, let envelopes, _, let isCaughtUp):
+            case .deliver(let scope, let envelopes, _, _, let isCaughtUp):
                 delivered[side] += envelopes
                 if isCaughtUp { caughtUp[side].insert(scope) }
                 var vector = VersionVector()
@@ -140,6 +140,8 @@ final class Link {
                 caughtUp[side].insert(scope)
             case .close(let error):
                 closed[side] = error
+            case .learn:
+                break
             }
         }
     }

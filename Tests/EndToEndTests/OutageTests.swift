@@ -63,6 +63,49 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
 
 @Suite("A store through a hub outage, with real processes")
 struct OutageTests {
+    @Test("a cart filled on a phone continues at the till after a handoff, and the till's edits reach the phone")
+    func cartHandoff() async throws {
+        let store = try StoreWorld()
+        defer { withExtendedLifetime(store) {} }
+        let world = store.world
+        let (hub, hubPort) = try await world.startHub()
+        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
+        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+        let printed = try world.run(["mobile", "handoff", "--dir", world.phone, "--store", "berlin"])
+        let code = try #require(printed.split(separator: "\n").last.map(String.init))
+
+        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let till = "http://127.0.0.1:\(port)"
+        #expect(try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
+        let (status, taken) = try await request("POST", till + "/v1/handoffs", ["code": code])
+        #expect(status == 200, "\(taken)")
+        let lines = (taken["cart"] as? [String: Any])?["lines"] as? [[String: Any]]
+        #expect(lines?.first?["sku"] as? String == "milk")
+        #expect(lines?.first?["quantity"] as? Int == 2)
+
+        // The till adds to the customer's cart; the phone sees it after its next sync.
+        let (added, cart) = try await request(
+            "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "bread", "quantity": 1])
+        #expect(added == 200, "\(cart)")
+        #expect(
+            try await eventually {
+                let synced = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+                return synced.contains("bread  × 1") && synced.contains("milk  × 2")
+            })
+
+        // A code for another store's tills is refused at this one.
+        let other = try world.run(["mobile", "handoff", "--dir", world.phone, "--store", "paris"])
+        let otherCode = try #require(other.split(separator: "\n").last.map(String.init))
+        let refused = try await request("POST", till + "/v1/handoffs", ["code": otherCode])
+        #expect(refused.0 == 403, "\(refused.1)")
+
+        for server in [edge, hub] {
+            let stopped = server.stop(SIGTERM)
+            #expect(stopped == 0, "\(server.text)")
+        }
+    }
+
     @Test(
         "tills keep selling while the hub is killed with SIGKILL, the second syncing through the first; when it returns, all converge"
     )

@@ -13,6 +13,8 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
     case forgedCertificate
     /// A revocation list not signed by this tenant's admin key.
     case forgedRevocationList
+    /// A handoff grant whose signature does not verify with its grantor's key.
+    case forgedGrant
     /// The certificate names another device than the header's origin.
     case originMismatch(certified: ReplicaID, header: ReplicaID)
     /// The certificate's validity ended.
@@ -43,6 +45,7 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
         case .unknownCertificate: "signed by an unknown certificate: enrol the device first"
         case .forgedCertificate: "certificate not signed by this tenant's admin key"
         case .forgedRevocationList: "revocation list not signed by this tenant's admin key: ignored"
+        case .forgedGrant: "handoff grant not signed by its grantor: ignored"
         case .originMismatch(let certified, let header): "certificate of \(certified) used by \(header)"
         case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"
         case .certificateRevoked(let device): "\(device) is revoked"

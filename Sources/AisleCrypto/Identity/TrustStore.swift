@@ -10,6 +10,8 @@ public struct TrustStore: Sendable {
     public private(set) var revoked: Set<[UInt8]> = []
     /// The scope keys this node was given.
     public var keyring = ScopeKeyring()
+    /// Handoff grants admitted, per customer scope.
+    public internal(set) var grants: [Scope: [HandoffGrant]] = [:]
 
     public init(tenant: TenantID, admin: SigningPublicKey) {
         self.tenant = tenant

@@ -174,6 +174,14 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     set {body = .refusal(newValue)}
   }
 
+  var grant: Aisle_Sync_V1_Grant {
+    get {
+      if case .grant(let v)? = body {return v}
+      return Aisle_Sync_V1_Grant()
+    }
+    set {body = .grant(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -181,6 +189,7 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     case envelopes(Aisle_Sync_V1_Envelopes)
     case ack(Aisle_Sync_V1_Ack)
     case refusal(Aisle_Sync_V1_Refusal)
+    case grant(Aisle_Sync_V1_Grant)
 
   }
 
@@ -245,6 +254,27 @@ nonisolated struct Aisle_Sync_V1_Envelopes: Sendable {
   /// Certificates of this batch's authors not yet sent on this connection (canonical bytes), so
   /// the receiver can check envelopes a relay forwards from devices it has never met.
   var certificates: [Data] = []
+
+  /// Handoff grants of this scope not yet sent on this connection, so the receiver can check a
+  /// till's envelopes in a customer's scope.
+  var grants: [Data] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// A customer's handoff grant (docs/security.md) this side now uses: send before subscribing to
+/// the customer's scope, so the peer lets it subscribe and can check its envelopes there.
+nonisolated struct Aisle_Sync_V1_Grant: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var grant: Data = Data()
+
+  /// The certificate of the customer's device that signed it.
+  var grantorCertificate: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -479,7 +509,7 @@ nonisolated extension Aisle_Sync_V1_Proof: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Message"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0\u{1}grant\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -539,6 +569,19 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
           self.body = .refusal(v)
         }
       }()
+      case 5: try {
+        var v: Aisle_Sync_V1_Grant?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .grant(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .grant(v)
+        }
+      }()
       default: break
       }
     }
@@ -565,6 +608,10 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
     case .refusal?: try {
       guard case .refusal(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .grant?: try {
+      guard case .grant(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     }()
     case nil: break
     }
@@ -680,7 +727,7 @@ nonisolated extension Aisle_Sync_V1_ScopeVector: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Envelopes"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}envelopes\0\u{3}caught_up\0\u{1}certificates\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}envelopes\0\u{3}caught_up\0\u{1}certificates\0\u{1}grants\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -692,6 +739,7 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.caughtUp) }()
       case 4: try { try decoder.decodeRepeatedBytesField(value: &self.certificates) }()
+      case 5: try { try decoder.decodeRepeatedBytesField(value: &self.grants) }()
       default: break
       }
     }
@@ -710,6 +758,9 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
     if !self.certificates.isEmpty {
       try visitor.visitRepeatedBytesField(value: self.certificates, fieldNumber: 4)
     }
+    if !self.grants.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.grants, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -718,6 +769,42 @@ nonisolated extension Aisle_Sync_V1_Envelopes: SwiftProtobuf.Message, SwiftProto
     if lhs.envelopes != rhs.envelopes {return false}
     if lhs.caughtUp != rhs.caughtUp {return false}
     if lhs.certificates != rhs.certificates {return false}
+    if lhs.grants != rhs.grants {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_Grant: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Grant"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}grant\0\u{3}grantor_certificate\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.grant) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.grantorCertificate) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grant.isEmpty {
+      try visitor.visitSingularBytesField(value: self.grant, fieldNumber: 1)
+    }
+    if !self.grantorCertificate.isEmpty {
+      try visitor.visitSingularBytesField(value: self.grantorCertificate, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_Grant, rhs: Aisle_Sync_V1_Grant) -> Bool {
+    if lhs.grant != rhs.grant {return false}
+    if lhs.grantorCertificate != rhs.grantorCertificate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

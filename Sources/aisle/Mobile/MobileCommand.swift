@@ -4,7 +4,9 @@ import ArgumentParser
 struct MobileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mobile", abstract: "The shopping app on a phone, simulated.",
-        subcommands: [MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self])
+        subcommands: [
+            MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self, MobileHandoffCommand.self,
+        ])
 }
 
 struct MobileInitCommand: ParsableCommand {

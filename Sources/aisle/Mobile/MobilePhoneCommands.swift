@@ -125,6 +125,34 @@ struct MobileSyncCommand: AsyncParsableCommand {
     }
 }
 
+struct MobileHandoffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handoff",
+        abstract: "Print a code that hands the cart to the tills of a store.",
+        discussion: """
+            The till scans it (POST /v1/handoffs on the edge) and can then read and edit the cart; \
+            its edits are allowed until the code expires. Sync first, so the hub holds the cart. The \
+            code carries the key of the customer's data: show it only at the counter.
+            """)
+
+    @OptionGroup var phone: PhoneOptions
+    @Option(name: .long, help: "The store whose tills may take the cart.") var store: String
+    @Option(name: .long, help: "Minutes the tills may edit the cart.") var minutes: UInt64 = 15
+
+    func run() async throws {
+        let (node, customer) = try phone.open()
+        defer { try? node.store.close() }
+        let storeID: StoreID
+        do { storeID = try StoreID(store) } catch { throw ValidationError(error.description) }
+        let handoff: Handoff
+        do { handoff = try node.handoff(of: try phone.cartID, in: customer, to: storeID, minutes: minutes) } catch {
+            throw CommandFailure("\(error)")
+        }
+        print("handoff of cart \(phone.cart) to the tills of store \(storeID), valid \(minutes) minutes:")
+        print(handoff.code)
+    }
+}
+
 /// Applies `change` to the phone's cart in one committed transaction and shows the result.
 private func edit(
     _ phone: PhoneOptions, _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart

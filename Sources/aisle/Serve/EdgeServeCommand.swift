@@ -67,7 +67,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
         let hubLink = links[0]
         let api = EdgeAPI(
             node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
-            connected: { await hubLink.isConnected })
+            connected: { await hubLink.isConnected },
+            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) })
         let host = settings.host
         let application = Application(
             router: api.router(),
@@ -114,6 +115,11 @@ actor Fanout {
         case link(String)
         /// Received from a terminal connected to this edge (the server told its other connections).
         case terminal
+    }
+
+    /// Starts using a handoff grant on every link (the hub, and peers that relay for it).
+    func use(_ grant: HandoffGrant, grantor: Certificate) async {
+        for link in links { await link.use(grant, grantor: grantor) }
     }
 
     func changed(_ scope: Scope, from source: Source) async {

@@ -1,0 +1,99 @@
+public import AisleCore
+
+/// A customer's permission, signed by one of the customer's own devices, for the tills and kiosks
+/// of one store to read and write the customer's scope until `notAfter`: what a cart handoff
+/// gives the till that scans it (docs/security.md).
+///
+/// Every node that checks a till's envelopes in that scope needs the grant, so it travels with
+/// them (sync sends grants as it sends certificates) and is kept like a certificate.
+public struct HandoffGrant: Sendable, Equatable, CanonicalEncodable, CanonicalDecodable {
+    public let tenant: TenantID
+    /// The customer scope granted (`customer:<id>`).
+    public let scope: Scope
+    /// The store whose tills and kiosks may use the grant.
+    public let store: StoreID
+    /// Milliseconds since the Unix epoch; changes stamped later are not covered.
+    public let notAfter: UInt64
+    /// The id of the granting device's certificate.
+    public let grantor: [UInt8]
+    /// The grantor's Ed25519 signature over the fields above.
+    public let signature: [UInt8]
+
+    /// A grant of `scope` to the tills of `store` until `notAfter`, signed by the device holding
+    /// `certificate`.
+    public init(
+        scope: Scope, to store: StoreID, until notAfter: UInt64, by certificate: Certificate, signing: SigningKeyPair
+    ) {
+        tenant = certificate.body.tenant
+        self.scope = scope
+        self.store = store
+        self.notAfter = notAfter
+        grantor = certificate.id
+        signature = signing.sign(
+            Self.signedBytes(tenant: tenant, scope: scope, store: store, notAfter: notAfter, grantor: grantor))
+    }
+
+    /// The grant's id: the first 16 bytes of BLAKE2b over the whole signed grant.
+    public var id: [UInt8] { BLAKE2b.hash(canonicalBytes, length: 16) }
+
+    var signedBytes: [UInt8] {
+        Self.signedBytes(tenant: tenant, scope: scope, store: store, notAfter: notAfter, grantor: grantor)
+    }
+
+    static func signedBytes(tenant: TenantID, scope: Scope, store: StoreID, notAfter: UInt64, grantor: [UInt8])
+        -> [UInt8]
+    {
+        var encoder = CanonicalEncoder()
+        encoder.append("aisle-handoff-grant-v1")
+        encoder.append(tenant)
+        encoder.append(scope)
+        encoder.append(store)
+        encoder.append(notAfter)
+        encoder.append(bytes: grantor)
+        return encoder.bytes
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.append(raw: signedBytes)
+        encoder.append(bytes: signature)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        guard try decoder.readString() == "aisle-handoff-grant-v1" else { throw decoder.failure("not a handoff grant") }
+        tenant = try decoder.decode()
+        let scopeText = try decoder.readString()
+        do { scope = try Scope(scopeText) } catch { throw decoder.failure(error.description) }
+        store = try decoder.decode()
+        notAfter = try decoder.readUInt64()
+        grantor = try decoder.readBytes()
+        signature = try decoder.readBytes()
+    }
+}
+
+extension TrustStore {
+    /// Takes a handoff grant after checking it: this tenant's, for a customer scope, signed by a
+    /// known, unrevoked phone (or head office) whose certificate covers that scope.
+    public mutating func admit(_ grant: HandoffGrant) throws(EnvelopeRefusal) {
+        guard grant.tenant == tenant else { throw .wrongTenant(grant.tenant) }
+        guard case .customer = grant.scope else { throw .unauthorized("a handoff grants a customer scope only") }
+        guard let grantor = certificates[grant.grantor] else { throw .unknownCertificate }
+        guard !revoked.contains(grant.grantor) else { throw .certificateRevoked(grantor.body.device) }
+        guard [.mobile, .hq].contains(grantor.body.role),
+            grantor.body.scopes.contains(where: { $0.covers(grant.scope) })
+        else { throw .scopeNotAllowed(grantor.body.role, grant.scope) }
+        do { try grantor.signingKey.verify(grant.signature, for: grant.signedBytes) } catch {
+            throw .forgedGrant
+        }
+        grants[grant.scope, default: []].removeAll { $0.id == grant.id }
+        grants[grant.scope, default: []].append(grant)
+    }
+
+    /// Whether a handoff grant lets a device with `body` use `scope` at `time` (ms): a till or
+    /// kiosk of the granted store, within the grant's time.
+    public func isGranted(_ scope: Scope, to body: CertificateBody, at time: UInt64) -> Bool {
+        guard [.pos, .kiosk].contains(body.role) else { return false }
+        return grants[scope, default: []].contains { grant in
+            time <= grant.notAfter && body.scopes.contains { $0.covers(.store(grant.store)) }
+        }
+    }
+}
