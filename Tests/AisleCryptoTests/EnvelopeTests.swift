@@ -51,11 +51,11 @@ struct Tenant {
     /// An envelope of one delta, sealed and signed as `author` with `certificate`.
     func envelope(
         _ delta: RetailState, scope: Scope, by author: SigningKeyPair, certificate: Certificate,
-        origin: ReplicaID? = nil, epoch: UInt64 = 1
+        origin: ReplicaID? = nil, epoch: UInt64 = 1, hlc: UInt64 = Tenant.now << 16
     ) -> Envelope {
         let header = EnvelopeHeader(
             tenant: "acme", scope: scope, origin: origin ?? certificate.body.device, seq: 1, epoch: epoch,
-            hlc: Self.now << 16, certificate: certificate.id)
+            hlc: hlc, certificate: certificate.id)
         let deltas = delta.deltasByScope.filter { $0.scope == scope }
         return Envelope(header: header, deltas: deltas, key: scopeKeys[scope] ?? AEADKey(), author: author)
     }
