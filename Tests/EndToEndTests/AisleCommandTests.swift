@@ -26,13 +26,23 @@ struct AisleCommandTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("aisle demo plays the cart story and ends with every replica converged")
+    @Test("aisle demo --in-memory plays the cart story and ends with every replica converged")
     func demoConverges() throws {
-        let (status, output) = try Self.run(["demo"])
+        let (status, output) = try Self.run(["demo", "--in-memory"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("converged: all three hold state"))
         #expect(output.contains("edits after checkout, not applied: milk-1l"))
         #expect(!output.contains("NOT converged"))
+    }
+
+    @Test("aisle demo runs the story with real processes and ends converged, leaving nothing running")
+    func processDemoConverges() throws {
+        let (status, output) = try Self.run(["demo"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("till-berlin-1 sees Anna's cart: oat-milk × 2, sourdough × 1"), "\(output)")
+        #expect(output.contains("till-berlin-2 sees 15 oat-milk through its peer"), "\(output)")
+        #expect(output.contains("converged: the phone and the till hold the same cart"), "\(output)")
+        #expect(output.contains("till-paris-1: oat-milk 7 in paris"), "\(output)")
     }
 
     @Test("aisle --version prints the version")

@@ -1,23 +1,34 @@
 import AisleCore
 import ArgumentParser
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Play the cart story: a phone, a till and a hub edit one cart through a partition.",
+        abstract: "Play the cart story with real processes: a hub, two stores' tills and a phone.",
         discussion: """
-            Runs three replicas in memory, partitions the phone away while both sides keep editing, \
-            heals, and shows that every replica converges to the same cart, total and digest. \
-            Later versions run the same story with real hub and edge processes.
+            Starts a hub, three edges (two tills in Berlin, one in Paris) and Anna's phone as \
+            `aisle` processes on 127.0.0.1 in a temporary directory: the phone fills a cart, a Berlin \
+            till takes it over with a handoff code, the hub is killed while both stores keep selling \
+            (the second Berlin till syncing through the first), the hub returns and everything \
+            converges. Prints each step and the final state, then stops the processes and removes \
+            the directory. With --in-memory, plays the CRDT story on three in-memory replicas instead.
             """
     )
 
-    @Flag(name: .long, help: "Also print each replica's state digest in full.")
+    @Flag(name: .long, help: "Play the story on three in-memory replicas (no processes).")
+    var inMemory = false
+
+    @Flag(name: .long, help: "With --in-memory, also print each replica's state digest in full.")
     var fullDigests = false
 
-    func run() throws {
-        var story = CartStory(fullDigests: fullDigests)
-        try story.play()
-        if !story.converged { throw ExitCode.failure }
+    func run() async throws {
+        if inMemory {
+            var story = CartStory(fullDigests: fullDigests)
+            try story.play()
+            if !story.converged { throw ExitCode.failure }
+            return
+        }
+        var story = try ProcessStory()
+        try await story.play()
     }
 }
