@@ -153,6 +153,30 @@ struct MobileHandoffCommand: AsyncParsableCommand {
     }
 }
 
+struct MobileHistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "List the customer's orders this phone knows (sync first for the latest).")
+
+    @OptionGroup var phone: PhoneOptions
+
+    func run() async throws {
+        let (node, customer) = try phone.open()
+        defer { try? node.store.close() }
+        let orders = try node.store.orders(in: .customer(customer))
+        guard !orders.isEmpty else {
+            print("no orders for \(customer) yet")
+            return
+        }
+        for order in orders {
+            let placed = Date(timeIntervalSince1970: Double(order.placedAt.physical) / 1_000)
+            let items = order.totals.lines.map { "\($0.sku) × \($0.quantity)" }.joined(separator: ", ")
+            print(
+                "\(order.id)  \(placed.formatted(.iso8601))  \(order.store.map { "at \($0)" } ?? "in the app")  "
+                    + "\(money(order.totals.total))  (\(items))")
+        }
+    }
+}
+
 /// Applies `change` to the phone's cart in one committed transaction and shows the result.
 private func edit(
     _ phone: PhoneOptions, _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart
