@@ -7,8 +7,12 @@ import Synchronization
 
 /// The `aisle` processes of the demo: one-shot commands and servers, all this same binary.
 enum DemoProcesses {
+    /// This binary, however it was started (by path, or by name from PATH).
     static var executable: URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        if let running = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: running)
+        }
+        return URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
     }
 
     /// Runs `aisle ARGUMENTS` to completion; fails with its output if it fails.
