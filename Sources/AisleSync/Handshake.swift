@@ -39,6 +39,61 @@ struct Handshake {
         helloFrame = frame.bytes
     }
 
+    /// What answering the peer's Hello gives.
+    struct Answer {
+        let peer: Certificate
+        let keys: SessionKeys
+        let version: UInt32
+        /// This side's sealed direction, opened.
+        let sender: SecretStreamSender
+        /// The Proof frame to send.
+        let proofFrame: [UInt8]
+        /// What the peer's Proof must sign.
+        let peerTranscript: [UInt8]
+    }
+
+    /// Answers the peer's Hello (`frame`, as received): picks the version, checks the peer's
+    /// certificate offline, derives the session keys, opens this side's sealed direction and signs
+    /// the transcript.
+    func answer(
+        _ hello: Aisle_Sync_V1_Hello, frame: [UInt8], trust: inout TrustStore, signing: SigningKeyPair, now: UInt64
+    ) throws(SyncError) -> Answer {
+        let version = try Self.negotiate(hello)
+        let peer: Certificate
+        do { peer = try Certificate(canonicalBytes: Array(hello.certificate)) } catch {
+            throw .protocolViolation("the peer's certificate does not parse: \(error)")
+        }
+        do { try trust.admit(peer, now: now) } catch { throw .peerRefused(error) }
+        let keys = try sessionKeys(peerKey: Array(hello.kxPublicKey))
+        let sender: SecretStreamSender
+        do { sender = try SecretStreamSender(key: keys.transmit) } catch {
+            throw .protocolViolation("cannot open the sealed direction: \(error)")
+        }
+        var proof = Aisle_Sync_V1_Proof()
+        proof.version = version
+        proof.signature = Data(signing.sign(transcript(peerHelloFrame: frame, signer: side)))
+        proof.streamHeader = Data(sender.header)
+        var reply = Aisle_Sync_V1_Frame()
+        reply.proof = proof
+        return Answer(
+            peer: peer, keys: keys, version: version, sender: sender, proofFrame: reply.bytes,
+            peerTranscript: transcript(peerHelloFrame: frame, signer: side.other))
+    }
+
+    /// Checks the peer's Proof (its version, its signature over the transcript with the key of its
+    /// certificate) and opens the receiving direction.
+    static func check(
+        _ proof: Aisle_Sync_V1_Proof, peer: Certificate, keys: SessionKeys, version: UInt32, transcript: [UInt8]
+    ) throws(SyncError) -> SecretStreamReceiver {
+        guard proof.version == version else {
+            throw .protocolViolation("the peer chose version \(proof.version), not \(version)")
+        }
+        do { try peer.signingKey.verify(Array(proof.signature), for: transcript) } catch { throw .badProof }
+        do { return try SecretStreamReceiver(key: keys.receive, header: Array(proof.streamHeader)) } catch {
+            throw .protocolViolation("the peer's stream header is not valid")
+        }
+    }
+
     /// The version both speak: the highest in both ranges.
     static func negotiate(_ peer: Aisle_Sync_V1_Hello) throws(SyncError) -> UInt32 {
         guard peer.minVersion <= peer.maxVersion else {

@@ -245,41 +245,17 @@ public final class SyncSession {
     // MARK: - Handshake
 
     private func onHello(_ hello: Aisle_Sync_V1_Hello, frame: [UInt8], now: UInt64) throws -> [SyncAction] {
-        let version = try Handshake.negotiate(hello)
-        let peer: Certificate
-        do { peer = try Certificate(canonicalBytes: Array(hello.certificate)) } catch {
-            throw SyncError.protocolViolation("the peer's certificate does not parse: \(error)")
-        }
-        do { try trust.admit(peer, now: now) } catch { throw SyncError.peerRefused(error) }
-        let keys = try handshake.sessionKeys(peerKey: Array(hello.kxPublicKey))
-        let sender: SecretStreamSender
-        do { sender = try SecretStreamSender(key: keys.transmit) } catch {
-            throw SyncError.protocolViolation("cannot open the sealed direction: \(error)")
-        }
-        self.sender = sender
-        var proof = Aisle_Sync_V1_Proof()
-        proof.version = version
-        proof.signature = Data(signing.sign(handshake.transcript(peerHelloFrame: frame, signer: handshake.side)))
-        proof.streamHeader = Data(sender.header)
-        var reply = Aisle_Sync_V1_Frame()
-        reply.proof = proof
+        let answer = try handshake.answer(hello, frame: frame, trust: &trust, signing: signing, now: now)
+        sender = answer.sender
         state = .proofSent(
-            peer: peer, keys: keys, version: version,
-            peerTranscript: handshake.transcript(peerHelloFrame: frame, signer: handshake.side.other))
-        return [.send(reply.bytes)]
+            peer: answer.peer, keys: answer.keys, version: answer.version, peerTranscript: answer.peerTranscript)
+        return [.send(answer.proofFrame)]
     }
 
     private func onProof(
         _ proof: Aisle_Sync_V1_Proof, peer: Certificate, keys: SessionKeys, version: UInt32, transcript: [UInt8]
     ) throws -> [SyncAction] {
-        guard proof.version == version else {
-            throw SyncError.protocolViolation("the peer chose version \(proof.version), not \(version)")
-        }
-        do { try peer.signingKey.verify(Array(proof.signature), for: transcript) } catch { throw SyncError.badProof }
-        let receiver: SecretStreamReceiver
-        do { receiver = try SecretStreamReceiver(key: keys.receive, header: Array(proof.streamHeader)) } catch {
-            throw SyncError.protocolViolation("the peer's stream header is not valid")
-        }
+        let receiver = try Handshake.check(proof, peer: peer, keys: keys, version: version, transcript: transcript)
         state = .established(peer: peer, receiver: receiver)
         return [.established(peer)]
     }
@@ -415,17 +391,6 @@ public final class SyncSession {
         case .proofSent: "proof exchange"
         case .established: "sync"
         case .closed: "close"
-        }
-    }
-}
-
-extension Aisle_Sync_V1_Frame.OneOf_Body {
-    var name: String {
-        switch self {
-        case .hello: "Hello"
-        case .proof: "Proof"
-        case .sealed: "sealed frame"
-        case .refusal: "Refusal"
         }
     }
 }

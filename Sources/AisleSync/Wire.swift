@@ -58,3 +58,14 @@ enum Wire {
         return message
     }
 }
+
+extension Aisle_Sync_V1_Frame.OneOf_Body {
+    var name: String {
+        switch self {
+        case .hello: "Hello"
+        case .proof: "Proof"
+        case .sealed: "sealed frame"
+        case .refusal: "Refusal"
+        }
+    }
+}
