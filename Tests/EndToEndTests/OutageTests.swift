@@ -2,10 +2,6 @@ import AisleTesting
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A hub and two tills of the Berlin store, each a real `aisle` process on 127.0.0.1.
 struct StoreWorld {
     let world: SyncWorld
@@ -27,38 +23,12 @@ struct StoreWorld {
         let config =
             #"{"hub": "ws://127.0.0.1:\#(hubPort)/v1/sync", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(peerList)]}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
-        let edge = try ServerProcess(["edge", "serve", "--config", dir + "/edge.json"])
+        let edge = try ServerProcess(AisleCommandTests.executable, ["edge", "serve", "--config", dir + "/edge.json"])
         guard let port = try await edge.listeningPort() else {
             throw CommandFailed(arguments: ["edge", "serve"], output: edge.text)
         }
         return (edge, port)
     }
-}
-
-/// One JSON request to a local API; returns the status and the decoded body.
-func request(_ method: String, _ url: String, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
-    var request = URLRequest(url: URL(string: url)!)
-    request.httpMethod = method
-    if let body {
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    }
-    let (data, response) = try await URLSession.shared.data(for: request)
-    let json =
-        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [
-            "raw": String(decoding: data, as: UTF8.self)
-        ]
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
-}
-
-/// Polls `condition` every 100 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return false
 }
 
 @Suite("A store through a hub outage, with real processes")
@@ -77,15 +47,16 @@ struct OutageTests {
 
         let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
-        #expect(try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
-        let (status, taken) = try await request("POST", till + "/v1/handoffs", ["code": code])
+        #expect(
+            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+        let (status, taken) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
         #expect(status == 200, "\(taken)")
         let lines = (taken["cart"] as? [String: Any])?["lines"] as? [[String: Any]]
         #expect(lines?.first?["sku"] as? String == "milk")
         #expect(lines?.first?["quantity"] as? Int == 2)
 
         // The till adds to the customer's cart; the phone sees it after its next sync.
-        let (added, cart) = try await request(
+        let (added, cart) = try await jsonRequest(
             "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "bread", "quantity": 1])
         #expect(added == 200, "\(cart)")
         #expect(
@@ -100,7 +71,7 @@ struct OutageTests {
         // A code for another store's tills is refused at this one.
         let other = try world.run(["mobile", "handoff", "--dir", world.phone, "--store", "paris"])
         let otherCode = try #require(other.split(separator: "\n").last.map(String.init))
-        let refused = try await request("POST", till + "/v1/handoffs", ["code": otherCode])
+        let refused = try await jsonRequest("POST", till + "/v1/handoffs", ["code": otherCode])
         #expect(refused.0 == 403, "\(refused.1)")
 
         for server in [edge, hub] {
@@ -116,21 +87,23 @@ struct OutageTests {
         let (hub, hubPort) = try await store.world.startHub()
         let (edge1, port1) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till1 = "http://127.0.0.1:\(port1)"
-        #expect(try await eventually { try await request("GET", till1 + "/health").1["hubConnected"] as? Bool == true })
+        #expect(
+            try await eventually { try await jsonRequest("GET", till1 + "/health").1["hubConnected"] as? Bool == true })
         // 600 changes for the second till to catch up on.
         for index in 0..<600 {
-            #expect(try await request("POST", till1 + "/v1/stock/sku-\(index % 50)/receipts", ["units": 1]).0 == 200)
+            #expect(
+                try await jsonRequest("POST", till1 + "/v1/stock/sku-\(index % 50)/receipts", ["units": 1]).0 == 200)
         }
         #expect(
             try await eventually {
-                try await request("GET", till1 + "/v1/stock/sku-49").1["level"] as? Int == 12
+                try await jsonRequest("GET", till1 + "/v1/stock/sku-49").1["level"] as? Int == 12
             })
         // Let the hub take everything, then start the second till and kill it as soon as it has some.
         try await Task.sleep(for: .seconds(1))
         var (edge2, port2) = try await store.startEdge(store.till2, hubPort: hubPort)
         #expect(
             try await eventually(timeout: .seconds(20)) {
-                (try await request("GET", "http://127.0.0.1:\(port2)/v1/stock/sku-0").1["level"] as? Int ?? 0) > 0
+                (try await jsonRequest("GET", "http://127.0.0.1:\(port2)/v1/stock/sku-0").1["level"] as? Int ?? 0) > 0
             })
         edge2.stop(SIGKILL)
         (edge2, port2) = try await store.startEdge(store.till2, hubPort: hubPort)
@@ -138,7 +111,7 @@ struct OutageTests {
         for index in 0..<50 {
             #expect(
                 try await eventually {
-                    try await request("GET", till2 + "/v1/stock/sku-\(index)").1["level"] as? Int == 12
+                    try await jsonRequest("GET", till2 + "/v1/stock/sku-\(index)").1["level"] as? Int == 12
                 }, "sku-\(index)")
         }
         for server in [edge1, edge2, hub] {
@@ -160,30 +133,40 @@ struct OutageTests {
         let till2 = "http://127.0.0.1:\(port2)"
         for till in [till1, till2] {
             #expect(
-                try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
+                try await eventually {
+                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
+                })
         }
 
         // Goods in at till 1, a sale: till 2 sees the stock through the hub.
-        #expect(try await request("POST", till1 + "/v1/stock/milk/receipts", ["units": 10]).0 == 200)
-        let (status, cart) = try await request("POST", till1 + "/v1/carts/c1/lines", ["sku": "milk", "quantity": 2])
+        #expect(try await jsonRequest("POST", till1 + "/v1/stock/milk/receipts", ["units": 10]).0 == 200)
+        let (status, cart) = try await jsonRequest(
+            "POST", till1 + "/v1/carts/c1/lines", ["sku": "milk", "quantity": 2])
         #expect(status == 200, "\(cart)")
-        #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10 })
+        #expect(
+            try await eventually { try await jsonRequest("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 10 })
 
         // The hub dies; both tills keep taking writes, and sync with each other meanwhile.
         hub.stop(SIGKILL)
-        #expect(try await request("POST", till1 + "/v1/stock/milk/receipts", ["units": 5]).0 == 200)
-        #expect(try await request("POST", till2 + "/v1/stock/bread/receipts", ["units": 7]).0 == 200)
-        #expect(try await request("POST", till2 + "/v1/carts/c2/lines", ["sku": "bread", "quantity": 1]).0 == 200)
-        #expect(try await request("GET", till1 + "/health").1["hubConnected"] as? Bool == false)
-        #expect(try await eventually { try await request("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 15 })
-        #expect(try await eventually { try await request("GET", till1 + "/v1/stock/bread").1["level"] as? Int == 7 })
+        #expect(try await jsonRequest("POST", till1 + "/v1/stock/milk/receipts", ["units": 5]).0 == 200)
+        #expect(try await jsonRequest("POST", till2 + "/v1/stock/bread/receipts", ["units": 7]).0 == 200)
+        #expect(try await jsonRequest("POST", till2 + "/v1/carts/c2/lines", ["sku": "bread", "quantity": 1]).0 == 200)
+        #expect(try await jsonRequest("GET", till1 + "/health").1["hubConnected"] as? Bool == false)
+        #expect(
+            try await eventually { try await jsonRequest("GET", till2 + "/v1/stock/milk").1["level"] as? Int == 15 })
+        #expect(
+            try await eventually { try await jsonRequest("GET", till1 + "/v1/stock/bread").1["level"] as? Int == 7 })
 
         // The hub returns on its port and database; the tills reconnect and hand it what it missed.
-        hub = try ServerProcess(["hub", "serve", "--config", store.world.hub + "/hub.json", "--port", "\(hubPort)"])
+        hub = try ServerProcess(
+            AisleCommandTests.executable,
+            ["hub", "serve", "--config", store.world.hub + "/hub.json", "--port", "\(hubPort)"])
         hubPort = try #require(try await hub.listeningPort())
         for till in [till1, till2] {
             #expect(
-                try await eventually { try await request("GET", till + "/health").1["hubConnected"] as? Bool == true })
+                try await eventually {
+                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
+                })
         }
         // A third till, connected to the hub only, gets everything both wrote during the outage.
         let till3Dir = store.world.directory.file("till-3")
@@ -193,17 +176,20 @@ struct OutageTests {
         _ = try store.world.run(["admin", "enroll", "--dir", store.world.hq, "--request", till3Dir + "/request.json"])
         let (edge3, port3) = try await store.startEdge(till3Dir, hubPort: hubPort)
         let till3 = "http://127.0.0.1:\(port3)"
-        #expect(try await eventually { try await request("GET", till3 + "/v1/stock/milk").1["level"] as? Int == 15 })
-        #expect(try await eventually { try await request("GET", till3 + "/v1/stock/bread").1["level"] as? Int == 7 })
-        #expect(try await request("GET", till1 + "/v1/carts/c1").1["lines"] as? [[String: Any]] != nil)
+        #expect(
+            try await eventually { try await jsonRequest("GET", till3 + "/v1/stock/milk").1["level"] as? Int == 15 })
+        #expect(
+            try await eventually { try await jsonRequest("GET", till3 + "/v1/stock/bread").1["level"] as? Int == 7 })
+        #expect(try await jsonRequest("GET", till1 + "/v1/carts/c1").1["lines"] as? [[String: Any]] != nil)
 
         // The API refuses with a reason: a checkout without catalog prices (the catalog comes from
         // head office, [5/6]), a malformed SKU, an unknown cart.
-        let (checkout, refusal) = try await request("POST", till1 + "/v1/carts/c1/checkout", [:])
+        let (checkout, refusal) = try await jsonRequest("POST", till1 + "/v1/carts/c1/checkout", [:])
         #expect(checkout == 409, "\(refusal)")
         #expect(((refusal["error"] as? [String: Any])?["message"] as? String)?.contains("no price") == true)
-        #expect(try await request("POST", till1 + "/v1/carts/c1/lines", ["sku": "no spaces", "quantity": 1]).0 == 400)
-        #expect(try await request("GET", till1 + "/v1/carts/none").0 == 404)
+        #expect(
+            try await jsonRequest("POST", till1 + "/v1/carts/c1/lines", ["sku": "no spaces", "quantity": 1]).0 == 400)
+        #expect(try await jsonRequest("GET", till1 + "/v1/carts/none").0 == 404)
 
         for server in [edge1, edge2, edge3, hub] {
             let status = server.stop(SIGTERM)

@@ -33,7 +33,7 @@ struct SyncWorld {
     }
 
     func startHub() async throws -> (ServerProcess, Int) {
-        let server = try ServerProcess(["hub", "serve", "--config", hub + "/hub.json"])
+        let server = try ServerProcess(AisleCommandTests.executable, ["hub", "serve", "--config", hub + "/hub.json"])
         guard let port = try await server.listeningPort() else {
             throw CommandFailed(arguments: ["hub", "serve"], output: server.text)
         }

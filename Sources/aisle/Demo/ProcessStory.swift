@@ -1,3 +1,4 @@
+import AisleTesting
 import Foundation
 
 /// The cart story with real processes on 127.0.0.1, in a temporary directory: a hub, the edges of
@@ -23,8 +24,7 @@ struct ProcessStory {
         say("Head office creates the tenant and enrols a hub, three tills and Anna's phone (\(directory.path))")
         try enrol()
 
-        let hub = try DemoServer("hub", ["hub", "serve", "--config", path("hub/hub.json")])
-        let hubPort = try await hub.port()
+        let (hub, hubPort) = try await DemoProcesses.serve("hub", ["hub", "serve", "--config", path("hub/hub.json")])
         print("   hub listening on 127.0.0.1:\(hubPort)")
         let hubURL = "ws://127.0.0.1:\(hubPort)/v1/sync"
         let (berlin1, berlin1Port) = try await startEdge("till-berlin-1", hubURL: hubURL)
@@ -39,7 +39,7 @@ struct ProcessStory {
         )
         for till in [till1, till2, tillParis] {
             try await DemoProcesses.waitUntil("\(till) reaches the hub") {
-                try await DemoProcesses.request("GET", till + "/health").1["hubConnected"] as? Bool == true
+                try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
             }
         }
 
@@ -52,38 +52,37 @@ struct ProcessStory {
         let printed = try DemoProcesses.run(["mobile", "handoff", "--dir", path("phone"), "--store", "berlin"])
         let code = printed.split(separator: "\n").last.map(String.init) ?? ""
         print("   code: \(code.prefix(48))… (\(code.count) characters)")
-        let (status, taken) = try await DemoProcesses.request("POST", till1 + "/v1/handoffs", ["code": code])
+        let (status, taken) = try await jsonRequest("POST", till1 + "/v1/handoffs", ["code": code])
         guard status == 200, let cart = taken["cart"] as? [String: Any] else {
             throw CommandFailure("the till refused the handoff: \(taken)")
         }
         print("   till-berlin-1 sees Anna's cart: \(describe(cart))")
-        let (_, added) = try await DemoProcesses.request(
+        let (_, added) = try await jsonRequest(
             "POST", till1 + "/v1/carts/app-cart/lines?customer=anna", ["sku": "butter", "quantity": 1])
         print("   the cashier adds butter: \(describe(added))")
 
         say("Goods arrive in both stores")
-        _ = try await DemoProcesses.request("POST", till1 + "/v1/stock/oat-milk/receipts", ["units": 10])
-        _ = try await DemoProcesses.request("POST", tillParis + "/v1/stock/oat-milk/receipts", ["units": 4])
+        _ = try await jsonRequest("POST", till1 + "/v1/stock/oat-milk/receipts", ["units": 10])
+        _ = try await jsonRequest("POST", tillParis + "/v1/stock/oat-milk/receipts", ["units": 4])
         try await waitForLevel(till2, 10)
         print("   Berlin: 10 oat-milk (seen by till-berlin-2 through the hub); Paris: 4")
 
         say("The hub dies (SIGKILL); both stores keep selling")
         hub.stop(SIGKILL)
-        _ = try await DemoProcesses.request("POST", till1 + "/v1/stock/oat-milk/receipts", ["units": 5])
-        _ = try await DemoProcesses.request("POST", tillParis + "/v1/stock/oat-milk/receipts", ["units": 3])
-        _ = try await DemoProcesses.request(
+        _ = try await jsonRequest("POST", till1 + "/v1/stock/oat-milk/receipts", ["units": 5])
+        _ = try await jsonRequest("POST", tillParis + "/v1/stock/oat-milk/receipts", ["units": 3])
+        _ = try await jsonRequest(
             "POST", till2 + "/v1/carts/walk-in-1/lines", ["sku": "oat-milk", "quantity": 1])
         print("   till-berlin-1 books 5 more oat-milk, till-paris-1 3 more, till-berlin-2 rings up a walk-in cart")
         try await waitForLevel(till2, 15)
         print("   till-berlin-2 sees 15 oat-milk through its peer till-berlin-1, with the hub down")
 
         say("The hub returns on its database; everyone reconnects and catches up")
-        let returned = try DemoServer(
+        let (returned, _) = try await DemoProcesses.serve(
             "hub", ["hub", "serve", "--config", path("hub/hub.json"), "--port", "\(hubPort)"])
-        _ = try await returned.port()
         for till in [till1, till2, tillParis] {
             try await DemoProcesses.waitUntil("\(till) reconnects") {
-                try await DemoProcesses.request("GET", till + "/health").1["hubConnected"] as? Bool == true
+                try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
             }
         }
         let phone = try DemoProcesses.run(["mobile", "sync", "--dir", path("phone"), "--hub", hubURL])
@@ -92,11 +91,11 @@ struct ProcessStory {
         say("Final state")
         var levels: [String: Int] = [:]
         for (name, till) in [("till-berlin-1", till1), ("till-berlin-2", till2), ("till-paris-1", tillParis)] {
-            let (_, stock) = try await DemoProcesses.request("GET", till + "/v1/stock/oat-milk")
+            let (_, stock) = try await jsonRequest("GET", till + "/v1/stock/oat-milk")
             levels[name] = stock["level"] as? Int ?? -1
             print("   \(name): oat-milk \(levels[name]!) in \(stock["store"] as? String ?? "?")")
         }
-        let (_, annaAtTill) = try await DemoProcesses.request("GET", till1 + "/v1/carts/app-cart?customer=anna")
+        let (_, annaAtTill) = try await jsonRequest("GET", till1 + "/v1/carts/app-cart?customer=anna")
         print("   Anna's cart at till-berlin-1: \(describe(annaAtTill))")
         let converged =
             phone.contains("butter  × 1") && phone.contains("oat-milk  × 2") && phone.contains("sourdough  × 1")
@@ -129,18 +128,18 @@ struct ProcessStory {
         try Data(hub.utf8).write(to: URL(fileURLWithPath: path("hub/hub.json")))
     }
 
-    private func startEdge(_ device: String, hubURL: String, peers: [String] = []) async throws -> (DemoServer, Int) {
+    private func startEdge(_ device: String, hubURL: String, peers: [String] = []) async throws -> (ServerProcess, Int)
+    {
         let peerList = peers.map { "\"\($0)\"" }.joined(separator: ", ")
         let config =
             #"{"hub": "\#(hubURL)", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(peerList)]}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: path("\(device)/edge.json")))
-        let edge = try DemoServer(device, ["edge", "serve", "--config", path("\(device)/edge.json")])
-        return (edge, try await edge.port())
+        return try await DemoProcesses.serve(device, ["edge", "serve", "--config", path("\(device)/edge.json")])
     }
 
     private func waitForLevel(_ till: String, _ level: Int) async throws {
         try await DemoProcesses.waitUntil("\(till) shows \(level) oat-milk") {
-            try await DemoProcesses.request("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == level
+            try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == level
         }
     }
 

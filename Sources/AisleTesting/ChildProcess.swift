@@ -1,0 +1,116 @@
+public import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Runs `executable` with `arguments` to completion: its exit status and its output (stdout and
+/// stderr together).
+public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A long-running child process (a hub or an edge): its output is collected as it comes, and the
+/// caller can wait for a line, read the port it printed, and stop or kill it. Killed when released.
+public final class ServerProcess: Sendable {
+    /// Output collected so far, shared with the pipe's reading handler.
+    private final class Output: Sendable {
+        let text = Mutex<String>("")
+    }
+
+    private let process: Process
+    private let output = Output()
+
+    public init(_ executable: URL, _ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Everything the process has printed so far.
+    public var text: String { output.text.withLock { $0 } }
+
+    /// Waits until the output contains `needle` (or the process exits, or `timeout` passes).
+    @discardableResult
+    public func waitFor(_ needle: String, timeout: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if text.contains(needle) { return true }
+            if !process.isRunning { return text.contains(needle) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// The port from a line such as "listening on http://127.0.0.1:PORT", nil if none came.
+    public func listeningPort() async throws -> Int? {
+        guard try await waitFor("listening on http://") else { return nil }
+        let text = self.text
+        guard let range = text.range(of: #"listening on http://[^:]+:(\d+)"#, options: .regularExpression) else {
+            return nil
+        }
+        return Int(text[range].split(separator: ":").last ?? "")
+    }
+
+    /// Sends `signal` and waits for the process to exit; returns its status.
+    @discardableResult
+    public func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// One JSON request to a local HTTP API: the status and the decoded body (`["raw": text]` when the
+/// body is not a JSON object).
+public func jsonRequest(_ method: String, _ url: String, _ body: [String: Any]? = nil) async throws -> (
+    Int, [String: Any]
+) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    if let body {
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let json =
+        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        ?? ["raw": String(decoding: data, as: UTF8.self)]
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+}
+
+/// Polls `condition` every 100 ms until it holds (true) or `timeout` passes (false).
+public func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}
