@@ -1,3 +1,4 @@
+public import AisleNode
 import Foundation
 
 /// `edge/edge.json`: the hub to sync with, the till API's address, the database and identity.
@@ -14,4 +15,6 @@ public struct EdgeConfiguration: Codable, Sendable {
     /// Sync URLs of the store's other terminals' edges (`ws://till-2:8480/v1/sync`), so the store
     /// keeps syncing internally while the hub is unreachable. List each pair once, on one side.
     public var peers: [String]?
+    /// When to compact the log (optional; docs/sync.md).
+    public var compaction: CompactionSettings?
 }

@@ -1,3 +1,4 @@
+public import AisleNode
 import Foundation
 
 /// `hub/hub.json`: where the hub listens, keeps its database and finds its identity.
@@ -11,11 +12,17 @@ public struct HubConfiguration: Codable, Sendable {
     /// The hub's identity directory (device.key, device.cert, device.bundle, tenant.json),
     /// relative to the configuration file's directory.
     public var identity: String
+    /// When to compact the log (optional; docs/sync.md).
+    public var compaction: CompactionSettings?
 
-    public init(host: String = "127.0.0.1", port: Int = 8470, database: String = "hub.db", identity: String = ".") {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8470, database: String = "hub.db", identity: String = ".",
+        compaction: CompactionSettings? = nil
+    ) {
         self.host = host
         self.port = port
         self.database = database
         self.identity = identity
+        self.compaction = compaction
     }
 }

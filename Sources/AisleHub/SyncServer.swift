@@ -98,6 +98,9 @@ public final class SyncServer: Sendable {
                         await registry.changed(scope, except: id)
                         await onApplied(scope)
                     }
+                case .installed(let scope, let objects, _):
+                    logger.info("installed snapshot part", metadata: ["scope": "\(scope)", "objects": "\(objects)"])
+                    Task { await registry.changed(scope, except: id) }
                 case .caughtUp:
                     break
                 case .ended(let error):

@@ -22,6 +22,8 @@ public final class ReplicaNode: Sendable {
     public let identity: NodeIdentity
     private let trust: Mutex<TrustStore>
     private let maxDrift: UInt64
+    /// What peers reported holding, not yet written (see ``acknowledged(_:by:_:)``).
+    let acknowledgements = Mutex(PendingAcknowledgements())
 
     /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
     /// certificates the store kept from earlier connections.
@@ -179,6 +181,13 @@ public final class ReplicaNode: Sendable {
         return trust.withLock { $0.key(for: header.scope, epoch: header.epoch) == nil }
     }
 
+    /// Whether this node holds `scope` as state it can read (every scope but the customer scopes a
+    /// hub relays unread).
+    func reads(_ scope: Scope) -> Bool {
+        guard identity.certificate.body.role == .hub, case .customer = scope else { return true }
+        return trust.withLock { $0.keyring.newestEpoch(for: scope) != nil }
+    }
+
     /// The envelopes of every logged change of `scope` that a peer which has applied `peer`
     /// lacks, each origin's in sequence order.
     ///
@@ -233,12 +242,15 @@ public enum NodeError: Error, CustomStringConvertible {
     case refused(scope: Scope, origin: ReplicaID, seq: UInt64, EnvelopeRefusal)
     /// This node holds no key for the scope, so it cannot seal its own change there.
     case noKey(Scope)
+    /// A snapshot part from the hub does not decode, or holds objects of another scope.
+    case badSnapshot(Scope, String)
 
     public var description: String {
         switch self {
         case .refused(let scope, let origin, let seq, let refusal):
             "refused \(scope) \(origin)#\(seq): \(refusal)"
         case .noKey(let scope): "no key for \(scope) on this device: enrol it for that scope"
+        case .badSnapshot(let scope, let reason): "snapshot of \(scope) refused: \(reason)"
         }
     }
 }

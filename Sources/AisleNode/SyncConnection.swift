@@ -9,6 +9,9 @@ public enum SyncProgress: Sendable, Equatable {
     case connected(ReplicaID, Role)
     /// A batch of `count` changes of `scope` was applied (`caughtUp`: the peer had no more).
     case applied(Scope, count: Int, caughtUp: Bool)
+    /// A part of the hub's snapshot of `scope` was installed, `objects` whole objects (`last`:
+    /// the scope's version vector now covers the whole snapshot).
+    case installed(Scope, objects: Int, last: Bool)
     /// The peer has nothing more of `scope` for now.
     case caughtUp(Scope)
     /// The session ended.
@@ -119,10 +122,35 @@ public actor SyncConnection {
                 for scope in try scopes(peer) { vectors[scope] = try node.store.versionVector(of: scope) }
                 pending += session.subscribe(vectors)
             case .fetch(let scope, let after, let maxBytes):
-                let (envelopes, complete) = try await node.envelopes(in: scope, missingFrom: after, maxBytes: maxBytes)
-                pending += session.provide(
-                    scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
-                    grants: node.grants(for: scope), caughtUp: complete)
+                let catchUp: CatchUp
+                do {
+                    catchUp = try await node.catchUp(
+                        in: scope, missingFrom: after, maxBytes: maxBytes, partBytes: session.limits.maxFrameBytes / 2)
+                } catch let error as StoreError {
+                    pending += session.refuse("\(error)")
+                    continue
+                }
+                switch catchUp {
+                case .envelopes(let envelopes, let complete):
+                    pending += session.provide(
+                        scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
+                        grants: node.grants(for: scope), caughtUp: complete)
+                case .snapshot(let parts, let stamp, let covers):
+                    pending += session.provideSnapshot(scope, parts: parts, stamp: stamp, covers: covers)
+                }
+            case .acknowledged(let scope, let vector):
+                if let peer = session.peer { try await node.acknowledged(scope, by: peer, vector) }
+            case .install(let scope, let objects, let stamp, let covers):
+                let count: Int
+                do {
+                    count = try await node.install(
+                        scope, objects: objects, stamp: stamp, covers: covers, from: session.peer!)
+                } catch {
+                    pending += session.refuse("\(error)")
+                    continue
+                }
+                progress(.installed(scope, objects: count, last: covers != nil))
+                pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
             case .learn(let grant, let grantor):
                 do {
                     try await node.learn(grantor)

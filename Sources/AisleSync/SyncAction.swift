@@ -10,7 +10,9 @@ public enum SyncAction: Sendable, Equatable {
     case established(Certificate)
     /// Read the envelopes of `scope` a peer that has `after` lacks, at most about `maxBytes`,
     /// and hand them, with their authors' certificates, to
-    /// ``SyncSession/provide(_:envelopes:certificates:caughtUp:)``.
+    /// ``SyncSession/provide(_:envelopes:certificates:caughtUp:)``; or, when the log no longer
+    /// holds some of them (compacted), a snapshot of the scope to
+    /// ``SyncSession/provideSnapshot(_:parts:stamp:covers:)``.
     case fetch(Scope, after: VersionVector, maxBytes: Int)
     /// Learn these certificates and handoff grants (each checked), then verify and apply these
     /// envelopes (the node's one receive path), then report the scope's version vector with
@@ -21,6 +23,13 @@ public enum SyncAction: Sendable, Equatable {
     case learn(HandoffGrant, grantor: Certificate)
     /// The peer has sent everything it had for `scope` (nothing was left to deliver).
     case caughtUp(Scope)
+    /// The peer reports holding `scope` up to this vector (it subscribed, or acknowledged a batch):
+    /// what compaction by causal stability counts on. Nothing to answer.
+    case acknowledged(Scope, VersionVector)
+    /// Install one part of the hub's snapshot of `scope` (an encoded ObjectDelta of whole
+    /// objects, untrusted until decoded); the last part carries `covers`, the version vector the
+    /// whole snapshot reflects. Then report the vector with ``SyncSession/applied(_:vector:)``.
+    case install(Scope, objects: [UInt8], stamp: UInt64, covers: VersionVector?)
     /// Close the connection after writing any frame before this action; the session is over.
     case close(SyncError)
 }

@@ -34,7 +34,7 @@ public final class SyncSession {
     }
 
     /// What this side has sent of one scope the peer subscribed to.
-    private struct Outgoing {
+    struct Outgoing {
         /// The peer's vector as subscribed, joined with every batch sent since.
         var sent: VersionVector
         var inFlight = 0
@@ -55,11 +55,11 @@ public final class SyncSession {
     private var state: State = .created
     private var sender: SecretStreamSender?
     private var startedAt: UInt64 = 0
-    private var outgoing: [Scope: Outgoing] = [:]
+    var outgoing: [Scope: Outgoing] = [:]
     private var subscribed: Set<Scope> = []
     /// Ids of the certificates and grants already sent on this connection (each goes once).
-    private var certificatesSent: Set<[UInt8]> = []
-    private var grantsSent: Set<[UInt8]> = []
+    var certificatesSent: Set<[UInt8]> = []
+    var grantsSent: Set<[UInt8]> = []
     /// Subscribed scopes the peer has said it has nothing more of.
     private var caughtUp: Set<Scope> = []
     private var peerSubscribed = false
@@ -153,64 +153,6 @@ public final class SyncSession {
         return [seal(.subscribe(message))]
     }
 
-    /// Hands over what a ``SyncAction/fetch(_:after:maxBytes:)`` asked for, in order, with the
-    /// certificates of their authors (those not sent on this connection yet go with them).
-    /// `caughtUp`: nothing more was there.
-    public func provide(
-        _ scope: Scope, envelopes: [Envelope], certificates: [Certificate] = [], grants: [HandoffGrant] = [],
-        caughtUp: Bool
-    ) -> [SyncAction] {
-        guard peer != nil, var scopeState = outgoing[scope], scopeState.fetching else { return [] }
-        scopeState.fetching = false
-        scopeState.more = !caughtUp
-        var actions: [SyncAction] = []
-        if envelopes.isEmpty {
-            if caughtUp, !scopeState.announcedCaughtUp {
-                scopeState.announcedCaughtUp = true
-                actions.append(seal(.envelopes(Wire.batch(scope, [], certificates: [], grants: [], caughtUp: true))))
-            }
-        } else {
-            // At most the window's free batches; what does not fit is fetched again later.
-            let slots = max(1, limits.window - scopeState.inFlight)
-            // Certificates travel in the first batch and count against its size.
-            let unsent = certificates.filter { certificatesSent.insert($0.id).inserted }.map(\.canonicalBytes)
-            let unsentGrants = grants.filter { grantsSent.insert($0.id).inserted }.map(\.canonicalBytes)
-            var batches: [[[UInt8]]] = [[]]
-            var batchBytes = (unsent + unsentGrants).reduce(0) { $0 + $1.count + 8 }
-            var sent = 0
-            for envelope in envelopes {
-                let bytes = envelope.canonicalBytes
-                guard bytes.count + 8 <= Self.batchBudget(limits) else {
-                    return fail(.refusedHere("an envelope of \(bytes.count) bytes exceeds the frame limit"))
-                }
-                if batchBytes + bytes.count + 8 > Self.batchBudget(limits), !batches[batches.count - 1].isEmpty {
-                    guard batches.count < slots else { break }
-                    batches.append([])
-                    batchBytes = 0
-                }
-                batches[batches.count - 1].append(bytes)
-                batchBytes += bytes.count + 8
-                scopeState.sent.advance(envelope.header.origin, to: envelope.header.seq)
-                sent += 1
-            }
-            let complete = caughtUp && sent == envelopes.count
-            scopeState.more = !complete
-            for (index, batch) in batches.enumerated() {
-                let last = index == batches.count - 1
-                actions.append(
-                    seal(
-                        .envelopes(
-                            Wire.batch(
-                                scope, batch, certificates: index == 0 ? unsent : [],
-                                grants: index == 0 ? unsentGrants : [], caughtUp: complete && last))))
-            }
-            scopeState.inFlight += batches.count
-            scopeState.announcedCaughtUp = complete
-        }
-        outgoing[scope] = scopeState
-        return actions + fetchIfReady(scope)
-    }
-
     /// Shows the peer a customer's handoff grant this side uses (send it before subscribing to
     /// the customer's scope), with the certificate of the device that signed it.
     public func useGrant(_ grant: HandoffGrant, grantor: Certificate) -> [SyncAction] {
@@ -281,6 +223,7 @@ public final class SyncSession {
                 guard Authorization.mayReceive(peer.body, scope) || trust.isGranted(scope, to: peer.body, at: now)
                 else { throw SyncError.scopeNotAllowed(scope) }
                 outgoing[scope] = Outgoing(sent: vector)
+                actions.append(.acknowledged(scope, vector))
                 actions += fetchIfReady(scope)
             }
             return actions
@@ -311,9 +254,19 @@ public final class SyncSession {
             scopeState.inFlight = max(0, scopeState.inFlight - 1)
             scopeState.sent.join(vector)
             outgoing[scope] = scopeState
-            return fetchIfReady(scope)
+            return [.acknowledged(scope, vector)] + fetchIfReady(scope)
         case .refusal(let refusal):
             throw SyncError.refusedByPeer(refusal.reason)
+        case .snapshot(let snapshot):
+            let scope = try Wire.scope(snapshot.scope)
+            guard subscribed.contains(scope) else {
+                throw SyncError.protocolViolation("a snapshot of \(scope), which this side did not subscribe to")
+            }
+            guard peer.body.role == .hub else {
+                throw SyncError.protocolViolation("a snapshot from a \(peer.body.role): only the hub sends snapshots")
+            }
+            let covers = snapshot.last ? try Wire.vector(snapshot.covers, of: scope) : nil
+            return [.install(scope, objects: Array(snapshot.objects), stamp: snapshot.stamp, covers: covers)]
         case .grant(let message):
             let grant = try Wire.decode(HandoffGrant.self, message.grant, "a handoff grant")
             let grantor = try Wire.decode(Certificate.self, message.grantorCertificate, "a grantor certificate")
@@ -327,26 +280,7 @@ public final class SyncSession {
         }
     }
 
-    private func fetchIfReady(_ scope: Scope) -> [SyncAction] {
-        guard var scopeState = outgoing[scope], !scopeState.fetching, scopeState.inFlight < limits.window,
-            scopeState.more || scopeState.dirty
-        else { return [] }
-        scopeState.fetching = true
-        scopeState.dirty = false
-        outgoing[scope] = scopeState
-        return [
-            .fetch(
-                scope, after: scopeState.sent,
-                maxBytes: (limits.window - scopeState.inFlight) * Self.batchBudget(limits))
-        ]
-    }
-
-    /// Envelope bytes one batch frame may carry (the rest of the frame is framing and sealing).
-    private static func batchBudget(_ limits: SyncLimits) -> Int {
-        limits.maxFrameBytes - 256
-    }
-
-    private func seal(_ body: Aisle_Sync_V1_Message.OneOf_Body) -> SyncAction {
+    func seal(_ body: Aisle_Sync_V1_Message.OneOf_Body) -> SyncAction {
         var message = Aisle_Sync_V1_Message()
         message.body = body
         var frame = Aisle_Sync_V1_Frame()
@@ -356,7 +290,7 @@ public final class SyncSession {
     }
 
     /// Ends the session; once established, tells the peer why first.
-    private func fail(_ error: SyncError) -> [SyncAction] {
+    func fail(_ error: SyncError) -> [SyncAction] {
         let reason = error
         var actions: [SyncAction] = []
         if !isRefusalFromPeer(reason) {

@@ -7,19 +7,27 @@ enum Wire {
     static func scopeVector(_ scope: Scope, _ vector: VersionVector) -> Aisle_Sync_V1_ScopeVector {
         var message = Aisle_Sync_V1_ScopeVector()
         message.scope = scope.description
-        message.entries = vector.entries.keys.sorted().map { origin in
+        message.entries = entries(vector)
+        return message
+    }
+
+    static func entries(_ vector: VersionVector) -> [Aisle_Sync_V1_VersionEntry] {
+        vector.entries.keys.sorted().map { origin in
             var entry = Aisle_Sync_V1_VersionEntry()
             entry.origin = origin.rawValue
             entry.seq = vector[origin]
             return entry
         }
-        return message
     }
 
     static func parse(_ message: Aisle_Sync_V1_ScopeVector) throws(SyncError) -> (Scope, VersionVector) {
         let scope = try self.scope(message.scope)
+        return (scope, try vector(message.entries, of: scope))
+    }
+
+    static func vector(_ message: [Aisle_Sync_V1_VersionEntry], of scope: Scope) throws(SyncError) -> VersionVector {
         var entries: [ReplicaID: UInt64] = [:]
-        for entry in message.entries {
+        for entry in message {
             let origin: ReplicaID
             do { origin = try ReplicaID(entry.origin) } catch {
                 throw .protocolViolation("version vector of \(scope): \(error)")
@@ -28,7 +36,7 @@ enum Wire {
                 throw .protocolViolation("version vector of \(scope) names \(origin) twice")
             }
         }
-        return (scope, VersionVector(entries))
+        return VersionVector(entries)
     }
 
     static func scope(_ text: String) throws(SyncError) -> Scope {

@@ -1,4 +1,5 @@
 import AisleCore
+import PropertyBased
 import Testing
 
 /// Join laws and the delta law for every lattice, over scripts of random operations on three
@@ -12,6 +13,27 @@ struct LatticeLawTests {
             state.advance(replica, to: target)
             return VersionVector([replica: target])
         }
+    }
+
+    @Test("version vectors: meet is the greatest lower bound, and absorbs join")
+    func versionVectorMeet() async {
+        await propertyCheck(
+            count: 500, input: Gen.uint64().array(of: 0...40),
+            perform: { words in
+                let states = LatticeScript<VersionVector>.run(words) { word, state, replica, _ in
+                    let target = state[replica] + Pick.amount(word)
+                    state.advance(replica, to: target)
+                    return VersionVector([replica: target])
+                }
+                let (a, b, c) = (states[0], states[1], states[2])
+                #expect(a.meet(b) == b.meet(a), "meet is not commutative")
+                #expect(a.meet(b).meet(c) == a.meet(b.meet(c)), "meet is not associative")
+                #expect(a.meet(a) == a, "meet is not idempotent")
+                #expect(a.includes(a.meet(b)) && b.includes(a.meet(b)), "meet is above an operand")
+                #expect(a.meet(a.joined(with: b)) == a, "meet does not absorb join")
+                #expect(a.joined(with: a.meet(b)) == a, "join does not absorb meet")
+                #expect(a.meet(.bottom) == .bottom, "bottom does not annihilate meet")
+            })
     }
 
     @Test("causal contexts: join is a lattice, including out-of-order dots")

@@ -71,6 +71,12 @@ final class Link {
     var frames: [[[UInt8]]] = [[], []]
     var holdAcks = false
     var heldAcks: [(Int, Scope, VersionVector)] = []
+    /// Per side, snapshot parts to answer every fetch with (as if its log were compacted).
+    var snapshots: [Int: [[UInt8]]] = [:]
+    /// Per side, snapshot parts installed: their covers (nil but on the last part).
+    var installed: [[VersionVector?]] = [[], []]
+    /// Per side, what the peer reported holding.
+    var acknowledged: [[VersionVector]] = [[], []]
     private var queue: [(to: Int, SyncAction)] = []
 
     init(_ initiator: SyncSession, _ responder: SyncSession) {
@@ -114,6 +120,14 @@ final class Link {
                 enqueue(sides[1 - side].receive(frame, now: Devices.now), from: 1 - side)
             case .established(let peer):
                 established[side] = peer
+            case .fetch(let scope, _, _) where snapshots[side] != nil:
+                var covers = VersionVector()
+                for envelope in logs[side][scope] ?? [] {
+                    covers.advance(envelope.header.origin, to: envelope.header.seq)
+                }
+                enqueue(
+                    sides[side].provideSnapshot(scope, parts: snapshots[side]!, stamp: 1, covers: covers), from: side)
+                snapshots[side] = nil
             case .fetch(let scope, let after, let maxBytes):
                 var budget = maxBytes
                 var batch: [Envelope] = []
@@ -142,6 +156,11 @@ final class Link {
                 closed[side] = error
             case .learn:
                 break
+            case .acknowledged(_, let vector):
+                acknowledged[side].append(vector)
+            case .install(let scope, _, _, let covers):
+                installed[side].append(covers)
+                enqueue(sides[side].applied(scope, vector: covers ?? VersionVector()), from: side)
             }
         }
     }
@@ -267,6 +286,36 @@ struct SyncSessionTests {
         other.subscribe(1, [berlin: VersionVector(["till-1": 5])])
         #expect(other.delivered[1].isEmpty)
         #expect(other.caughtUp[1] == [berlin])
+    }
+
+    @Test("a hub's snapshot arrives in parts, the last carrying its vector; the peer's reports are surfaced")
+    func hubSnapshotArrivesInParts() {
+        let till = devices.device("till-1", .pos, [.exactly(.store("berlin"))])
+        let hub = devices.device("hub", .hub, [.allStores])
+        let link = Link(devices.session(till, .initiator), devices.session(hub, .responder))
+        link.logs[1][berlin] = devices.envelopes(till, scope: berlin, count: 3)
+        link.snapshots[1] = [[1, 2, 3], [4, 5]]
+        link.connect()
+        link.subscribe(0, [berlin: VersionVector()])
+        #expect(link.installed[0] == [nil, VersionVector(["till-1": 3])])
+        #expect(link.delivered[0].isEmpty, "nothing beyond the snapshot to send")
+        #expect(link.caughtUp[0] == [berlin])
+        #expect(link.acknowledged[1].first == VersionVector(), "the subscription is the first report")
+        #expect(link.acknowledged[1].last == VersionVector(["till-1": 3]))
+        #expect(link.closed == [nil, nil])
+    }
+
+    @Test("a snapshot from anyone but the hub ends the session")
+    func snapshotFromATillRefused() {
+        let till1 = devices.device("till-1", .pos, [.exactly(.store("berlin"))])
+        let till2 = devices.device("till-2", .pos, [.exactly(.store("berlin"))])
+        let link = Link(devices.session(till1, .initiator), devices.session(till2, .responder))
+        link.logs[1][berlin] = devices.envelopes(till2, scope: berlin, count: 2)
+        link.snapshots[1] = [[1, 2, 3]]
+        link.connect()
+        link.subscribe(0, [berlin: VersionVector()])
+        #expect(link.installed[0].isEmpty)
+        #expect(link.closed[0] == .protocolViolation("a snapshot from a pos: only the hub sends snapshots"))
     }
 
     @Test("a phone may not subscribe to a store's stock: the hub ends the session and says why")

@@ -51,6 +51,17 @@ extension VersionVector: Lattice {
     public mutating func join(_ other: VersionVector) {
         for (replica, value) in other.entries { advance(replica, to: value) }
     }
+
+    /// The greatest lower bound: per replica, the lower of the two entries. What every one of
+    /// several replicas has seen (causal stability) is the meet of their vectors.
+    public func meet(_ other: VersionVector) -> VersionVector {
+        var entries: [ReplicaID: UInt64] = [:]
+        for (replica, value) in self.entries {
+            let lower = min(value, other[replica])
+            if lower > 0 { entries[replica] = lower }
+        }
+        return VersionVector(entries)
+    }
 }
 
 extension VersionVector: CanonicalEncodable {

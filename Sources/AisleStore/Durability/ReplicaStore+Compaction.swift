@@ -3,28 +3,236 @@ import Foundation
 import GRDB
 import Synchronization
 
+/// What a peer reported holding of a scope (its version vector, in a subscription or an ack).
+public struct PeerAcknowledgement: Sendable, Equatable {
+    public let scope: Scope
+    public let peer: ReplicaID
+    public let vector: VersionVector
+    /// Wall-clock milliseconds when the peer reported it.
+    public let at: UInt64
+    /// Whether the peer is an archive (the hub): the replica every other catches up from, which
+    /// compaction never runs ahead of, however long it has been silent.
+    public let archive: Bool
+
+    public init(scope: Scope, peer: ReplicaID, vector: VersionVector, at: UInt64, archive: Bool = false) {
+        self.scope = scope
+        self.peer = peer
+        self.vector = vector
+        self.at = at
+        self.archive = archive
+    }
+}
+
+/// A scope's whole state: every object with its whole state, the version vector it reflects, and
+/// the clock reading of the replica that took it. Installing it joins the objects (a whole state is
+/// a delta like any other) and raises the version vector, for a peer that lacks changes the log no
+/// longer holds.
+public struct ScopeSnapshot: Sendable, Equatable {
+    public let scope: Scope
+    public let objects: ObjectDelta
+    public let covers: VersionVector
+    /// The hybrid clock of the replica that took it, packed (its replica is `source`).
+    public let stamp: UInt64
+    public let source: ReplicaID
+
+    public init(objects: ObjectDelta, covers: VersionVector, stamp: UInt64, source: ReplicaID) {
+        scope = objects.scope
+        self.objects = objects
+        self.covers = covers
+        self.stamp = stamp
+        self.source = source
+    }
+}
+
+/// The result of compacting one scope's log.
+public struct Compaction: Sendable, Equatable {
+    /// What every replica of the scope known here has acknowledged (and this one holds).
+    public let stable: VersionVector
+    /// Changes dropped from the log.
+    public let dropped: Int
+
+    public init(stable: VersionVector, dropped: Int) {
+        self.stable = stable
+        self.dropped = dropped
+    }
+}
+
 extension ReplicaStore {
-    /// Drops logged changes of `scope` that every replica of the scope has acknowledged
-    /// (`stable`, per origin), keeping the log bounded by what is still in flight.
+    /// Keeps what peers reported holding: the newest report per scope and peer wins.
+    public func recordAcknowledgements(_ acknowledgements: [PeerAcknowledgement]) async throws {
+        guard !acknowledgements.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO peer_acks (scope, peer, vector, acked_at_ms, archive) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (scope, peer) DO UPDATE SET
+                        vector = excluded.vector, acked_at_ms = excluded.acked_at_ms, archive = excluded.archive
+                    WHERE excluded.acked_at_ms >= peer_acks.acked_at_ms
+                    """)
+            for ack in acknowledgements {
+                try statement.execute(arguments: [
+                    ack.scope.description, ack.peer.rawValue, Data(ack.vector.canonicalBytes), Int64(ack.at),
+                    ack.archive,
+                ])
+            }
+        }
+    }
+
+    /// What each peer that synced `scope` here last reported holding.
+    public func acknowledgements(in scope: Scope) throws -> [PeerAcknowledgement] {
+        try pool.read { db in try Self.acknowledgements(in: scope, db) }
+    }
+
+    static func acknowledgements(in scope: Scope, _ db: Database) throws -> [PeerAcknowledgement] {
+        try Row.fetchAll(
+            db, sql: "SELECT peer, vector, acked_at_ms, archive FROM peer_acks WHERE scope = ? ORDER BY peer",
+            arguments: [scope.description]
+        ).map { row in
+            PeerAcknowledgement(
+                scope: scope, peer: try ReplicaID(row["peer"]),
+                vector: try VersionVector(canonicalBytes: Array(row["vector"] as Data)),
+                at: UInt64(row["acked_at_ms"] as Int64), archive: row["archive"])
+        }
+    }
+
+    /// The scopes some peer has synced here.
+    public func acknowledgedScopes() throws -> [Scope] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM peer_acks ORDER BY scope").map { try Scope($0) }
+        }
+    }
+
+    /// Per origin, the sequence number up to which the log of `scope` may lack changes (dropped by
+    /// compaction or never logged because a snapshot brought them).
+    public func logFloor(of scope: Scope) throws -> VersionVector {
+        try pool.read { db in try Self.logFloor(of: scope, db) }
+    }
+
+    static func logFloor(of scope: Scope, _ db: Database) throws -> VersionVector {
+        var entries: [ReplicaID: UInt64] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT origin, seq FROM log_floor WHERE scope = ?", arguments: [scope.description])
+        {
+            entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
+        }
+        return VersionVector(entries)
+    }
+
+    /// Compaction by causal stability: drops the logged changes of `scope` that every peer known
+    /// to have synced it has acknowledged: every archive, and every other peer heard from at or
+    /// after `cutoff` (wall-clock milliseconds). With no such peer nothing is dropped: nobody is
+    /// known to hold the changes.
+    /// - Parameter requireArchive: drop nothing until an archive (the hub) has synced the scope
+    ///   here: every replica but the hub itself, so no change is lost to the replicas that will
+    ///   only ever catch up from the hub.
+    public func compactLog(in scope: Scope, peersHeardSince cutoff: UInt64 = 0, requireArchive: Bool = false)
+        async throws -> Compaction
+    {
+        try await pool.write { db in
+            let peers = try Self.acknowledgements(in: scope, db).filter { $0.archive || $0.at >= cutoff }
+            guard !peers.isEmpty, !requireArchive || peers.contains(where: \.archive) else {
+                return Compaction(stable: VersionVector(), dropped: 0)
+            }
+            var stable = try Self.versionVector(of: scope, db)
+            for peer in peers { stable = stable.meet(peer.vector) }
+            return Compaction(stable: stable, dropped: try self.truncate(scope, through: stable, db))
+        }
+    }
+
+    /// Drops logged changes of `scope` up to `stable` (per origin, at most what this replica holds)
+    /// and records the log's new floor, keeping the log bounded by what is still in flight.
     ///
     /// Object state already holds their effect, and the version vector still refuses them as
-    /// duplicates; what is lost is the ability to send them again and to tell an equivocating
-    /// copy from a duplicate. Sync ([4/6]) computes `stable` from peers' acknowledgements.
+    /// duplicates; what is lost is the ability to send them again (a peer that lacks them then
+    /// needs a snapshot) and to tell an equivocating copy from a duplicate.
     /// - Returns: how many changes were dropped.
     @discardableResult
     public func truncateLog(in scope: Scope, acknowledgedBy stable: VersionVector) async throws -> Int {
         try await pool.write { db in
-            var dropped = 0
-            for (origin, seq) in stable.entries {
-                try db.execute(
-                    sql: "DELETE FROM changes WHERE scope = ? AND origin = ? AND seq <= ?",
-                    arguments: [scope.description, origin.rawValue, Int64(seq)])
-                dropped += db.changesCount
-            }
-            // Keep the clock's high-water mark, which the dropped changes carried.
+            try self.truncate(scope, through: stable.meet(try Self.versionVector(of: scope, db)), db)
+        }
+    }
+
+    private func truncate(_ scope: Scope, through stable: VersionVector, _ db: Database) throws -> Int {
+        var dropped = 0
+        for (origin, seq) in stable.entries {
             try db.execute(
-                sql: "UPDATE replica SET hlc = ?", arguments: [Int64(bitPattern: self.clock.withLock { $0.last })])
-            return dropped
+                sql: "DELETE FROM changes WHERE scope = ? AND origin = ? AND seq <= ?",
+                arguments: [scope.description, origin.rawValue, Int64(seq)])
+            dropped += db.changesCount
+            try Self.raiseFloor(scope, origin, to: seq, db)
+        }
+        // Keep the clock's high-water mark, which the dropped changes carried.
+        try db.execute(
+            sql: "UPDATE replica SET hlc = max(hlc, ?)", arguments: [Int64(bitPattern: clock.withLock { $0.last })])
+        return dropped
+    }
+
+    private static func raiseFloor(_ scope: Scope, _ origin: ReplicaID, to seq: UInt64, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO log_floor (scope, origin, seq) VALUES (?, ?, ?)
+                ON CONFLICT (scope, origin) DO UPDATE SET seq = max(seq, excluded.seq)
+                """
+        ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
+    }
+
+    /// Every object of `scope` with its whole state, and the version vector it reflects, read in
+    /// one transaction.
+    public func snapshot(of scope: Scope) throws -> ScopeSnapshot {
+        try pool.read { db in
+            ScopeSnapshot(
+                objects: ObjectDelta(scope: scope, objects: try ObjectRows.loadScope(scope, db)),
+                covers: try Self.versionVector(of: scope, db), stamp: clock.withLock { $0.last }, source: replica)
+        }
+    }
+
+    /// Installs a snapshot (or one part of one; only the last part carries `covers`) in one
+    /// transaction: joins its objects, raises the version vector and the log's floor to what it
+    /// covers, drops held changes it covers and applies those it releases.
+    ///
+    /// - Throws: ``StoreError/snapshotAhead(scope:seq:has:)`` when it covers more of this
+    ///   replica's own changes than the replica holds (it lost some: restored from an old backup);
+    ///   a `ClockError` when its clock reading is too far ahead of this one. Nothing is installed.
+    @discardableResult
+    public func install(_ snapshot: ScopeSnapshot) async throws -> [DeliveryOutcome] {
+        let scope = snapshot.scope
+        return try await writeTransaction { db, memo in
+            let current = try memo.versionVector(of: scope, db)
+            guard snapshot.covers[self.replica] <= current[self.replica] else {
+                throw StoreError.snapshotAhead(
+                    scope: scope, seq: snapshot.covers[self.replica], has: current[self.replica])
+            }
+            try self.clock.withLock { clock in
+                _ = try clock.receive(
+                    HLCTimestamp(
+                        physical: snapshot.stamp >> 16, counter: UInt16(truncatingIfNeeded: snapshot.stamp),
+                        replica: snapshot.source),
+                    wallMillis: self.wallClock())
+            }
+            for (key, value) in snapshot.objects.objects {
+                let previous = try memo.object(at: key, db)
+                let merged = previous.flatMap { $0.joined(with: value) } ?? value
+                try memo.save(merged, at: key, previous: previous, replica: self.replica, db)
+            }
+            for (origin, seq) in snapshot.covers.entries where seq > current[origin] {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
+                        ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
+                        """
+                ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
+                try db.execute(
+                    sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq <= ?",
+                    arguments: [scope.description, origin.rawValue, Int64(seq)])
+                try Self.raiseFloor(scope, origin, to: seq, db)
+            }
+            try db.execute(
+                sql: "UPDATE replica SET hlc = max(hlc, ?)",
+                arguments: [Int64(bitPattern: self.clock.withLock { $0.last })])
+            memo.record(current.joined(with: snapshot.covers), for: scope)
+            // Held changes the snapshot did not cover may now be deliverable.
+            return try self.apply([], in: scope, decoded: [:], memo: &memo, db)
         }
     }
 

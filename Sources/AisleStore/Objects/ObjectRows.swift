@@ -141,38 +141,73 @@ enum ObjectRows {
 
     /// Joins every catalog object into `state` (pricing needs the whole catalog).
     static func loadCatalog(into state: inout RetailState, _ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT kind, id, state FROM catalog_entries") {
-            guard let kind = ObjectKind.allCases.first(where: { $0.description == row["kind"] as String }) else {
-                continue
-            }
-            try join(try ObjectKey(scope: .catalog, kind: kind, id: row["id"]), row["state"], into: &state)
-        }
-    }
-
-    private static func join(_ key: ObjectKey, _ data: Data, into state: inout RetailState) throws {
-        try state.join(try decode(key, data), at: key)
+        try forEachCatalogEntry(db) { key, data in try state.join(try decode(key, data), at: key) }
     }
 
     /// Every object stored, as a state (for digests, backups checks and tests).
     static func loadAll(_ db: Database) throws -> RetailState {
         var state = RetailState()
-        func add(_ key: ObjectKey, _ data: Data) throws { try join(key, data, into: &state) }
-        try loadCatalog(into: &state, db)
-        for row in try Row.fetchAll(db, sql: "SELECT store_id, sku, state FROM stock_levels") {
-            try add(
-                try ObjectKey(scope: .store(try StoreID(row["store_id"])), kind: .stock, id: row["sku"]), row["state"])
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT scope, cart_id, state FROM carts") {
-            try add(try ObjectKey(scope: try Scope(row["scope"]), kind: .cart, id: row["cart_id"]), row["state"])
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT scope, order_id, state FROM orders") {
-            try add(try ObjectKey(scope: try Scope(row["scope"]), kind: .order, id: row["order_id"]), row["state"])
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT customer_id, state FROM loyalty_balances") {
-            try add(
-                try ObjectKey(scope: .loyalty(try CustomerID(row["customer_id"])), kind: .account, id: ""), row["state"]
-            )
-        }
+        let add: (ObjectKey, Data) throws -> Void = { key, data in try state.join(try decode(key, data), at: key) }
+        try forEachCatalogEntry(db, add)
+        try forEachRow(db, "SELECT store_id, sku, state FROM stock_levels", [], stockKey, add)
+        try forEachRow(db, "SELECT scope, cart_id, state FROM carts", [], scopedKey(.cart), add)
+        try forEachRow(db, "SELECT scope, order_id, state FROM orders", [], scopedKey(.order), add)
+        try forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], accountKey, add)
         return state
+    }
+
+    /// Every object of `scope`, each with its whole state (a snapshot's content).
+    static func loadScope(_ scope: Scope, _ db: Database) throws -> [ObjectKey: ObjectValue] {
+        var objects: [ObjectKey: ObjectValue] = [:]
+        let add: (ObjectKey, Data) throws -> Void = { key, data in objects[key] = try decode(key, data) }
+        let name: any DatabaseValueConvertible = scope.description
+        switch scope {
+        case .catalog:
+            try forEachCatalogEntry(db, add)
+        case .loyalty(let customer):
+            try forEachRow(
+                db, "SELECT customer_id, state FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue],
+                accountKey, add)
+        case .store, .customer:
+            if case .store(let store) = scope {
+                try forEachRow(
+                    db, "SELECT store_id, sku, state FROM stock_levels WHERE store_id = ?", [store.rawValue],
+                    stockKey, add)
+            }
+            try forEachRow(db, "SELECT scope, cart_id, state FROM carts WHERE scope = ?", [name], scopedKey(.cart), add)
+            try forEachRow(
+                db, "SELECT scope, order_id, state FROM orders WHERE scope = ?", [name], scopedKey(.order), add)
+        }
+        return objects
+    }
+
+    private static func forEachCatalogEntry(_ db: Database, _ body: (ObjectKey, Data) throws -> Void) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT kind, id, state FROM catalog_entries") {
+            guard let kind = ObjectKind.allCases.first(where: { $0.description == row["kind"] as String }) else {
+                continue
+            }
+            try body(try ObjectKey(scope: .catalog, kind: kind, id: row["id"]), row["state"])
+        }
+    }
+
+    /// Runs `body` on the key and state of every row `sql` selects (the state is the last column).
+    private static func forEachRow(
+        _ db: Database, _ sql: String, _ arguments: [any DatabaseValueConvertible], _ key: (Row) throws -> ObjectKey,
+        _ body: (ObjectKey, Data) throws -> Void
+    ) throws {
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+        while let row = try rows.next() { try body(try key(row), row["state"]) }
+    }
+
+    private static func stockKey(_ row: Row) throws -> ObjectKey {
+        try ObjectKey(scope: .store(try StoreID(row[0])), kind: .stock, id: row[1])
+    }
+
+    private static func scopedKey(_ kind: ObjectKind) -> (Row) throws -> ObjectKey {
+        { row in try ObjectKey(scope: try Scope(row[0]), kind: kind, id: row[1]) }
+    }
+
+    private static func accountKey(_ row: Row) throws -> ObjectKey {
+        try ObjectKey(scope: .loyalty(try CustomerID(row[0])), kind: .account, id: "")
     }
 }

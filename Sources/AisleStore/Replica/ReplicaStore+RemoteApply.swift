@@ -101,7 +101,7 @@ extension ReplicaStore {
         }
     }
 
-    private func apply(
+    func apply(
         _ changes: [RemoteChange], in scope: Scope, decoded: [Dot: ObjectDelta], memo: inout WriterMemo,
         _ db: Database
     ) throws -> [DeliveryOutcome] {
@@ -213,10 +213,16 @@ extension ReplicaStore {
     /// At most about `maxBytes` (always at least one change) of the logged changes of `scope` a
     /// peer that has applied `peer` lacks, each origin in order, and whether that is all of them.
     /// Reads each origin's range by index, never the whole log.
+    /// - Throws: ``StoreError/compacted(scope:origin:through:)`` when the peer lacks changes the
+    ///   log no longer holds: it needs a snapshot.
     public func changes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) throws -> (
         changes: [RemoteChange], complete: Bool
     ) {
         try pool.read { db in
+            for (origin, seq) in try Self.logFloor(of: scope, db).entries.sorted(by: { $0.key < $1.key })
+            where peer[origin] < seq {
+                throw StoreError.compacted(scope: scope, origin: origin, through: seq)
+            }
             var result: [RemoteChange] = []
             var budget = maxBytes
             let origins = try String.fetchAll(

@@ -22,6 +22,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case missingFile(String)
     /// A file that is not an Aisle replica database.
     case notAReplica(String)
+    /// A peer lacks changes of `origin` up to `through` that this log no longer holds (compacted,
+    /// or installed from a snapshot): it needs a snapshot of the scope.
+    case compacted(scope: Scope, origin: ReplicaID, through: UInt64)
+    /// A snapshot covers this replica's own changes up to `seq`, but the replica holds only up to
+    /// `has`: it lost changes it once made (restored from an old backup).
+    case snapshotAhead(scope: Scope, seq: UInt64, has: UInt64)
 
     public var description: String {
         switch self {
@@ -47,6 +53,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path) does not exist"
         case .notAReplica(let path):
             "\(path) is not an Aisle replica database"
+        case .compacted(let scope, let origin, let through):
+            "the log of \(scope) no longer holds \(origin)'s changes up to #\(through) (compacted): "
+                + "the peer needs a snapshot of the scope from the hub"
+        case .snapshotAhead(let scope, let seq, let has):
+            "a snapshot of \(scope) holds this replica's own changes up to #\(seq), but it has only #\(has): "
+                + "it lost changes (restored from an old backup?); enrol it again as a new device"
         }
     }
 }

@@ -16,6 +16,9 @@ enum StoreSchema {
         migrator.registerMigration("v3-trusted") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4-compaction") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -149,6 +152,31 @@ enum StoreSchema {
             id BLOB NOT NULL,
             bytes BLOB NOT NULL,
             PRIMARY KEY (kind, id)
+        ) WITHOUT ROWID;
+        """
+
+    /// What compaction by causal stability needs (docs/storage.md): what each peer has
+    /// acknowledged of each scope, and below which sequence numbers the log no longer holds an
+    /// origin's changes.
+    static let v4 = """
+        -- Per scope, each peer that ever synced it here and the version vector it last reported;
+        -- archive: the peer is the hub, which compaction never runs ahead of.
+        CREATE TABLE peer_acks (
+            scope TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            acked_at_ms INTEGER NOT NULL,
+            archive INTEGER NOT NULL,
+            PRIMARY KEY (scope, peer)
+        ) WITHOUT ROWID;
+
+        -- Per scope and origin: the log may lack this origin's changes up to seq (compacted, or
+        -- installed from a snapshot); a peer that lacks any of them needs a snapshot.
+        CREATE TABLE log_floor (
+            scope TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (scope, origin)
         ) WITHOUT ROWID;
         """
 }

@@ -182,6 +182,14 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     set {body = .grant(newValue)}
   }
 
+  var snapshot: Aisle_Sync_V1_Snapshot {
+    get {
+      if case .snapshot(let v)? = body {return v}
+      return Aisle_Sync_V1_Snapshot()
+    }
+    set {body = .snapshot(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -190,6 +198,7 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     case ack(Aisle_Sync_V1_Ack)
     case refusal(Aisle_Sync_V1_Refusal)
     case grant(Aisle_Sync_V1_Grant)
+    case snapshot(Aisle_Sync_V1_Snapshot)
 
   }
 
@@ -275,6 +284,33 @@ nonisolated struct Aisle_Sync_V1_Grant: Sendable {
 
   /// The certificate of the customer's device that signed it.
   var grantorCertificate: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// A scope's whole state, sent only by the hub, instead of envelopes its log no longer holds
+/// (compacted by causal stability, docs/sync.md). One snapshot travels in parts of at most the
+/// frame limit, each acknowledged like a batch; the last part carries the version vector the
+/// whole state reflects, and installing it raises the receiver's vector to it.
+nonisolated struct Aisle_Sync_V1_Snapshot: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var scope: String = String()
+
+  /// An encoded ObjectDelta (docs/encoding.md) of some of the scope's objects, each whole.
+  var objects: Data = Data()
+
+  /// The hub's hybrid clock reading, packed.
+  var stamp: UInt64 = 0
+
+  /// On the last part only: what the whole state reflects.
+  var last: Bool = false
+
+  var covers: [Aisle_Sync_V1_VersionEntry] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -509,7 +545,7 @@ nonisolated extension Aisle_Sync_V1_Proof: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Message"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0\u{1}grant\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0\u{1}grant\0\u{1}snapshot\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -582,6 +618,19 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
           self.body = .grant(v)
         }
       }()
+      case 6: try {
+        var v: Aisle_Sync_V1_Snapshot?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .snapshot(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .snapshot(v)
+        }
+      }()
       default: break
       }
     }
@@ -612,6 +661,10 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
     case .grant?: try {
       guard case .grant(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .snapshot?: try {
+      guard case .snapshot(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -805,6 +858,56 @@ nonisolated extension Aisle_Sync_V1_Grant: SwiftProtobuf.Message, SwiftProtobuf.
   static func ==(lhs: Aisle_Sync_V1_Grant, rhs: Aisle_Sync_V1_Grant) -> Bool {
     if lhs.grant != rhs.grant {return false}
     if lhs.grantorCertificate != rhs.grantorCertificate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Snapshot"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}objects\0\u{1}stamp\0\u{1}last\0\u{1}covers\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.objects) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.stamp) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.covers) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 1)
+    }
+    if !self.objects.isEmpty {
+      try visitor.visitSingularBytesField(value: self.objects, fieldNumber: 2)
+    }
+    if self.stamp != 0 {
+      try visitor.visitSingularUInt64Field(value: self.stamp, fieldNumber: 3)
+    }
+    if self.last != false {
+      try visitor.visitSingularBoolField(value: self.last, fieldNumber: 4)
+    }
+    if !self.covers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.covers, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_Snapshot, rhs: Aisle_Sync_V1_Snapshot) -> Bool {
+    if lhs.scope != rhs.scope {return false}
+    if lhs.objects != rhs.objects {return false}
+    if lhs.stamp != rhs.stamp {return false}
+    if lhs.last != rhs.last {return false}
+    if lhs.covers != rhs.covers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

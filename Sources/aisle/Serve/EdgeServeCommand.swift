@@ -58,6 +58,11 @@ struct EdgeServeCommand: AsyncParsableCommand {
                 case .applied(let scope, let count, _):
                     logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
                     Task { await fanout.changed(scope, from: .link(url)) }
+                case .installed(let scope, let objects, let last):
+                    logger.notice(
+                        "installed a snapshot part from the hub (this edge lacked changes the hub had compacted)",
+                        metadata: ["scope": "\(scope)", "objects": "\(objects)", "last": "\(last)"])
+                    Task { await fanout.changed(scope, from: .link(url)) }
                 case .caughtUp, .ended: break
                 }
             }
@@ -84,7 +89,10 @@ struct EdgeServeCommand: AsyncParsableCommand {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [application, CheckpointService(store: node.store)] + links.map(LinkService.init),
+                services: [
+                    application,
+                    MaintenanceService(node: node, compaction: settings.compaction ?? .init(), logger: logger),
+                ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try node.store.close()

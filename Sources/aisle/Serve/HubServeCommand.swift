@@ -43,7 +43,10 @@ struct HubServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [application, CheckpointService(store: node.store)],
+                services: [
+                    application,
+                    MaintenanceService(node: node, compaction: settings.compaction ?? .init(), logger: logger),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try node.store.close()

@@ -1,0 +1,156 @@
+public import AisleCore
+public import AisleCrypto
+public import AisleStore
+import Synchronization
+
+/// Peers' reports of what they hold, between writes to the store.
+struct PendingAcknowledgements: Sendable {
+    struct Key: Hashable, Sendable {
+        let scope: Scope
+        let peer: ReplicaID
+    }
+
+    /// The newest report per scope and peer not yet written.
+    var pending: [Key: PeerAcknowledgement] = [:]
+    /// Scope and peer pairs this process has written a report of.
+    var recorded: Set<Key> = []
+}
+
+/// What a peer that lacks some of a scope's changes is sent.
+public enum CatchUp: Sendable {
+    /// The envelopes it lacks (at most the size asked for), and whether that is all of them.
+    case envelopes([Envelope], complete: Bool)
+    /// The log no longer holds some of them: the scope's whole state in parts (encoded
+    /// ObjectDeltas, each within the size asked for), this node's clock reading, and the version
+    /// vector the state reflects.
+    case snapshot(parts: [[UInt8]], stamp: UInt64, covers: VersionVector)
+}
+
+extension ReplicaNode {
+    /// Notes that `peer` holds `scope` up to `vector` (it subscribed, or acknowledged a batch).
+    ///
+    /// The first report of a scope and peer this process sees is written at once: from then on
+    /// the peer counts among the scope's replicas, and compaction keeps what it lacks. Later
+    /// reports wait in memory for ``compact(peerRetention:)``: losing them in a crash only makes
+    /// compaction keep more for a while.
+    public func acknowledged(_ scope: Scope, by peer: Certificate, _ vector: VersionVector) async throws {
+        let report = PeerAcknowledgement(
+            scope: scope, peer: peer.body.device, vector: vector, at: store.wallClock(),
+            archive: peer.body.role == .hub)
+        let key = PendingAcknowledgements.Key(scope: scope, peer: peer.body.device)
+        let first = acknowledgements.withLock { state in
+            if state.recorded.contains(key) {
+                state.pending[key] = report
+                return false
+            }
+            return true
+        }
+        guard first else { return }
+        try await store.recordAcknowledgements([report])
+        _ = acknowledgements.withLock { $0.recorded.insert(key) }
+    }
+
+    /// Compaction by causal stability: writes the peers' pending reports, then drops from each
+    /// scope's log what every replica of the scope known here has acknowledged: the hub, and the
+    /// other peers that ever synced it with this node and were heard from within `peerRetention`.
+    ///
+    /// Nothing is dropped before the hub has it (it is the archive every replica catches up from).
+    /// Another peer silent for longer than the retention no longer holds compaction back; if it
+    /// comes back lacking what was dropped, the hub sends it a snapshot. A hub keeps the customer
+    /// scopes it relays unread whole: it cannot make a snapshot of what it cannot read.
+    /// - Returns: what was done, per scope compacted.
+    @discardableResult
+    public func compact(peerRetention: Duration = .seconds(30 * 24 * 3_600)) async throws -> [Scope: Compaction] {
+        let reports = acknowledgements.withLock { state in
+            defer { state.pending.removeAll() }
+            return Array(state.pending.values)
+        }
+        try await store.recordAcknowledgements(reports)
+        let retention = UInt64(peerRetention.components.seconds) * 1_000
+        let now = store.wallClock()
+        let cutoff = now > retention ? now - retention : 0
+        var done: [Scope: Compaction] = [:]
+        for scope in try store.acknowledgedScopes() where reads(scope) {
+            done[scope] = try await store.compactLog(
+                in: scope, peersHeardSince: cutoff, requireArchive: identity.certificate.body.role != .hub)
+        }
+        return done
+    }
+
+    /// What a peer that has applied `peer` of `scope` lacks: envelopes, at most about `maxBytes`
+    /// of them, or, when this node's log no longer holds some of them and this node is the hub,
+    /// a snapshot of the scope in parts of at most `partBytes`.
+    /// - Throws: ``StoreError/compacted(scope:origin:through:)`` when the log no longer holds them
+    ///   and this node cannot send a snapshot (only the hub does, of scopes it reads).
+    public func catchUp(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int, partBytes: Int)
+        async throws -> CatchUp
+    {
+        do {
+            let (envelopes, complete) = try await envelopes(in: scope, missingFrom: peer, maxBytes: maxBytes)
+            return .envelopes(envelopes, complete: complete)
+        } catch StoreError.compacted(let scope, let origin, let through) {
+            guard identity.certificate.body.role == .hub, reads(scope) else {
+                throw StoreError.compacted(scope: scope, origin: origin, through: through)
+            }
+            let snapshot = try store.snapshot(of: scope)
+            return .snapshot(
+                parts: Self.split(snapshot.objects, partBytes: partBytes), stamp: snapshot.stamp,
+                covers: snapshot.covers)
+        }
+    }
+
+    /// Installs one part of a hub's snapshot of `scope` (see ``CatchUp/snapshot(parts:stamp:covers:)``).
+    /// The bytes are untrusted until decoded: every object must be in `scope`.
+    /// - Returns: how many objects the part held.
+    @discardableResult
+    public func install(
+        _ scope: Scope, objects: [UInt8], stamp: UInt64, covers: VersionVector?, from hub: Certificate
+    ) async throws -> Int {
+        let delta: ObjectDelta
+        do { delta = try ObjectDelta(encoded: objects) } catch {
+            throw NodeError.badSnapshot(scope, "\(error)")
+        }
+        guard delta.scope == scope else { throw NodeError.badSnapshot(scope, "it holds objects of \(delta.scope)") }
+        try await store.install(
+            ScopeSnapshot(objects: delta, covers: covers ?? VersionVector(), stamp: stamp, source: hub.body.device))
+        return delta.objects.count
+    }
+
+    /// The objects of `delta` in encoded parts of about `partBytes` at most (one object may be
+    /// larger), always at least one part.
+    static func split(_ delta: ObjectDelta, partBytes: Int) -> [[UInt8]] {
+        var parts: [[UInt8]] = []
+        var part: [ObjectKey: ObjectValue] = [:]
+        var size = 0
+        for key in delta.objects.keys.sorted() {
+            let value = delta.objects[key]!
+            let bytes = value.canonicalBytes.count + key.id.utf8.count + 16
+            if size + bytes > partBytes, !part.isEmpty {
+                parts.append(ObjectDelta(scope: delta.scope, objects: part).encoded)
+                part = [:]
+                size = 0
+            }
+            part[key] = value
+            size += bytes
+        }
+        parts.append(ObjectDelta(scope: delta.scope, objects: part).encoded)
+        return parts
+    }
+}
+
+/// When a serving node compacts its log (`"compaction"` in hub.json and edge.json; both optional).
+public struct CompactionSettings: Codable, Sendable, Equatable {
+    /// Seconds between compactions (default 60).
+    public var everySeconds: Int?
+    /// Days after which a silent peer no longer holds compaction back (default 30): it is sent a
+    /// snapshot by the hub if it comes back lacking what was dropped.
+    public var peerRetentionDays: Int?
+
+    public init(everySeconds: Int? = nil, peerRetentionDays: Int? = nil) {
+        self.everySeconds = everySeconds
+        self.peerRetentionDays = peerRetentionDays
+    }
+
+    public var interval: Duration { .seconds(max(1, everySeconds ?? 60)) }
+    public var peerRetention: Duration { .seconds(max(0, peerRetentionDays ?? 30) * 24 * 3_600) }
+}

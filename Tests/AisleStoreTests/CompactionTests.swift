@@ -1,0 +1,114 @@
+import AisleCore
+import AisleStore
+import AisleTesting
+import Testing
+
+@Suite("Compaction by causal stability and snapshots")
+struct CompactionTests {
+    static let berlin = Scope.store("berlin")
+
+    /// A till that received milk and sold it one by one: changes till-1#1...#(1 + sales).
+    static func till(sales: Int) async throws -> TestStore {
+        let till = try TestStore("till-1")
+        try await till.store.receiveStock(20, of: "milk", in: "berlin")
+        for _ in 0..<sales { try await till.store.sell(1, of: "milk", in: "berlin") }
+        return till
+    }
+
+    static func ack(_ peer: ReplicaID, _ seq: UInt64, at: UInt64 = TestStore.wall) -> PeerAcknowledgement {
+        PeerAcknowledgement(
+            scope: berlin, peer: peer, vector: VersionVector(["till-1": seq]), at: at, archive: peer == "hub")
+    }
+
+    @Test("the log keeps everything while no peer is known, then drops only what every peer acknowledged")
+    func compactionDropsOnlyWhatEveryPeerHas() async throws {
+        let till = try await Self.till(sales: 4)
+        let store = till.store
+        let digest = try store.digest()
+        #expect(try await store.compactLog(in: Self.berlin).dropped == 0)
+        #expect(try store.changes(in: Self.berlin, missingFrom: VersionVector()).count == 5)
+
+        try await store.recordAcknowledgements([Self.ack("hub", 3), Self.ack("till-2", 5)])
+        let compaction = try await store.compactLog(in: Self.berlin)
+        #expect(compaction == Compaction(stable: VersionVector(["till-1": 3]), dropped: 3))
+        #expect(try store.logFloor(of: Self.berlin) == VersionVector(["till-1": 3]))
+        #expect(try store.digest() == digest, "compaction changed the state")
+        #expect(try store.versionVector(of: Self.berlin)["till-1"] == 5)
+        // What the slowest peer lacks is still there, in order.
+        #expect(try store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 3])).map(\.seq) == [4, 5])
+        // A peer lacking a dropped change is told so, with a reason naming the way out.
+        #expect(throws: StoreError.compacted(scope: Self.berlin, origin: "till-1", through: 3)) {
+            try store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 2]))
+        }
+        // The replica's own sequence continues after the dropped changes.
+        try await store.sell(1, of: "milk", in: "berlin")
+        #expect(try store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 5])).map(\.seq) == [6])
+    }
+
+    @Test("a till drops nothing the hub lacks, however long the hub has been silent")
+    func nothingIsDroppedBeforeTheHubHasIt() async throws {
+        let till = try await Self.till(sales: 4)
+        let monthAgo = TestStore.wall - 40 * 86_400_000
+        try await till.store.recordAcknowledgements([Self.ack("till-2", 5)])
+        #expect(try await till.store.compactLog(in: Self.berlin, requireArchive: true).dropped == 0)
+        try await till.store.recordAcknowledgements([Self.ack("hub", 2, at: monthAgo)])
+        let compaction = try await till.store.compactLog(
+            in: Self.berlin, peersHeardSince: TestStore.wall - 86_400_000, requireArchive: true)
+        #expect(compaction.dropped == 2)
+    }
+
+    @Test("a peer silent for longer than the retention no longer holds compaction back")
+    func silentPeersStopHoldingCompactionBack() async throws {
+        let till = try await Self.till(sales: 4)
+        try await till.store.recordAcknowledgements([
+            Self.ack("hub", 5), Self.ack("lost-till", 1, at: TestStore.wall - 40 * 86_400_000),
+        ])
+        #expect(try await till.store.compactLog(in: Self.berlin).dropped == 1)
+        let recent = try await till.store.compactLog(in: Self.berlin, peersHeardSince: TestStore.wall - 86_400_000)
+        #expect(recent.dropped == 4)
+        // A newer report wins, an older one arriving late does not move the peer back.
+        try await till.store.recordAcknowledgements([Self.ack("hub", 2, at: TestStore.wall - 1)])
+        #expect(try till.store.acknowledgements(in: Self.berlin).first { $0.peer == "hub" }?.vector["till-1"] == 5)
+    }
+
+    @Test("a snapshot brings a fresh replica to the same state and vector, and releases what it held")
+    func snapshotInstallsAndReleasesHeldChanges() async throws {
+        let source = try await Self.till(sales: 5)
+        let snapshot = try source.store.snapshot(of: Self.berlin)
+        #expect(snapshot.covers == VersionVector(["till-1": 6]))
+        try await source.store.sell(2, of: "milk", in: "berlin")
+        let later = try source.store.changes(in: Self.berlin, missingFrom: snapshot.covers)
+        #expect(later.map(\.seq) == [7])
+
+        let fresh = try TestStore("till-2")
+        // Change #7 arrives first: it waits for #1...#6, which no log will send again.
+        let held = try await fresh.store.apply(later)
+        #expect(held.allSatisfy { if case .held = $0 { true } else { false } })
+        let released = try await fresh.store.install(snapshot)
+        #expect(released.count == 1)
+        #expect(try fresh.store.digest() == source.store.digest())
+        #expect(try fresh.store.versionVector(of: Self.berlin) == source.store.versionVector(of: Self.berlin))
+        #expect(try fresh.store.stockLevel(of: "milk", in: "berlin").level == 13)
+        // The fresh replica's log starts after the snapshot: it cannot serve what came before.
+        #expect(try fresh.store.logFloor(of: Self.berlin) == VersionVector(["till-1": 6]))
+        #expect(throws: StoreError.self) {
+            try fresh.store.changes(in: Self.berlin, missingFrom: VersionVector())
+        }
+        // Installing it again changes nothing.
+        try await fresh.store.install(snapshot)
+        #expect(try fresh.store.digest() == source.store.digest())
+    }
+
+    @Test("a snapshot covering more of a replica's own changes than it holds is refused, nothing installed")
+    func snapshotAheadOfOwnChangesRefused() async throws {
+        let source = try await Self.till(sales: 2)
+        let snapshot = try source.store.snapshot(of: Self.berlin)
+        // The same replica, restored from a backup taken before any of its changes.
+        let restored = try TestStore("till-1")
+        let digest = try restored.store.digest()
+        await #expect(throws: StoreError.snapshotAhead(scope: Self.berlin, seq: 3, has: 0)) {
+            try await restored.store.install(snapshot)
+        }
+        #expect(try restored.store.digest() == digest)
+    }
+}
