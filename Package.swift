@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "AisleNode", targets: ["AisleNode"]),
         .library(name: "AisleSync", targets: ["AisleSync"]),
         .library(name: "AisleTesting", targets: ["AisleTesting"]),
+        .library(name: "AisleHub", targets: ["AisleHub"]),
+        .library(name: "AisleEdge", targets: ["AisleEdge"]),
         .executable(name: "aisle", targets: ["aisle"]),
     ],
     dependencies: [
@@ -63,8 +65,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults.
-        .target(name: "AisleTesting", dependencies: ["AisleCore"]),
+        // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults,
+        // simulation sweeps, child processes, and a tenant with nodes on disk.
+        .target(name: "AisleTesting", dependencies: ["AisleCore", "AisleCrypto", "AisleStore", "AisleNode"]),
         .executableTarget(
             name: "aisle",
             dependencies: [

@@ -10,11 +10,20 @@ let package = Package(
         .package(name: "Aisle", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
-        // What the paired benchmarks share: the interleaving and its two metrics.
+        // What the paired benchmarks share: the interleaving and its two metrics, the replica
+        // fixtures, the raw-SQLite baseline and the remote-apply workload.
         .target(
-            name: "BenchmarkSupport", dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "AisleCore", package: "Aisle"),
+                .product(name: "AisleStore", package: "Aisle"),
+                .product(name: "AisleTesting", package: "Aisle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
             path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "CRDTBenchmarks",
@@ -54,6 +63,26 @@ let package = Package(
                 "BenchmarkSupport",
             ],
             path: "Benchmarks/CryptoBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // [4/6]: sealed apply against raw SQLite, handoff latency over loopback against a raw TCP
+        // round trip, wire bytes per line update, bootstrap of a million rows.
+        .executableTarget(
+            name: "SyncBenchmarks",
+            dependencies: [
+                .product(name: "AisleCore", package: "Aisle"),
+                .product(name: "AisleCrypto", package: "Aisle"),
+                .product(name: "AisleEdge", package: "Aisle"),
+                .product(name: "AisleHub", package: "Aisle"),
+                .product(name: "AisleNode", package: "Aisle"),
+                .product(name: "AisleStore", package: "Aisle"),
+                .product(name: "AisleSync", package: "Aisle"),
+                .product(name: "AisleTesting", package: "Aisle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
+            ],
+            path: "Benchmarks/SyncBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

@@ -209,14 +209,23 @@ public final class ReplicaNode: Sendable {
         let (changes, complete) = try store.changes(in: scope, missingFrom: peer, maxBytes: maxBytes)
         var envelopes: [Envelope] = []
         envelopes.reserveCapacity(changes.count)
+        var sealed: [(envelope: [UInt8], change: RemoteChange)] = []
+        var sealedAt: [Int] = []
         for change in changes {
             if let stored = change.envelope {
                 envelopes.append(try Envelope(canonicalBytes: stored))
             } else if change.origin == store.replica {
-                let sealed = try seal(change)
-                try await store.attachEnvelope(sealed.canonicalBytes, to: change)
-                envelopes.append(sealed)
+                let envelope = try seal(change)
+                sealed.append((envelope.canonicalBytes, change))
+                sealedAt.append(envelopes.count)
+                envelopes.append(envelope)
             }
+        }
+        // Kept before any is sent (one transaction for the batch), so every later send is identical;
+        // where another connection kept its sealing first, that one is sent.
+        for (index, kept) in zip(sealedAt, try await store.attachEnvelopes(sealed))
+        where kept != envelopes[index].canonicalBytes {
+            envelopes[index] = try Envelope(canonicalBytes: kept)
         }
         return (envelopes, complete)
     }

@@ -18,21 +18,10 @@ struct ConvergenceSimulationTests {
         }
         let schedules = Self.environment["AISLE_SCHEDULES"].flatMap(Int.init) ?? 10_000
         let base = Self.environment["AISLE_SIM_BASE_SEED"].flatMap(UInt64.init) ?? 20_261_123
-        let started = ContinuousClock.now
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let failures = await withTaskGroup(of: [ConvergenceSimulation.Report].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    stride(from: worker, to: schedules, by: workers).compactMap { index in
-                        let report = ConvergenceSimulation.run(
-                            seed: SeededRandom.derive(base: base, index: UInt64(index)))
-                        return report.passed ? nil : report
-                    }
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
+        let (reports, seconds) = await sweepSchedules(schedules, base: base) { seed in
+            ConvergenceSimulation.run(seed: seed)
         }
-        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        let failures = reports.filter { !$0.passed }
         for failure in failures.prefix(10) {
             print("sim convergence FAILED: replay with AISLE_SEED=\(failure.seed): \(failure)")
         }

@@ -12,8 +12,8 @@ struct CompactionSyncTests {
     static let scopes: @Sendable (Certificate) -> [Scope] = { _ in [berlin] }
 
     /// A hub and two tills that synced 12 changes of till-1's, then a third till that never synced.
-    static func synced() async throws -> (chain: Chain, hub: ReplicaNode, tills: [ReplicaNode]) {
-        let chain = try Chain()
+    static func synced() async throws -> (chain: TestTenant, hub: ReplicaNode, tills: [ReplicaNode]) {
+        let chain = try TestTenant()
         let hub = try chain.node("hub", .hub, [.allStores], keys: [berlin])
         let tills = try (1...3).map { number in
             try chain.node(

@@ -5,50 +5,15 @@ import AisleStore
 import AisleTesting
 import Testing
 
-/// A tenant and nodes on disk, each with its certificate, the tenant's certificates and the scope
-/// keys its role may hold (epoch 1), derived from the tenant root as enrolment would.
-final class Chain: Sendable {
-    static let now: UInt64 = 1_767_225_600_000
-    let admin = AdminSecrets()
-    let directory: TemporaryDirectory
-
-    init() throws {
-        directory = try TemporaryDirectory(prefix: "node-test")
-    }
-
-    func certificate(_ device: ReplicaID, _ role: Role, _ scopes: [ScopeGrant], _ keys: SigningKeyPair) -> Certificate {
-        Certificate(
-            signing: CertificateBody(
-                tenant: "acme", device: device, role: role, scopes: scopes, signingKey: keys.publicKey,
-                boxKey: BoxKeyPair().publicKey, notAfter: Self.now + 86_400_000),
-            with: admin.signing)
-    }
-
-    /// A node for `device` holding keys for `scopes`; `peers` are the certificates it trusts.
-    func node(
-        _ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], keys scopes: [Scope], peers: [Certificate] = []
-    ) throws -> ReplicaNode {
-        let signing = SigningKeyPair()
-        let own = certificate(device, role, grants, signing)
-        var trust = TrustStore(tenant: "acme", admin: admin.signing.publicKey)
-        try trust.add(own)
-        for peer in peers { try trust.add(peer) }
-        for scope in scopes { trust.hold(try admin.root.scopeKey(for: scope, epoch: 1), for: scope, epoch: 1) }
-        let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("\(device).db")), replica: device, wallClock: { Chain.now })
-        return try ReplicaNode(store: store, identity: NodeIdentity(certificate: own, signing: signing), trust: trust)
-    }
-}
-
 /// Two tills of the Berlin store and the hub, each trusting the others.
 struct Berlin {
-    let chain: Chain
+    let chain: TestTenant
     let till1: ReplicaNode
     let till2: ReplicaNode
     let hub: ReplicaNode
 
     init() async throws {
-        chain = try Chain()
+        chain = try TestTenant()
         till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
@@ -117,7 +82,7 @@ struct ReceiveTests {
         var other = RetailState()
         _ = other.updateStock("berlin") { $0.receive(1_000, of: "milk", at: "till-1") }
         let header = EnvelopeHeader(
-            tenant: "acme", scope: scope, origin: "till-1", seq: 1, epoch: 1, hlc: Chain.now << 16,
+            tenant: "acme", scope: scope, origin: "till-1", seq: 1, epoch: 1, hlc: TestTenant.now << 16,
             certificate: berlin.till1.identity.certificate.id)
         let forged = Envelope(
             header: header, deltas: other.deltasByScope.filter { $0.scope == scope },
@@ -164,7 +129,7 @@ struct ReceiveTests {
 
     @Test("a node without a scope's key cannot seal its own change there, and says so")
     func sealingWithoutAKeyFails() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let phone = try chain.node("phone-anna", .mobile, [.exactly(.customer("anna"))], keys: [])
         try await phone.store.updateCart("c1", in: .customer("anna")) { cart, me, _ in
             try cart.add("milk", quantity: 1, at: me)

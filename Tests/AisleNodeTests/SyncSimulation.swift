@@ -57,7 +57,7 @@ final class SyncSimulation {
 
     let seed: UInt64
     private var random: SeededRandom
-    private let chain: Chain
+    private let chain: TestTenant
     private var nodes: [ReplicaNode?]
     private var links: [Link] = []
     private var partitioned = false
@@ -78,7 +78,7 @@ final class SyncSimulation {
         self.seed = seed
         random = SeededRandom(seed: seed)
         report = Report(seed: seed)
-        chain = try Chain()
+        chain = try TestTenant()
         let tills = 2 + Int(seed % 2)
         let hub = try chain.node("hub", .hub, [.allStores], keys: [Self.scope])
         var nodes: [ReplicaNode?] = [hub]
@@ -297,7 +297,7 @@ final class SyncSimulation {
         try node.store.close()
         let store = try ReplicaStore(
             StoreConfiguration(path: chain.directory.file("\(node.store.replica).db")), replica: node.store.replica,
-            wallClock: { Chain.now })
+            wallClock: { TestTenant.now })
         nodes[index] = try ReplicaNode(store: store, identity: node.identity, trust: node.trustSnapshot)
         report.restarts += 1
     }

@@ -18,23 +18,10 @@ struct SyncSimulationTests {
         }
         let schedules = Self.environment["AISLE_SYNC_SCHEDULES"].flatMap(Int.init) ?? 1_000
         let base = Self.environment["AISLE_SYNC_BASE_SEED"].flatMap(UInt64.init) ?? 20_261_202
-        let started = ContinuousClock.now
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let reports = await withTaskGroup(of: [SyncSimulation.Report].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    var reports: [SyncSimulation.Report] = []
-                    for index in stride(from: worker, to: schedules, by: workers) {
-                        reports.append(
-                            await SyncSimulation.run(seed: SeededRandom.derive(base: base, index: UInt64(index))))
-                    }
-                    return reports
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
+        let (reports, seconds) = await sweepSchedules(schedules, base: base) { seed in
+            await SyncSimulation.run(seed: seed)
         }
         let failures = reports.filter { $0.violation != nil }
-        let seconds = (ContinuousClock.now - started) / .seconds(1)
         for failure in failures.prefix(10) {
             print("sim sync_network FAILED: replay with AISLE_SYNC_SEED=\(failure.seed): \(failure)")
         }

@@ -63,7 +63,7 @@ final class MemoryLink: Sendable {
 struct SyncTests {
     @Test("a till's sales reach the other till through the hub, the author's certificate forwarded with them")
     func salesTravelThroughTheHub() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         let hubCertificate = [hub.identity.certificate]
         let till1 = try chain.node(
@@ -95,7 +95,7 @@ struct SyncTests {
 
     @Test("the hub relays a customer's cart it cannot read, and the customer's other phone reads it")
     func hubRelaysCustomerCartsUnread() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let anna = Scope.customer("anna")
         let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         let phone = try chain.node(
@@ -120,7 +120,7 @@ struct SyncTests {
 
     @Test("local changes pushed from several tasks while frames arrive all reach the hub, and the session survives")
     func concurrentPushesKeepFramesInOrder() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         let till = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate])
@@ -151,7 +151,7 @@ struct SyncTests {
 
     @Test("a restarted hub still forwards a till's changes with its certificate, learned before the restart")
     func learnedCertificatesSurviveARestart() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let scopes: @Sendable (Certificate) -> [Scope] = { _ in [.store("berlin")] }
         let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         let till1 = try chain.node(
@@ -170,7 +170,7 @@ struct SyncTests {
 
     @Test("a sync resumed after a disconnect sends only what is missing, never a duplicate")
     func resumeSendsOnlyWhatIsMissing() async throws {
-        let chain = try Chain()
+        let chain = try TestTenant()
         let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         let till = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate])

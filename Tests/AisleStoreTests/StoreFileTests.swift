@@ -56,6 +56,9 @@ struct StoreFileTests {
         #expect(logged.first?.envelope == nil)
         try await reopened.attachEnvelope([1, 2, 3], to: logged[0])
         #expect(try reopened.changes(in: .store("berlin"), missingFrom: VersionVector()).first?.envelope == [1, 2, 3])
+        // A second sealing (another connection's, a fresh nonce) loses to the kept one: every send
+        // of a change carries the same bytes.
+        #expect(try await reopened.attachEnvelopes([([4, 5, 6], logged[0])]) == [[1, 2, 3]])
     }
 
     @Test("a database belonging to another replica is refused")

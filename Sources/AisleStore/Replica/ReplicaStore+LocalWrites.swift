@@ -90,12 +90,25 @@ extension ReplicaStore {
     /// Keeps the envelope a logged change was sealed into, so later sends forward the same bytes.
     /// A change that already has one keeps it.
     public func attachEnvelope(_ envelope: [UInt8], to change: RemoteChange) async throws {
-        try await writeTransaction { db, _ in
-            try db.cachedStatement(
-                sql: "UPDATE changes SET envelope = ? WHERE scope = ? AND origin = ? AND seq = ? AND envelope IS NULL"
-            ).execute(arguments: [
-                Data(envelope), change.scope.description, change.origin.rawValue, Int64(change.seq),
-            ])
+        _ = try await attachEnvelopes([(envelope, change)])
+    }
+
+    /// As ``attachEnvelope(_:to:)`` for several changes, in one transaction.
+    /// - Returns: the envelope each change now has: the one given, or the one another send (on
+    ///   another connection) kept first, which is the one to send.
+    public func attachEnvelopes(_ sealed: [(envelope: [UInt8], change: RemoteChange)]) async throws -> [[UInt8]] {
+        guard !sealed.isEmpty else { return [] }
+        return try await writeTransaction { db, _ in
+            let update = try db.cachedStatement(
+                sql: "UPDATE changes SET envelope = ? WHERE scope = ? AND origin = ? AND seq = ? AND envelope IS NULL")
+            let kept = try db.cachedStatement(
+                sql: "SELECT envelope FROM changes WHERE scope = ? AND origin = ? AND seq = ?")
+            return try sealed.map { envelope, change in
+                let key: StatementArguments = [change.scope.description, change.origin.rawValue, Int64(change.seq)]
+                try update.execute(arguments: [Data(envelope)] + key)
+                guard db.changesCount == 0, let first = try Data.fetchOne(kept, arguments: key) else { return envelope }
+                return Array(first)
+            }
         }
     }
 }

@@ -1,15 +1,15 @@
 import Foundation
-import GRDB
+public import GRDB
 
 /// The raw-SQLite baseline: the equivalent statements on plain tables, through the same library
 /// (GRDB) and the same access (async writes, as a server calls them; reads on the reader pool),
 /// the same WAL mode and the same `synchronous` setting as the Aisle store under test.
-final class RawBaseline: Sendable {
-    let pool: DatabasePool
-    let path: String
+public final class RawBaseline: Sendable {
+    public let pool: DatabasePool
+    public let path: String
     private let checkpointer: DatabaseQueue
 
-    init(path: String, synchronous: String = "NORMAL") throws {
+    public init(path: String, synchronous: String = "NORMAL") throws {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
@@ -28,12 +28,12 @@ final class RawBaseline: Sendable {
     }
 
     /// A passive checkpoint on a connection of its own, as the Aisle store does.
-    func checkpoint() throws {
+    public func checkpoint() throws {
         _ = try checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
     /// Adds `amount` to each SKU's level, one upsert per SKU, all in one transaction.
-    func upsertStock(_ skus: [String], amount: Int = 1) async throws {
+    public func upsertStock(_ skus: [String], amount: Int = 1) async throws {
         try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql:
@@ -44,7 +44,7 @@ final class RawBaseline: Sendable {
     }
 
     /// Adds one unit to a cart line: one upsert, one transaction.
-    func addCartLine(cart: String, sku: String) async throws {
+    public func addCartLine(cart: String, sku: String) async throws {
         try await pool.write { db in
             try db.cachedStatement(
                 sql: """
@@ -56,14 +56,14 @@ final class RawBaseline: Sendable {
     }
 
     /// Reads one SKU's level by primary key.
-    func level(of sku: String) throws -> Int {
+    public func level(of sku: String) throws -> Int {
         try pool.read { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT level FROM stock WHERE sku = ?"), arguments: [sku]) ?? 0
         }
     }
 
     /// Bytes of the main database file after a full checkpoint and VACUUM.
-    func compactedFileBytes() throws -> Int {
+    public func compactedFileBytes() throws -> Int {
         try pool.writeWithoutTransaction { db in
             try db.checkpoint(.truncate)
             try db.execute(sql: "VACUUM")
