@@ -109,13 +109,7 @@ extension ReplicaStore {
     }
 
     static func logFloor(of scope: Scope, _ db: Database) throws -> VersionVector {
-        var entries: [ReplicaID: UInt64] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT origin, seq FROM log_floor WHERE scope = ?", arguments: [scope.description])
-        {
-            entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
-        }
-        return VersionVector(entries)
+        try vector(in: "log_floor", of: scope, db)
     }
 
     /// Compaction by causal stability: drops the logged changes of `scope` that every peer known

@@ -110,9 +110,14 @@ public final class ReplicaStore: Sendable {
     }
 
     static func versionVector(of scope: Scope, _ db: Database) throws -> VersionVector {
+        try vector(in: "versions", of: scope, db)
+    }
+
+    /// A vector kept as (scope, origin, seq) rows: `versions`, or `log_floor`.
+    static func vector(in table: String, of scope: Scope, _ db: Database) throws -> VersionVector {
         var entries: [ReplicaID: UInt64] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT origin, seq FROM versions WHERE scope = ?", arguments: [scope.description])
+            db, sql: "SELECT origin, seq FROM \(table) WHERE scope = ?", arguments: [scope.description])
         {
             entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
         }
