@@ -88,10 +88,7 @@ extension ReplicaNode {
         do {
             let (envelopes, complete) = try await envelopes(in: scope, missingFrom: peer, maxBytes: maxBytes)
             return .envelopes(envelopes, complete: complete)
-        } catch StoreError.compacted(let scope, let origin, let through) {
-            guard identity.certificate.body.role == .hub, reads(scope) else {
-                throw StoreError.compacted(scope: scope, origin: origin, through: through)
-            }
+        } catch StoreError.compacted where identity.certificate.body.role == .hub && reads(scope) {
             let snapshot = try store.snapshot(of: scope)
             return .snapshot(
                 parts: Self.split(snapshot.objects, partBytes: partBytes), stamp: snapshot.stamp,

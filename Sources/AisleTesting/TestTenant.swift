@@ -52,4 +52,11 @@ public final class TestTenant: Sendable {
             store: store, identity: NodeIdentity(certificate: own, signing: signing),
             trust: trust(keys: scopes, certificates: [own] + peers))
     }
+
+    /// Makes each of `nodes` learn the others' certificates, as their first syncs would.
+    public func introduce(_ nodes: [ReplicaNode]) async throws {
+        for node in nodes {
+            for peer in nodes where peer !== node { try await node.learn(peer.identity.certificate) }
+        }
+    }
 }

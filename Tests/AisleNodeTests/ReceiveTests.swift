@@ -17,9 +17,7 @@ struct Berlin {
         till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")])
         hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
-        for node in [till1, till2, hub] {
-            for peer in [till1, till2, hub] where peer !== node { try await node.learn(peer.identity.certificate) }
-        }
+        try await chain.introduce([till1, till2, hub])
     }
 }
 

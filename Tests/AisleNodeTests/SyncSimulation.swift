@@ -87,9 +87,7 @@ final class SyncSimulation {
                 try chain.node(
                     ReplicaID(stringLiteral: "till-\(number)"), .pos, [.exactly(Self.scope)], keys: [Self.scope]))
         }
-        for node in nodes.compactMap({ $0 }) {
-            for peer in nodes.compactMap({ $0 }) where peer !== node { try await node.learn(peer.identity.certificate) }
-        }
+        try await chain.introduce(nodes.compactMap { $0 })
         self.nodes = nodes
         // Every till links to the hub; the first two tills also to each other (a store peer link).
         links = (1..<nodes.count).map { Link($0, 0) } + [Link(1, 2)]

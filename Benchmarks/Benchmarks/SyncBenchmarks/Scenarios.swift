@@ -28,9 +28,7 @@ struct Handoff3: Sendable {
         hub = try tenant.liveNode("hub", .hub, [.allStores], keys: [berlin])
         phone = try tenant.liveNode("phone-anna", .mobile, [.exactly(anna)], keys: [anna])
         till = try tenant.liveNode("till-1", .pos, [.exactly(berlin)], keys: [berlin])
-        for node in [hub, phone, till] {
-            for other in [hub, phone, till] where other !== node { try await node.learn(other.identity.certificate) }
-        }
+        try await tenant.introduce([hub, phone, till])
     }
 }
 
@@ -192,6 +190,7 @@ final class BootstrapWorkload: Sendable {
     /// A new till syncs until it holds everything the hub has.
     func bootstrap() async throws {
         let till = try tenant.liveNode("till-new", .pos, [.exactly(berlin)], keys: [berlin])
+        defer { try? till.store.close() }
         try await till.learn(hub.identity.certificate)
         try await hub.learn(till.identity.certificate)
         try await HubLink(node: till, url: server.url, logger: quietLogger("bench.till")).syncOnce(

@@ -157,9 +157,14 @@ extension ReplicaStore {
             try Self.raiseFloor(scope, origin, to: seq, db)
         }
         // Keep the clock's high-water mark, which the dropped changes carried.
+        try persistClock(db)
+        return dropped
+    }
+
+    /// Stores the clock's reading, so a restart resumes past it even when no logged change carries it.
+    private func persistClock(_ db: Database) throws {
         try db.execute(
             sql: "UPDATE replica SET hlc = max(hlc, ?)", arguments: [Int64(bitPattern: clock.withLock { $0.last })])
-        return dropped
     }
 
     private static func raiseFloor(_ scope: Scope, _ origin: ReplicaID, to seq: UInt64, _ db: Database) throws {
@@ -205,25 +210,16 @@ extension ReplicaStore {
                     wallMillis: self.wallClock())
             }
             for (key, value) in snapshot.objects.objects {
-                let previous = try memo.object(at: key, db)
-                let merged = previous.flatMap { $0.joined(with: value) } ?? value
-                try memo.save(merged, at: key, previous: previous, replica: self.replica, db)
+                try memo.join(value, at: key, replica: self.replica, db)
             }
             for (origin, seq) in snapshot.covers.entries where seq > current[origin] {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
-                        ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
-                        """
-                ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
+                try Self.setVersion(scope, origin, seq, db)
                 try db.execute(
                     sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq <= ?",
                     arguments: [scope.description, origin.rawValue, Int64(seq)])
                 try Self.raiseFloor(scope, origin, to: seq, db)
             }
-            try db.execute(
-                sql: "UPDATE replica SET hlc = max(hlc, ?)",
-                arguments: [Int64(bitPattern: self.clock.withLock { $0.last })])
+            try self.persistClock(db)
             memo.record(current.joined(with: snapshot.covers), for: scope)
             // Held changes the snapshot did not cover may now be deliverable.
             return try self.apply([], in: scope, decoded: [:], memo: &memo, db)

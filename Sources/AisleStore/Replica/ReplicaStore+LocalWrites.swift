@@ -79,6 +79,11 @@ extension ReplicaStore {
                 scope.description, origin.rawValue, Int64(seq), Int64(bitPattern: stamp),
                 Data(dependencies.canonicalBytes), Data(delta), envelope.map { Data($0) },
             ])
+        try setVersion(scope, origin, seq, db)
+    }
+
+    /// Records `seq` as the highest sequence of `origin` applied without gaps in `scope`.
+    static func setVersion(_ scope: Scope, _ origin: ReplicaID, _ seq: UInt64, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)

@@ -161,11 +161,7 @@ extension ReplicaStore {
     private func join(_ change: RemoteChange, decoded: ObjectDelta?, memo: inout WriterMemo, _ db: Database) throws {
         // Held changes from earlier batches were validated when they arrived.
         let delta = try change.isOpaque ? nil : decoded ?? ObjectDelta(encoded: change.delta)
-        for (key, value) in delta?.objects ?? [:] {
-            let previous = try memo.object(at: key, db)
-            let merged = previous.flatMap { $0.joined(with: value) } ?? value
-            try memo.save(merged, at: key, previous: previous, replica: replica, db)
-        }
+        for (key, value) in delta?.objects ?? [:] { try memo.join(value, at: key, replica: replica, db) }
         try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
             arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
         try Self.appendChange(

@@ -55,6 +55,13 @@ struct WriterMemo: Sendable {
         remember(value, at: key)
     }
 
+    /// Joins `value` into the object at `key` (a remote change's or a snapshot's) and writes it.
+    mutating func join(_ value: ObjectValue, at key: ObjectKey, replica: ReplicaID, _ db: Database) throws {
+        let previous = try object(at: key, db)
+        let merged = previous.flatMap { $0.joined(with: value) } ?? value
+        try save(merged, at: key, previous: previous, replica: replica, db)
+    }
+
     private mutating func remember(_ value: ObjectValue, at key: ObjectKey) {
         if objects.count >= objectLimit { objects.removeAll(keepingCapacity: true) }
         objects[key] = value
