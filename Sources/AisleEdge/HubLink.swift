@@ -93,7 +93,12 @@ public actor HubLink {
                 scopes: { peer in try node.scopes(sharedWith: peer) },
                 send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) }, progress: progress)
             await self.attach(connection)
-            defer { Task { await self.detach(connection) } }
+            defer {
+                Task {
+                    await connection.disconnected()
+                    await self.detach(connection)
+                }
+            }
             try await connection.start()
             for try await message in inbound.messages(maxSize: limits.maxFrameBytes + 4_096) {
                 guard case .binary(let buffer) = message else { continue }
@@ -115,5 +120,16 @@ public actor HubLink {
 
     private func detach(_ connection: SyncConnection) {
         if self.connection === connection { self.connection = nil }
+    }
+}
+
+extension HubLink: RightsBank {
+    public func bankReplica() async -> ReplicaID? {
+        await connection?.bankReplica()
+    }
+
+    public func ask(_ request: SyncRequest, timeout: Duration) async throws -> SyncReply {
+        guard let connection else { throw RightsUnavailable.offline }
+        return try await connection.ask(request, timeout: timeout)
     }
 }

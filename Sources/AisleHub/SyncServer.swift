@@ -1,4 +1,5 @@
 public import AisleCore
+import AisleCrypto
 public import AisleNode
 import AisleStore
 public import AisleSync
@@ -21,6 +22,8 @@ public final class SyncServer: Sendable {
     let limits: SyncLimits
     let logger: Logger
     let onApplied: @Sendable (Scope) async -> Void
+    /// The rights bank's top-ups (the hub only).
+    let bank: HubBank
 
     public init(
         node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger,
@@ -30,6 +33,15 @@ public final class SyncServer: Sendable {
         self.limits = limits
         self.logger = logger
         self.onApplied = onApplied
+        bank = HubBank(node: node, logger: logger)
+    }
+
+    /// Tops up the connected tills of `store` from the hub's rights, and pushes what that wrote.
+    func rebalance(_ store: StoreID) async {
+        let registry = self.registry
+        if await bank.storeChanged(store, tills: { await registry.tills(of: store) }) {
+            await registry.changed(.store(store), except: nil)
+        }
     }
 
     /// Tells every connection that `scope` has new changes (made here or received elsewhere).
@@ -92,12 +104,19 @@ public final class SyncServer: Sendable {
                 switch event {
                 case .connected(let device, let role):
                     logger.info("connected", metadata: ["device": "\(device)", "role": "\(role)"])
+                    Task {
+                        for store in await registry.stores(of: id) { await self.rebalance(store) }
+                    }
                 case .applied(let scope, let count, _):
                     logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
                     Task {
                         await registry.changed(scope, except: id)
                         await onApplied(scope)
+                        if case .store(let store) = scope { await self.rebalance(store) }
                     }
+                case .granted(let key, let units):
+                    logger.debug("granted rights", metadata: ["key": "\(key)", "units": "\(units)"])
+                    Task { await registry.changed(key.scope, except: id) }
                 case .installed(let scope, let objects, _):
                     logger.info("installed snapshot part", metadata: ["scope": "\(scope)", "objects": "\(objects)"])
                     Task { await registry.changed(scope, except: id) }
@@ -146,6 +165,23 @@ actor ConnectionRegistry {
 
     func remove(_ id: UUID) {
         connections[id] = nil
+    }
+
+    /// The stores the device on connection `id` sells for (none unless it is a till or kiosk).
+    func stores(of id: UUID) async -> [StoreID] {
+        await connections[id]?.stores() ?? []
+    }
+
+    /// The tills and kiosks of `store` connected now.
+    func tills(of store: StoreID) async -> [ReplicaID] {
+        var tills: [ReplicaID] = []
+        for connection in connections.values {
+            guard let peer = await connection.peer, peer.body.role == .pos || peer.body.role == .kiosk,
+                peer.body.scopes.contains(where: { $0.covers(.store(store)) })
+            else { continue }
+            tills.append(peer.body.device)
+        }
+        return tills.sorted()
     }
 
     /// Tells every connection but `except` that `scope` has new changes.

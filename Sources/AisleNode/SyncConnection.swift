@@ -14,6 +14,9 @@ public enum SyncProgress: Sendable, Equatable {
     case installed(Scope, objects: Int, last: Bool)
     /// The peer has nothing more of `scope` for now.
     case caughtUp(Scope)
+    /// This node granted `units` rights of `key` to the peer (the hub's rights bank): a local
+    /// change of the key's scope, to push to the other connections.
+    case granted(ObjectKey, units: UInt64)
     /// The session ended.
     case ended(SyncError)
 }
@@ -39,6 +42,9 @@ public actor SyncConnection {
     /// Whether a call is being carried out; the others wait in `waiting`, first come first served.
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Questions asked of the peer (``ask(_:)``), waiting for its answer.
+    private var questions: [UInt64: CheckedContinuation<SyncReply, any Error>] = [:]
+    private var lastQuestion: UInt64 = 0
 
     /// - Parameters:
     ///   - side: whether this side opened the connection.
@@ -87,6 +93,38 @@ public actor SyncConnection {
     public func use(_ grant: HandoffGrant, grantor: Certificate) async throws {
         let vector = try node.store.versionVector(of: grant.scope)
         try await turn { session.useGrant(grant, grantor: grantor) + session.subscribe([grant.scope: vector]) }
+    }
+
+    /// Asks the peer `request` and waits for its answer; a grant's envelopes are applied (the
+    /// node's one receive path) before it returns. Cancelling the waiting task stops the wait.
+    /// - Throws: the ``SyncError`` that ended the session, or `CancellationError`.
+    public func ask(_ request: SyncRequest) async throws -> SyncReply {
+        if let ended { throw ended }
+        guard session.peer != nil else { throw SyncError.protocolViolation("asked before the handshake finished") }
+        lastQuestion += 1
+        let id = lastQuestion
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                questions[id] = continuation
+                Task {
+                    do { try await self.turn { self.session.ask(request, id: id) } } catch {
+                        self.settle(id, with: .failure(error))
+                    }
+                }
+            }
+        } onCancel: {
+            Task { await self.settle(id, with: .failure(CancellationError())) }
+        }
+    }
+
+    /// The transport closed: every question still waiting fails.
+    public func disconnected() {
+        let error = ended ?? SyncError.refusedByPeer("the connection closed")
+        for id in questions.keys { settle(id, with: .failure(error)) }
+    }
+
+    private func settle(_ id: UInt64, with result: Result<SyncReply, any Error>) {
+        questions.removeValue(forKey: id)?.resume(with: result)
     }
 
     /// Ends a handshake that takes too long; call it every second or so.
@@ -174,9 +212,28 @@ public actor SyncConnection {
                 pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
             case .caughtUp(let scope):
                 progress(.caughtUp(scope))
+            case .serve(let id, let request):
+                guard let peer = session.peer else { continue }
+                let (reply, granted) = await node.serve(request, from: peer)
+                pending += session.answer(id, reply)
+                if let (key, units) = granted { progress(.granted(key, units: units)) }
+            case .answered(let id, let reply):
+                if case .granted(_, let envelopes) = reply, !envelopes.isEmpty, let peer = session.peer {
+                    do {
+                        try await node.learn(peer)
+                        try await node.receive(envelopes)
+                    } catch {
+                        settle(id, with: .failure(error))
+                        pending += session.refuse("the grant in reply \(id): \(error)")
+                        continue
+                    }
+                    progress(.applied(envelopes[0].header.scope, count: envelopes.count, caughtUp: false))
+                }
+                settle(id, with: .success(reply))
             case .close(let error):
                 ended = error
                 progress(.ended(error))
+                for id in questions.keys { settle(id, with: .failure(error)) }
                 throw error
             }
         }

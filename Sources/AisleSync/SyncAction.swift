@@ -30,6 +30,11 @@ public enum SyncAction: Sendable, Equatable {
     /// objects, untrusted until decoded); the last part carries `covers`, the version vector the
     /// whole snapshot reflects. Then report the vector with ``SyncSession/applied(_:vector:)``.
     case install(Scope, objects: [UInt8], stamp: UInt64, covers: VersionVector?)
+    /// The peer asks question `id` (its scope already checked against the peer's certificate):
+    /// work out the answer and hand it to ``SyncSession/answer(_:_:)``.
+    case serve(UInt64, SyncRequest)
+    /// The peer answered this side's question `id` (asked with ``SyncSession/ask(_:id:)``).
+    case answered(UInt64, SyncReply)
     /// Close the connection after writing any frame before this action; the session is over.
     case close(SyncError)
 }

@@ -50,7 +50,7 @@ public final class SyncSession {
     public let limits: SyncLimits
     private let certificate: Certificate
     private let signing: SigningKeyPair
-    private var trust: TrustStore
+    var trust: TrustStore
     private let handshake: Handshake
     private var state: State = .created
     private var sender: SecretStreamSender?
@@ -63,6 +63,8 @@ public final class SyncSession {
     /// Subscribed scopes the peer has said it has nothing more of.
     private var caughtUp: Set<Scope> = []
     private var peerSubscribed = false
+    /// Questions asked on this session and not answered yet.
+    var asked: Set<UInt64> = []
 
     /// A session speaking as `certificate` (whose signing key is `signing`), checking the peer
     /// against `trust`.
@@ -277,6 +279,10 @@ public final class SyncSession {
                 throw SyncError.refusedHere("handoff grant for \(grant.scope): \(error)")
             }
             return [.learn(grant, grantor: grantor)]
+        case .request(let request):
+            return try onRequest(request, peer: peer, now: now)
+        case .reply(let reply):
+            return try onReply(reply)
         }
     }
 

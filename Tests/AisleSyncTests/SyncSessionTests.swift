@@ -77,6 +77,13 @@ final class Link {
     var installed: [[VersionVector?]] = [[], []]
     /// Per side, what the peer reported holding.
     var acknowledged: [[VersionVector]] = [[], []]
+    /// Per side, how it answers the peer's questions, and the questions it served.
+    var answering: [(SyncRequest) -> SyncReply] = [
+        { _ in .refused("no answer set") }, { _ in .refused("no answer set") },
+    ]
+    var served: [[SyncRequest]] = [[], []]
+    /// Per side, the answers it received to its own questions, by id.
+    var answers: [[UInt64: SyncReply]] = [[:], [:]]
     private var queue: [(to: Int, SyncAction)] = []
 
     init(_ initiator: SyncSession, _ responder: SyncSession) {
@@ -161,6 +168,11 @@ final class Link {
             case .install(let scope, _, _, let covers):
                 installed[side].append(covers)
                 enqueue(sides[side].applied(scope, vector: covers ?? VersionVector()), from: side)
+            case .serve(let id, let request):
+                served[side].append(request)
+                enqueue(sides[side].answer(id, answering[side](request)), from: side)
+            case .answered(let id, let reply):
+                answers[side][id] = reply
             }
         }
     }

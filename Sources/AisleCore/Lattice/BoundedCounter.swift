@@ -164,6 +164,13 @@ public struct InsufficientRights: Error, Equatable, CustomStringConvertible {
     /// The replica that asked.
     public let replica: ReplicaID
 
+    public init(requested: UInt64, available: Int64, total: Int64, replica: ReplicaID) {
+        self.requested = requested
+        self.available = available
+        self.total = total
+        self.replica = replica
+    }
+
     public var description: String {
         "\(replica) holds rights to \(Swift.max(0, available)) of \(total) (asked for \(requested)): "
             + "obtain rights from a replica that holds them"

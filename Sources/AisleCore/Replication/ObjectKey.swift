@@ -95,12 +95,14 @@ public enum ObjectError: Error, Equatable, CustomStringConvertible {
     case kindOutsideScope(ObjectKind, Scope)
     case invalidID(ObjectKind, String)
     case valueKindMismatch(ObjectKind, ObjectKind)
+    case notACounter(ObjectKind)
 
     public var description: String {
         switch self {
         case .kindOutsideScope(let kind, let scope): "a \(kind) object cannot live in scope \(scope)"
         case .invalidID(let kind, let problem): "invalid \(kind) id: \(problem)"
         case .valueKindMismatch(let key, let value): "a \(value) value cannot be stored under a \(key) key"
+        case .notACounter(let kind): "a \(kind) holds no rights: only stock and points accounts do"
         }
     }
 }

@@ -107,3 +107,20 @@ extension Identifier {
         self = try! Identifier(rawValue)
     }
 }
+
+extension RetailState {
+    /// The bounded counter at `key`: a store's stock of one SKU, or a customer's points.
+    ///
+    /// - Throws: ``ObjectError/notACounter(_:)`` for any other kind of object.
+    public func counter(at key: ObjectKey) throws(ObjectError) -> BoundedCounter {
+        switch (key.kind, key.scope) {
+        case (.stock, .store(let store)):
+            guard let sku = try? SKU(key.id) else { throw .invalidID(.stock, key.id) }
+            return stock(at: store).counters[sku]
+        case (.account, .loyalty(let customer)):
+            return loyalty[customer].points
+        default:
+            throw .notACounter(key.kind)
+        }
+    }
+}

@@ -104,6 +104,51 @@ public struct RetailState: Lattice, CanonicalEncodable {
     ) throws(CartError) -> RetailState {
         let totals = cart(id, in: home).priced(with: catalog)
         guard totals.unpriced.isEmpty else { throw .unpriced(totals.unpriced) }
+        return try record(id, in: home, as: orderID, totals: totals, store: store, at: stamp)
+    }
+
+    /// Checks out cart `id` at a till: as ``checkOut(_:in:as:store:at:)``, and in the same delta
+    /// sells every unit of the cart from `store`'s stock within `till`'s rights, and books the
+    /// points the cart earns to its customer's account (the cart's owner, or the customer whose
+    /// own cart it is) at `till`.
+    ///
+    /// - Throws: ``CartError`` as checkout does, or ``StockError`` for the first line `till` may
+    ///   not sell that many of; nothing changes.
+    @discardableResult
+    public mutating func checkOut(
+        _ id: CartID, in home: CartHome, as orderID: OrderID, sellingFrom store: StoreID, at till: ReplicaID,
+        stamp: HLCTimestamp
+    ) throws -> RetailState {
+        let totals = cart(id, in: home).priced(with: catalog)
+        guard totals.unpriced.isEmpty else { throw CartError.unpriced(totals.unpriced) }
+        var working = self
+        var delta = RetailState()
+        for line in totals.lines {
+            delta.join(
+                try working.updateStock(store) { ledger throws(StockError) in
+                    try ledger.sell(UInt64(line.quantity), of: line.sku, at: till)
+                })
+        }
+        delta.join(try working.record(id, in: home, as: orderID, totals: totals, store: store, at: stamp))
+        if let customer = customer(of: id, in: home), totals.points > 0 {
+            delta.join(working.updateLoyalty(customer) { $0.earn(UInt64(totals.points), at: till) })
+        }
+        self = working
+        return delta
+    }
+
+    /// Whose points cart `id` earns: its owner, or the customer whose own cart it is.
+    public func customer(of id: CartID, in home: CartHome) -> CustomerID? {
+        if let owner = cart(id, in: home).owner.value { return owner }
+        if case .customer(let customer) = home { return customer }
+        return nil
+    }
+
+    /// Closes the cart and records its order with `totals` locked in.
+    private mutating func record(
+        _ id: CartID, in home: CartHome, as orderID: OrderID, totals: CartTotals, store: StoreID?,
+        at stamp: HLCTimestamp
+    ) throws(CartError) -> RetailState {
         let catalogDigest = catalog.digest
         return try updateShopping(home) { shopping throws(CartError) in
             var delta = try shopping.updateCart(id) { cart throws(CartError) in try cart.checkOut() }

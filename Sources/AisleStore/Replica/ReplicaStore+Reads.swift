@@ -59,6 +59,15 @@ extension ReplicaStore {
         return StockLevel(level: level, sellableHere: sellable)
     }
 
+    /// The SKUs of `store` this replica holds rights to sell (the hub: what its bank can hand out).
+    public func skusHeld(in store: StoreID) throws -> [SKU] {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT sku FROM stock_levels WHERE store_id = ? AND sellable_here > 0 ORDER BY sku",
+                arguments: [store.rawValue])
+        }.map { try SKU($0) }
+    }
+
     /// Points of `customer`; zero when never booked.
     public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
         let (balance, redeemable) = try readPair(

@@ -1,4 +1,6 @@
 public import AisleCore
+import GRDB
+import Synchronization
 
 /// The retail operations a till, kiosk or phone performs, each one transaction.
 extension ReplicaStore {
@@ -27,6 +29,42 @@ extension ReplicaStore {
         return try await mutate(objects: keys, readsCatalog: true) { state, stamp in
             try state.checkOut(id, in: home, as: orderID, store: store, at: stamp)
         }
+    }
+
+    /// Checks out cart `id` at a till: seals it, records order `orderID` with prices locked, and
+    /// sells every unit from `store`'s stock within this replica's rights, in one transaction.
+    ///
+    /// - Throws: ``CartError`` or ``StockError`` (the first line this till may not sell that many
+    ///   of); nothing is written.
+    @discardableResult
+    public func checkOut(_ id: CartID, in home: CartHome, as orderID: OrderID, sellingFrom store: StoreID)
+        async throws -> [Acknowledgement]
+    {
+        let cartKey = try ObjectKey(scope: home.scope, kind: .cart, id: id.rawValue)
+        let me = replica
+        // The stock objects to declare are the cart's SKUs; a line added between this read and the
+        // transaction is refused as an undeclared write, and the checkout is tried again.
+        for attempt in 1...3 {
+            var cartState = RetailState()
+            if let value = try await pool.read({ db in try ObjectRows.load(cartKey, db) }) {
+                try cartState.join(value, at: cartKey)
+            }
+            let skus = cartState.cart(id, in: home).lines.store.entries.keys.sorted()
+            var keys =
+                try [cartKey, try ObjectKey(scope: home.scope, kind: .order, id: orderID.rawValue)]
+                + skus.map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) }
+            if let customer = cartState.customer(of: id, in: home) {
+                keys.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
+            }
+            do {
+                return try await mutate(objects: keys, readsCatalog: true) { state, stamp in
+                    try state.checkOut(id, in: home, as: orderID, sellingFrom: store, at: me, stamp: stamp)
+                }
+            } catch StoreError.undeclaredWrite where attempt < 3 {
+                continue
+            }
+        }
+        preconditionFailure("unreachable: the last attempt returns or throws")
     }
 
     /// Books `units` of `sku` received in `store` (goods in or a return); this replica gains the rights.
@@ -83,6 +121,46 @@ extension ReplicaStore {
         return try await mutate(objects: [try ObjectKey(scope: .loyalty(customer), kind: .account, id: "")]) {
             state, _ in try state.updateLoyalty(customer) { account in try edit(&account, me) }
         }
+    }
+
+    /// Hands rights of the bounded counter at `key` (a store's stock of one SKU, or a points
+    /// account) from this replica to `recipient`: as many as `amount` decides from the counter as
+    /// it stands inside the transaction. Nothing is written when that is 0.
+    ///
+    /// - Returns: the rights handed over, and the change's acknowledgement.
+    public func transferRights(
+        of key: ObjectKey, to recipient: ReplicaID, amount: @escaping @Sendable (BoundedCounter) -> UInt64
+    ) async throws -> (units: UInt64, acknowledgements: [Acknowledgement]) {
+        let me = replica
+        let handed = Mutex<UInt64>(0)
+        let acknowledgements = try await mutate(objects: [key]) { state, _ in
+            let counter = try state.counter(at: key)
+            let units = amount(counter)
+            handed.withLock { $0 = units }
+            guard units > 0 else { return RetailState() }
+            switch key.scope {
+            case .store(let store):
+                let sku = try SKU(key.id)
+                return try state.updateStock(store) { ledger in
+                    try ledger.transferRights(units, of: sku, from: me, to: recipient)
+                }
+            case .loyalty(let customer):
+                return try state.updateLoyalty(customer) { account in
+                    try account.transferRights(units, from: me, to: recipient)
+                }
+            case .catalog, .customer:
+                throw ObjectError.kindOutsideScope(key.kind, key.scope)
+            }
+        }
+        return (handed.withLock { $0 }, acknowledgements)
+    }
+
+    /// The bounded counter at `key` (a store's stock of one SKU, or a points account) as this
+    /// replica holds it now; empty when never written.
+    public func counter(at key: ObjectKey) throws -> BoundedCounter {
+        var state = RetailState()
+        if let value = try pool.read({ db in try ObjectRows.load(key, db) }) { try state.join(value, at: key) }
+        return try state.counter(at: key)
     }
 
     /// Publishes a catalog change touching the given objects (head office).

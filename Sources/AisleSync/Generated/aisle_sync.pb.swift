@@ -190,6 +190,22 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     set {body = .snapshot(newValue)}
   }
 
+  var request: Aisle_Sync_V1_Request {
+    get {
+      if case .request(let v)? = body {return v}
+      return Aisle_Sync_V1_Request()
+    }
+    set {body = .request(newValue)}
+  }
+
+  var reply: Aisle_Sync_V1_Reply {
+    get {
+      if case .reply(let v)? = body {return v}
+      return Aisle_Sync_V1_Reply()
+    }
+    set {body = .reply(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -199,6 +215,8 @@ nonisolated struct Aisle_Sync_V1_Message: Sendable {
     case refusal(Aisle_Sync_V1_Refusal)
     case grant(Aisle_Sync_V1_Grant)
     case snapshot(Aisle_Sync_V1_Snapshot)
+    case request(Aisle_Sync_V1_Request)
+    case reply(Aisle_Sync_V1_Reply)
 
   }
 
@@ -347,6 +365,77 @@ nonisolated struct Aisle_Sync_V1_Refusal: Sendable {
   // methods supported on all messages.
 
   var reason: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// A question to the peer that it answers with a Reply of the same id (docs/sync.md, "Rights
+/// bank"): ids are chosen by the asking side, each used once per session.
+nonisolated struct Aisle_Sync_V1_Request: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var id: UInt64 = 0
+
+  var body: Aisle_Sync_V1_Request.OneOf_Body? = nil
+
+  var rights: Aisle_Sync_V1_RightsRequest {
+    get {
+      if case .rights(let v)? = body {return v}
+      return Aisle_Sync_V1_RightsRequest()
+    }
+    set {body = .rights(newValue)}
+  }
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated enum OneOf_Body: Equatable, Sendable {
+    case rights(Aisle_Sync_V1_RightsRequest)
+
+  }
+
+  init() {}
+}
+
+/// Asks the peer (the hub, the rights bank) for rights to spend `units` of one bounded counter:
+/// a store's stock of one SKU, or a customer's points account.
+nonisolated struct Aisle_Sync_V1_RightsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var scope: String = String()
+
+  /// The object's kind (ObjectKind: 10 stock, 20 account) and id (the SKU; empty for an account).
+  var kind: UInt32 = 0
+
+  var object: String = String()
+
+  var units: UInt64 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// The answer to the Request with this id: a refusal with its reason, or what was granted and the
+/// envelopes of the change that grants it (sealed by the peer; the asker applies them through its
+/// one receive path, as if they had arrived in a batch).
+nonisolated struct Aisle_Sync_V1_Reply: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var id: UInt64 = 0
+
+  var refusal: String = String()
+
+  var granted: UInt64 = 0
+
+  var envelopes: [Data] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -545,7 +634,7 @@ nonisolated extension Aisle_Sync_V1_Proof: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Message"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0\u{1}grant\0\u{1}snapshot\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subscribe\0\u{1}envelopes\0\u{1}ack\0\u{1}refusal\0\u{1}grant\0\u{1}snapshot\0\u{1}request\0\u{1}reply\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -631,6 +720,32 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
           self.body = .snapshot(v)
         }
       }()
+      case 7: try {
+        var v: Aisle_Sync_V1_Request?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .request(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .request(v)
+        }
+      }()
+      case 8: try {
+        var v: Aisle_Sync_V1_Reply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reply(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reply(v)
+        }
+      }()
       default: break
       }
     }
@@ -665,6 +780,14 @@ nonisolated extension Aisle_Sync_V1_Message: SwiftProtobuf.Message, SwiftProtobu
     case .snapshot?: try {
       guard case .snapshot(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .request?: try {
+      guard case .request(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .reply?: try {
+      guard case .reply(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     }()
     case nil: break
     }
@@ -972,6 +1095,147 @@ nonisolated extension Aisle_Sync_V1_Refusal: SwiftProtobuf.Message, SwiftProtobu
 
   static func ==(lhs: Aisle_Sync_V1_Refusal, rhs: Aisle_Sync_V1_Refusal) -> Bool {
     if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Request"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try {
+        var v: Aisle_Sync_V1_RightsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rights(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rights(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    try { if case .rights(let v)? = self.body {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_Request, rhs: Aisle_Sync_V1_Request) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.body != rhs.body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_RightsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RightsRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}kind\0\u{1}object\0\u{1}units\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.object) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.units) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 1)
+    }
+    if self.kind != 0 {
+      try visitor.visitSingularUInt32Field(value: self.kind, fieldNumber: 2)
+    }
+    if !self.object.isEmpty {
+      try visitor.visitSingularStringField(value: self.object, fieldNumber: 3)
+    }
+    if self.units != 0 {
+      try visitor.visitSingularUInt64Field(value: self.units, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_RightsRequest, rhs: Aisle_Sync_V1_RightsRequest) -> Bool {
+    if lhs.scope != rhs.scope {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.object != rhs.object {return false}
+    if lhs.units != rhs.units {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Reply"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}refusal\0\u{1}granted\0\u{1}envelopes\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.refusal) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.granted) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.refusal.isEmpty {
+      try visitor.visitSingularStringField(value: self.refusal, fieldNumber: 2)
+    }
+    if self.granted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.granted, fieldNumber: 3)
+    }
+    if !self.envelopes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.envelopes, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_Reply, rhs: Aisle_Sync_V1_Reply) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.refusal != rhs.refusal {return false}
+    if lhs.granted != rhs.granted {return false}
+    if lhs.envelopes != rhs.envelopes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

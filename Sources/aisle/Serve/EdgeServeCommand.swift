@@ -63,7 +63,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
                         "installed a snapshot part from the hub (this edge lacked changes the hub had compacted)",
                         metadata: ["scope": "\(scope)", "objects": "\(objects)", "last": "\(last)"])
                     Task { await fanout.changed(scope, from: .link(url)) }
-                case .caughtUp, .ended: break
+                case .caughtUp, .granted, .ended: break
                 }
             }
             links.append(link)
@@ -73,7 +73,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
         let api = EdgeAPI(
             node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
             connected: { await hubLink.isConnected },
-            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) })
+            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) },
+            bank: { hubLink })
         let host = settings.host
         let application = Application(
             router: api.router(),

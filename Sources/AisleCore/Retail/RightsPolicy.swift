@@ -1,0 +1,103 @@
+/// How the rights of a bounded counter are spread between the devices that spend them (tills,
+/// kiosks, phones) and the hub that banks them, so most decisions stay local and none oversells.
+///
+/// Every device computes the same numbers from the same counter, so the hub and a till agree on
+/// a till's share without talking: the counter's value, less the hub's reserve, split evenly
+/// between the devices that spend it. A device below half its share is topped up (the hub pushes
+/// to connected devices, and a device asks when a sale would fail); a device holding more than its
+/// share (goods received on it, or a share that shrank as another till joined) hands the excess to
+/// the hub, which keeps its reserve for devices new to the counter and for reservations. Points are banked whole at
+/// the hub: tills hand in what customers earn and ask for what they redeem.
+///
+/// Pure: the hub and the devices act on its answers (AisleNode), and the stock simulation runs it
+/// over thousands of partitioned schedules.
+public struct RightsPolicy: Hashable, Sendable {
+    /// The part of the value the hub keeps for requests and reservations, in basis points.
+    public var reserveBasisPoints: Int64
+    /// A device holding less than this part of its share is topped up, in basis points.
+    public var refillBelowBasisPoints: Int64
+    /// A device holding more than this multiple of its share hands the excess in, in basis points;
+    /// 0 hands in everything it holds.
+    public var returnAboveBasisPoints: Int64
+
+    public init(reserveBasisPoints: Int64, refillBelowBasisPoints: Int64, returnAboveBasisPoints: Int64) {
+        precondition((0...10_000).contains(reserveBasisPoints), "the reserve is 0 to 10000 basis points")
+        precondition(refillBelowBasisPoints >= 0 && returnAboveBasisPoints >= 0, "thresholds are not negative")
+        self.reserveBasisPoints = reserveBasisPoints
+        self.refillBelowBasisPoints = refillBelowBasisPoints
+        self.returnAboveBasisPoints = returnAboveBasisPoints
+    }
+
+    /// Stock: the hub keeps a fifth back; a till is topped up below half its share and hands in
+    /// what it holds beyond its share.
+    public static let stock = RightsPolicy(
+        reserveBasisPoints: 2_000, refillBelowBasisPoints: 5_000, returnAboveBasisPoints: 10_000)
+
+    /// Points: banked whole at the hub; a till hands in what is earned on it and asks for what a
+    /// customer redeems.
+    public static let points = RightsPolicy(
+        reserveBasisPoints: 10_000, refillBelowBasisPoints: 0, returnAboveBasisPoints: 0)
+
+    /// The policy for a kind of counter: ``stock`` for stock, ``points`` for points accounts.
+    public static func policy(for kind: ObjectKind) -> RightsPolicy {
+        kind == .account ? .points : .stock
+    }
+
+    /// The devices that spend `counter`: every replica that holds or held rights in it but the
+    /// hub, with `including` (a device new to it).
+    public func spenders(of counter: BoundedCounter, hub: ReplicaID, including: [ReplicaID] = []) -> [ReplicaID] {
+        var spenders = Set(counter.allRights.keys)
+        spenders.formUnion(including)
+        spenders.remove(hub)
+        return spenders.sorted()
+    }
+
+    /// What each of `spenders` devices should hold of a counter whose value is `value`.
+    public func share(of value: Int64, spenders: Int) -> Int64 {
+        guard value > 0, spenders > 0 else { return 0 }
+        let spendable = value.multipliedFullWidth(by: 10_000 - reserveBasisPoints)
+        let (quotient, _) = Int64(10_000).dividingFullWidth(spendable)
+        return quotient / Int64(spenders)
+    }
+
+    /// Rights `device` should ask the hub for now (0: it holds enough), given `spenders` devices.
+    public func topUp(_ counter: BoundedCounter, for device: ReplicaID, spenders: Int) -> UInt64 {
+        let share = share(of: counter.value, spenders: spenders)
+        let held = max(0, counter.rights(of: device))
+        guard held * 10_000 < share * refillBelowBasisPoints, share > held else { return 0 }
+        return UInt64(share - held)
+    }
+
+    /// Rights `device` should hand in to the hub now (0: none to spare), given `spenders` devices.
+    public func excess(_ counter: BoundedCounter, at device: ReplicaID, spenders: Int) -> UInt64 {
+        let share = share(of: counter.value, spenders: spenders)
+        let held = counter.rights(of: device)
+        guard held > 0, held * 10_000 > share * returnAboveBasisPoints else { return 0 }
+        return UInt64(held - min(held, share))
+    }
+
+    /// What the hub grants a device that asks for `units`: as much as it holds, at most that.
+    public func grant(_ counter: BoundedCounter, asked units: UInt64, hub: ReplicaID) -> UInt64 {
+        min(units, UInt64(max(0, counter.rights(of: hub))))
+    }
+
+    /// The top-ups the hub pushes, unasked, to `devices` (those connected now) from what it
+    /// holds: the emptiest first, each up to its share, until the hub's rights run out. Devices
+    /// that spend the counter but are not connected count for the shares, and get nothing now.
+    public func topUps(_ counter: BoundedCounter, hub: ReplicaID, devices: [ReplicaID]) -> [(ReplicaID, UInt64)] {
+        let spenders = spenders(of: counter, hub: hub, including: devices).count
+        var pool = UInt64(max(0, counter.rights(of: hub)))
+        var grants: [(ReplicaID, UInt64)] = []
+        let needy = devices.filter { $0 != hub }.map { ($0, counter.rights(of: $0)) }.sorted {
+            ($0.1, $0.0) < ($1.1, $1.0)
+        }
+        for (device, _) in needy where pool > 0 {
+            let wanted = topUp(counter, for: device, spenders: spenders)
+            guard wanted > 0 else { continue }
+            let granted = min(wanted, pool)
+            pool -= granted
+            grants.append((device, granted))
+        }
+        return grants
+    }
+}

@@ -1,0 +1,134 @@
+import AisleCore
+import AisleNode
+import AisleStore
+import Foundation
+import Hummingbird
+
+/// The routes that spend rights: checkout, sales, receipts and returns, points. Each is decided on
+/// the till within the rights it holds; when it holds too few and the hub is reachable, it asks
+/// the hub first (at most ``RightsDesk/timeout``), and afterwards hands in what it holds beyond
+/// its share or asks for a top-up, off the request's path.
+extension EdgeAPI {
+    func addSellingRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/carts/:cart/checkout") { request, context in
+            let id = try cartID(context)
+            let home = try home(request)
+            let body = try await request.decode(as: Checkout.self, context: context)
+            let order = try Self.parse(OrderID.self, body.order ?? "order-\(id)")
+            guard let priced = try node.store.cart(id, in: home) else {
+                throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
+            }
+            let keys = try priced.totals.lines.map { try stockKey($0.sku) }
+            for line in priced.totals.lines {
+                try await desk.obtain(UInt64(max(0, line.quantity)), of: try stockKey(line.sku))
+            }
+            do {
+                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store)
+            } catch let error as CartError {
+                throw HTTPError(.conflict, message: "\(error)")
+            } catch let error as StockError {
+                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: try stockKey(error.sku)))
+            }
+            await changed(home.scope)
+            await changed(.store(store))
+            var loyalty: [ObjectKey] = []
+            if let customer = try node.store.orders(in: home).first(where: { $0.id == order })?.customer {
+                await changed(.loyalty(customer))
+                loyalty.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
+            }
+            rebalanceLater(keys + loyalty)
+            guard let placed = try node.store.orders(in: home).first(where: { $0.id == order }) else {
+                throw HTTPError(.internalServerError, message: "order \(order) not found after checkout")
+            }
+            return OrderView(placed)
+        }
+        router.get("/v1/stock/:sku") { _, context in
+            try stockView(try Self.parse(SKU.self, context.parameters.require("sku")))
+        }
+        // A sale outside a cart (a quick sale at the till) or goods sent to another store.
+        router.post("/v1/stock/:sku/sales") { request, context in
+            let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
+            let units = try await request.decode(as: Units.self, context: context).positive()
+            let key = try stockKey(sku)
+            try await desk.obtain(units, of: key)
+            do {
+                try await node.store.sell(units, of: sku, in: store)
+            } catch let error as StockError {
+                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: key))
+            }
+            await changed(.store(store))
+            rebalanceLater([key])
+            return try stockView(sku)
+        }
+        // Goods received, a customer return, or goods arriving from another store: this till
+        // gains the rights, and hands what it holds beyond its share to the hub.
+        router.post("/v1/stock/:sku/receipts") { request, context in
+            let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
+            let units = try await request.decode(as: Units.self, context: context).positive()
+            try await node.store.receiveStock(units, of: sku, in: store)
+            await changed(.store(store))
+            rebalanceLater([try stockKey(sku)])
+            return try stockView(sku)
+        }
+        router.get("/v1/loyalty/:customer") { _, context in
+            try loyaltyView(try Self.parse(CustomerID.self, context.parameters.require("customer")))
+        }
+        router.post("/v1/loyalty/:customer/redemptions") { request, context in
+            let customer = try Self.parse(CustomerID.self, context.parameters.require("customer"))
+            let points = try await request.decode(as: Points.self, context: context).positive()
+            let key = try ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
+            try await desk.obtain(points, of: key)
+            do {
+                try await node.store.redeemPoints(points, of: customer)
+            } catch let error as LoyaltyError {
+                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: key))
+            }
+            await changed(.loyalty(customer))
+            rebalanceLater([key])
+            return try loyaltyView(customer)
+        }
+    }
+
+    private func stockKey(_ sku: SKU) throws -> ObjectKey {
+        try ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
+    }
+
+    private func stockView(_ sku: SKU) throws -> StockView {
+        let level = try node.store.stockLevel(of: sku, in: store)
+        return StockView(sku: sku.rawValue, store: store.rawValue, level: level.level, sellableHere: level.sellableHere)
+    }
+
+    private func loyaltyView(_ customer: CustomerID) throws -> LoyaltyView {
+        let balance = try node.store.loyaltyBalance(of: customer)
+        return LoyaltyView(
+            customer: customer.rawValue, balance: balance.balance, redeemableHere: balance.redeemableHere)
+    }
+
+    /// Rebalances the rights of `keys` with the hub after the response is on its way.
+    private func rebalanceLater(_ keys: [ObjectKey]) {
+        let desk = self.desk
+        let changed = self.changed
+        Task {
+            guard let wrote = try? await desk.rebalance(keys) else { return }
+            for scope in wrote { await changed(scope) }
+        }
+    }
+}
+
+struct Units: Decodable {
+    let units: Int64
+
+    func positive() throws -> UInt64 {
+        guard units > 0 else { throw HTTPError(.badRequest, message: "units must be at least 1") }
+        return UInt64(units)
+    }
+}
+
+struct Points: Decodable {
+    let points: Int64
+
+    func positive() throws -> UInt64 {
+        guard points > 0 else { throw HTTPError(.badRequest, message: "points must be at least 1") }
+        return UInt64(points)
+    }
+}

@@ -1,0 +1,100 @@
+public import AisleCore
+import AisleStore
+import AisleSync
+
+/// A till's (or kiosk's) side of the rights bank: it keeps the device's share of each counter it
+/// spends, so sales and redemptions are decided locally, and asks the hub only when a sale would
+/// otherwise be refused.
+///
+/// - ``obtain(_:of:)`` before a sale or redemption: when this device holds too few rights and the
+///   hub is reachable, asks for what is missing (and the rest of its share).
+/// - ``rebalance(_:)`` after a write: hands rights beyond its share to the hub (goods received
+///   on this till, points earned on it), asks for a top-up below half its share.
+///
+/// Offline, both do nothing: the device spends what it holds, and ``explain(_:of:)`` tells the
+/// cashier what is left, where, and what to do.
+public struct RightsDesk: Sendable {
+    public let node: ReplicaNode
+    /// The live link to the hub, nil where the device has none.
+    let bank: @Sendable () async -> (any RightsBank)?
+    /// How long a sale waits for the hub's answer before going on with what the till holds.
+    public var timeout: Duration
+
+    public init(
+        node: ReplicaNode, timeout: Duration = .seconds(2), bank: @escaping @Sendable () async -> (any RightsBank)?
+    ) {
+        self.node = node
+        self.timeout = timeout
+        self.bank = bank
+    }
+
+    private var me: ReplicaID { node.store.replica }
+
+    /// Makes sure this device holds `units` rights of the counter at `key`, asking the hub for the
+    /// difference (and the rest of the device's share) when it is reachable.
+    ///
+    /// - Returns: whether the device holds them now. A refusal or no answer is not an error: the
+    ///   sale that follows is refused with ``explain(_:of:)``.
+    @discardableResult
+    public func obtain(_ units: UInt64, of key: ObjectKey) async throws -> Bool {
+        let counter = try node.store.counter(at: key)
+        let held = UInt64(max(0, counter.rights(of: me)))
+        guard held < units else { return true }
+        guard let bank = await bank(), let hub = await bank.bankReplica() else { return false }
+        let policy = RightsPolicy.policy(for: key.kind)
+        let spenders = policy.spenders(of: counter, hub: hub, including: [me]).count
+        let wanted = max(units - held, policy.topUp(counter, for: me, spenders: spenders))
+        _ = try? await bank.ask(.rights(key, units: wanted), timeout: timeout)
+        return try node.store.counter(at: key).rights(of: me) >= Int64(units)
+    }
+
+    /// After writes to `keys`: hands each counter's excess to the hub and asks for top-ups where
+    /// this device runs low, while the hub is reachable.
+    ///
+    /// - Returns: the scopes this device wrote (push them to its links).
+    public func rebalance(_ keys: [ObjectKey]) async throws -> Set<Scope> {
+        guard let bank = await bank(), let hub = await bank.bankReplica() else { return [] }
+        var wrote: Set<Scope> = []
+        let me = self.me
+        for key in keys {
+            let counter = try node.store.counter(at: key)
+            let policy = RightsPolicy.policy(for: key.kind)
+            let spenders = policy.spenders(of: counter, hub: hub, including: [me]).count
+            if policy.excess(counter, at: me, spenders: spenders) > 0 {
+                // Worked out again inside the transaction, from the counter as it is then.
+                let (units, _) = try await node.store.transferRights(of: key, to: hub) { counter in
+                    policy.excess(
+                        counter, at: me, spenders: policy.spenders(of: counter, hub: hub, including: [me]).count)
+                }
+                if units > 0 { wrote.insert(key.scope) }
+            } else {
+                let wanted = policy.topUp(counter, for: me, spenders: spenders)
+                if wanted > 0 { _ = try? await bank.ask(.rights(key, units: wanted), timeout: timeout) }
+            }
+        }
+        return wrote
+    }
+
+    /// What to tell the cashier when a sale of `key`'s units was refused for want of rights:
+    /// what the store has, what this till may sell, who holds the rest, and what to do.
+    public func explain(_ shortfall: InsufficientRights, of key: ObjectKey) async -> String {
+        let counter = (try? node.store.counter(at: key)) ?? BoundedCounter()
+        let hub = await bank()?.bankReplica()
+        let online = hub != nil
+        let what = key.kind == .stock ? "SKU \(key.id): \(counter.value) left in store" : "\(counter.value) points"
+        let here = "\(max(0, counter.rights(of: me))) \(key.kind == .stock ? "sellable" : "redeemable") on this till"
+        let others = counter.allRights.filter { $0.key != me && $0.value > 0 }.sorted {
+            ($1.value, $0.key) < ($0.value, $1.key)
+        }
+        let holders = others.prefix(3).map { "\($0.key) holds \($0.value)" }.joined(separator: ", ")
+        if counter.value <= 0 || counter.value < Int64(shortfall.requested) {
+            return "\(what), asked for \(shortfall.requested): not enough anywhere"
+        }
+        if !online {
+            let advice = holders.isEmpty ? "reconnect to the hub" : "reconnect, or sell from another till (\(holders))"
+            return "\(what), \(here) while offline: \(advice)"
+        }
+        let advice = holders.isEmpty ? "try again shortly" : "sell from another till (\(holders)), or try again shortly"
+        return "\(what), \(here) and the hub has none to spare: \(advice)"
+    }
+}

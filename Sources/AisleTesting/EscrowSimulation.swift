@@ -1,0 +1,354 @@
+public import AisleCore
+
+/// A seeded simulation of stock and points under partitions, with the hub as rights bank: the
+/// proof that no unit is oversold and no point spent twice.
+///
+/// Each schedule runs a hub, two stores of two or three tills each, and a customer's phone, as
+/// ``SimulatedReplica``s (the real CRDTs and ``RightsPolicy``) on an ``InMemoryNetwork`` that
+/// drops, duplicates and reorders messages and partitions stores, tills and the hub from each
+/// other. Tills receive goods and returns, sell, ship goods to the other store (which receives them
+/// when the truck arrives), earn and redeem points; they hand excess rights to the hub and ask it
+/// for rights when low or when a sale would fail; the hub grants on request and tops up the tills
+/// it can reach. After every step every replica's counters are checked (never below zero, no
+/// replica with negative rights); after healing, every replica must hold the same state and
+/// every counter must equal what the operations say: receipts + returns + arrivals − sales −
+/// shipments for stock, earned − redeemed for points.
+public enum EscrowSimulation {
+    public enum Mode: String, Sendable {
+        /// Sales, receipts, returns and transfers between stores.
+        case stock
+        /// Points earned and redeemed at tills and on the phone.
+        case points
+    }
+
+    public struct Report: Sendable, CustomStringConvertible {
+        public let seed: UInt64
+        public let mode: Mode
+        /// Units sold (stock) or points redeemed (points) locally, without asking anyone.
+        public var localSpends = 0
+        /// Spends refused for want of rights here (the hub asked, where reachable).
+        public var refusals = 0
+        public var asks = 0
+        public var grants = 0
+        public var partitions = 0
+        /// The first broken invariant, nil when the schedule passed.
+        public var violation: String?
+
+        public var passed: Bool { violation == nil }
+
+        public var description: String {
+            "seed=\(seed) mode=\(mode) spends=\(localSpends) refused=\(refusals) asks=\(asks) grants=\(grants) "
+                + "partitions=\(partitions)" + (violation.map { " VIOLATION: \($0)" } ?? "")
+        }
+    }
+
+    enum Message: Sendable {
+        case changes([Change<RetailState>])
+        case ask(ObjectKey, UInt64)
+    }
+
+    static let stores: [StoreID] = ["north", "south"]
+    static let skus: [SKU] = ["apples", "bread", "coffee", "dates"]
+    static let customers: [CustomerID] = ["anna", "ben"]
+
+    /// Runs the schedule of `seed`.
+    public static func run(seed: UInt64, mode: Mode, steps: Int = 160) -> Report {
+        var world = World(seed: seed, mode: mode)
+        for step in 0..<steps {
+            world.step(step)
+            if let violation = world.checkInvariants() {
+                world.report.violation = "step \(step): \(violation)"
+                return world.report
+            }
+        }
+        world.healAndSettle()
+        world.touched = Set(world.replicas.keys)
+        world.report.violation = world.checkInvariants() ?? world.checkFinal()
+        return world.report
+    }
+
+    struct World {
+        var random: SeededRandom
+        var report: Report
+        let mode: Mode
+        var network = InMemoryNetwork<Message>(faults: .init(dropRate: 0.1, duplicateRate: 0.05, maxDelay: 30))
+        var replicas: [ReplicaID: SimulatedReplica] = [:]
+        let hub: ReplicaID = "hub"
+        let phone: ReplicaID = "phone-anna"
+        var tills: [StoreID: [ReplicaID]] = [:]
+        var now: UInt64 = 1_000_000
+        /// What the operations say each counter must hold.
+        var expected: [ObjectKey: Int64] = [:]
+        /// Goods on the road: (arrives at step, store, sku, units).
+        var trucks: [(Int, StoreID, SKU, UInt64)] = []
+        /// Replicas whose state changed since the last invariant check.
+        var touched: Set<ReplicaID> = []
+
+        init(seed: UInt64, mode: Mode) {
+            random = SeededRandom(seed: seed)
+            report = Report(seed: seed, mode: mode)
+            self.mode = mode
+            replicas[hub] = SimulatedReplica(id: hub)
+            replicas[phone] = SimulatedReplica(id: phone)
+            for store in EscrowSimulation.stores {
+                let count = 2 + Int(random.next() % 2)
+                tills[store] = (1...count).map { try! ReplicaID("till-\(store)-\($0)") }
+                for till in tills[store]! { replicas[till] = SimulatedReplica(id: till) }
+            }
+        }
+
+        var allTills: [ReplicaID] { tills.keys.sorted().flatMap { tills[$0]! } }
+
+        mutating func step(_ step: Int) {
+            now += 10
+            deliver()
+            for (index, truck) in trucks.enumerated().reversed() where truck.0 <= step {
+                trucks.remove(at: index)
+                let till = pick(tills[truck.1]!)
+                receive(truck.3, of: truck.2, in: truck.1, at: till)
+            }
+            switch random.next() % 100 {
+            case 0..<4: partition()
+            case 4..<8: network.heal()
+            case 8..<30: gossip()
+            default: mode == .stock ? stockOperation(step) : pointsOperation()
+            }
+            // Tills hand in excess and ask for top-ups now and then; the hub tops up whom it reaches.
+            if random.chance(0.2) { rebalance(pick(allTills)) }
+            if random.chance(0.1) { hubTopUps() }
+        }
+
+        // MARK: Stock
+
+        mutating func stockOperation(_ step: Int) {
+            let store = pick(EscrowSimulation.stores)
+            let till = pick(tills[store]!)
+            let sku = pick(EscrowSimulation.skus)
+            switch random.next() % 10 {
+            case 0..<2: receive(1 + random.next() % 12, of: sku, in: store, at: till)
+            case 2: receive(1, of: sku, in: store, at: till)  // a customer return
+            case 3:
+                // Ship to the other store: spent here now, received there when the truck arrives.
+                let units = 1 + random.next() % 3
+                if spend(units, of: stockKey(store, sku), at: till) {
+                    let other = EscrowSimulation.stores.first { $0 != store }!
+                    trucks.append((step + 5 + Int(random.next() % 20), other, sku, units))
+                }
+            default:
+                _ = spend(1 + random.next() % 2, of: stockKey(store, sku), at: till)
+            }
+        }
+
+        mutating func receive(_ units: UInt64, of sku: SKU, in store: StoreID, at till: ReplicaID) {
+            perform(at: till) { state in state.updateStock(store) { $0.receive(units, of: sku, at: till) } }
+            expected[stockKey(store, sku), default: 0] += Int64(units)
+        }
+
+        // MARK: Points
+
+        mutating func pointsOperation() {
+            let customer = pick(EscrowSimulation.customers)
+            let key = pointsKey(customer)
+            let spender = customer == "anna" && random.chance(0.2) ? phone : pick(allTills)
+            if spender != phone, random.chance(0.45) {
+                let points = 1 + random.next() % 50
+                perform(at: spender) { state in state.updateLoyalty(customer) { $0.earn(points, at: spender) } }
+                expected[key, default: 0] += Int64(points)
+            } else {
+                _ = spend(1 + random.next() % 40, of: key, at: spender)
+            }
+        }
+
+        // MARK: Spending and the bank
+
+        /// Spends within `replica`'s rights; when it holds too few, asks the hub (if reachable)
+        /// and is refused now, as a till tells its cashier.
+        /// The CRDT decides: a spend beyond the replica's rights throws, as `ReplicaStore.sell` does.
+        mutating func spend(_ units: UInt64, of key: ObjectKey, at replica: ReplicaID) -> Bool {
+            do {
+                try replicas[replica]!.perform(wallMillis: now) { state, _ in
+                    switch key.scope {
+                    case .store(let store):
+                        return try state.updateStock(store) { try $0.sell(units, of: try SKU(key.id), at: replica) }
+                    case .loyalty(let customer):
+                        return try state.updateLoyalty(customer) { try $0.redeem(units, at: replica) }
+                    default: return RetailState()
+                    }
+                }
+            } catch {
+                report.refusals += 1
+                let counter = (try? replicas[replica]!.state.counter(at: key)) ?? BoundedCounter()
+                ask(key, units: units - UInt64(min(Int64(units), max(0, counter.rights(of: replica)))), from: replica)
+                return false
+            }
+            touched.insert(replica)
+            expected[key, default: 0] -= Int64(units)
+            report.localSpends += 1
+            return true
+        }
+
+        mutating func ask(_ key: ObjectKey, units: UInt64, from replica: ReplicaID) {
+            guard network.connected(replica, hub) else { return }
+            report.asks += 1
+            network.send(.ask(key, units), from: replica, to: hub, now: now, random: &random)
+        }
+
+        /// The hub hands `units` (at most what it holds) of `key` to `recipient`.
+        mutating func grant(_ key: ObjectKey, units: UInt64, to recipient: ReplicaID) {
+            let counter = (try? replicas[hub]!.state.counter(at: key)) ?? BoundedCounter()
+            let granted = RightsPolicy.policy(for: key.kind).grant(counter, asked: units, hub: hub)
+            guard granted > 0 else { return }
+            report.grants += 1
+            transfer(granted, of: key, from: hub, to: recipient)
+            // The grant goes straight back to the asker, as the reply carries it.
+            let change = replicas[hub]!.changes(missingFrom: replicas[recipient]!.delivered)
+            network.send(.changes(change), from: hub, to: recipient, now: now, random: &random)
+        }
+
+        mutating func rebalance(_ till: ReplicaID) {
+            guard network.connected(till, hub) else { return }
+            for key in keys(spentBy: till) {
+                let counter = (try? replicas[till]!.state.counter(at: key)) ?? BoundedCounter()
+                let policy = RightsPolicy.policy(for: key.kind)
+                let spenders = policy.spenders(of: counter, hub: hub, including: [till]).count
+                let excess = policy.excess(counter, at: till, spenders: spenders)
+                if excess > 0 {
+                    transfer(excess, of: key, from: till, to: hub)
+                } else {
+                    let wanted = policy.topUp(counter, for: till, spenders: spenders)
+                    if wanted > 0 { ask(key, units: wanted, from: till) }
+                }
+            }
+        }
+
+        mutating func hubTopUps() {
+            guard mode == .stock else { return }
+            for store in EscrowSimulation.stores {
+                let reachable = tills[store]!.filter { network.connected($0, hub) }
+                for sku in EscrowSimulation.skus {
+                    let key = stockKey(store, sku)
+                    let counter = (try? replicas[hub]!.state.counter(at: key)) ?? BoundedCounter()
+                    for (till, units) in RightsPolicy.stock.topUps(counter, hub: hub, devices: reachable) {
+                        grant(key, units: units, to: till)
+                    }
+                }
+            }
+        }
+
+        mutating func transfer(_ units: UInt64, of key: ObjectKey, from giver: ReplicaID, to recipient: ReplicaID) {
+            perform(at: giver) { state in
+                switch key.scope {
+                case .store(let store):
+                    return try state.updateStock(store) {
+                        try $0.transferRights(units, of: try SKU(key.id), from: giver, to: recipient)
+                    }
+                case .loyalty(let customer):
+                    return try state.updateLoyalty(customer) {
+                        try $0.transferRights(units, from: giver, to: recipient)
+                    }
+                default: return RetailState()
+                }
+            }
+        }
+
+        func keys(spentBy replica: ReplicaID) -> [ObjectKey] {
+            switch mode {
+            case .stock:
+                let store = tills.first { $0.value.contains(replica) }!.key
+                return EscrowSimulation.skus.map { stockKey(store, $0) }
+            case .points:
+                return EscrowSimulation.customers.map(pointsKey)
+            }
+        }
+
+        // MARK: Network
+
+        mutating func partition() {
+            report.partitions += 1
+            var sides: [ReplicaID: Int] = [:]
+            for replica in replicas.keys.sorted() { sides[replica] = Int(random.next() % 3) }
+            network.partition(sides)
+        }
+
+        mutating func gossip() {
+            let ids = replicas.keys.sorted()
+            let from = pick(ids)
+            let to = pick(ids.filter { $0 != from })
+            let missing = replicas[from]!.changes(missingFrom: replicas[to]!.delivered)
+            guard !missing.isEmpty else { return }
+            network.send(.changes(missing), from: from, to: to, now: now, random: &random)
+        }
+
+        mutating func deliver() {
+            for envelope in network.deliver(upTo: now) {
+                switch envelope.message {
+                case .changes(let changes):
+                    for change in changes { replicas[envelope.to]!.receive(change, wallMillis: now) }
+                    touched.insert(envelope.to)
+                case .ask(let key, let units):
+                    grant(key, units: units, to: envelope.from)
+                }
+            }
+        }
+
+        mutating func healAndSettle() {
+            network.heal()
+            network.faults = .none
+            now += 1_000
+            _ = network.deliver(upTo: now)
+            let ids = replicas.keys.sorted()
+            for _ in 0..<3 {
+                for from in ids {
+                    for to in ids where to != from { replicas[to]!.pull(from: replicas[from]!, wallMillis: now) }
+                }
+            }
+        }
+
+        // MARK: Checks
+
+        /// Checks every counter of the replicas changed since the last check.
+        mutating func checkInvariants() -> String? {
+            defer { touched = [] }
+            for id in touched.sorted() {
+                let replica = replicas[id]!
+                for key in expected.keys {
+                    guard let counter = try? replica.state.counter(at: key) else { continue }
+                    if let violation = counter.escrowViolation { return "\(id) \(key): \(violation)" }
+                }
+            }
+            return nil
+        }
+
+        func checkFinal() -> String? {
+            let reference = replicas[hub]!.state.digest
+            if let diverged = replicas.first(where: { $0.value.state.digest != reference }) {
+                return "\(diverged.key) did not converge with the hub"
+            }
+            let state = replicas[hub]!.state
+            // Goods still on the road count nowhere: shipped (spent) at one store, not yet received.
+            for (key, units) in expected.sorted(by: { $0.key < $1.key }) {
+                let value = (try? state.counter(at: key).value) ?? 0
+                if value != units { return "\(key) holds \(value), the operations say \(units)" }
+                if value < 0 { return "\(key) is below zero: \(value)" }
+            }
+            return nil
+        }
+
+        // MARK: Helpers
+
+        mutating func perform(at replica: ReplicaID, _ mutation: (inout RetailState) throws -> RetailState) {
+            _ = try? replicas[replica]!.perform(wallMillis: now) { state, _ in try mutation(&state) }
+            touched.insert(replica)
+        }
+
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+
+        func stockKey(_ store: StoreID, _ sku: SKU) -> ObjectKey {
+            try! ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
+        }
+
+        func pointsKey(_ customer: CustomerID) -> ObjectKey {
+            try! ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
+        }
+    }
+}
