@@ -21,19 +21,18 @@ public struct EdgeAPI: Sendable {
     /// The till's side of the hub's rights bank (stock and points).
     let desk: RightsDesk
 
-    /// - Parameter bank: the link to the hub while it is up (where the till asks for rights).
+    /// - Parameter desk: the till's side of the rights bank (by default, one without a hub link).
     public init(
         node: ReplicaNode, store: StoreID, changed: @escaping @Sendable (Scope) async -> Void,
         connected: @escaping @Sendable () async -> Bool,
-        handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void,
-        bank: @escaping @Sendable () async -> (any RightsBank)? = { nil }
+        handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void, desk: RightsDesk? = nil
     ) {
         self.node = node
         self.store = store
         self.changed = changed
         self.connected = connected
         self.handedOff = handedOff
-        desk = RightsDesk(node: node, bank: bank)
+        self.desk = desk ?? RightsDesk(node: node) { nil }
     }
 
     /// The routes, on a new router.

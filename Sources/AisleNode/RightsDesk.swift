@@ -48,8 +48,9 @@ public struct RightsDesk: Sendable {
         return try node.store.counter(at: key).rights(of: me) >= Int64(units)
     }
 
-    /// After writes to `keys`: hands each counter's excess to the hub and asks for top-ups where
-    /// this device runs low, while the hub is reachable.
+    /// After writes to `keys`, or news that their counters changed (another till joined): hands
+    /// each counter's excess to the hub while it is reachable. Top-ups come from the hub, which
+    /// pushes them to the tills it reaches, and from ``obtain(_:of:)`` when a sale needs them.
     ///
     /// - Returns: the scopes this device wrote (push them to its links).
     public func rebalance(_ keys: [ObjectKey]) async throws -> Set<Scope> {
@@ -57,22 +58,26 @@ public struct RightsDesk: Sendable {
         var wrote: Set<Scope> = []
         let me = self.me
         for key in keys {
-            let counter = try node.store.counter(at: key)
             let policy = RightsPolicy.policy(for: key.kind)
-            let spenders = policy.spenders(of: counter, hub: hub, including: [me]).count
-            if policy.excess(counter, at: me, spenders: spenders) > 0 {
-                // Worked out again inside the transaction, from the counter as it is then.
-                let (units, _) = try await node.store.transferRights(of: key, to: hub) { counter in
-                    policy.excess(
-                        counter, at: me, spenders: policy.spenders(of: counter, hub: hub, including: [me]).count)
-                }
-                if units > 0 { wrote.insert(key.scope) }
-            } else {
-                let wanted = policy.topUp(counter, for: me, spenders: spenders)
-                if wanted > 0 { _ = try? await bank.ask(.rights(key, units: wanted), timeout: timeout) }
+            let excess: @Sendable (BoundedCounter) -> UInt64 = { counter in
+                policy.excess(counter, at: me, spenders: policy.spenders(of: counter, hub: hub, including: [me]).count)
             }
+            guard excess(try node.store.counter(at: key)) > 0 else { continue }
+            // Worked out again inside the transaction, from the counter as it is then.
+            let (units, _) = try await node.store.transferRights(of: key, to: hub, amount: excess)
+            if units > 0 { wrote.insert(key.scope) }
         }
         return wrote
+    }
+
+    /// The counters this device holds rights in: the SKUs of `store` it may sell, and the points
+    /// accounts it may redeem from (those earned here and not handed in yet).
+    public func held(in store: StoreID) throws -> [ObjectKey] {
+        let stock = try node.store.skusHeld(in: store).map {
+            try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue)
+        }
+        let points = try node.store.accountsHeld().map { try ObjectKey(scope: .loyalty($0), kind: .account, id: "") }
+        return stock + points
     }
 
     /// What to tell the cashier when a sale of `key`'s units was refused for want of rights:

@@ -68,6 +68,14 @@ extension ReplicaStore {
         }.map { try SKU($0) }
     }
 
+    /// The customers whose points this replica holds rights to redeem.
+    public func accountsHeld() throws -> [CustomerID] {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT customer_id FROM loyalty_balances WHERE redeemable_here > 0 ORDER BY customer_id")
+        }.map { try CustomerID($0) }
+    }
+
     /// Points of `customer`; zero when never booked.
     public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
         let (balance, redeemable) = try readPair(

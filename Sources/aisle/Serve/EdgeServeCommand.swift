@@ -50,14 +50,22 @@ struct EdgeServeCommand: AsyncParsableCommand {
         let server = SyncServer(
             node: node, logger: logger, onApplied: { scope in await fanout.changed(scope, from: .terminal) })
         var links: [HubLink] = []
+        let rights = RightsPlace()
         for url in [hubURL] + (settings.peers ?? []) {
             let link = HubLink(node: node, url: url, logger: logger) { [logger] event in
                 switch event {
                 case .connected(let device, let role):
                     logger.info("sync connected", metadata: ["peer": "\(device)", "role": "\(role)"])
+                    if role == .hub { Task { await rights.keeper?.countersChanged() } }
                 case .applied(let scope, let count, _):
                     logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
-                    Task { await fanout.changed(scope, from: .link(url)) }
+                    Task {
+                        await fanout.changed(scope, from: .link(url))
+                        switch scope {
+                        case .store, .loyalty: await rights.keeper?.countersChanged()
+                        case .catalog, .customer: break
+                        }
+                    }
                 case .installed(let scope, let objects, let last):
                     logger.notice(
                         "installed a snapshot part from the hub (this edge lacked changes the hub had compacted)",
@@ -70,11 +78,14 @@ struct EdgeServeCommand: AsyncParsableCommand {
         }
         await fanout.connect(links: links, server: server)
         let hubLink = links[0]
+        let desk = RightsDesk(node: node) { hubLink }
+        await rights.keep(
+            RightsKeeper(desk: desk, store: store, logger: logger) { scope in await fanout.changed(scope, from: .local)
+            })
         let api = EdgeAPI(
             node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
             connected: { await hubLink.isConnected },
-            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) },
-            bank: { hubLink })
+            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) }, desk: desk)
         let host = settings.host
         let application = Application(
             router: api.router(),
@@ -140,6 +151,15 @@ actor Fanout {
         case .local, .link: await server?.changed(scope)
         case .terminal: break
         }
+    }
+}
+
+/// Where the links find the rights keeper, made after them (it needs the hub link).
+actor RightsPlace {
+    private(set) var keeper: RightsKeeper?
+
+    func keep(_ keeper: RightsKeeper) {
+        self.keeper = keeper
     }
 }
 
