@@ -6,13 +6,14 @@ public import AisleCore
 /// Each schedule runs a hub, two stores of two or three tills each, and a customer's phone, as
 /// ``SimulatedReplica``s (the real CRDTs and ``RightsPolicy``) on an ``InMemoryNetwork`` that
 /// drops, duplicates and reorders messages and partitions stores, tills and the hub from each
-/// other. Tills receive goods and returns, sell, ship goods to the other store (which receives them
-/// when the truck arrives), earn and redeem points; they hand excess rights to the hub and ask it
-/// for rights when low or when a sale would fail; the hub grants on request and tops up the tills
-/// it can reach. After every step every replica's counters are checked (never below zero, no
+/// other. Tills receive goods and returns, sell, ship goods to the other store (which receives
+/// them when the truck arrives), earn and redeem points; they hand excess rights to the hub and
+/// ask it for rights when a spend fails; the hub grants on request and tops up the tills it can
+/// reach. After every step every changed replica's counters are checked (never below zero, no
 /// replica with negative rights); after healing, every replica must hold the same state and
 /// every counter must equal what the operations say: receipts + returns + arrivals − sales −
-/// shipments for stock, earned − redeemed for points.
+/// shipments for stock, earned − redeemed for points. Click-and-collect reservations are not
+/// part of it yet: they come with the reservation flow.
 public enum EscrowSimulation {
     public enum Mode: String, Sendable {
         /// Sales, receipts, returns and transfers between stores.
@@ -205,6 +206,8 @@ public enum EscrowSimulation {
             network.send(.changes(change), from: hub, to: recipient, now: now, random: &random)
         }
 
+        /// A till hands in what it holds beyond its share, as `RightsDesk.rebalance` does (top-ups
+        /// come from the hub's pushes and from asking when a spend fails).
         mutating func rebalance(_ till: ReplicaID) {
             guard network.connected(till, hub) else { return }
             for key in keys(spentBy: till) {
@@ -212,12 +215,7 @@ public enum EscrowSimulation {
                 let policy = RightsPolicy.policy(for: key.kind)
                 let spenders = policy.spenders(of: counter, hub: hub, including: [till]).count
                 let excess = policy.excess(counter, at: till, spenders: spenders)
-                if excess > 0 {
-                    transfer(excess, of: key, from: till, to: hub)
-                } else {
-                    let wanted = policy.topUp(counter, for: till, spenders: spenders)
-                    if wanted > 0 { ask(key, units: wanted, from: till) }
-                }
+                if excess > 0 { transfer(excess, of: key, from: till, to: hub) }
             }
         }
 

@@ -9,7 +9,7 @@ import Benchmark
 import BenchmarkSupport
 import Foundation
 
-// Figures for issue [4/6]. scripts/bench prints one line per figure.
+// Figures for issues [4/6] and [5/6]. scripts/bench prints one line per figure.
 
 let berlin = Scope.store(store)
 let anna = Scope.customer("anna")
@@ -73,6 +73,17 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(wireRaw, figures.raw)
         benchmark.measurement(wireSingle, figures.single)
         benchmark.measurement(envelopeOverhead, figures.overheadPerDeltaMillibytes)
+    }
+
+    // stock_local_decisions / stock_decrement_p99 ([5/6]): sales at three tills of a store on a
+    // hub over loopback, each decided on its till within its rights or by asking the hub.
+    Benchmark(
+        "stock_decisions",
+        configuration: .init(
+            metrics: [aisleNanoseconds, rawNanoseconds, stockLocal, stockEligible, stockAsked, stockRefused],
+            warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
+    ) { benchmark in
+        try! await stockDecisions(benchmark, sales: environment["AISLE_BENCH_STOCK_SALES"].flatMap(Int.init) ?? 3_000)
     }
 
     // bootstrap_1m_rows: a new till syncs a store of 1M stock rows from a hub over loopback; the
