@@ -33,7 +33,7 @@ struct CatalogImportCommand: AsyncParsableCommand {
             nothing.
 
             The change reaches the hub with --hub (now) or with a later import with --hub, and every \
-            till, kiosk and phone at its next sync.
+            till, kiosk and phone at its next sync. docs/catalog.md has the formats and rules.
             """)
 
     @OptionGroup var tenant: TenantDirectory
@@ -77,7 +77,12 @@ struct CatalogImportCommand: AsyncParsableCommand {
             print("not sent: the hub gets what it lacks at the next import with --hub URL")
             return
         }
-        let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
+        let elapsed: Duration
+        do { elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout) } catch {
+            throw CommandFailure(
+                "\(error); what was published is kept in head office's replica and goes to the hub at the next import with --hub"
+            )
+        }
         print("the hub holds the catalog (synced in \(elapsed)); every node gets it at its next sync")
     }
 }
