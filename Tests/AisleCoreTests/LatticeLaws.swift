@@ -71,4 +71,12 @@ enum Pick {
     static func home(_ word: UInt64) -> CartHome { word % 2 == 0 ? .customer(customers[0]) : .store(stores[0]) }
     static func other(_ word: UInt64) -> ReplicaID { LatticeScript<VersionVector>.replicaIDs[Int(word % 3)] }
     static func amount(_ word: UInt64, upTo limit: UInt64 = 5) -> UInt64 { 1 + word % limit }
+    /// Opening hours: weekdays from 07:00 to 19:00 or later, Saturday short or closed, Sunday closed.
+    static func hours(_ word: UInt64) -> OpeningHours {
+        let weekday = try! OpeningInterval(opens: 420, closes: 1_140 + Int(word % 4) * 30)
+        var schedule: [Weekday: [OpeningInterval]] = [:]
+        for day in [Weekday.monday, .tuesday, .wednesday, .thursday, .friday] { schedule[day] = [weekday] }
+        if word >> 2 % 2 == 0 { schedule[.saturday] = [try! OpeningInterval(opens: 540, closes: 840)] }
+        return try! OpeningHours(schedule)
+    }
 }

@@ -15,6 +15,7 @@ struct ObjectDeltaTests {
                 "store-1",
                 StoreInfo(name: "Mitte", latitudeMicrodegrees: 52_520_008, longitudeMicrodegrees: 13_404_954), at: stamp
             )
+            catalog.setHours("store-1", try! OpeningHours(parsing: "Mo-Fr 08:00-20:00; Sa 09:00-14:00"), at: stamp)
             return try catalog.setPromotion("p", .pointsMultiplier(nil, multiplier: 2), at: stamp)
         }
         let states = LatticeScript<RetailState>.run(words, start: state) { word, state, replica, stamp in

@@ -51,22 +51,25 @@ struct RetailLawTests {
         }
     }
 
-    @Test("catalogs: join is a lattice under product, price, promotion and store writes")
+    @Test("catalogs: join is a lattice under product, price, promotion, store and opening-hours writes")
     func catalog() async {
         await LatticeScript<Catalog>.verify { word, catalog, _, stamp in
             let sku = Pick.sku(word >> 2)
-            switch word % 4 {
+            switch word % 5 {
             case 0: return catalog.setProduct(sku, Product(name: "p\(word >> 4 % 3)"), at: stamp)
             case 1: return try? catalog.setPrice(sku, Int64(word >> 4 % 900), at: stamp)
             case 2:
                 return try? catalog.setPromotion(
                     PromotionID(stringLiteral: "promo-\(word >> 4 % 2)"),
                     .percentOff(sku, basisPoints: Int64(1 + word >> 6 % 5000)), at: stamp)
-            default:
+            case 3:
                 return catalog.setStore(
                     Pick.stores[Int(word >> 4 % 2)],
                     StoreInfo(name: "s", latitudeMicrodegrees: Int64(word >> 6 % 1000), longitudeMicrodegrees: 0),
                     at: stamp)
+            default:
+                let hours = word >> 6 % 3 == 0 ? nil : Pick.hours(word >> 6)
+                return catalog.setHours(Pick.stores[Int(word >> 4 % 2)], hours, at: stamp)
             }
         }
     }

@@ -10,7 +10,8 @@ import Foundation
 
 /// Counts of the stock figures (scripts/bench reads them at p50; each is measured once).
 let stockLocal = BenchmarkMetric.custom("stock local decisions", polarity: .prefersLarger, useScalingFactor: false)
-let stockEligible = BenchmarkMetric.custom("stock eligible decisions", polarity: .prefersLarger, useScalingFactor: false)
+let stockEligible = BenchmarkMetric.custom(
+    "stock eligible decisions", polarity: .prefersLarger, useScalingFactor: false)
 let stockAsked = BenchmarkMetric.custom("stock asked decisions", polarity: .prefersSmaller, useScalingFactor: false)
 let stockRefused = BenchmarkMetric.custom("stock refused decisions", polarity: .prefersSmaller, useScalingFactor: false)
 

@@ -18,7 +18,10 @@ public enum Promotion: Hashable, Sendable, CanonicalEncodable {
         }
     }
 
-    func validate(_ id: PromotionID) throws(CatalogError) {
+    /// Checks the promotion's numbers are in range, as ``Catalog/setPromotion(_:_:at:)`` does.
+    ///
+    /// - Throws: ``CatalogError/invalidPromotion(_:_:)`` naming `id` and the number at fault.
+    public func validate(_ id: PromotionID) throws(CatalogError) {
         switch self {
         case .percentOff(_, let basisPoints) where !(1...10_000).contains(basisPoints):
             throw .invalidPromotion(id, "percent off must be 1 to 10000 basis points, got \(basisPoints)")

@@ -8,6 +8,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case promotion = 3
     /// Catalog: a store's name and location per store id.
     case storeInfo = 4
+    /// Catalog: a store's weekly opening hours per store id.
+    case storeHours = 5
     /// Store: the bounded stock counter of one SKU.
     case stock = 10
     /// Store or customer: one cart.
@@ -21,6 +23,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     public func belongs(in scope: Scope) -> Bool {
         switch (self, scope) {
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
+        case (.storeHours, .catalog): true
         case (.stock, .store), (.cart, .store), (.order, .store): true
         case (.cart, .customer), (.order, .customer): true
         case (.account, .loyalty): true
@@ -36,6 +39,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .price: "price"
         case .promotion: "promotion"
         case .storeInfo: "store"
+        case .storeHours: "hours"
         case .stock: "stock"
         case .cart: "cart"
         case .order: "order"
@@ -60,7 +64,7 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
             switch kind {
             case .product, .price, .stock: _ = try SKU(id)
             case .promotion: _ = try PromotionID(id)
-            case .storeInfo: _ = try StoreID(id)
+            case .storeInfo, .storeHours: _ = try StoreID(id)
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
             case .account: guard id.isEmpty else { throw ObjectError.invalidID(kind, "account ids are empty") }

@@ -4,6 +4,7 @@ public enum ObjectValue: Equatable, Sendable {
     case price(LWWRegister<Int64?>)
     case promotion(LWWRegister<Promotion?>)
     case storeInfo(LWWRegister<StoreInfo?>)
+    case storeHours(LWWRegister<OpeningHours?>)
     case stock(BoundedCounter)
     case cart(Cart)
     case order(Order)
@@ -16,6 +17,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .price: .price
         case .promotion: .promotion
         case .storeInfo: .storeInfo
+        case .storeHours: .storeHours
         case .stock: .stock
         case .cart: .cart
         case .order: .order
@@ -30,6 +32,7 @@ public enum ObjectValue: Equatable, Sendable {
         case (.price(let a), .price(let b)): .price(a.joined(with: b))
         case (.promotion(let a), .promotion(let b)): .promotion(a.joined(with: b))
         case (.storeInfo(let a), .storeInfo(let b)): .storeInfo(a.joined(with: b))
+        case (.storeHours(let a), .storeHours(let b)): .storeHours(a.joined(with: b))
         case (.stock(let a), .stock(let b)): .stock(a.joined(with: b))
         case (.cart(let a), .cart(let b)): .cart(a.joined(with: b))
         case (.order(let a), .order(let b)):
@@ -48,6 +51,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .price: .price(try decoder.decode())
         case .promotion: .promotion(try decoder.decode())
         case .storeInfo: .storeInfo(try decoder.decode())
+        case .storeHours: .storeHours(try decoder.decode())
         case .stock: .stock(try decoder.decode())
         case .cart: .cart(try decoder.decode())
         case .order: .order(try decoder.decode())
@@ -70,6 +74,7 @@ extension ObjectValue: CanonicalEncodable {
         case .price(let value): encoder.append(value)
         case .promotion(let value): encoder.append(value)
         case .storeInfo(let value): encoder.append(value)
+        case .storeHours(let value): encoder.append(value)
         case .stock(let value): encoder.append(value)
         case .cart(let value): encoder.append(value)
         case .order(let value): encoder.append(value)

@@ -27,6 +27,9 @@ extension RetailState {
             for (id, register) in catalog.stores.registers.entries {
                 add(.storeInfo, id.rawValue, .storeInfo(register))
             }
+            for (id, register) in catalog.hours.registers.entries {
+                add(.storeHours, id.rawValue, .storeHours(register))
+            }
         case .store(let store):
             let state = stores[store]
             for (sku, counter) in state.stock.counters.entries { add(.stock, sku.rawValue, .stock(counter)) }
@@ -65,6 +68,8 @@ extension RetailState {
             catalog.promotions.join(LWWMap(registers: LatticeMap([PromotionID(unchecked: key.id): register])))
         case (.storeInfo(let register), .catalog):
             catalog.stores.join(LWWMap(registers: LatticeMap([StoreID(unchecked: key.id): register])))
+        case (.storeHours(let register), .catalog):
+            catalog.hours.join(LWWMap(registers: LatticeMap([StoreID(unchecked: key.id): register])))
         case (.stock(let counter), .store(let store)):
             var state = StoreState()
             state.stock = StockLedger(counters: LatticeMap([SKU(unchecked: key.id): counter]))

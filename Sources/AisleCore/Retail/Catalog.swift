@@ -37,7 +37,8 @@ public struct StoreInfo: Hashable, Sendable, CanonicalEncodable {
     }
 }
 
-/// The chain's catalog: products, unit prices, promotions and stores, written by head office only.
+/// The chain's catalog: products, unit prices, promotions, stores and their opening hours, written
+/// by head office only.
 ///
 /// Each is a last-writer-wins map, so the newest publication wins everywhere, and pricing a
 /// cart against the same catalog gives the same total on phone, till and hub.
@@ -47,12 +48,15 @@ public struct Catalog: Lattice, CanonicalEncodable {
     public internal(set) var prices: LWWMap<SKU, Int64>
     public internal(set) var promotions: LWWMap<PromotionID, Promotion>
     public internal(set) var stores: LWWMap<StoreID, StoreInfo>
+    /// Each store's weekly opening hours (an object of its own, so ``StoreInfo``'s stored encoding stays as it is).
+    public internal(set) var hours: LWWMap<StoreID, OpeningHours>
 
     public init() {
         products = .bottom
         prices = .bottom
         promotions = .bottom
         stores = .bottom
+        hours = .bottom
     }
 
     public static var bottom: Catalog { Catalog() }
@@ -68,6 +72,7 @@ public struct Catalog: Lattice, CanonicalEncodable {
         prices.join(other.prices)
         promotions.join(other.promotions)
         stores.join(other.stores)
+        hours.join(other.hours)
     }
 
     /// Publishes or withdraws (nil) a product; returns the delta.
@@ -110,11 +115,20 @@ public struct Catalog: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Publishes or withdraws (nil) a store's opening hours; returns the delta.
+    @discardableResult
+    public mutating func setHours(_ id: StoreID, _ hours: OpeningHours?, at stamp: HLCTimestamp) -> Catalog {
+        var delta = Catalog()
+        delta.hours = self.hours.set(id, to: hours, at: stamp)
+        return delta
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(products)
         encoder.append(prices)
         encoder.append(promotions)
         encoder.append(stores)
+        encoder.append(hours)
     }
 }
 

@@ -40,6 +40,32 @@ extension StoreInfo: CanonicalDecodable {
     }
 }
 
+extension OpeningHours: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        var schedule: [Weekday: [OpeningInterval]] = [:]
+        for day in Weekday.allCases {
+            var intervals: [OpeningInterval] = []
+            for _ in 0..<(try decoder.readCount(elementSize: 2)) {
+                let opens = try decoder.readUInt64()
+                let closes = try decoder.readUInt64()
+                guard opens <= UInt64(OpeningInterval.minutesPerDay), closes <= UInt64(OpeningInterval.minutesPerDay)
+                else { throw decoder.failure("opening time \(opens)-\(closes) is outside the day") }
+                do { intervals.append(try OpeningInterval(opens: Int(opens), closes: Int(closes))) } catch {
+                    throw decoder.failure(error.description)
+                }
+            }
+            schedule[day] = intervals
+        }
+        let hours: OpeningHours
+        do { hours = try OpeningHours(schedule) } catch { throw decoder.failure(error.description) }
+        // One schedule has one encoding: intervals ascending, apart, touching ones joined.
+        guard Weekday.allCases.allSatisfy({ hours.intervals(on: $0) == schedule[$0] }) else {
+            throw decoder.failure("opening hours are not in canonical form (unsorted or touching intervals)")
+        }
+        self = hours
+    }
+}
+
 extension Promotion: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         switch try decoder.readUInt64() {

@@ -26,7 +26,7 @@ public enum Authorization {
     public static func check(_ delta: ObjectDelta, by role: Role, origin: ReplicaID) throws(EnvelopeRefusal) {
         for (key, value) in delta.objects {
             switch value {
-            case .product, .price, .promotion, .storeInfo:
+            case .product, .price, .promotion, .storeInfo, .storeHours:
                 guard role == .hq else { throw .unauthorized("a \(role) may not change the catalog (\(key))") }
             case .stock(let counter):
                 guard role != .mobile else { throw .unauthorized("a phone may not change stock (\(key))") }

@@ -51,6 +51,16 @@ extension ReplicaStore {
         }
     }
 
+    /// This replica's catalog as far as it knows: products, prices, promotions, stores and their
+    /// opening hours (what head office published and sync brought here).
+    public func catalog() throws -> Catalog {
+        try pool.read { db in
+            var state = RetailState()
+            try ObjectRows.loadCatalog(into: &state, db)
+            return state.catalog
+        }
+    }
+
     /// Stock of `sku` in `store`; zero when never booked.
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
         let (level, sellable) = try readPair(

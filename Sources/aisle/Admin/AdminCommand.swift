@@ -2,14 +2,13 @@ import AisleCore
 import AisleStore
 import ArgumentParser
 
-struct AdminCommand: ParsableCommand {
+struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Run the tenant: create it, enrol devices; operate replica databases.",
+        abstract: "Run the tenant: create it, enrol devices, publish the catalog; operate replica databases.",
         subcommands: [
-            AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, RotateCommand.self, BackupCommand.self,
-            RestoreCommand.self,
-            InspectCommand.self,
+            AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, RotateCommand.self, CatalogCommand.self,
+            BackupCommand.self, RestoreCommand.self, InspectCommand.self,
         ]
     )
 }

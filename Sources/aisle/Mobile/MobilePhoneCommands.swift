@@ -1,11 +1,9 @@
 import AisleCore
 import AisleCrypto
-import AisleEdge
 import AisleNode
 import AisleStore
 import ArgumentParser
 import Foundation
-import Logging
 
 /// Where a simulated phone keeps its identity and replica.
 struct PhoneOptions: ParsableArguments {
@@ -105,28 +103,8 @@ struct MobileSyncCommand: AsyncParsableCommand {
     func run() async throws {
         let (node, customer) = try phone.open()
         defer { try? node.store.close() }
-        var logger = Logger(label: "aisle.mobile")
-        logger.logLevel = .warning
-        let started = ContinuousClock.now
-        let link = HubLink(node: node, url: hub, logger: logger) { event in
-            switch event {
-            case .connected(let device, let role): print("connected to \(role) \(device)")
-            case .applied(let scope, let count, let caughtUp):
-                print("  \(scope): received \(count) changes\(caughtUp ? ", up to date" : "")")
-            case .installed(let scope, let objects, let last):
-                print("  \(scope): restored \(objects) objects from the hub's snapshot\(last ? ", complete" : "")")
-            case .caughtUp(let scope): print("  \(scope): up to date")
-            case .ended(let error): print("sync ended: \(error)")
-            case .granted: break
-            }
-        }
-        do { try await link.syncOnce(timeout: .seconds(timeout)) } catch {
-            throw CommandFailure("sync with \(hub) failed: \(error)")
-        }
-        // What the hub has acknowledged need not stay in the phone's log.
-        let dropped = try await node.compact().values.reduce(0) { $0 + $1.dropped }
-        if dropped > 0 { print("  compacted \(dropped) changes the hub holds") }
-        print("synced in \(ContinuousClock.now - started); cart \(phone.cart) of \(customer):")
+        let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
+        print("synced in \(elapsed); cart \(phone.cart) of \(customer):")
         printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
     }
 }
