@@ -100,6 +100,7 @@ public struct EdgeAPI: Sendable {
             return try await edit(try cartID(context), in: try home(request)) { cart, _, _ in try cart.remove(sku) }
         }
         addSellingRoutes(to: router)
+        addReservationRoutes(to: router)
         return router
     }
 

@@ -61,6 +61,30 @@ public actor HubLink {
         }
     }
 
+    /// Connects, asks `request` once the session is up, and disconnects (a phone's reservation).
+    /// - Throws: ``SyncError`` if the session ends first, or ``RightsUnavailable`` without an answer in time.
+    public func askOnce(_ request: SyncRequest, timeout: Duration = .seconds(30)) async throws -> SyncReply {
+        try await withThrowingTaskGroup(of: SyncReply?.self) { group in
+            group.addTask {
+                try await self.session(untilSettled: false)
+                return nil
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + timeout
+                while await !self.isConnected {
+                    guard ContinuousClock.now < deadline else { throw RightsUnavailable.noAnswer(timeout) }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                return try await self.ask(request, timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let reply = result { return reply }
+            }
+            throw SyncError.refusedByPeer("the connection closed before the hub answered")
+        }
+    }
+
     /// Stays connected until the task is cancelled, reconnecting after any failure: delays double
     /// from `initialDelay` up to `maxDelay`, each with random jitter (half to all of it), so a
     /// hub coming back is not hit by every store at once.

@@ -44,9 +44,11 @@ public final class SyncServer: Sendable {
         }
     }
 
-    /// Tells every connection that `scope` has new changes (made here or received elsewhere).
+    /// Tells every connection that `scope` has new changes (made here or received elsewhere); on
+    /// the hub, a store's change also tops up its tills from the rights bank.
     public func changed(_ scope: Scope) async {
         await registry.changed(scope, except: nil)
+        if case .store(let store) = scope { await rebalance(store) }
     }
 
     /// The WebSocket upgrade for `/v1/sync`, to serve next to an application's HTTP routes.
@@ -114,9 +116,9 @@ public final class SyncServer: Sendable {
                         await onApplied(scope)
                         if case .store(let store) = scope { await self.rebalance(store) }
                     }
-                case .granted(let key, let units):
-                    logger.debug("granted rights", metadata: ["key": "\(key)", "units": "\(units)"])
-                    Task { await registry.changed(key.scope, except: id) }
+                case .served(let scope):
+                    logger.debug("answered with a change", metadata: ["scope": "\(scope)"])
+                    Task { await registry.changed(scope, except: id) }
                 case .installed(let scope, let objects, _):
                     logger.info("installed snapshot part", metadata: ["scope": "\(scope)", "objects": "\(objects)"])
                     Task { await registry.changed(scope, except: id) }

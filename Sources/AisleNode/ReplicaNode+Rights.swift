@@ -7,27 +7,30 @@ public import AisleSync
 /// store's stock of one SKU or to a customer's points, and the hub hands over what it holds, up to
 /// what was asked, as a change of its own that the reply carries.
 extension ReplicaNode {
-    /// Answers a peer's question. Only the hub banks rights; stock rights go to tills and kiosks,
-    /// points rights to them and to the customer's phones.
+    /// Answers a peer's question. Only the hub answers: it banks rights (stock rights for tills
+    /// and kiosks, points rights for them and the customer's phones), places reservations for
+    /// phones, and hands a reservation's custody to a till of its store.
     ///
-    /// - Returns: the reply, and the counter and units granted when a change was written.
-    public func serve(_ request: SyncRequest, from peer: Certificate) async -> (SyncReply, (ObjectKey, UInt64)?) {
-        switch request {
-        case .rights(let key, let units):
-            do {
+    /// - Returns: the reply, and the scope of the change it wrote, if any.
+    public func serve(_ request: SyncRequest, from peer: Certificate) async -> (SyncReply, Scope?) {
+        guard identity.certificate.body.role == .hub else {
+            return (.refused("a \(identity.certificate.body.role) answers no such question: ask the hub"), nil)
+        }
+        do {
+            switch request {
+            case .rights(let key, let units):
                 return try await grant(units, of: key, to: peer)
-            } catch {
-                return (.refused("rights to \(key): \(error)"), nil)
+            case .reserve(let store, let customer, let lines, let holdSeconds):
+                return try await reserve(lines, at: store, for: customer, holdSeconds: holdSeconds, by: peer)
+            case .custody(let store, let reservation):
+                return try await handOver(reservation, at: store, to: peer)
             }
+        } catch {
+            return (.refused("\(error)"), nil)
         }
     }
 
-    private func grant(_ units: UInt64, of key: ObjectKey, to peer: Certificate) async throws -> (
-        SyncReply, (ObjectKey, UInt64)?
-    ) {
-        guard identity.certificate.body.role == .hub else {
-            return (.refused("a \(identity.certificate.body.role) banks no rights: ask the hub"), nil)
-        }
+    private func grant(_ units: UInt64, of key: ObjectKey, to peer: Certificate) async throws -> (SyncReply, Scope?) {
         let role = peer.body.role
         switch key.kind {
         case .stock where role == .pos || role == .kiosk: break
@@ -43,11 +46,57 @@ extension ReplicaNode {
             policy.grant($0, asked: units, hub: hub)
         }
         guard let acknowledgement = acknowledgements.first else { return (.granted(units: 0, envelopes: []), nil) }
-        // The grant's own change (and any later one of this node's), sealed as every send is.
-        var before = try store.versionVector(of: key.scope).entries
-        before[hub] = acknowledgement.seq - 1
-        let envelopes = try await envelopes(in: key.scope, missingFrom: VersionVector(before))
-        return (.granted(units: granted, envelopes: envelopes), (key, granted))
+        return (.granted(units: granted, envelopes: try await ownEnvelopes(since: acknowledgement)), key.scope)
+    }
+
+    private func reserve(
+        _ lines: [SKU: UInt64], at store: StoreID, for customer: CustomerID, holdSeconds: UInt64, by peer: Certificate
+    ) async throws -> (SyncReply, Scope?) {
+        guard peer.body.role == .mobile || peer.body.role == .hq else {
+            return (.refused("a \(peer.body.role) may not reserve for a customer: the customer's phone asks"), nil)
+        }
+        let catalog = try self.store.catalog()
+        guard catalog.stores[store] != nil else { return (.refused("no store \(store) in the catalog"), nil) }
+        if let unknown = lines.keys.sorted().first(where: { catalog.products[$0] == nil }) {
+            return (.refused("unknown SKU \(unknown): it is not in the catalog"), nil)
+        }
+        let hold = min(holdSeconds == 0 ? Self.defaultHoldSeconds : holdSeconds, 7 * 24 * 3_600)
+        let expiresAt = self.store.wallClock() + hold * 1_000
+        let id = try ReservationID("res-" + String(UInt64.random(in: 0..<(1 << 48)), radix: 36))
+        do {
+            try await self.store.reserve(
+                id, at: store, for: customer, lines: lines.mapValues { Int64($0) }, expiresAt: expiresAt)
+        } catch let error as StockError {
+            let held = max(0, error.shortfall.available)
+            return (
+                .refused(
+                    "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
+                        + "reserve fewer, or try another store"), nil
+            )
+        }
+        return (.reserved(id, expiresAt: expiresAt), .store(store))
+    }
+
+    /// How long a reservation holds its units when the phone does not say: two hours (at most a week).
+    public static let defaultHoldSeconds: UInt64 = 7_200
+
+    private func handOver(_ id: ReservationID, at store: StoreID, to peer: Certificate) async throws -> (
+        SyncReply, Scope?
+    ) {
+        guard peer.body.role == .pos || peer.body.role == .kiosk else {
+            return (.refused("a \(peer.body.role) may not pick reservations"), nil)
+        }
+        let acknowledgements = try await self.store.handOverReservation(id, at: store, to: peer.body.device)
+        guard let acknowledgement = acknowledgements.first else { return (.granted(units: 0, envelopes: []), nil) }
+        return (.granted(units: 0, envelopes: try await ownEnvelopes(since: acknowledgement)), .store(store))
+    }
+
+    /// This node's change `acknowledgement` (and any later one of its own in the scope), sealed as
+    /// every send is: what a reply carries.
+    private func ownEnvelopes(since acknowledgement: Acknowledgement) async throws -> [Envelope] {
+        var before = try store.versionVector(of: acknowledgement.scope).entries
+        before[store.replica] = acknowledgement.seq - 1
+        return try await envelopes(in: acknowledgement.scope, missingFrom: VersionVector(before))
     }
 }
 

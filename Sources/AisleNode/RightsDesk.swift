@@ -80,6 +80,28 @@ public struct RightsDesk: Sendable {
         return stock + points
     }
 
+    /// Makes sure this till holds custody of reservation `id` at `store`, asking the hub for it
+    /// when another holds it and the hub is reachable.
+    ///
+    /// - Throws: ``ReservationError`` saying who holds it and what to do, when this till does not.
+    public func custody(of id: ReservationID, at store: StoreID) async throws {
+        guard let reservation = try node.store.reservation(id, at: store), reservation.terms != nil else {
+            throw ReservationError.unknown(id)
+        }
+        guard reservation.custodian != me else { return }
+        guard reservation.phase.value.isOpen else { throw ReservationError.closed(reservation.phase.value) }
+        guard let bank = await bank(), await bank.bankReplica() != nil else {
+            throw ReservationUnavailable(id: id, holder: reservation.custodian)
+        }
+        if case .refused(let reason) = try await bank.ask(.custody(store: store, reservation: id), timeout: timeout) {
+            throw ReservationUnavailable(id: id, holder: reservation.custodian, reason: reason)
+        }
+        guard try node.store.reservation(id, at: store)?.custodian == me else {
+            throw ReservationUnavailable(
+                id: id, holder: reservation.custodian, reason: "the hub's hand-over has not arrived")
+        }
+    }
+
     /// What to tell the cashier when a sale of `key`'s units was refused for want of rights:
     /// what the store has, what this till may sell, who holds the rest, and what to do.
     public func explain(_ shortfall: InsufficientRights, of key: ObjectKey) async -> String {
@@ -101,5 +123,22 @@ public struct RightsDesk: Sendable {
         }
         let advice = holders.isEmpty ? "try again shortly" : "sell from another till (\(holders)), or try again shortly"
         return "\(what), \(here) and the hub has none to spare: \(advice)"
+    }
+}
+
+/// A reservation this till cannot act on: another replica holds it, and the hub did not hand it over.
+public struct ReservationUnavailable: Error, CustomStringConvertible {
+    public let id: ReservationID
+    public let holder: ReplicaID?
+    /// The hub's refusal; nil when the hub was not reachable.
+    public var reason: String?
+
+    public var description: String {
+        let holder = self.holder.map(\.rawValue) ?? "nobody"
+        guard let reason else {
+            return "reservation \(id) is held by \(holder) and the hub is not reachable: reconnect to take it over, "
+                + "or hand the goods over on \(holder)"
+        }
+        return "reservation \(id) is held by \(holder), and the hub would not hand it over: \(reason)"
     }
 }

@@ -14,9 +14,9 @@ public enum SyncProgress: Sendable, Equatable {
     case installed(Scope, objects: Int, last: Bool)
     /// The peer has nothing more of `scope` for now.
     case caughtUp(Scope)
-    /// This node granted `units` rights of `key` to the peer (the hub's rights bank): a local
-    /// change of the key's scope, to push to the other connections.
-    case granted(ObjectKey, units: UInt64)
+    /// This node answered the peer's question with a change of its own in `scope` (rights
+    /// granted, a reservation placed or handed over): push it to the other connections.
+    case served(Scope)
     /// The session ended.
     case ended(SyncError)
 }
@@ -214,9 +214,9 @@ public actor SyncConnection {
                 progress(.caughtUp(scope))
             case .serve(let id, let request):
                 guard let peer = session.peer else { continue }
-                let (reply, granted) = await node.serve(request, from: peer)
+                let (reply, wrote) = await node.serve(request, from: peer)
                 pending += session.answer(id, reply)
-                if let (key, units) = granted { progress(.granted(key, units: units)) }
+                if let wrote { progress(.served(wrote)) }
             case .answered(let id, let reply):
                 if case .granted(_, let envelopes) = reply, !envelopes.isEmpty, let peer = session.peer {
                     do {

@@ -8,13 +8,21 @@ public enum SyncRequest: Sendable, Equatable {
     /// Rights to spend `units` of the bounded counter at `key`: a store's stock of one SKU, or a
     /// customer's points account.
     case rights(ObjectKey, units: UInt64)
+    /// A customer's phone asks the hub to set `lines` of `store`'s stock aside for `customer` for
+    /// `holdSeconds` (click and collect).
+    case reserve(store: StoreID, customer: CustomerID, lines: [SKU: UInt64], holdSeconds: UInt64)
+    /// A till asks the hub for custody of reservation `id` at `store`, to pick and hand it over.
+    case custody(store: StoreID, reservation: ReservationID)
 }
 
 /// The answer to a ``SyncRequest``.
 public enum SyncReply: Sendable, Equatable {
-    /// `units` were granted (0: the peer had none to spare) by the change these envelopes carry,
-    /// sealed by the peer; apply them through the node's one receive path.
+    /// `units` were granted (0: the peer had none to spare; or custody of a reservation) by the
+    /// change these envelopes carry, sealed by the peer; apply them through the node's one
+    /// receive path.
     case granted(units: UInt64, envelopes: [Envelope])
+    /// The reservation was placed, held until `expiresAt` (wall-clock milliseconds).
+    case reserved(ReservationID, expiresAt: UInt64)
     /// The peer would not answer, and why (a person can act on the reason).
     case refused(String)
 }
@@ -34,6 +42,23 @@ extension SyncSession {
             rights.object = key.id
             rights.units = units
             message.rights = rights
+        case .reserve(let store, let customer, let lines, let holdSeconds):
+            var reserve = Aisle_Sync_V1_ReserveRequest()
+            reserve.store = store.rawValue
+            reserve.customer = customer.rawValue
+            reserve.lines = lines.keys.sorted().map { sku in
+                var line = Aisle_Sync_V1_ReserveLine()
+                line.sku = sku.rawValue
+                line.units = lines[sku]!
+                return line
+            }
+            reserve.holdSeconds = holdSeconds
+            message.reserve = reserve
+        case .custody(let store, let reservation):
+            var custody = Aisle_Sync_V1_CustodyRequest()
+            custody.store = store.rawValue
+            custody.reservation = reservation.rawValue
+            message.custody = custody
         }
         asked.insert(id)
         return [seal(.request(message))]
@@ -48,6 +73,9 @@ extension SyncSession {
         case .granted(let units, let envelopes):
             message.granted = units
             message.envelopes = envelopes.map { Data($0.canonicalBytes) }
+        case .reserved(let reservation, let expiresAt):
+            message.reservation = reservation.rawValue
+            message.expiresAt = expiresAt
         case .refused(let reason):
             message.refusal = reason.isEmpty ? "refused" : reason
         }
@@ -67,15 +95,43 @@ extension SyncSession {
             do { key = try ObjectKey(scope: scope, kind: kind, id: rights.object) } catch {
                 throw .protocolViolation("a rights request for an invalid object: \(error)")
             }
-            // Asking about a scope it may not receive is not worth ending the session for.
-            guard Authorization.mayReceive(peer.body, scope) || trust.isGranted(scope, to: peer.body, at: now) else {
-                return answer(message.id, .refused("\(peer.body.role) \(peer.body.device) may not hold \(scope)"))
+            return serve(message.id, .rights(key, units: rights.units), about: scope, peer: peer, now: now)
+        case .reserve(let reserve):
+            let store = try Wire.parse(StoreID.self, reserve.store, "store")
+            let customer = try Wire.parse(CustomerID.self, reserve.customer, "customer")
+            var lines: [SKU: UInt64] = [:]
+            for line in reserve.lines {
+                let sku = try Wire.parse(SKU.self, line.sku, "SKU")
+                guard line.units > 0, lines.updateValue(line.units, forKey: sku) == nil else {
+                    throw .protocolViolation("a reservation line for \(sku) is empty or repeated")
+                }
             }
-            return [.serve(message.id, .rights(key, units: rights.units))]
+            guard !lines.isEmpty else { throw .protocolViolation("a reservation request without lines") }
+            // A phone reserves for its own customer only.
+            let request = SyncRequest.reserve(
+                store: store, customer: customer, lines: lines, holdSeconds: reserve.holdSeconds)
+            return serve(message.id, request, about: .customer(customer), peer: peer, now: now)
+        case .custody(let custody):
+            let store = try Wire.parse(StoreID.self, custody.store, "store")
+            let reservation = try Wire.parse(ReservationID.self, custody.reservation, "reservation")
+            return serve(
+                message.id, .custody(store: store, reservation: reservation), about: .store(store), peer: peer,
+                now: now)
         case nil:
             // A question this build does not know (a newer peer): say so, keep the session.
             return answer(message.id, .refused("this peer does not understand the question: upgrade it"))
         }
+    }
+
+    /// Hands a question to the driver when the peer may hold `scope`; refuses it otherwise (asking
+    /// about a scope it may not hold is not worth ending the session for).
+    private func serve(_ id: UInt64, _ request: SyncRequest, about scope: Scope, peer: Certificate, now: UInt64)
+        -> [SyncAction]
+    {
+        guard Authorization.mayReceive(peer.body, scope) || trust.isGranted(scope, to: peer.body, at: now) else {
+            return answer(id, .refused("\(peer.body.role) \(peer.body.device) may not hold \(scope)"))
+        }
+        return [.serve(id, request)]
     }
 
     func onReply(_ message: Aisle_Sync_V1_Reply) throws(SyncError) -> [SyncAction] {
@@ -83,6 +139,10 @@ extension SyncSession {
             throw .protocolViolation("a reply to question \(message.id), which this side did not ask")
         }
         guard message.refusal.isEmpty else { return [.answered(message.id, .refused(message.refusal))] }
+        if !message.reservation.isEmpty {
+            let reservation = try Wire.parse(ReservationID.self, message.reservation, "reservation")
+            return [.answered(message.id, .reserved(reservation, expiresAt: message.expiresAt))]
+        }
         var envelopes: [Envelope] = []
         for bytes in message.envelopes {
             do { envelopes.append(try Envelope(canonicalBytes: Array(bytes))) } catch {

@@ -45,6 +45,15 @@ enum Wire {
         }
     }
 
+    /// An identifier the peer sent (`what` names it in the violation).
+    static func parse<Kind>(_: Identifier<Kind>.Type, _ text: String, _ what: String) throws(SyncError)
+        -> Identifier<Kind>
+    {
+        do { return try Identifier<Kind>(text) } catch {
+            throw .protocolViolation("'\(text.prefix(80))' is not a \(what): \(error)")
+        }
+    }
+
     /// A certificate, grant or other canonical value the peer sent.
     static func decode<Value: CanonicalDecodable>(_: Value.Type, _ bytes: Data, _ what: String) throws(SyncError)
         -> Value

@@ -90,6 +90,7 @@ public enum CustomerKind: IdentifierKind { public static var noun: String { "cus
 public enum StoreKind: IdentifierKind { public static var noun: String { "store id" } }
 public enum OrderKind: IdentifierKind { public static var noun: String { "order id" } }
 public enum PromotionKind: IdentifierKind { public static var noun: String { "promotion id" } }
+public enum ReservationKind: IdentifierKind { public static var noun: String { "reservation id" } }
 
 /// One replica: a till, a kiosk, a phone or the hub. Ties between equal clock readings break by it.
 public typealias ReplicaID = Identifier<ReplicaKind>
@@ -105,3 +106,5 @@ public typealias StoreID = Identifier<StoreKind>
 public typealias OrderID = Identifier<OrderKind>
 /// One promotion in the catalog.
 public typealias PromotionID = Identifier<PromotionKind>
+/// A click-and-collect reservation, minted by the hub that places it.
+public typealias ReservationID = Identifier<ReservationKind>

@@ -16,6 +16,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case cart = 11
     /// Store or customer: one order.
     case order = 12
+    /// Store: one click-and-collect reservation.
+    case reservation = 13
     /// Loyalty: the points account (one per scope; its id is empty).
     case account = 20
 
@@ -24,7 +26,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         switch (self, scope) {
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
         case (.storeHours, .catalog): true
-        case (.stock, .store), (.cart, .store), (.order, .store): true
+        case (.stock, .store), (.cart, .store), (.order, .store), (.reservation, .store): true
         case (.cart, .customer), (.order, .customer): true
         case (.account, .loyalty): true
         default: false
@@ -43,6 +45,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .stock: "stock"
         case .cart: "cart"
         case .order: "order"
+        case .reservation: "reservation"
         case .account: "account"
         }
     }
@@ -67,6 +70,7 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
             case .storeInfo, .storeHours: _ = try StoreID(id)
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
+            case .reservation: _ = try ReservationID(id)
             case .account: guard id.isEmpty else { throw ObjectError.invalidID(kind, "account ids are empty") }
             }
         } catch let error as IdentifierError {

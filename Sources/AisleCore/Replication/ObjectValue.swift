@@ -8,6 +8,7 @@ public enum ObjectValue: Equatable, Sendable {
     case stock(BoundedCounter)
     case cart(Cart)
     case order(Order)
+    case reservation(Reservation)
     case account(LoyaltyAccount)
 
     /// The kind of object this value belongs to.
@@ -21,6 +22,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .stock: .stock
         case .cart: .cart
         case .order: .order
+        case .reservation: .reservation
         case .account: .account
         }
     }
@@ -37,6 +39,7 @@ public enum ObjectValue: Equatable, Sendable {
         case (.cart(let a), .cart(let b)): .cart(a.joined(with: b))
         case (.order(let a), .order(let b)):
             .order(a.canonicalBytes.lexicographicallyPrecedes(b.canonicalBytes) ? b : a)
+        case (.reservation(let a), .reservation(let b)): .reservation(a.joined(with: b))
         case (.account(let a), .account(let b)): .account(a.joined(with: b))
         default: nil
         }
@@ -55,6 +58,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .stock: .stock(try decoder.decode())
         case .cart: .cart(try decoder.decode())
         case .order: .order(try decoder.decode())
+        case .reservation: .reservation(try decoder.decode())
         case .account: .account(try decoder.decode())
         }
     }
@@ -78,6 +82,7 @@ extension ObjectValue: CanonicalEncodable {
         case .stock(let value): encoder.append(value)
         case .cart(let value): encoder.append(value)
         case .order(let value): encoder.append(value)
+        case .reservation(let value): encoder.append(value)
         case .account(let value): encoder.append(value)
         }
     }

@@ -33,6 +33,9 @@ extension RetailState {
         case .store(let store):
             let state = stores[store]
             for (sku, counter) in state.stock.counters.entries { add(.stock, sku.rawValue, .stock(counter)) }
+            for (id, reservation) in state.reservations.entries {
+                add(.reservation, id.rawValue, .reservation(reservation))
+            }
             addShopping(state.shopping, add)
         case .customer(let customer):
             addShopping(customers[customer], add)
@@ -73,6 +76,10 @@ extension RetailState {
         case (.stock(let counter), .store(let store)):
             var state = StoreState()
             state.stock = StockLedger(counters: LatticeMap([SKU(unchecked: key.id): counter]))
+            stores.join(LatticeMap([store: state]))
+        case (.reservation(let reservation), .store(let store)):
+            var state = StoreState()
+            state.reservations = LatticeMap([ReservationID(unchecked: key.id): reservation])
             stores.join(LatticeMap([store: state]))
         case (.cart(let cart), .store(let store)):
             var state = StoreState()

@@ -125,3 +125,41 @@ extension Order: CanonicalDecodable {
             catalogDigest: try decoder.decode(StateDigest.self))
     }
 }
+
+extension ReservationPhase: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let raw = try decoder.readUInt64()
+        guard raw <= UInt64(Int.max), let phase = ReservationPhase(rawValue: Int(raw)) else {
+            throw decoder.failure("unknown reservation phase \(raw)")
+        }
+        self = phase
+    }
+}
+
+extension Reservation.Custody: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let epoch = try decoder.readUInt64()
+        self.init(epoch: epoch, holder: try decoder.decodeOptional(ReplicaID.self))
+    }
+}
+
+extension Reservation.Terms: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let customer = try decoder.decode(CustomerID.self)
+        let lines = try decoder.decodeMap(SKU.self, Int64.self)
+        guard !lines.isEmpty, lines.values.allSatisfy({ $0 > 0 }) else {
+            throw decoder.failure("a reservation needs at least one line of at least one unit")
+        }
+        let expiresAt = try decoder.readUInt64()
+        self.init(
+            customer: customer, lines: lines, expiresAt: expiresAt, placedAt: try decoder.decode(HLCTimestamp.self))
+    }
+}
+
+extension Reservation: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let terms = try decoder.decodeOptional(Terms.self)
+        let custody = try decoder.decode(MaxRegister<Custody>.self)
+        self.init(terms: terms, custody: custody, phase: try decoder.decode(MaxRegister<ReservationPhase>.self))
+    }
+}

@@ -45,14 +45,17 @@ public struct Shopping: Lattice, CanonicalEncodable {
     }
 }
 
-/// Everything in one store's scope: its stock ledger, walk-in carts and the orders placed there.
+/// Everything in one store's scope: its stock ledger, walk-in carts, the orders placed there and
+/// its click-and-collect reservations.
 public struct StoreState: Lattice, CanonicalEncodable {
     public internal(set) var stock: StockLedger
     public var shopping: Shopping
+    public internal(set) var reservations: LatticeMap<ReservationID, Reservation>
 
     public init() {
         stock = .bottom
         shopping = .bottom
+        reservations = .bottom
     }
 
     public static var bottom: StoreState { StoreState() }
@@ -66,6 +69,7 @@ public struct StoreState: Lattice, CanonicalEncodable {
     public mutating func join(_ other: StoreState) {
         stock.join(other.stock)
         shopping.join(other.shopping)
+        reservations.join(other.reservations)
     }
 
     /// Applies a stock mutator; returns the delta.
@@ -81,5 +85,6 @@ public struct StoreState: Lattice, CanonicalEncodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(stock)
         encoder.append(shopping)
+        encoder.append(reservations)
     }
 }

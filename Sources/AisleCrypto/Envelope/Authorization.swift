@@ -24,14 +24,19 @@ public enum Authorization {
     /// Checks each object of `delta` against what `role` may do, and that `origin` writes only
     /// in its own name.
     public static func check(_ delta: ObjectDelta, by role: Role, origin: ReplicaID) throws(EnvelopeRefusal) {
+        // The hub changes stock counts only to set units aside for a reservation or put them back.
+        let movesReservation = delta.objects.values.contains { if case .reservation = $0 { true } else { false } }
         for (key, value) in delta.objects {
             switch value {
             case .product, .price, .promotion, .storeInfo, .storeHours:
                 guard role == .hq else { throw .unauthorized("a \(role) may not change the catalog (\(key))") }
             case .stock(let counter):
                 guard role != .mobile else { throw .unauthorized("a phone may not change stock (\(key))") }
-                if role == .hub, !(counter.counts.increments.isEmpty && counter.counts.decrements.isEmpty) {
-                    throw .unauthorized("the hub may only move stock rights, not sell or receive (\(key))")
+                if role == .hub, !movesReservation,
+                    !(counter.counts.increments.isEmpty && counter.counts.decrements.isEmpty)
+                {
+                    throw .unauthorized(
+                        "the hub may only move stock rights, or set units aside for a reservation (\(key))")
                 }
                 try ownEntries(counter, origin: origin, key: key)
             case .account(let account):
@@ -45,6 +50,18 @@ public enum Authorization {
             case .cart(let cart):
                 guard role != .hub else { throw .unauthorized("the hub may not edit carts (\(key))") }
                 try ownWrites(cart, origin: origin, key: key)
+            case .reservation(let reservation):
+                guard role == .hub || role == .pos || role == .kiosk || role == .hq else {
+                    throw .unauthorized("a \(role) may not change a reservation (\(key)): ask the hub")
+                }
+                if let terms = reservation.terms {
+                    guard role == .hub || role == .hq else {
+                        throw .unauthorized("only the hub places reservations (\(key))")
+                    }
+                    guard terms.placedAt.replica == origin else {
+                        throw .unauthorized("reservation \(key) claims to be placed by \(terms.placedAt.replica)")
+                    }
+                }
             case .order(let order):
                 guard role != .hub else { throw .unauthorized("the hub may not place orders (\(key))") }
                 guard order.placedAt.replica == origin else {

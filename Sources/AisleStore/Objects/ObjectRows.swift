@@ -31,6 +31,8 @@ enum ObjectRows {
             ("SELECT state FROM orders WHERE scope = ? AND order_id = ?", [key.scope.description, key.id])
         case (.account, .loyalty(let customer)):
             ("SELECT state FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue])
+        case (.reservation, .store(let store)):
+            ("SELECT state FROM reservations WHERE store_id = ? AND reservation_id = ?", [store.rawValue, key.id])
         default:
             ("SELECT state FROM catalog_entries WHERE kind = ? AND id = ?", [key.kind.description, key.id])
         }
@@ -77,6 +79,20 @@ enum ObjectRows {
                         balance = excluded.balance, redeemable_here = excluded.redeemable_here, state = excluded.state
                     """
             ).execute(arguments: [customer.rawValue, account.balance, max(0, account.redeemable(at: replica)), state])
+        case (.reservation(let reservation), .store(let store)):
+            let terms = reservation.terms
+            let lines = terms?.lines.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO reservations (store_id, reservation_id, customer_id, phase, custodian,
+                        expires_at_ms, lines, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                store.rawValue, key.id, terms?.customer.rawValue, reservation.phase.value.description,
+                reservation.custodian?.rawValue, terms.map { Int64($0.expiresAt) },
+                lines?.joined(separator: ", ") ?? "", state,
+            ])
         default:
             try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)"
@@ -153,6 +169,7 @@ enum ObjectRows {
         try forEachRow(db, "SELECT scope, cart_id, state FROM carts", [], scopedKey(.cart), add)
         try forEachRow(db, "SELECT scope, order_id, state FROM orders", [], scopedKey(.order), add)
         try forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], accountKey, add)
+        try forEachRow(db, "SELECT store_id, reservation_id, state FROM reservations", [], reservationKey, add)
         return state
     }
 
@@ -173,6 +190,9 @@ enum ObjectRows {
                 try forEachRow(
                     db, "SELECT store_id, sku, state FROM stock_levels WHERE store_id = ?", [store.rawValue],
                     stockKey, add)
+                try forEachRow(
+                    db, "SELECT store_id, reservation_id, state FROM reservations WHERE store_id = ?",
+                    [store.rawValue], reservationKey, add)
             }
             try forEachRow(db, "SELECT scope, cart_id, state FROM carts WHERE scope = ?", [name], scopedKey(.cart), add)
             try forEachRow(
@@ -201,6 +221,10 @@ enum ObjectRows {
 
     private static func stockKey(_ row: Row) throws -> ObjectKey {
         try ObjectKey(scope: .store(try StoreID(row[0])), kind: .stock, id: row[1])
+    }
+
+    private static func reservationKey(_ row: Row) throws -> ObjectKey {
+        try ObjectKey(scope: .store(try StoreID(row[0])), kind: .reservation, id: row[1])
     }
 
     private static func scopedKey(_ kind: ObjectKind) -> (Row) throws -> ObjectKey {

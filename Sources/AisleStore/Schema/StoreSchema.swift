@@ -19,6 +19,9 @@ enum StoreSchema {
         migrator.registerMigration("v4-compaction") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5-reservations") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -178,5 +181,23 @@ enum StoreSchema {
             seq INTEGER NOT NULL,
             PRIMARY KEY (scope, origin)
         ) WITHOUT ROWID;
+        """
+
+    /// Click and collect ([5/6]): a store's reservations, readable by the till software.
+    static let v5 = """
+        -- One row per reservation: what it holds for whom, until when, and who decides its end.
+        -- phase: reserved, picked, collected or released; lines: "sku×units" joined by ", ".
+        CREATE TABLE reservations (
+            store_id TEXT NOT NULL,
+            reservation_id TEXT NOT NULL,
+            customer_id TEXT,
+            phase TEXT NOT NULL,
+            custodian TEXT,
+            expires_at_ms INTEGER,
+            lines TEXT NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (store_id, reservation_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX reservations_by_custodian ON reservations (custodian, phase, expires_at_ms);
         """
 }

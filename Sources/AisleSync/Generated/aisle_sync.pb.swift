@@ -390,12 +390,82 @@ nonisolated struct Aisle_Sync_V1_Request: Sendable {
     set {body = .rights(newValue)}
   }
 
+  var reserve: Aisle_Sync_V1_ReserveRequest {
+    get {
+      if case .reserve(let v)? = body {return v}
+      return Aisle_Sync_V1_ReserveRequest()
+    }
+    set {body = .reserve(newValue)}
+  }
+
+  var custody: Aisle_Sync_V1_CustodyRequest {
+    get {
+      if case .custody(let v)? = body {return v}
+      return Aisle_Sync_V1_CustodyRequest()
+    }
+    set {body = .custody(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
     case rights(Aisle_Sync_V1_RightsRequest)
+    case reserve(Aisle_Sync_V1_ReserveRequest)
+    case custody(Aisle_Sync_V1_CustodyRequest)
 
   }
+
+  init() {}
+}
+
+/// A customer's phone asks the hub to set units of a store's stock aside for it (click and
+/// collect). The hub places the reservation in the store's scope, which the phone cannot read; the
+/// Reply names it and its deadline.
+nonisolated struct Aisle_Sync_V1_ReserveRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var store: String = String()
+
+  var customer: String = String()
+
+  var lines: [Aisle_Sync_V1_ReserveLine] = []
+
+  /// How long to hold the units, in seconds (0: the hub's default, two hours).
+  var holdSeconds: UInt64 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Aisle_Sync_V1_ReserveLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var sku: String = String()
+
+  var units: UInt64 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// A till of the store asks the hub for custody of a reservation, to pick and hand it over; the
+/// Reply carries the hub's change that hands it over.
+nonisolated struct Aisle_Sync_V1_CustodyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var store: String = String()
+
+  var reservation: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 }
@@ -421,9 +491,10 @@ nonisolated struct Aisle_Sync_V1_RightsRequest: Sendable {
   init() {}
 }
 
-/// The answer to the Request with this id: a refusal with its reason, or what was granted and the
-/// envelopes of the change that grants it (sealed by the peer; the asker applies them through its
-/// one receive path, as if they had arrived in a batch).
+/// The answer to the Request with this id: a refusal with its reason, or what was granted (units of
+/// rights; 0 for custody of a reservation) and the envelopes of the change that grants it (sealed by
+/// the peer; the asker applies them through its one receive path, as if they had arrived in a
+/// batch), or the reservation placed.
 nonisolated struct Aisle_Sync_V1_Reply: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -436,6 +507,11 @@ nonisolated struct Aisle_Sync_V1_Reply: Sendable {
   var granted: UInt64 = 0
 
   var envelopes: [Data] = []
+
+  /// A ReserveRequest's reservation id and deadline (wall-clock milliseconds).
+  var reservation: String = String()
+
+  var expiresAt: UInt64 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1102,7 +1178,7 @@ nonisolated extension Aisle_Sync_V1_Refusal: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Request"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0\u{1}reserve\0\u{1}custody\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1124,6 +1200,32 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
           self.body = .rights(v)
         }
       }()
+      case 3: try {
+        var v: Aisle_Sync_V1_ReserveRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reserve(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reserve(v)
+        }
+      }()
+      case 4: try {
+        var v: Aisle_Sync_V1_CustodyRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .custody(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .custody(v)
+        }
+      }()
       default: break
       }
     }
@@ -1137,15 +1239,142 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
     if self.id != 0 {
       try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
     }
-    try { if case .rights(let v)? = self.body {
+    switch self.body {
+    case .rights?: try {
+      guard case .rights(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
+    }()
+    case .reserve?: try {
+      guard case .reserve(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .custody?: try {
+      guard case .custody(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Aisle_Sync_V1_Request, rhs: Aisle_Sync_V1_Request) -> Bool {
     if lhs.id != rhs.id {return false}
     if lhs.body != rhs.body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_ReserveRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ReserveRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{1}customer\0\u{1}lines\0\u{3}hold_seconds\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.holdSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 2)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 3)
+    }
+    if self.holdSeconds != 0 {
+      try visitor.visitSingularUInt64Field(value: self.holdSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_ReserveRequest, rhs: Aisle_Sync_V1_ReserveRequest) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.customer != rhs.customer {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.holdSeconds != rhs.holdSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_ReserveLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ReserveLine"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sku\0\u{1}units\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sku) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.units) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.sku.isEmpty {
+      try visitor.visitSingularStringField(value: self.sku, fieldNumber: 1)
+    }
+    if self.units != 0 {
+      try visitor.visitSingularUInt64Field(value: self.units, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_ReserveLine, rhs: Aisle_Sync_V1_ReserveLine) -> Bool {
+    if lhs.sku != rhs.sku {return false}
+    if lhs.units != rhs.units {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_CustodyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CustodyRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{1}reservation\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reservation) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if !self.reservation.isEmpty {
+      try visitor.visitSingularStringField(value: self.reservation, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_CustodyRequest, rhs: Aisle_Sync_V1_CustodyRequest) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.reservation != rhs.reservation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1198,7 +1427,7 @@ nonisolated extension Aisle_Sync_V1_RightsRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Reply"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}refusal\0\u{1}granted\0\u{1}envelopes\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}refusal\0\u{1}granted\0\u{1}envelopes\0\u{1}reservation\0\u{3}expires_at\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1210,6 +1439,8 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
       case 2: try { try decoder.decodeSingularStringField(value: &self.refusal) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.granted) }()
       case 4: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reservation) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.expiresAt) }()
       default: break
       }
     }
@@ -1228,6 +1459,12 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.envelopes.isEmpty {
       try visitor.visitRepeatedBytesField(value: self.envelopes, fieldNumber: 4)
     }
+    if !self.reservation.isEmpty {
+      try visitor.visitSingularStringField(value: self.reservation, fieldNumber: 5)
+    }
+    if self.expiresAt != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expiresAt, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1236,6 +1473,8 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.refusal != rhs.refusal {return false}
     if lhs.granted != rhs.granted {return false}
     if lhs.envelopes != rhs.envelopes {return false}
+    if lhs.reservation != rhs.reservation {return false}
+    if lhs.expiresAt != rhs.expiresAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

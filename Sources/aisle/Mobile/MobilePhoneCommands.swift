@@ -175,7 +175,7 @@ private func edit(
     printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
 }
 
-private func parseSKU(_ text: String) throws -> SKU {
+func parseSKU(_ text: String) throws -> SKU {
     do { return try SKU(text) } catch { throw ValidationError(error.description) }
 }
 

@@ -71,7 +71,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
                         "installed a snapshot part from the hub (this edge lacked changes the hub had compacted)",
                         metadata: ["scope": "\(scope)", "objects": "\(objects)", "last": "\(last)"])
                     Task { await fanout.changed(scope, from: .link(url)) }
-                case .caughtUp, .granted, .ended: break
+                case .caughtUp, .served, .ended: break
                 }
             }
             links.append(link)
@@ -103,7 +103,9 @@ struct EdgeServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     application,
-                    MaintenanceService(node: node, compaction: settings.compaction ?? .init(), logger: logger),
+                    MaintenanceService(
+                        node: node, compaction: settings.compaction ?? .init(), logger: logger,
+                        released: { store in await fanout.changed(.store(store), from: .local) }),
                 ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

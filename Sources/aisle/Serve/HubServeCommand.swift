@@ -1,3 +1,4 @@
+import AisleCore
 import AisleHub
 import AisleNode
 import AisleStore
@@ -45,7 +46,9 @@ struct HubServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     application,
-                    MaintenanceService(node: node, compaction: settings.compaction ?? .init(), logger: logger),
+                    MaintenanceService(
+                        node: node, compaction: settings.compaction ?? .init(), logger: logger,
+                        released: { store in await hub.changed(.store(store)) }),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -1,21 +1,41 @@
+import AisleCore
 import AisleNode
 import AisleStore
 import Logging
 import ServiceLifecycle
 
 /// A serving node's background upkeep until graceful shutdown: checkpoints the WAL every few
-/// seconds off the commit path (docs/durability.md), and compacts the change log by causal
-/// stability (docs/sync.md).
+/// seconds off the commit path (docs/durability.md), compacts the change log by causal stability
+/// (docs/sync.md), and releases the expired reservations it holds back into stock (every few
+/// seconds; `released` is told the stores, to push the change).
 struct MaintenanceService: Service {
     let node: ReplicaNode
     let compaction: CompactionSettings
     let logger: Logger
+    var released: @Sendable (StoreID) async -> Void = { _ in }
     var checkpointInterval: Duration = .seconds(2)
+    var expiryInterval: Duration = .seconds(2)
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { [node, compaction, logger, checkpointInterval] in
+        try? await cancelWhenGracefulShutdown {
+            [node, compaction, logger, checkpointInterval, expiryInterval, released] in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await node.store.runCheckpoints(every: checkpointInterval) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: expiryInterval)
+                        do {
+                            let expired = try await node.store.releaseExpiredReservations()
+                            for (store, id) in expired {
+                                logger.info(
+                                    "released an expired reservation", metadata: ["store": "\(store)", "id": "\(id)"])
+                            }
+                            for store in Set(expired.map(\.0)) { await released(store) }
+                        } catch {
+                            logger.warning("releasing expired reservations failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: compaction.interval)

@@ -24,7 +24,7 @@ enum OneShotSync {
                 print("  \(scope): restored \(objects) objects from the hub's snapshot\(last ? ", complete" : "")")
             case .caughtUp(let scope): print("  \(scope): up to date")
             case .ended(let error): print("sync ended: \(error)")
-            case .granted: break
+            case .served: break
             }
         }
         do { try await link.syncOnce(timeout: .seconds(timeout)) } catch {

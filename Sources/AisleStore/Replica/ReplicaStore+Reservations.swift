@@ -1,0 +1,121 @@
+public import AisleCore
+import GRDB
+
+/// A reservation as the till software reads it (the `reservations` read table).
+public struct ReservationView: Sendable, Equatable {
+    public let id: ReservationID
+    public let store: StoreID
+    public let customer: CustomerID?
+    public let phase: String
+    /// The replica that decides its end now.
+    public let custodian: ReplicaID?
+    public let expiresAt: UInt64?
+    /// "sku×units" per line, joined by ", ".
+    public let lines: String
+}
+
+/// Click and collect, each step one transaction (docs/semantics.md, "Click and collect").
+extension ReplicaStore {
+    /// Places reservation `id` at `store` of `lines` for `customer` until `expiresAt` (the hub):
+    /// the units leave the hub's stock rights, so no till can sell them.
+    ///
+    /// - Throws: ``StockError`` for a line the hub cannot set aside; nothing is written.
+    @discardableResult
+    public func reserve(
+        _ id: ReservationID, at store: StoreID, for customer: CustomerID, lines: [SKU: Int64], expiresAt: UInt64
+    ) async throws -> [Acknowledgement] {
+        let me = replica
+        let keys =
+            [try reservationKey(id, store)]
+            + (try lines.keys.sorted().map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) })
+        return try await mutate(objects: keys) { state, stamp in
+            let terms = Reservation.Terms(customer: customer, lines: lines, expiresAt: expiresAt, placedAt: stamp)
+            return try state.reserve(id, at: store, terms, by: me)
+        }
+    }
+
+    /// Hands custody of reservation `id` from this replica to `recipient`.
+    @discardableResult
+    public func handOverReservation(_ id: ReservationID, at store: StoreID, to recipient: ReplicaID) async throws
+        -> [Acknowledgement]
+    {
+        let me = replica
+        return try await mutate(objects: [try reservationKey(id, store)]) { state, _ in
+            try state.handOverReservation(id, at: store, from: me, to: recipient)
+        }
+    }
+
+    /// Marks reservation `id` picked or collected here (this replica must hold custody; collecting
+    /// after the deadline is refused).
+    @discardableResult
+    public func advanceReservation(_ id: ReservationID, at store: StoreID, to phase: ReservationPhase) async throws
+        -> [Acknowledgement]
+    {
+        let me = replica
+        let now = wallClock()
+        return try await mutate(objects: [try reservationKey(id, store)]) { state, _ in
+            try state.advanceReservation(id, at: store, to: phase, by: me, wallMillis: now)
+        }
+    }
+
+    /// Releases reservation `id` here (this replica must hold custody): its units go back on sale
+    /// as this replica's rights.
+    @discardableResult
+    public func releaseReservation(_ id: ReservationID, at store: StoreID) async throws -> [Acknowledgement] {
+        let me = replica
+        let key = try reservationKey(id, store)
+        guard let terms = try reservation(id, at: store)?.terms else { throw ReservationError.unknown(id) }
+        let keys =
+            try [key]
+            + terms.lines.keys.sorted().map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) }
+        return try await mutate(objects: keys) { state, _ in try state.releaseReservation(id, at: store, by: me) }
+    }
+
+    /// Releases every open reservation this replica holds whose deadline has passed.
+    /// - Returns: the stores and ids released.
+    public func releaseExpiredReservations() async throws -> [(StoreID, ReservationID)] {
+        let now = Int64(clamping: wallClock())
+        let expired = try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT store_id, reservation_id FROM reservations
+                    WHERE custodian = ? AND phase IN ('reserved', 'picked') AND expires_at_ms < ?
+                    ORDER BY expires_at_ms
+                    """, arguments: [replica.rawValue, now])
+        }.map { (try StoreID($0[0] as String), try ReservationID($0[1] as String)) }
+        for (store, id) in expired { try await releaseReservation(id, at: store) }
+        return expired
+    }
+
+    /// Reservation `id` at `store`; nil when unknown here.
+    public func reservation(_ id: ReservationID, at store: StoreID) throws -> Reservation? {
+        let key = try reservationKey(id, store)
+        guard case .reservation(let reservation)? = try pool.read({ db in try ObjectRows.load(key, db) }) else {
+            return nil
+        }
+        return reservation
+    }
+
+    /// The reservations of `store`; only those still open unless `all`.
+    public func reservations(at store: StoreID, all: Bool = false) throws -> [ReservationView] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT reservation_id, customer_id, phase, custodian, expires_at_ms, lines FROM reservations
+                    WHERE store_id = ? AND (? OR phase IN ('reserved', 'picked')) ORDER BY expires_at_ms, reservation_id
+                    """, arguments: [store.rawValue, all])
+        }.map { row in
+            ReservationView(
+                id: try ReservationID(row[0] as String), store: store,
+                customer: try (row[1] as String?).map { try CustomerID($0) }, phase: row[2],
+                custodian: try (row[3] as String?).map { try ReplicaID($0) },
+                expiresAt: (row[4] as Int64?).map { UInt64(max(0, $0)) }, lines: row[5])
+        }
+    }
+
+    private func reservationKey(_ id: ReservationID, _ store: StoreID) throws -> ObjectKey {
+        try ObjectKey(scope: .store(store), kind: .reservation, id: id.rawValue)
+    }
+}
