@@ -101,6 +101,33 @@ struct RetailLawTests {
         }
     }
 
+    @Test("reservations: join is a lattice under placing, custody hand-overs, picking, collecting and releasing")
+    func reservations() async {
+        await LatticeScript<RetailState>.verify(count: 400) { word, state, replica, stamp in
+            let id = ReservationID(stringLiteral: "res-\(word >> 3 % 2)")
+            let sku = Pick.sku(word >> 5)
+            switch word % 6 {
+            case 0:
+                return state.updateStock("store-1") {
+                    $0.receive(Pick.amount(word >> 7, upTo: 8), of: sku, at: replica)
+                }
+            case 1:
+                let terms = Reservation.Terms(
+                    customer: Pick.customers[0], lines: [sku: Int64(Pick.amount(word >> 7, upTo: 3))],
+                    expiresAt: 2_000_000, placedAt: stamp)
+                return try? state.reserve(id, at: "store-1", terms, by: replica)
+            case 2:
+                return try? state.handOverReservation(id, at: "store-1", from: replica, to: Pick.other(word >> 7))
+            case 3:
+                return try? state.advanceReservation(
+                    id, at: "store-1", to: word >> 7 % 2 == 0 ? .picked : .collected, by: replica,
+                    wallMillis: 1_000_000)
+            default:
+                return try? state.releaseReservation(id, at: "store-1", by: replica)
+            }
+        }
+    }
+
     /// A state whose catalog prices every SKU the scripts use, so checkouts can succeed.
     static func pricedState() -> RetailState {
         var state = RetailState()

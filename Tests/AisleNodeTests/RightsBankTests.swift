@@ -16,7 +16,9 @@ struct RightsBankTests {
 
     init() throws {
         chain = try TestTenant()
-        hub = try chain.node("hub", .hub, [.allStores, .allLoyalty], keys: [.store("berlin"), .loyalty("anna")])
+        hub = try chain.node(
+            "hub", .hub, [.allStores, .allLoyalty, .exactly(.catalog)],
+            keys: [.store("berlin"), .loyalty("anna"), .catalog])
         till1 = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin")), .allLoyalty], keys: [.store("berlin"), .loyalty("anna")],
             peers: [hub.identity.certificate])

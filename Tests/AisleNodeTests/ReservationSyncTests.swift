@@ -1,0 +1,98 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import AisleStore
+import AisleSync
+import AisleTesting
+import Testing
+
+@Suite("Click and collect over sync sessions")
+struct ReservationSyncTests {
+    let bank: RightsBankTests
+    let phone: ReplicaNode
+    let hq: ReplicaNode
+
+    init() async throws {
+        bank = try RightsBankTests()
+        phone = try bank.chain.node(
+            "phone-anna", .mobile, [.exactly(.customer("anna")), .exactly(.loyalty("anna"))],
+            keys: [.customer("anna"), .loyalty("anna")])
+        hq = try bank.chain.node("hq", .hq, [.exactly(.catalog)], keys: [.catalog])
+        try await bank.chain.introduce([bank.hub, bank.till1, bank.till2, phone, hq])
+        // Head office publishes oat milk and the Berlin store; the hub receives it.
+        try await hq.store.updateCatalog(
+            touching: [
+                try ObjectKey(scope: .catalog, kind: .product, id: "oat-milk"),
+                try ObjectKey(scope: .catalog, kind: .storeInfo, id: "berlin"),
+            ]
+        ) { catalog, stamp in
+            var delta = catalog.setProduct("oat-milk", Product(name: "Oat milk"), at: stamp)
+            delta.join(
+                catalog.setStore(
+                    "berlin",
+                    StoreInfo(name: "Berlin", latitudeMicrodegrees: 52_520_000, longitudeMicrodegrees: 13_405_000),
+                    at: stamp))
+            return delta
+        }
+        try await bank.hub.receive(try await hq.envelopes(in: .catalog, missingFrom: VersionVector()))
+    }
+
+    @Test(
+        "a phone reserves through the hub, which sets the units aside; a till takes custody, picks and hands them over")
+    func reserveTakeCustodyAndCollect() async throws {
+        let up = try await bank.link(bank.till1)
+        try await bank.till1.store.receiveStock(10, of: "oat-milk", in: "berlin")
+        let desk = RightsDesk(node: bank.till1) { up.connections[0] }
+        _ = try await bank.carrying(up) {
+            try await desk.rebalance([try ObjectKey(scope: .store("berlin"), kind: .stock, id: "oat-milk")])
+        }
+        try await up.connections[0].changed(.store("berlin"))
+        try await up.pump()
+        #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").sellableHere == 2)
+
+        let app = MemoryLink(phone, bank.hub) { _ in [.customer("anna")] }
+        try await app.connect()
+        let ask: @Sendable (SyncRequest) async throws -> SyncReply = { request in
+            try await bank.carrying(app) { try await app.connections[0].ask(request) }
+        }
+        let refused = try await ask(
+            .reserve(store: "berlin", customer: "anna", lines: ["oat-milk": 5], holdSeconds: 60))
+        #expect(
+            refused
+                == .refused("berlin can set aside 2 of oat-milk now (asked for 5): reserve fewer, or try another store")
+        )
+        let unknown = try await ask(.reserve(store: "berlin", customer: "anna", lines: ["caviar": 1], holdSeconds: 60))
+        #expect(unknown == .refused("unknown SKU caviar: it is not in the catalog"))
+        let foreign = try await ask(.reserve(store: "berlin", customer: "ben", lines: ["oat-milk": 1], holdSeconds: 60))
+        #expect(foreign == .refused("mobile phone-anna may not hold customer:ben"))
+        guard
+            case .reserved(let id, let expiresAt) = try await ask(
+                .reserve(store: "berlin", customer: "anna", lines: ["oat-milk": 2], holdSeconds: 60))
+        else {
+            Issue.record("the reservation was not placed")
+            return
+        }
+        #expect(expiresAt == TestTenant.now + 60_000)
+        #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 8)
+
+        // The till sees it, takes custody from the hub, picks and hands the goods over.
+        try await up.connections[1].changed(.store("berlin"))
+        try await up.pump()
+        #expect(try bank.till1.store.reservations(at: "berlin").map(\.id) == [id])
+        try await bank.carrying(up) { try await desk.custody(of: id, at: "berlin") }
+        #expect(try bank.till1.store.reservation(id, at: "berlin")?.custodian == "till-1")
+        try await bank.till1.store.advanceReservation(id, at: "berlin", to: .picked)
+        try await bank.till1.store.advanceReservation(id, at: "berlin", to: .collected)
+        #expect(try bank.till1.store.reservations(at: "berlin").isEmpty, "no reservation left open")
+        // Custody cannot be taken back from the till by the other till through the hub.
+        let down = try await bank.link(bank.till2)
+        try await up.connections[0].changed(.store("berlin"))
+        try await up.pump()
+        let desk2 = RightsDesk(node: bank.till2) { down.connections[0] }
+        try await down.connections[1].changed(.store("berlin"))
+        try await down.pump()
+        await #expect(throws: ReservationError.closed(.collected)) {
+            try await bank.carrying(down) { try await desk2.custody(of: id, at: "berlin") }
+        }
+    }
+}

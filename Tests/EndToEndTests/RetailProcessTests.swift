@@ -1,0 +1,163 @@
+import AisleTesting
+import Foundation
+import Testing
+
+/// A Berlin store with the sample catalog published, a hub, and Anna's phone, as real processes.
+struct RetailWorld {
+    let store: StoreWorld
+    var world: SyncWorld { store.world }
+
+    init() throws {
+        store = try StoreWorld()
+    }
+
+    /// Publishes the sample catalog to the hub listening on `hubPort`.
+    func publishCatalog(hubPort: Int) throws {
+        _ = try world.run([
+            "admin", "catalog", "import", "--dir", world.hq, "--from", CatalogCommandTests.sample, "--hub",
+            "ws://127.0.0.1:\(hubPort)/v1/sync",
+        ])
+    }
+
+    /// The `message` of an API refusal.
+    static func message(_ body: [String: Any]) -> String {
+        (body["error"] as? [String: Any])?["message"] as? String ?? "\(body)"
+    }
+}
+
+@Suite("Retail semantics with real processes")
+struct RetailProcessTests {
+    /// The reservation id `aisle mobile reserve` printed.
+    func reservationID(in output: String) -> String? {
+        output.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("res-") }.map(String.init)
+    }
+
+    @Test(
+        "click and collect: the phone reserves, the till picks and hands over; an expired reservation goes back on sale"
+    )
+    func clickAndCollect() async throws {
+        let retail = try RetailWorld()
+        defer { withExtendedLifetime(retail) {} }
+        let world = retail.world
+        let (hub, hubPort) = try await world.startHub()
+        try retail.publishCatalog(hubPort: hubPort)
+        let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
+        let till = "http://127.0.0.1:\(port)"
+        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
+        #expect(
+            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+
+        // Goods in: the till keeps its share and hands the rest to the hub, which reserves from it.
+        #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 20]).0 == 200)
+        #expect(
+            try await eventually {
+                (try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["sellableHere"] as? Int ?? 20) <= 16
+            })
+        let reserved = try world.run([
+            "mobile", "reserve", "--dir", world.phone, "oat-milk", "2", "--store", "berlin", "--hub", url,
+        ])
+        #expect(reserved.contains("reserved 2 × oat-milk at berlin for anna"), "\(reserved)")
+        let id = try #require(reservationID(in: reserved))
+
+        // Too many, an unknown SKU: plain sentences from the hub.
+        let tooMany = try AisleCommandTests.run([
+            "mobile", "reserve", "--dir", world.phone, "oat-milk", "50", "--store", "berlin", "--hub", url,
+        ])
+        #expect(tooMany.status != 0 && tooMany.output.contains("berlin can set aside"), "\(tooMany.output)")
+        let unknown = try AisleCommandTests.run([
+            "mobile", "reserve", "--dir", world.phone, "caviar", "1", "--store", "berlin", "--hub", url,
+        ])
+        #expect(unknown.output.contains("unknown SKU caviar"), "\(unknown.output)")
+
+        // The till sees the reservation, picks it (taking custody from the hub) and hands it over.
+        #expect(
+            try await eventually {
+                let list = try await jsonRequest("GET", till + "/v1/reservations").1["reservations"] as? [[String: Any]]
+                return list?.contains { $0["id"] as? String == id } == true
+            })
+        #expect(try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18)
+        let (picked, pickedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/pick", [:])
+        #expect(picked == 200, "\(RetailWorld.message(pickedBody))")
+        #expect(pickedBody["custodian"] as? String == "till-1" && pickedBody["phase"] as? String == "picked")
+        let (collected, collectedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/collect", [:])
+        #expect(collected == 200 && collectedBody["phase"] as? String == "collected", "\(collectedBody)")
+        #expect(try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18)
+
+        // A reservation held two seconds expires at the hub: its unit goes back on sale.
+        let short = try world.run([
+            "mobile", "reserve", "--dir", world.phone, "oat-milk", "1", "--store", "berlin", "--hold", "2s", "--hub",
+            url,
+        ])
+        let shortID = try #require(reservationID(in: short))
+        #expect(
+            try await eventually {
+                let all = try await jsonRequest("GET", till + "/v1/reservations?all=true").1["reservations"]
+                let entry = (all as? [[String: Any]])?.first { $0["id"] as? String == shortID }
+                return entry?["phase"] as? String == "released"
+            })
+        #expect(
+            try await eventually { try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18 })
+        let (late, lateBody) = try await jsonRequest("POST", till + "/v1/reservations/\(shortID)/collect", [:])
+        #expect(late == 409 && RetailWorld.message(lateBody).contains("already released"), "\(lateBody)")
+        let (none, _) = try await jsonRequest("POST", till + "/v1/reservations/res-none/pick", [:])
+        #expect(none == 404)
+
+        for server in [edge, hub] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
+    }
+
+    @Test("a handed-off app cart is checked out at the till with the catalog's prices: stock sold, points earned")
+    func appCartCheckedOutAtTheTill() async throws {
+        let retail = try RetailWorld()
+        defer { withExtendedLifetime(retail) {} }
+        let world = retail.world
+        let (hub, hubPort) = try await world.startHub()
+        try retail.publishCatalog(hubPort: hubPort)
+        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
+        let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
+        let till = "http://127.0.0.1:\(port)"
+        #expect(
+            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+        #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 10]).0 == 200)
+        #expect(try await jsonRequest("POST", till + "/v1/stock/sourdough/receipts", ["units": 5]).0 == 200)
+
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "oat-milk", "2"])
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "sourdough", "1"])
+        let synced = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+        let phoneTotal = try #require(synced.split(separator: "\n").first { $0.contains("total") })
+        let printed = try world.run(["mobile", "handoff", "--dir", world.phone, "--store", "berlin"])
+        let code = try #require(printed.split(separator: "\n").last.map(String.init))
+        let (taken, handed) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
+        #expect(taken == 200, "\(handed)")
+        let total = try #require((handed["cart"] as? [String: Any])?["totalMinor"] as? Int)
+        #expect(
+            phoneTotal.contains(String(format: "%d.%02d", total / 100, total % 100)),
+            "phone \(phoneTotal), till \(total)")
+
+        let (status, order) = try await jsonRequest(
+            "POST", till + "/v1/carts/app-cart/checkout?customer=anna", ["order": "order-anna-1"])
+        #expect(status == 200, "\(RetailWorld.message(order))")
+        #expect(order["totalMinor"] as? Int == total)
+        let points = try #require(order["points"] as? Int)
+        #expect(points > 0)
+        #expect(try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 8)
+        #expect(try await jsonRequest("GET", till + "/v1/loyalty/anna").1["balance"] as? Int == points)
+        // The order is in Anna's history on her phone, prices locked.
+        #expect(
+            try await eventually {
+                _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+                return try world.run(["mobile", "history", "--dir", world.phone]).contains("order-anna-1")
+            })
+        // An SKU with no stock here is refused with the reason.
+        _ = try await jsonRequest("POST", till + "/v1/carts/c9/lines", ["sku": "butter", "quantity": 1])
+        let (refused, refusal) = try await jsonRequest("POST", till + "/v1/carts/c9/checkout", [:])
+        #expect(refused == 409 && RetailWorld.message(refusal).contains("SKU butter"), "\(refusal)")
+
+        for server in [edge, hub] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
+    }
+}
