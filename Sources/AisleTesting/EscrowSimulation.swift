@@ -9,11 +9,13 @@ public import AisleCore
 /// other. Tills receive goods and returns, sell, ship goods to the other store (which receives
 /// them when the truck arrives), earn and redeem points; they hand excess rights to the hub and
 /// ask it for rights when a spend fails; the hub grants on request and tops up the tills it can
-/// reach. After every step every changed replica's counters are checked (never below zero, no
-/// replica with negative rights); after healing, every replica must hold the same state and
-/// every counter must equal what the operations say: receipts + returns + arrivals − sales −
-/// shipments for stock, earned − redeemed for points. Click-and-collect reservations are not
-/// part of it yet: they come with the reservation flow.
+/// reach. The phone reserves for click and collect; tills take custody, pick and hand over; the
+/// custodian releases what expires (EscrowSimulation+Reservations.swift). After every step every
+/// changed replica's counters are checked (never below zero, no replica with negative rights);
+/// after healing, every replica must hold the same state, every counter must equal what the
+/// operations say (receipts + returns + arrivals − sales − shipments − open or collected
+/// reservations for stock, earned − redeemed for points), and no reservation handed over may
+/// also have been released.
 public enum EscrowSimulation {
     public enum Mode: String, Sendable {
         /// Sales, receipts, returns and transfers between stores.
@@ -32,6 +34,9 @@ public enum EscrowSimulation {
         public var asks = 0
         public var grants = 0
         public var partitions = 0
+        public var reservations = 0
+        public var collected = 0
+        public var released = 0
         /// The first broken invariant, nil when the schedule passed.
         public var violation: String?
 
@@ -39,13 +44,18 @@ public enum EscrowSimulation {
 
         public var description: String {
             "seed=\(seed) mode=\(mode) spends=\(localSpends) refused=\(refusals) asks=\(asks) grants=\(grants) "
-                + "partitions=\(partitions)" + (violation.map { " VIOLATION: \($0)" } ?? "")
+                + "partitions=\(partitions) reservations=\(reservations) collected=\(collected) released=\(released)"
+                + (violation.map { " VIOLATION: \($0)" } ?? "")
         }
     }
 
     enum Message: Sendable {
         case changes([Change<RetailState>])
         case ask(ObjectKey, UInt64)
+        /// The phone asks the hub to reserve units of a SKU at a store.
+        case reserve(StoreID, SKU, UInt64)
+        /// A till asks the hub for custody of a reservation.
+        case custody(StoreID, ReservationID)
     }
 
     static let stores: [StoreID] = ["north", "south"]
@@ -64,7 +74,7 @@ public enum EscrowSimulation {
         }
         world.healAndSettle()
         world.touched = Set(world.replicas.keys)
-        world.report.violation = world.checkInvariants() ?? world.checkFinal()
+        world.report.violation = world.checkInvariants() ?? world.checkFinal() ?? world.checkReservations()
         return world.report
     }
 
@@ -82,6 +92,9 @@ public enum EscrowSimulation {
         var expected: [ObjectKey: Int64] = [:]
         /// Goods on the road: (arrives at step, store, sku, units).
         var trucks: [(Int, StoreID, SKU, UInt64)] = []
+        /// Reservations placed so far (their ids), and those handed over to the customer.
+        var placed = 0
+        var collected: Set<ReservationID> = []
         /// Replicas whose state changed since the last invariant check.
         var touched: Set<ReplicaID> = []
 
@@ -117,6 +130,7 @@ public enum EscrowSimulation {
             // Tills hand in excess and ask for top-ups now and then; the hub tops up whom it reaches.
             if random.chance(0.2) { rebalance(pick(allTills)) }
             if random.chance(0.1) { hubTopUps() }
+            if mode == .stock { releaseExpired() }
         }
 
         // MARK: Stock
@@ -128,6 +142,14 @@ public enum EscrowSimulation {
             switch random.next() % 10 {
             case 0..<2: receive(1 + random.next() % 12, of: sku, in: store, at: till)
             case 2: receive(1, of: sku, in: store, at: till)  // a customer return
+            case 3 where random.chance(0.6):
+                requestReservation(at: store)
+            case 4, 5:
+                // A till of the store that knows of an open reservation works on it.
+                let aware = tills[store]!.filter { till in
+                    replicas[till]!.state.stores[store].reservations.entries.values.contains { $0.phase.value.isOpen }
+                }
+                if !aware.isEmpty { workOnReservation(at: pick(aware), in: store) }
             case 3:
                 // Ship to the other store: spent here now, received there when the truck arrives.
                 let units = 1 + random.next() % 3
@@ -285,6 +307,10 @@ public enum EscrowSimulation {
                     touched.insert(envelope.to)
                 case .ask(let key, let units):
                     grant(key, units: units, to: envelope.from)
+                case .reserve(let store, let sku, let units):
+                    placeReservation(at: store, of: sku, units: units)
+                case .custody(let store, let id):
+                    handOver(id, at: store, to: envelope.from)
                 }
             }
         }

@@ -38,12 +38,21 @@ struct EscrowSimulationTests {
         let spends = reports.reduce(0) { $0 + $1.localSpends }
         let refusals = reports.reduce(0) { $0 + $1.refusals }
         let grants = reports.reduce(0) { $0 + $1.grants }
+        let reservations = reports.reduce(0) { $0 + $1.reservations }
+        let collected = reports.reduce(0) { $0 + $1.collected }
+        let released = reports.reduce(0) { $0 + $1.released }
         print(
             "sim \(name) schedules=\(schedules) failures=\(failures.count) seed=\(base) "
-                + "spends=\(spends) refused=\(refusals) grants=\(grants) seconds=\(String(format: "%.1f", seconds))")
+                + "spends=\(spends) refused=\(refusals) grants=\(grants) reservations=\(reservations) "
+                + "collected=\(collected) released=\(released) seconds=\(String(format: "%.1f", seconds))")
         #expect(
             failures.isEmpty, "\(failures.count) schedules failed; first: \(failures.first.map(\.description) ?? "")")
-        // The bank must actually be exercised, or the proof proves nothing.
+        // The bank and the reservations must actually be exercised, or the proof proves nothing.
         #expect(spends > schedules && grants > schedules / 10, "spends \(spends), grants \(grants)")
+        if mode == .stock {
+            #expect(
+                reservations > schedules / 10 && collected > 0 && released > 0,
+                "reservations \(reservations), collected \(collected), released \(released)")
+        }
     }
 }

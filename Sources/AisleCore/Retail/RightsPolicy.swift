@@ -81,12 +81,21 @@ public struct RightsPolicy: Hashable, Sendable {
         min(units, UInt64(max(0, counter.rights(of: hub))))
     }
 
+    /// The part of the counter's value the hub keeps back from unasked top-ups: for requests
+    /// (a sale a till could not cover) and reservations.
+    public func reserve(of value: Int64) -> Int64 {
+        guard value > 0 else { return 0 }
+        let (quotient, _) = Int64(10_000).dividingFullWidth(value.multipliedFullWidth(by: reserveBasisPoints))
+        return quotient
+    }
+
     /// The top-ups the hub pushes, unasked, to `devices` (those connected now) from what it
-    /// holds: the emptiest first, each up to its share, until the hub's rights run out. Devices
-    /// that spend the counter but are not connected count for the shares, and get nothing now.
+    /// holds beyond its reserve: the emptiest first, each up to its share, until that runs out.
+    /// Devices that spend the counter but are not connected count for the shares, and get
+    /// nothing now.
     public func topUps(_ counter: BoundedCounter, hub: ReplicaID, devices: [ReplicaID]) -> [(ReplicaID, UInt64)] {
         let spenders = spenders(of: counter, hub: hub, including: devices).count
-        var pool = UInt64(max(0, counter.rights(of: hub)))
+        var pool = UInt64(max(0, counter.rights(of: hub) - reserve(of: counter.value)))
         var grants: [(ReplicaID, UInt64)] = []
         let needy = devices.filter { $0 != hub }.map { ($0, counter.rights(of: $0)) }.sorted {
             ($0.1, $0.0) < ($1.1, $1.0)

@@ -1,0 +1,121 @@
+public import AisleCore
+
+/// Click and collect in the stock simulation: the phone asks the hub to reserve, the hub places
+/// the reservation within its rights, a till of the store takes custody through the hub (a
+/// request that can be lost or cut off by a partition), picks and hands the goods over before the
+/// deadline, and whoever holds custody when the deadline passes releases the units back on sale.
+extension EscrowSimulation.World {
+    mutating func requestReservation(at store: StoreID) {
+        let sku = pick(EscrowSimulation.skus)
+        guard network.connected(phone, hub) else { return }
+        network.send(.reserve(store, sku, 1 + random.next() % 2), from: phone, to: hub, now: now, random: &random)
+    }
+
+    /// The hub places a reservation, if it holds the rights to set the units aside.
+    mutating func placeReservation(at store: StoreID, of sku: SKU, units: UInt64) {
+        placed += 1
+        let id = ReservationID(stringLiteral: "res-\(placed)")
+        let (hub, expiresAt) = (self.hub, now + 300 + random.next() % 1_200)
+        do {
+            try replicas[hub]!.perform(wallMillis: now) { state, stamp in
+                let terms = Reservation.Terms(
+                    customer: "anna", lines: [sku: Int64(units)], expiresAt: expiresAt, placedAt: stamp)
+                return try state.reserve(id, at: store, terms, by: hub)
+            }
+        } catch {
+            report.refusals += 1
+            return
+        }
+        touched.insert(hub)
+        expected[stockKey(store, sku), default: 0] -= Int64(units)
+        report.reservations += 1
+    }
+
+    /// A till works on an open reservation of its store it knows of: asks the hub for custody,
+    /// or, holding it, picks and then hands the goods over.
+    mutating func workOnReservation(at till: ReplicaID, in store: StoreID) {
+        let open = replicas[till]!.state.stores[store].reservations.entries
+            .filter { $0.value.terms != nil && $0.value.phase.value.isOpen }.keys.sorted()
+        guard !open.isEmpty else { return }
+        let id = pick(open)
+        let reservation = replicas[till]!.state.reservation(id, at: store)
+        guard reservation.custodian == till else {
+            if network.connected(till, hub) {
+                network.send(.custody(store, id), from: till, to: hub, now: now, random: &random)
+            }
+            return
+        }
+        // Picked, and often the customer is already waiting.
+        let now = self.now
+        var steps: [ReservationPhase] = reservation.phase.value == .reserved ? [.picked] : []
+        if steps.isEmpty || random.chance(0.5) { steps.append(.collected) }
+        for next in steps {
+            do {
+                try replicas[till]!.perform(wallMillis: now) { state, _ in
+                    try state.advanceReservation(id, at: store, to: next, by: till, wallMillis: now)
+                }
+            } catch {
+                return
+            }
+            touched.insert(till)
+            if next == .collected {
+                collected.insert(id)
+                report.collected += 1
+            }
+        }
+    }
+
+    /// The hub hands custody to `till` while it still holds an open reservation before its deadline.
+    mutating func handOver(_ id: ReservationID, at store: StoreID, to till: ReplicaID) {
+        let (hub, now) = (self.hub, self.now)
+        guard let terms = replicas[hub]!.state.reservation(id, at: store).terms, terms.expiresAt > now else { return }
+        do {
+            try replicas[hub]!.perform(wallMillis: now) { state, _ in
+                try state.handOverReservation(id, at: store, from: hub, to: till)
+            }
+        } catch {
+            return
+        }
+        touched.insert(hub)
+        let changes = replicas[hub]!.changes(missingFrom: replicas[till]!.delivered)
+        network.send(.changes(changes), from: hub, to: till, now: now, random: &random)
+    }
+
+    /// Every replica releases the open reservations it holds whose deadline has passed.
+    mutating func releaseExpired() {
+        let now = self.now
+        for id in replicas.keys.sorted() {
+            for store in EscrowSimulation.stores {
+                let held = replicas[id]!.state.stores[store].reservations.entries.filter { entry in
+                    entry.value.custodian == id && entry.value.phase.value.isOpen
+                        && (entry.value.terms?.expiresAt ?? .max) < now
+                }
+                for (reservation, value) in held.sorted(by: { $0.key < $1.key }) {
+                    do {
+                        try replicas[id]!.perform(wallMillis: now) { state, _ in
+                            try state.releaseReservation(reservation, at: store, by: id)
+                        }
+                    } catch {
+                        continue
+                    }
+                    touched.insert(id)
+                    for (sku, units) in value.terms!.lines { expected[stockKey(store, sku), default: 0] += units }
+                    report.released += 1
+                }
+            }
+        }
+    }
+
+    /// A reservation handed over must never also be released: its units would be counted twice.
+    func checkReservations() -> String? {
+        for id in collected.sorted() {
+            for store in EscrowSimulation.stores {
+                let phase = replicas[hub]!.state.reservation(id, at: store).phase.value
+                if replicas[hub]!.state.reservation(id, at: store).terms != nil, phase != .collected {
+                    return "reservation \(id) was collected and then \(phase)"
+                }
+            }
+        }
+        return nil
+    }
+}
