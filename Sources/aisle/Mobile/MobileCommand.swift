@@ -6,7 +6,7 @@ struct MobileCommand: AsyncParsableCommand {
         commandName: "mobile", abstract: "The shopping app on a phone, simulated.",
         subcommands: [
             MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self, MobileHandoffCommand.self,
-            MobileHistoryCommand.self,
+            MobileHistoryCommand.self, MobileFindCommand.self,
         ])
 }
 
