@@ -78,6 +78,7 @@ public final class SyncServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
         }
+        AvailabilityAPI(node: node).addRoutes(to: router)
         return Application(
             router: router,
             server: server(),

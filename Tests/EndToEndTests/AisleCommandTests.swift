@@ -26,14 +26,23 @@ struct AisleCommandTests {
         #expect(!output.contains("NOT converged"))
     }
 
-    @Test("aisle demo runs the story with real processes and ends converged, leaving nothing running")
+    @Test(
+        "aisle demo publishes the sample catalog, runs the story with real processes, ends converged and finds stock near Paris"
+    )
     func processDemoConverges() throws {
         let (status, output) = try Self.run(["demo"])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("till-berlin-1 sees Anna's cart: oat-milk × 2, sourdough × 1"), "\(output)")
+        #expect(output.contains("published 623 catalog objects as one change"), "\(output)")
+        // 2 × 1.99 with 20 % off, and 3.49 with 0.50 off.
+        #expect(output.contains("till-berlin-1 sees Anna's cart: oat-milk × 2, sourdough × 1; total 6.17"), "\(output)")
+        #expect(output.contains("oat-milk  × 2  3.18"), "the phone prices its cart: \(output)")
+        #expect(!output.contains("no price"), "\(output)")
         #expect(output.contains("till-berlin-2 sees 15 oat-milk through its peer"), "\(output)")
         #expect(output.contains("converged: the phone and the till hold the same cart"), "\(output)")
         #expect(output.contains("till-paris-1: oat-milk 7 in paris"), "\(output)")
+        let berlin = output.split(separator: "\n").first { $0.contains("Aisle Berlin Alexanderplatz (berlin)") }
+        #expect(berlin?.contains("878.1 km  15") == true, "\(output)")
+        #expect(output.contains("nearest with stock: Aisle Paris Rivoli, 0.1 km, 7 in stock"), "\(output)")
     }
 
     @Test("aisle --version prints the version")

@@ -89,22 +89,25 @@ public struct RightsPolicy: Hashable, Sendable {
         return quotient
     }
 
-    /// The top-ups the hub pushes, unasked, to `devices` (those connected now) from what it
-    /// holds beyond its reserve: the emptiest first, each up to its share, until that runs out.
-    /// Devices that spend the counter but are not connected count for the shares, and get
-    /// nothing now.
+    /// The top-ups the hub pushes, unasked, to `devices` (those connected now): the emptiest
+    /// first, each up to its share, from what the hub holds beyond its reserve; a device holding
+    /// nothing may be served from the reserve too, since it cannot sell at all (and once it holds
+    /// rights, the devices holding more than their now smaller share hand the excess in). Devices
+    /// that spend the counter but are not connected count for the shares, and get nothing now.
     public func topUps(_ counter: BoundedCounter, hub: ReplicaID, devices: [ReplicaID]) -> [(ReplicaID, UInt64)] {
         let spenders = spenders(of: counter, hub: hub, including: devices).count
-        var pool = UInt64(max(0, counter.rights(of: hub) - reserve(of: counter.value)))
+        var held = UInt64(max(0, counter.rights(of: hub)))
+        var free = UInt64(max(0, counter.rights(of: hub) - reserve(of: counter.value)))
         var grants: [(ReplicaID, UInt64)] = []
         let needy = devices.filter { $0 != hub }.map { ($0, counter.rights(of: $0)) }.sorted {
             ($0.1, $0.0) < ($1.1, $1.0)
         }
-        for (device, _) in needy where pool > 0 {
+        for (device, rights) in needy {
             let wanted = topUp(counter, for: device, spenders: spenders)
-            guard wanted > 0 else { continue }
-            let granted = min(wanted, pool)
-            pool -= granted
+            let granted = min(wanted, rights <= 0 ? held : free)
+            guard granted > 0 else { continue }
+            held -= granted
+            free -= min(free, granted)
             grants.append((device, granted))
         }
         return grants

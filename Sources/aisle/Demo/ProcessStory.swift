@@ -2,12 +2,16 @@ import AisleTesting
 import Foundation
 
 /// The cart story with real processes on 127.0.0.1, in a temporary directory: a hub, the edges of
-/// two stores (two tills in Berlin, one in Paris) and Anna's phone.
+/// two stores (two tills in Berlin, one in Paris) and Anna's phone, priced with the sample catalog.
 struct ProcessStory {
     let directory: URL
+    /// The catalog head office publishes (data/catalog).
+    let catalog: String
     private var step = 0
 
-    init() throws {
+    /// A story that publishes `catalog`, in a new temporary directory.
+    init(catalog: String) throws {
+        self.catalog = catalog
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -43,7 +47,13 @@ struct ProcessStory {
             }
         }
 
-        say("Anna fills a cart on her phone, offline, then syncs it")
+        say("Head office publishes the catalog (\(catalog)) to the hub; the tills get it at once")
+        let published = try DemoProcesses.run([
+            "admin", "catalog", "import", "--dir", path("hq"), "--from", catalog, "--hub", hubURL,
+        ])
+        print(indent(published))
+
+        say("Anna fills a cart on her phone, offline, then syncs it (and gets the catalog's prices)")
         try DemoProcesses.run(["mobile", "cart", "add", "--dir", path("phone"), "oat-milk", "2"])
         try DemoProcesses.run(["mobile", "cart", "add", "--dir", path("phone"), "sourdough", "1"])
         print(indent(try DemoProcesses.run(["mobile", "sync", "--dir", path("phone"), "--hub", hubURL])))
@@ -53,9 +63,8 @@ struct ProcessStory {
         let code = printed.split(separator: "\n").last.map(String.init) ?? ""
         print("   code: \(code.prefix(48))… (\(code.count) characters)")
         let (status, taken) = try await jsonRequest("POST", till1 + "/v1/handoffs", ["code": code])
-        guard status == 200, let cart = taken["cart"] as? [String: Any] else {
-            throw CommandFailure("the till refused the handoff: \(taken)")
-        }
+        guard status == 200 else { throw CommandFailure("the till refused the handoff: \(taken)") }
+        let cart = try await priced(till1 + "/v1/carts/app-cart?customer=anna")
         print("   till-berlin-1 sees Anna's cart: \(describe(cart))")
         let (_, added) = try await jsonRequest(
             "POST", till1 + "/v1/carts/app-cart/lines?customer=anna", ["sku": "butter", "quantity": 1])
@@ -105,6 +114,16 @@ struct ProcessStory {
                 ? "\nconverged: the phone and the till hold the same cart; both Berlin tills the same stock"
                 : "\nNOT converged: the phone's cart or the stock differ between replicas")
 
+        say("Anna looks for oat-milk near the Louvre, Paris: the stores nearest first, with stock and hours")
+        let api = "http://127.0.0.1:\(hubPort)/v1/availability?sku=oat-milk&near=48.8566,2.3522"
+        try await DemoProcesses.waitUntil("the hub holds Paris's 7 and Berlin's 15 oat-milk") {
+            let stores = try await jsonRequest("GET", api).1["stores"] as? [[String: Any]] ?? []
+            let levels = stores.reduce(into: [String: Int]()) { $0[$1["id"] as? String ?? ""] = $1["quantity"] as? Int }
+            return levels["paris"] == 7 && levels["berlin"] == 15
+        }
+        print(
+            indent(try DemoProcesses.run(["mobile", "find", "oat-milk", "--near", "48.8566,2.3522", "--hub", hubURL])))
+
         for server in [berlin1, berlin2, paris, returned] { server.stop(SIGTERM) }
         if !converged { throw CommandFailure("the demo did not converge") }
     }
@@ -143,12 +162,24 @@ struct ProcessStory {
         }
     }
 
+    /// The cart at `url` once the till prices every line (the catalog reaches it from the hub).
+    private func priced(_ url: String) async throws -> [String: Any] {
+        var cart: [String: Any] = [:]
+        try await DemoProcesses.waitUntil("\(url) is priced with the catalog") {
+            cart = try await jsonRequest("GET", url).1
+            return cart["lines"] != nil && (cart["unpriced"] as? [String])?.isEmpty == true
+        }
+        return cart
+    }
+
     private func describe(_ cart: [String: Any]) -> String {
         let lines = (cart["lines"] as? [[String: Any]] ?? []).map {
             "\($0["sku"] as? String ?? "?") × \($0["quantity"] as? Int ?? 0)"
         }
-        let unpriced = (cart["unpriced"] as? [String] ?? []).isEmpty ? "" : " (no catalog prices yet)"
-        return lines.joined(separator: ", ") + "; total \(cart["totalMinor"] as? Int ?? 0)\(unpriced)"
+        let unpriced = cart["unpriced"] as? [String] ?? []
+        let total = money(Int64(cart["totalMinor"] as? Int ?? 0))
+        return lines.joined(separator: ", ") + "; total \(total)"
+            + (unpriced.isEmpty ? "" : " (no price for \(unpriced.joined(separator: ", ")))")
     }
 
     private func indent(_ text: String) -> String {

@@ -6,7 +6,7 @@ struct MobileCommand: AsyncParsableCommand {
         commandName: "mobile", abstract: "The shopping app on a phone, simulated.",
         subcommands: [
             MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self, MobileHandoffCommand.self,
-            MobileHistoryCommand.self, MobileReserveCommand.self,
+            MobileHistoryCommand.self, MobileReserveCommand.self, MobileFindCommand.self,
         ])
 }
 

@@ -1,0 +1,86 @@
+import AisleHub
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Asks a hub's `GET /v1/availability` (docs/hub-api.yaml), as the shopping app would, and turns
+/// every failure into a sentence the person at the phone can act on.
+struct HubAvailabilityClient {
+    /// The hub's HTTP base, such as `http://127.0.0.1:8470`.
+    let base: URL
+    /// How long to wait for the answer.
+    let timeout: Duration
+
+    /// The client for the hub whose sync URL is `sync` (`ws://HOST:PORT/v1/sync`): its HTTP API
+    /// is on the same host and port (`http://HOST:PORT`; `https` for `wss`), unless `http` names
+    /// another base.
+    ///
+    /// - Throws: ``CommandFailure`` when the URL given is not a hub's URL.
+    init(sync: String, http: String?, timeout: Duration) throws {
+        self.timeout = timeout
+        if let http {
+            guard let url = URL(string: http), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
+                url.host != nil
+            else {
+                throw CommandFailure("--hub-http '\(http)' is not an HTTP URL: write it like http://127.0.0.1:8470")
+            }
+            base = url
+            return
+        }
+        guard var components = URLComponents(string: sync), let scheme = components.scheme?.lowercased(),
+            ["ws", "wss", "http", "https"].contains(scheme), components.host != nil
+        else {
+            throw CommandFailure(
+                "--hub '\(sync)' is not the hub's sync URL: write it like ws://127.0.0.1:8470/v1/sync, "
+                    + "or give the HTTP API with --hub-http http://HOST:PORT")
+        }
+        components.scheme = scheme == "wss" || scheme == "https" ? "https" : "http"
+        components.path = ""
+        components.query = nil
+        components.fragment = nil
+        guard let url = components.url else {
+            throw CommandFailure("--hub '\(sync)' is not the hub's sync URL: write it like ws://127.0.0.1:8470/v1/sync")
+        }
+        base = url
+    }
+
+    /// The hub's answer to `query`.
+    ///
+    /// - Throws: ``CommandFailure`` with the hub's refusal (an unknown SKU, a bad location) or why
+    ///   the hub could not be asked.
+    func ask(_ query: AvailabilityQuery) async throws -> AvailabilityView {
+        var address = base.absoluteString
+        if address.hasSuffix("/") { address.removeLast() }
+        address += query.pathAndQuery
+        guard let url = URL(string: address) else { throw CommandFailure("cannot ask \(address): not a URL") }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = Double(timeout.components.seconds)
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        let data: Data
+        let response: URLResponse
+        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
+            throw CommandFailure(
+                "could not reach the hub at \(base.absoluteString) (\(error.localizedDescription)): "
+                    + "is it running, and is --hub (or --hub-http) its address?")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let decoder = JSONDecoder()
+        if status == 200, let view = try? decoder.decode(AvailabilityView.self, from: data) {
+            return view
+        }
+        if let refusal = try? decoder.decode(AvailabilityErrorView.self, from: data) {
+            throw CommandFailure(refusal.error.message)
+        }
+        if status == 404 {
+            throw CommandFailure(
+                "the hub at \(base.absoluteString) does not answer availability questions (HTTP 404): "
+                    + "it runs an older aisle, or --hub-http names something else")
+        }
+        throw CommandFailure(
+            "the hub at \(base.absoluteString) gave an answer this phone cannot read (HTTP \(status)): "
+                + "try again, or check the hub's log")
+    }
+}
