@@ -15,6 +15,7 @@ extension EdgeAPI {
             let home = try home(request)
             let body = try await request.decode(as: Checkout.self, context: context)
             let order = try Self.parse(OrderID.self, body.order ?? "order-\(id)")
+            if case .customer(let customer) = home { try requireHandoff(customer) }
             guard let priced = try node.store.cart(id, in: home) else {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
             }

@@ -101,6 +101,7 @@ public struct EdgeAPI: Sendable {
         }
         addSellingRoutes(to: router)
         addReservationRoutes(to: router)
+        addWishlistRoutes(to: router)
         return router
     }
 
@@ -120,6 +121,7 @@ public struct EdgeAPI: Sendable {
         _ change: @escaping @Sendable (inout Cart, ReplicaID, HLCTimestamp) throws -> Cart
     ) async throws -> CartView {
         let home = home ?? .store(store)
+        if case .customer(let customer) = home { try requireHandoff(customer) }
         do {
             try await node.store.updateCart(id, in: home, change)
         } catch let error as CartError {
@@ -129,6 +131,16 @@ public struct EdgeAPI: Sendable {
         }
         await changed(home.scope)
         return try cartView(id, in: home)
+    }
+
+    /// Refuses a write to `customer`'s scope this till cannot seal: the customer has not handed
+    /// it a cart.
+    func requireHandoff(_ customer: CustomerID) throws {
+        guard node.canSeal(.customer(customer)) else {
+            throw HTTPError(
+                .forbidden,
+                message: "customer \(customer) has not handed a cart to this till: scan their handoff code first")
+        }
     }
 
     func cartView(_ id: CartID, in home: CartHome) throws -> CartView {

@@ -66,6 +66,12 @@ public final class ReplicaNode: Sendable {
         trust.withLock { $0.hold(key, for: scope, epoch: epoch) }
     }
 
+    /// Whether this node holds a key to seal its own changes of `scope` (a till holds a
+    /// customer's only after the customer's handoff).
+    public func canSeal(_ scope: Scope) -> Bool {
+        trust.withLock { $0.keyring.newestEpoch(for: scope) != nil }
+    }
+
     /// The handoff grants of `scope` this node holds (sent along with that scope's envelopes).
     public func grants(for scope: Scope) -> [HandoffGrant] {
         trust.withLock { $0.grants[scope] ?? [] }

@@ -128,6 +128,29 @@ struct RetailLawTests {
         }
     }
 
+    @Test("wishlists: join is a lattice under adds and removes")
+    func wishlist() async {
+        await LatticeScript<Wishlist>.verify { word, wishlist, _, stamp in
+            let sku = Pick.sku(word >> 1)
+            return word % 2 == 0 ? wishlist.add(sku, from: "app", at: stamp) : wishlist.remove(sku)
+        }
+    }
+
+    @Test("a wishlist item removed on the phone while a till adds it again stays: the add wins")
+    func wishlistAddWins() throws {
+        var phone = Wishlist()
+        let first = phone.add("oat-milk", from: "app", at: HLCTimestamp(physical: 1, counter: 0, replica: "phone"))
+        var till = first
+        let removal = phone.remove("oat-milk")
+        let readd = till.add(
+            "oat-milk", from: "store:berlin", at: HLCTimestamp(physical: 2, counter: 0, replica: "till"))
+        phone.join(readd)
+        till.join(removal)
+        #expect(phone == till)
+        #expect(phone.entries.map(\.sku) == ["oat-milk"])
+        #expect(phone.entries.first?.addedAt == "store:berlin")
+    }
+
     /// A state whose catalog prices every SKU the scripts use, so checkouts can succeed.
     static func pricedState() -> RetailState {
         var state = RetailState()

@@ -150,6 +150,21 @@ struct RetailProcessTests {
                 _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
                 return try world.run(["mobile", "history", "--dir", world.phone]).contains("order-anna-1")
             })
+        // One wishlist: the phone's item and the one the till scans after the handoff.
+        _ = try world.run(["mobile", "wishlist", "add", "--dir", world.phone, "butter"])
+        let (scanned, wishlist) = try await jsonRequest(
+            "POST", till + "/v1/wishlist/anna", ["sku": "coffee-beans-500g"])
+        #expect(scanned == 200, "\(wishlist)")
+        let (refusedScan, notHanded) = try await jsonRequest("POST", till + "/v1/wishlist/ben", ["sku": "butter"])
+        #expect(refusedScan == 403 && RetailWorld.message(notHanded).contains("scan their handoff code first"))
+        #expect(
+            try await eventually {
+                _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+                let shown = try world.run(["mobile", "wishlist", "show", "--dir", world.phone])
+                return shown.contains("butter") && shown.contains("coffee-beans-500g")
+                    && shown.contains("added at store:berlin")
+            })
+
         // An SKU with no stock here is refused with the reason.
         _ = try await jsonRequest("POST", till + "/v1/carts/c9/lines", ["sku": "butter", "quantity": 1])
         let (refused, refusal) = try await jsonRequest("POST", till + "/v1/carts/c9/checkout", [:])

@@ -75,3 +75,9 @@ extension BoundedCounter: CanonicalDecodable {
         self.init(counts: counts, transfers: try decoder.decodeMap(Transfer.self, UInt64.self))
     }
 }
+
+extension ORMap: CanonicalDecodable where Key: CanonicalDecodable, Value: CanonicalDecodable {
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        self.init(state: try decoder.decode(Causal<DotMap<Key, DotFun<Value>>>.self))
+    }
+}

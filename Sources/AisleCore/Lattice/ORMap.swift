@@ -15,7 +15,7 @@ public struct ORMap<
         state = Causal()
     }
 
-    private init(state: Causal<DotMap<Key, DotFun<Value>>>) {
+    init(state: Causal<DotMap<Key, DotFun<Value>>>) {
         self.state = state
     }
 

@@ -18,6 +18,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case order = 12
     /// Store: one click-and-collect reservation.
     case reservation = 13
+    /// Customer: the wishlist (one per scope; its id is empty).
+    case wishlist = 14
     /// Loyalty: the points account (one per scope; its id is empty).
     case account = 20
 
@@ -27,7 +29,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
         case (.storeHours, .catalog): true
         case (.stock, .store), (.cart, .store), (.order, .store), (.reservation, .store): true
-        case (.cart, .customer), (.order, .customer): true
+        case (.cart, .customer), (.order, .customer), (.wishlist, .customer): true
         case (.account, .loyalty): true
         default: false
         }
@@ -46,6 +48,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .cart: "cart"
         case .order: "order"
         case .reservation: "reservation"
+        case .wishlist: "wishlist"
         case .account: "account"
         }
     }
@@ -71,7 +74,8 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
             case .reservation: _ = try ReservationID(id)
-            case .account: guard id.isEmpty else { throw ObjectError.invalidID(kind, "account ids are empty") }
+            case .account, .wishlist:
+                guard id.isEmpty else { throw ObjectError.invalidID(kind, "\(kind) ids are empty") }
             }
         } catch let error as IdentifierError {
             throw .invalidID(kind, error.description)

@@ -9,6 +9,7 @@ public enum ObjectValue: Equatable, Sendable {
     case cart(Cart)
     case order(Order)
     case reservation(Reservation)
+    case wishlist(Wishlist)
     case account(LoyaltyAccount)
 
     /// The kind of object this value belongs to.
@@ -23,6 +24,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .cart: .cart
         case .order: .order
         case .reservation: .reservation
+        case .wishlist: .wishlist
         case .account: .account
         }
     }
@@ -40,6 +42,7 @@ public enum ObjectValue: Equatable, Sendable {
         case (.order(let a), .order(let b)):
             .order(a.canonicalBytes.lexicographicallyPrecedes(b.canonicalBytes) ? b : a)
         case (.reservation(let a), .reservation(let b)): .reservation(a.joined(with: b))
+        case (.wishlist(let a), .wishlist(let b)): .wishlist(a.joined(with: b))
         case (.account(let a), .account(let b)): .account(a.joined(with: b))
         default: nil
         }
@@ -59,6 +62,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .cart: .cart(try decoder.decode())
         case .order: .order(try decoder.decode())
         case .reservation: .reservation(try decoder.decode())
+        case .wishlist: .wishlist(try decoder.decode())
         case .account: .account(try decoder.decode())
         }
     }
@@ -83,6 +87,7 @@ extension ObjectValue: CanonicalEncodable {
         case .cart(let value): encoder.append(value)
         case .order(let value): encoder.append(value)
         case .reservation(let value): encoder.append(value)
+        case .wishlist(let value): encoder.append(value)
         case .account(let value): encoder.append(value)
         }
     }

@@ -39,6 +39,8 @@ extension RetailState {
             addShopping(state.shopping, add)
         case .customer(let customer):
             addShopping(customers[customer], add)
+            let wishlist = customers[customer].wishlist
+            if wishlist != .bottom { add(.wishlist, "", .wishlist(wishlist)) }
         case .loyalty(let customer):
             let account = loyalty[customer]
             if account != .bottom { add(.account, "", .account(account)) }
@@ -99,6 +101,10 @@ extension RetailState {
             customers.join(LatticeMap([customer: shopping]))
         case (.account(let account), .loyalty(let customer)):
             loyalty.join(LatticeMap([customer: account]))
+        case (.wishlist(let wishlist), .customer(let customer)):
+            var shopping = Shopping()
+            shopping.wishlist = wishlist
+            customers.join(LatticeMap([customer: shopping]))
         default:
             throw .kindOutsideScope(key.kind, key.scope)
         }

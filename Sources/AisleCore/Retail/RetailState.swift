@@ -84,6 +84,20 @@ public struct RetailState: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Applies a mutator to the wishlist of `customer`; returns the delta.
+    @discardableResult
+    public mutating func updateWishlist<Failure: Error>(
+        _ customer: CustomerID, _ mutator: (inout Wishlist) throws(Failure) -> Wishlist
+    ) throws(Failure) -> RetailState {
+        var delta = RetailState()
+        delta.customers = try customers.update(customer) { shopping throws(Failure) in
+            var shoppingDelta = Shopping()
+            shoppingDelta.wishlist = try mutator(&shopping.wishlist)
+            return shoppingDelta
+        }
+        return delta
+    }
+
     /// Applies a mutator to the points account of `customer`; returns the delta.
     @discardableResult
     public mutating func updateLoyalty<Failure: Error>(

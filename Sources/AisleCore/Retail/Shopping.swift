@@ -1,11 +1,15 @@
-/// Carts and the orders made from them, in one scope: a store's walk-in carts, or a customer's.
+/// Carts and the orders made from them, in one scope: a store's walk-in carts, or a customer's
+/// (with the customer's wishlist).
 public struct Shopping: Lattice, CanonicalEncodable {
     public internal(set) var carts: LatticeMap<CartID, Cart>
     public internal(set) var orders: OrderBook
+    /// Only in a customer's scope.
+    public internal(set) var wishlist: Wishlist
 
     public init() {
         carts = .bottom
         orders = .bottom
+        wishlist = .bottom
     }
 
     public static var bottom: Shopping { Shopping() }
@@ -19,6 +23,7 @@ public struct Shopping: Lattice, CanonicalEncodable {
     public mutating func join(_ other: Shopping) {
         carts.join(other.carts)
         orders.join(other.orders)
+        wishlist.join(other.wishlist)
     }
 
     /// Applies a mutator to cart `id`; returns the delta.
@@ -42,6 +47,7 @@ public struct Shopping: Lattice, CanonicalEncodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(carts)
         encoder.append(orders)
+        encoder.append(wishlist)
     }
 }
 

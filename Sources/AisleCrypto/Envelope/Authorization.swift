@@ -62,6 +62,13 @@ public enum Authorization {
                         throw .unauthorized("reservation \(key) claims to be placed by \(terms.placedAt.replica)")
                     }
                 }
+            case .wishlist(let wishlist):
+                guard role != .hub else { throw .unauthorized("the hub may not edit wishlists (\(key))") }
+                let foreign = wishlist.items.state.store.dots.filter { $0.replica != origin }
+                guard foreign.isEmpty else {
+                    throw .unauthorized(
+                        "\(origin) wrote wishlist items as \(Set(foreign.map(\.replica)).sorted()) (\(key))")
+                }
             case .order(let order):
                 guard role != .hub else { throw .unauthorized("the hub may not place orders (\(key))") }
                 guard order.placedAt.replica == origin else {

@@ -33,6 +33,8 @@ enum ObjectRows {
             ("SELECT state FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue])
         case (.reservation, .store(let store)):
             ("SELECT state FROM reservations WHERE store_id = ? AND reservation_id = ?", [store.rawValue, key.id])
+        case (.wishlist, .customer(let customer)):
+            ("SELECT state FROM wishlists WHERE customer_id = ?", [customer.rawValue])
         default:
             ("SELECT state FROM catalog_entries WHERE kind = ? AND id = ?", [key.kind.description, key.id])
         }
@@ -93,6 +95,11 @@ enum ObjectRows {
                 reservation.custodian?.rawValue, terms.map { Int64($0.expiresAt) },
                 lines?.joined(separator: ", ") ?? "", state,
             ])
+        case (.wishlist(let wishlist), .customer(let customer)):
+            let skus = wishlist.entries.map(\.sku.rawValue)
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO wishlists (customer_id, items, item_count, state) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [customer.rawValue, skus.joined(separator: ", "), skus.count, state])
         default:
             try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)"
@@ -170,6 +177,7 @@ enum ObjectRows {
         try forEachRow(db, "SELECT scope, order_id, state FROM orders", [], scopedKey(.order), add)
         try forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], accountKey, add)
         try forEachRow(db, "SELECT store_id, reservation_id, state FROM reservations", [], reservationKey, add)
+        try forEachRow(db, "SELECT customer_id, state FROM wishlists", [], wishlistKey, add)
         return state
     }
 
@@ -197,6 +205,11 @@ enum ObjectRows {
             try forEachRow(db, "SELECT scope, cart_id, state FROM carts WHERE scope = ?", [name], scopedKey(.cart), add)
             try forEachRow(
                 db, "SELECT scope, order_id, state FROM orders WHERE scope = ?", [name], scopedKey(.order), add)
+            if case .customer(let customer) = scope {
+                try forEachRow(
+                    db, "SELECT customer_id, state FROM wishlists WHERE customer_id = ?", [customer.rawValue],
+                    wishlistKey, add)
+            }
         }
         return objects
     }
@@ -221,6 +234,10 @@ enum ObjectRows {
 
     private static func stockKey(_ row: Row) throws -> ObjectKey {
         try ObjectKey(scope: .store(try StoreID(row[0])), kind: .stock, id: row[1])
+    }
+
+    private static func wishlistKey(_ row: Row) throws -> ObjectKey {
+        try ObjectKey(scope: .customer(try CustomerID(row[0])), kind: .wishlist, id: "")
     }
 
     private static func reservationKey(_ row: Row) throws -> ObjectKey {

@@ -163,6 +163,32 @@ extension ReplicaStore {
         return try state.counter(at: key)
     }
 
+    /// Adds `sku` to `customer`'s wishlist, noting where (`app`, or the store that scanned it).
+    @discardableResult
+    public func addToWishlist(_ sku: SKU, of customer: CustomerID, from place: String) async throws
+        -> [Acknowledgement]
+    {
+        try await mutate(objects: [try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")]) {
+            state, stamp in
+            state.updateWishlist(customer) { $0.add(sku, from: place, at: stamp) }
+        }
+    }
+
+    /// Removes `sku` from `customer`'s wishlist (nothing is written when it is not on it).
+    @discardableResult
+    public func removeFromWishlist(_ sku: SKU, of customer: CustomerID) async throws -> [Acknowledgement] {
+        try await mutate(objects: [try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")]) { state, _ in
+            state.updateWishlist(customer) { $0.remove(sku) }
+        }
+    }
+
+    /// `customer`'s wishlist: each SKU with where it was added, by SKU.
+    public func wishlist(of customer: CustomerID) throws -> [(sku: SKU, addedAt: String)] {
+        let key = try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")
+        guard case .wishlist(let wishlist)? = try pool.read({ db in try ObjectRows.load(key, db) }) else { return [] }
+        return wishlist.entries
+    }
+
     /// Publishes a catalog change touching the given objects (head office).
     @discardableResult
     public func updateCatalog(

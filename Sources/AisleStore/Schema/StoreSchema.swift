@@ -183,7 +183,8 @@ enum StoreSchema {
         ) WITHOUT ROWID;
         """
 
-    /// Click and collect ([5/6]): a store's reservations, readable by the till software.
+    /// Click and collect and wishlists ([5/6]): a store's reservations, and customers' wishlists,
+    /// readable by the till software.
     static let v5 = """
         -- One row per reservation: what it holds for whom, until when, and who decides its end.
         -- phase: reserved, picked, collected or released; lines: "sku×units" joined by ", ".
@@ -199,5 +200,13 @@ enum StoreSchema {
             PRIMARY KEY (store_id, reservation_id)
         ) WITHOUT ROWID;
         CREATE INDEX reservations_by_custodian ON reservations (custodian, phase, expires_at_ms);
+
+        -- A customer's wishlist (in the customer's scope): items "sku" joined by ", ", oldest SKU first.
+        CREATE TABLE wishlists (
+            customer_id TEXT PRIMARY KEY NOT NULL,
+            items TEXT NOT NULL,
+            item_count INTEGER NOT NULL,
+            state BLOB NOT NULL
+        ) WITHOUT ROWID;
         """
 }

@@ -7,6 +7,7 @@ struct MobileCommand: AsyncParsableCommand {
         subcommands: [
             MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self, MobileHandoffCommand.self,
             MobileHistoryCommand.self, MobileReserveCommand.self, MobileFindCommand.self,
+            MobileWishlistCommand.self,
         ])
 }
 
