@@ -7,7 +7,7 @@ import Hummingbird
 /// The routes that spend rights: checkout, sales, receipts and returns, points. Each is decided on
 /// the till within the rights it holds; when it holds too few and the hub is reachable, it asks
 /// the hub first (at most ``RightsDesk/timeout``), and afterwards hands in what it holds beyond
-/// its share or asks for a top-up, off the request's path.
+/// its share, off the request's path.
 extension EdgeAPI {
     func addSellingRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/carts/:cart/checkout") { request, context in
@@ -20,6 +20,9 @@ extension EdgeAPI {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
             }
             let keys = try priced.totals.lines.map { try stockKey($0.sku) }
+            // The points go to the customer's account: follow it on the hub link (and so the hub
+            // follows this till's changes there).
+            if let customer = priced.cart.owner.value ?? home.customer { await follow(.loyalty(customer)) }
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: try stockKey(line.sku))
             }
@@ -42,6 +45,13 @@ extension EdgeAPI {
                 throw HTTPError(.internalServerError, message: "order \(order) not found after checkout")
             }
             return OrderView(placed)
+        }
+        router.get("/v1/orders/:order") { request, context in
+            let id = try Self.parse(OrderID.self, context.parameters.require("order"))
+            guard let order = try node.store.orders(in: try home(request)).first(where: { $0.id == id }) else {
+                throw HTTPError(.notFound, message: "no order \(id) here")
+            }
+            return OrderView(order)
         }
         router.get("/v1/stock/:sku") { _, context in
             try stockView(try Self.parse(SKU.self, context.parameters.require("sku")))
@@ -72,12 +82,15 @@ extension EdgeAPI {
             return try stockView(sku)
         }
         router.get("/v1/loyalty/:customer") { _, context in
-            try loyaltyView(try Self.parse(CustomerID.self, context.parameters.require("customer")))
+            let customer = try Self.parse(CustomerID.self, context.parameters.require("customer"))
+            await follow(.loyalty(customer))
+            return try loyaltyView(customer)
         }
         router.post("/v1/loyalty/:customer/redemptions") { request, context in
             let customer = try Self.parse(CustomerID.self, context.parameters.require("customer"))
             let points = try await request.decode(as: Points.self, context: context).positive()
             let key = try ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
+            await follow(.loyalty(customer))
             try await desk.obtain(points, of: key)
             do {
                 try await node.store.redeemPoints(points, of: customer)

@@ -20,13 +20,17 @@ public struct EdgeAPI: Sendable {
     let handedOff: @Sendable (HandoffGrant, Certificate) async -> Void
     /// The till's side of the hub's rights bank (stock and points).
     let desk: RightsDesk
+    /// Subscribes to a scope on the hub link and waits for it (a customer's points account).
+    let follow: @Sendable (Scope) async -> Void
 
     /// - Parameter desk: the till's side of the rights bank (by default, one without a hub link).
     public init(
         node: ReplicaNode, store: StoreID, changed: @escaping @Sendable (Scope) async -> Void,
         connected: @escaping @Sendable () async -> Bool,
-        handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void, desk: RightsDesk? = nil
+        handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void, desk: RightsDesk? = nil,
+        follow: @escaping @Sendable (Scope) async -> Void = { _ in }
     ) {
+        self.follow = follow
         self.node = node
         self.store = store
         self.changed = changed

@@ -47,6 +47,18 @@ public actor HubLink {
         try? await connection?.use(grant, grantor: grantor)
     }
 
+    /// Subscribes to `scope` on the current connection and waits, up to `timeout`, until the peer
+    /// has sent what it has of it (a customer's points account a till meets for the first time).
+    /// Returns at once while disconnected: the till then works with what it holds.
+    public func follow(_ scope: Scope, timeout: Duration = .seconds(2)) async {
+        guard let connection, await connection.peer != nil else { return }
+        do { try await connection.follow(scope) } catch { return }
+        let deadline = ContinuousClock.now + timeout
+        while await !connection.hasCaughtUp(scope), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Connects, exchanges until both sides have everything, and disconnects.
     /// - Throws: ``SyncError`` if the session ends early, or the transport's error.
     public func syncOnce(timeout: Duration = .seconds(60)) async throws {

@@ -118,9 +118,9 @@ public final class ReplicaNode: Sendable {
     /// this node holds, that both may receive (docs/security.md). A hub syncs a phone's own
     /// customer and loyalty scopes with it and nothing else; a till, its store, the catalog and
     /// the loyalty accounts it holds.
-    public func scopes(sharedWith peer: Certificate) throws -> [Scope] {
+    public func scopes(sharedWith peer: Certificate, including extra: [Scope] = []) throws -> [Scope] {
         let own = identity.certificate.body
-        var candidates = Set(try store.scopes())
+        var candidates = Set(try store.scopes()).union(extra)
         for grant in own.scopes + peer.body.scopes {
             if case .exactly(let scope) = grant { candidates.insert(scope) }
         }

@@ -9,7 +9,7 @@ import AisleSync
 /// - ``obtain(_:of:)`` before a sale or redemption: when this device holds too few rights and the
 ///   hub is reachable, asks for what is missing (and the rest of its share).
 /// - ``rebalance(_:)`` after a write: hands rights beyond its share to the hub (goods received
-///   on this till, points earned on it), asks for a top-up below half its share.
+///   on this till, points earned on it). Top-ups come from the hub, which pushes them.
 ///
 /// Offline, both do nothing: the device spends what it holds, and ``explain(_:of:)`` tells the
 /// cashier what is left, where, and what to do.
@@ -93,7 +93,11 @@ public struct RightsDesk: Sendable {
         guard let bank = await bank(), await bank.bankReplica() != nil else {
             throw ReservationUnavailable(id: id, holder: reservation.custodian)
         }
-        if case .refused(let reason) = try await bank.ask(.custody(store: store, reservation: id), timeout: timeout) {
+        let reply: SyncReply
+        do { reply = try await bank.ask(.custody(store: store, reservation: id), timeout: timeout) } catch {
+            throw ReservationUnavailable(id: id, holder: reservation.custodian, reason: "\(error)")
+        }
+        if case .refused(let reason) = reply {
             throw ReservationUnavailable(id: id, holder: reservation.custodian, reason: reason)
         }
         guard try node.store.reservation(id, at: store)?.custodian == me else {
@@ -102,27 +106,33 @@ public struct RightsDesk: Sendable {
         }
     }
 
-    /// What to tell the cashier when a sale of `key`'s units was refused for want of rights:
-    /// what the store has, what this till may sell, who holds the rest, and what to do.
+    /// What to tell the cashier when a sale (or redemption) of `key`'s units was refused for want
+    /// of rights: what the store has, what this till may spend, who holds the rest, what to do.
     public func explain(_ shortfall: InsufficientRights, of key: ObjectKey) async -> String {
         let counter = (try? node.store.counter(at: key)) ?? BoundedCounter()
         let hub = await bank()?.bankReplica()
-        let online = hub != nil
-        let what = key.kind == .stock ? "SKU \(key.id): \(counter.value) left in store" : "\(counter.value) points"
-        let here = "\(max(0, counter.rights(of: me))) \(key.kind == .stock ? "sellable" : "redeemable") on this till"
-        let others = counter.allRights.filter { $0.key != me && $0.value > 0 }.sorted {
-            ($1.value, $0.key) < ($0.value, $1.key)
-        }
-        let holders = others.prefix(3).map { "\($0.key) holds \($0.value)" }.joined(separator: ", ")
+        // The hub as the link names it, or, offline, as the peer recorded as the scope's archive.
+        var hubs = Set((try? node.store.acknowledgements(in: key.scope))?.filter(\.archive).map(\.peer) ?? [])
+        if let hub { hubs.insert(hub) }
+        let stock = key.kind == .stock
+        let what = stock ? "SKU \(key.id): \(counter.value) left in store" : "\(counter.value) points"
+        let here = "\(max(0, counter.rights(of: me))) \(stock ? "sellable" : "redeemable") on this till"
         if counter.value <= 0 || counter.value < Int64(shortfall.requested) {
             return "\(what), asked for \(shortfall.requested): not enough anywhere"
         }
-        if !online {
-            let advice = holders.isEmpty ? "reconnect to the hub" : "reconnect, or sell from another till (\(holders))"
-            return "\(what), \(here) while offline: \(advice)"
+        let others = counter.allRights.filter { $0.key != me && $0.value > 0 }
+        let tills = others.filter { !hubs.contains($0.key) }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        let atHub = others.filter { hubs.contains($0.key) }.reduce(Int64(0)) { $0 + $1.value }
+        let elsewhere =
+            tills.isEmpty
+            ? ""
+            : "\(stock ? "sell from" : "redeem at") another till (\(tills.prefix(3).map { "\($0.key) holds \($0.value)" }.joined(separator: ", ")))"
+        if hub == nil {
+            let reconnect = atHub > 0 ? "reconnect (the hub holds \(atHub))" : "reconnect"
+            return "\(what), \(here) while offline: \(elsewhere.isEmpty ? reconnect : "\(reconnect), or \(elsewhere)")"
         }
-        let advice = holders.isEmpty ? "try again shortly" : "sell from another till (\(holders)), or try again shortly"
-        return "\(what), \(here) and the hub has none to spare: \(advice)"
+        return "\(what), \(here) and the hub has none to spare: "
+            + (elsewhere.isEmpty ? "try again shortly" : "\(elsewhere), or try again shortly")
     }
 }
 
@@ -136,8 +146,7 @@ public struct ReservationUnavailable: Error, CustomStringConvertible {
     public var description: String {
         let holder = self.holder.map(\.rawValue) ?? "nobody"
         guard let reason else {
-            return "reservation \(id) is held by \(holder) and the hub is not reachable: reconnect to take it over, "
-                + "or hand the goods over on \(holder)"
+            return "reservation \(id) is held by \(holder) and the hub is not reachable: reconnect to take it over"
         }
         return "reservation \(id) is held by \(holder), and the hub would not hand it over: \(reason)"
     }

@@ -127,6 +127,16 @@ public actor SyncConnection {
         questions.removeValue(forKey: id)?.resume(with: result)
     }
 
+    /// Subscribes to `scope` now (a customer's points account the till did not hold yet); the
+    /// scope's changes follow, and later connections subscribe to it as one the node holds.
+    public func follow(_ scope: Scope) async throws {
+        let vector = try node.store.versionVector(of: scope)
+        try await turn { session.subscribe([scope: vector]) }
+    }
+
+    /// Whether the peer has sent everything it had of `scope` so far.
+    public func hasCaughtUp(_ scope: Scope) -> Bool { session.hasCaughtUp(scope) }
+
     /// Ends a handshake that takes too long; call it every second or so.
     public func tick() async throws {
         try await turn { session.tick(now: node.store.wallClock()) }
@@ -177,7 +187,15 @@ public actor SyncConnection {
                     pending += session.provideSnapshot(scope, parts: parts, stamp: stamp, covers: covers)
                 }
             case .acknowledged(let scope, let vector):
-                if let peer = session.peer { try await node.acknowledged(scope, by: peer, vector) }
+                guard let peer = session.peer else { continue }
+                try await node.acknowledged(scope, by: peer, vector)
+                // A peer following a scope this side has not subscribed to yet (a points account a
+                // till met for the first time) writes there too: follow it back.
+                if !session.isSubscribed(scope), node.canSeal(scope) || node.identity.certificate.body.role == .hub,
+                    try node.scopes(sharedWith: peer, including: [scope]).contains(scope)
+                {
+                    pending += session.subscribe([scope: try node.store.versionVector(of: scope)])
+                }
             case .install(let scope, let objects, let stamp, let covers):
                 let count: Int
                 do {

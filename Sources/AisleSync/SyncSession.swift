@@ -87,6 +87,12 @@ public final class SyncSession {
     /// Whether both directions are at rest: the peer has subscribed and everything it lacked has
     /// been sent and acknowledged, and the peer has sent everything this side subscribed to.
     /// (A one-shot sync, such as a phone's, can end here.)
+    /// Whether this side has subscribed to `scope` on this session.
+    public func isSubscribed(_ scope: Scope) -> Bool { subscribed.contains(scope) }
+
+    /// Whether the peer has said it has nothing more of `scope`, this side having subscribed to it.
+    public func hasCaughtUp(_ scope: Scope) -> Bool { caughtUp.contains(scope) }
+
     public var isSettled: Bool {
         guard peer != nil, peerSubscribed, subscribed.isSubset(of: caughtUp) else { return false }
         return outgoing.values.allSatisfy { !$0.fetching && $0.inFlight == 0 && !$0.more && !$0.dirty }

@@ -175,4 +175,90 @@ struct RetailProcessTests {
             #expect(status == 0, "\(server.text)")
         }
     }
+
+    @Test(
+        "points earned at a Berlin till are redeemed at a Paris till through the hub, never beyond the balance; a price change reaches the tills while the order keeps its prices"
+    )
+    func pointsAcrossStoresAndPriceChanges() async throws {
+        let retail = try RetailWorld()
+        defer { withExtendedLifetime(retail) {} }
+        let world = retail.world
+        let parisDir = world.directory.file("till-paris")
+        _ = try world.run([
+            "edge", "init", "--dir", parisDir, "--tenant", "acme", "--device", "till-paris", "--store", "paris",
+        ])
+        _ = try world.run(["admin", "enroll", "--dir", world.hq, "--request", parisDir + "/request.json"])
+        let (hub, hubPort) = try await world.startHub()
+        try retail.publishCatalog(hubPort: hubPort)
+        let (berlinEdge, berlinPort) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
+        let (parisEdge, parisPort) = try await retail.store.startEdge(parisDir, hubPort: hubPort)
+        let berlin = "http://127.0.0.1:\(berlinPort)"
+        let paris = "http://127.0.0.1:\(parisPort)"
+        for till in [berlin, paris] {
+            #expect(
+                try await eventually {
+                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
+                })
+        }
+
+        // Anna buys in Berlin (a walk-in cart she owns): the till earns her points, then hands them to the hub.
+        #expect(try await jsonRequest("POST", berlin + "/v1/stock/coffee-beans-500g/receipts", ["units": 10]).0 == 200)
+        #expect(try await jsonRequest("POST", berlin + "/v1/carts", ["id": "c1", "customer": "anna"]).0 == 200)
+        #expect(
+            try await jsonRequest("POST", berlin + "/v1/carts/c1/lines", ["sku": "coffee-beans-500g", "quantity": 3]).0
+                == 200)
+        let (sold, order) = try await jsonRequest("POST", berlin + "/v1/carts/c1/checkout", ["order": "order-berlin-1"])
+        #expect(sold == 200, "\(RetailWorld.message(order))")
+        let points = try #require(order["points"] as? Int)
+        let total = try #require(order["totalMinor"] as? Int)
+        #expect(points > 10)
+        #expect(
+            try await eventually {
+                try await jsonRequest("GET", berlin + "/v1/loyalty/anna").1["redeemableHere"] as? Int == 0
+            }, "the Berlin till hands the points it earned to the hub")
+
+        // In Paris she redeems them: the Paris till asks the hub for the rights.
+        #expect(
+            try await eventually {
+                try await jsonRequest("GET", paris + "/v1/loyalty/anna").1["balance"] as? Int == points
+            })
+        // (The hub may still be applying Berlin's hand-in: the cashier tries again.)
+        var balance: [String: Any] = [:]
+        #expect(
+            try await eventually {
+                let (status, body) = try await jsonRequest(
+                    "POST", paris + "/v1/loyalty/anna/redemptions", ["points": points - 5])
+                balance = body
+                return status == 200
+            }, "\(RetailWorld.message(balance))")
+        #expect(balance["balance"] as? Int == 5)
+        let (refused, refusal) = try await jsonRequest("POST", paris + "/v1/loyalty/anna/redemptions", ["points": 6])
+        #expect(refused == 409 && RetailWorld.message(refusal).contains("5 points"), "\(refusal)")
+        #expect(
+            try await eventually { try await jsonRequest("GET", berlin + "/v1/loyalty/anna").1["balance"] as? Int == 5 }
+        )
+
+        // Head office changes the coffee's price: both tills price a new cart with it; the order keeps its total.
+        let edited = try CatalogCommandTests.sample(in: world.directory.path, pricing: "coffee-beans-500g", at: 1_234)
+        _ = try world.run([
+            "admin", "catalog", "import", "--dir", world.hq, "--from", edited, "--hub",
+            "ws://127.0.0.1:\(hubPort)/v1/sync",
+        ])
+        for till in [berlin, paris] {
+            #expect(
+                try await eventually {
+                    _ = try await jsonRequest(
+                        "POST", till + "/v1/carts/c2/lines", ["sku": "coffee-beans-500g", "quantity": 1])
+                    let lines = try await jsonRequest("GET", till + "/v1/carts/c2").1["lines"] as? [[String: Any]]
+                    return lines?.first?["unitPriceMinor"] as? Int == 1_234
+                }, "\(till) never priced the coffee at 12.34")
+        }
+        let (_, kept) = try await jsonRequest("GET", berlin + "/v1/orders/order-berlin-1")
+        #expect(kept["totalMinor"] as? Int == total, "the order keeps the prices it was sold at")
+
+        for server in [berlinEdge, parisEdge, hub] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
+    }
 }

@@ -80,5 +80,11 @@ public enum CartHome: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The customer whose own carts these are; nil for a store's walk-in carts.
+    public var customer: CustomerID? {
+        if case .customer(let id) = self { return id }
+        return nil
+    }
+
     public var description: String { scope.description }
 }

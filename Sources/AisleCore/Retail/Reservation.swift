@@ -183,10 +183,11 @@ public enum ReservationError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notCustodian(let holder):
             "this reservation is held by \(holder.map(\.rawValue) ?? "nobody"): "
-                + (holder.map { "pick it on \($0), or reconnect to the hub to take it over" } ?? "it was never placed")
+                + (holder == nil ? "it was never placed" : "reconnect to the hub to take it over")
         case .closed(let phase): "this reservation is already \(phase)"
         case .unknown(let id): "no reservation \(id) at this store: check the id, or sync with the hub"
-        case .expired(let id): "reservation \(id) has expired: its units went back on sale; sell them normally"
+        case .expired(let id):
+            "reservation \(id) has expired: its units go back on sale when it is released; sell them normally"
         }
     }
 }

@@ -85,7 +85,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
         let api = EdgeAPI(
             node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
             connected: { await hubLink.isConnected },
-            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) }, desk: desk)
+            handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) }, desk: desk,
+            follow: { scope in await hubLink.follow(scope) })
         let host = settings.host
         let application = Application(
             router: api.router(),
