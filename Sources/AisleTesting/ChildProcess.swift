@@ -114,3 +114,15 @@ public func eventually(timeout: Duration = .seconds(30), _ condition: () async t
     }
     return false
 }
+
+/// Whether the edge API at `base` reports its hub link as `up` within `timeout`.
+public func hubLink(of base: String, is up: Bool = true, timeout: Duration = .seconds(30)) async throws -> Bool {
+    try await eventually(timeout: timeout) {
+        try await jsonRequest("GET", base + "/health").1["hubConnected"] as? Bool == up
+    }
+}
+
+/// The `message` of an API refusal (`{"error": {"message": …}}`), or the whole body.
+public func refusalMessage(_ body: [String: Any]) -> String {
+    (body["error"] as? [String: Any])?["message"] as? String ?? "\(body)"
+}

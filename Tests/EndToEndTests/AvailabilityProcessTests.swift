@@ -24,7 +24,7 @@ struct AvailabilityProcessTests {
         let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
         #expect(
-            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+            try await hubLink(of: till))
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 12]).0 == 200)
 
         // The hub knows the receipt once the till has synced it.

@@ -48,7 +48,7 @@ struct OutageTests {
         let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
         #expect(
-            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+            try await hubLink(of: till))
         let (status, taken) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
         #expect(status == 200, "\(taken)")
         let lines = (taken["cart"] as? [String: Any])?["lines"] as? [[String: Any]]
@@ -88,7 +88,7 @@ struct OutageTests {
         let (edge1, port1) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till1 = "http://127.0.0.1:\(port1)"
         #expect(
-            try await eventually { try await jsonRequest("GET", till1 + "/health").1["hubConnected"] as? Bool == true })
+            try await hubLink(of: till1))
         // 600 changes for the second till to catch up on.
         for index in 0..<600 {
             #expect(
@@ -133,9 +133,7 @@ struct OutageTests {
         let till2 = "http://127.0.0.1:\(port2)"
         for till in [till1, till2] {
             #expect(
-                try await eventually {
-                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
-                })
+                try await hubLink(of: till))
         }
 
         // Goods in at till 1, a sale: till 2 sees the stock through the hub.
@@ -164,9 +162,7 @@ struct OutageTests {
         hubPort = try #require(try await hub.listeningPort())
         for till in [till1, till2] {
             #expect(
-                try await eventually {
-                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
-                })
+                try await hubLink(of: till))
         }
         // A third till, connected to the hub only, gets everything both wrote during the outage.
         let till3Dir = store.world.directory.file("till-3")

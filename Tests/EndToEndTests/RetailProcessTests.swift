@@ -18,11 +18,6 @@ struct RetailWorld {
             "ws://127.0.0.1:\(hubPort)/v1/sync",
         ])
     }
-
-    /// The `message` of an API refusal.
-    static func message(_ body: [String: Any]) -> String {
-        (body["error"] as? [String: Any])?["message"] as? String ?? "\(body)"
-    }
 }
 
 @Suite("Retail semantics with real processes")
@@ -45,7 +40,7 @@ struct RetailProcessTests {
         let till = "http://127.0.0.1:\(port)"
         let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
         #expect(
-            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+            try await hubLink(of: till))
 
         // Goods in: the till keeps its share and hands the rest to the hub, which reserves from it.
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 20]).0 == 200)
@@ -77,7 +72,7 @@ struct RetailProcessTests {
             })
         #expect(try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18)
         let (picked, pickedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/pick", [:])
-        #expect(picked == 200, "\(RetailWorld.message(pickedBody))")
+        #expect(picked == 200, "\(refusalMessage(pickedBody))")
         #expect(pickedBody["custodian"] as? String == "till-1" && pickedBody["phase"] as? String == "picked")
         let (collected, collectedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/collect", [:])
         #expect(collected == 200 && collectedBody["phase"] as? String == "collected", "\(collectedBody)")
@@ -98,7 +93,7 @@ struct RetailProcessTests {
         #expect(
             try await eventually { try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18 })
         let (late, lateBody) = try await jsonRequest("POST", till + "/v1/reservations/\(shortID)/collect", [:])
-        #expect(late == 409 && RetailWorld.message(lateBody).contains("already released"), "\(lateBody)")
+        #expect(late == 409 && refusalMessage(lateBody).contains("already released"), "\(lateBody)")
         let (none, _) = try await jsonRequest("POST", till + "/v1/reservations/res-none/pick", [:])
         #expect(none == 404)
 
@@ -119,7 +114,7 @@ struct RetailProcessTests {
         let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
         #expect(
-            try await eventually { try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true })
+            try await hubLink(of: till))
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 10]).0 == 200)
         #expect(try await jsonRequest("POST", till + "/v1/stock/sourdough/receipts", ["units": 5]).0 == 200)
 
@@ -138,7 +133,7 @@ struct RetailProcessTests {
 
         let (status, order) = try await jsonRequest(
             "POST", till + "/v1/carts/app-cart/checkout?customer=anna", ["order": "order-anna-1"])
-        #expect(status == 200, "\(RetailWorld.message(order))")
+        #expect(status == 200, "\(refusalMessage(order))")
         #expect(order["totalMinor"] as? Int == total)
         let points = try #require(order["points"] as? Int)
         #expect(points > 0)
@@ -156,7 +151,7 @@ struct RetailProcessTests {
             "POST", till + "/v1/wishlist/anna", ["sku": "coffee-beans-500g"])
         #expect(scanned == 200, "\(wishlist)")
         let (refusedScan, notHanded) = try await jsonRequest("POST", till + "/v1/wishlist/ben", ["sku": "butter"])
-        #expect(refusedScan == 403 && RetailWorld.message(notHanded).contains("scan their handoff code first"))
+        #expect(refusedScan == 403 && refusalMessage(notHanded).contains("scan their handoff code first"))
         #expect(
             try await eventually {
                 _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
@@ -168,7 +163,7 @@ struct RetailProcessTests {
         // An SKU with no stock here is refused with the reason.
         _ = try await jsonRequest("POST", till + "/v1/carts/c9/lines", ["sku": "butter", "quantity": 1])
         let (refused, refusal) = try await jsonRequest("POST", till + "/v1/carts/c9/checkout", [:])
-        #expect(refused == 409 && RetailWorld.message(refusal).contains("SKU butter"), "\(refusal)")
+        #expect(refused == 409 && refusalMessage(refusal).contains("SKU butter"), "\(refusal)")
 
         for server in [edge, hub] {
             let status = server.stop(SIGTERM)
@@ -196,9 +191,7 @@ struct RetailProcessTests {
         let paris = "http://127.0.0.1:\(parisPort)"
         for till in [berlin, paris] {
             #expect(
-                try await eventually {
-                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
-                })
+                try await hubLink(of: till))
         }
 
         // Anna buys in Berlin (a walk-in cart she owns): the till earns her points, then hands them to the hub.
@@ -208,7 +201,7 @@ struct RetailProcessTests {
             try await jsonRequest("POST", berlin + "/v1/carts/c1/lines", ["sku": "coffee-beans-500g", "quantity": 3]).0
                 == 200)
         let (sold, order) = try await jsonRequest("POST", berlin + "/v1/carts/c1/checkout", ["order": "order-berlin-1"])
-        #expect(sold == 200, "\(RetailWorld.message(order))")
+        #expect(sold == 200, "\(refusalMessage(order))")
         let points = try #require(order["points"] as? Int)
         let total = try #require(order["totalMinor"] as? Int)
         #expect(points > 10)
@@ -230,10 +223,10 @@ struct RetailProcessTests {
                     "POST", paris + "/v1/loyalty/anna/redemptions", ["points": points - 5])
                 balance = body
                 return status == 200
-            }, "\(RetailWorld.message(balance))")
+            }, "\(refusalMessage(balance))")
         #expect(balance["balance"] as? Int == 5)
         let (refused, refusal) = try await jsonRequest("POST", paris + "/v1/loyalty/anna/redemptions", ["points": 6])
-        #expect(refused == 409 && RetailWorld.message(refusal).contains("5 points"), "\(refusal)")
+        #expect(refused == 409 && refusalMessage(refusal).contains("5 points"), "\(refusal)")
         #expect(
             try await eventually { try await jsonRequest("GET", berlin + "/v1/loyalty/anna").1["balance"] as? Int == 5 }
         )

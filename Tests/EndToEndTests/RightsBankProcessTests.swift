@@ -4,11 +4,6 @@ import Testing
 
 @Suite("Stock rights through the hub's bank, with real processes")
 struct RightsBankProcessTests {
-    /// The `message` of an API refusal.
-    func message(_ body: [String: Any]) -> String {
-        (body["error"] as? [String: Any])?["message"] as? String ?? "\(body)"
-    }
-
     @Test(
         "goods received at one till become selling rights at the other through the hub; offline, a till sells within its rights and says what to do"
     )
@@ -22,9 +17,7 @@ struct RightsBankProcessTests {
         let till2 = "http://127.0.0.1:\(port2)"
         for till in [till1, till2] {
             #expect(
-                try await eventually {
-                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == true
-                })
+                try await hubLink(of: till))
         }
 
         // Goods in at till 1: it keeps its share, hands the rest to the hub, which tops up till 2.
@@ -44,16 +37,14 @@ struct RightsBankProcessTests {
         // Online, till 2 sells more than it holds: it asks the hub, which grants from its reserve.
         let held = try await jsonRequest("GET", till2 + "/v1/stock/milk").1["sellableHere"] as? Int ?? 0
         let (status, afterSale) = try await jsonRequest("POST", till2 + "/v1/stock/milk/sales", ["units": held + 1])
-        #expect(status == 200, "\(message(afterSale))")
+        #expect(status == 200, "\(refusalMessage(afterSale))")
 
         // The hub dies. Each till sells what it holds and no more; the refusal says what to do.
         hub.stop(SIGKILL)
         var sold = held + 1
         for till in [till1, till2] {
             #expect(
-                try await eventually {
-                    try await jsonRequest("GET", till + "/health").1["hubConnected"] as? Bool == false
-                })
+                try await hubLink(of: till, is: false))
             let sellable = try #require(try await jsonRequest("GET", till + "/v1/stock/milk").1["sellableHere"] as? Int)
             if sellable > 0 {
                 #expect(try await jsonRequest("POST", till + "/v1/stock/milk/sales", ["units": sellable]).0 == 200)
@@ -62,8 +53,8 @@ struct RightsBankProcessTests {
         }
         let (refused, refusal) = try await jsonRequest("POST", till2 + "/v1/stock/milk/sales", ["units": 1])
         #expect(refused == 409)
-        #expect(message(refusal).contains("0 sellable on this till while offline"), "\(message(refusal))")
-        #expect(message(refusal).contains("reconnect"), "\(message(refusal))")
+        #expect(refusalMessage(refusal).contains("0 sellable on this till while offline"), "\(refusalMessage(refusal))")
+        #expect(refusalMessage(refusal).contains("reconnect"), "\(refusalMessage(refusal))")
 
         // The hub returns: every till agrees on what is left, which is what was received less what
         // was sold, never below zero (what the hub held in reserve is still there).

@@ -1,10 +1,19 @@
+extension CanonicalDecoder {
+    /// A phase stored as its integer raw value; `noun` names it in the failure.
+    mutating func readPhase<Phase: RawRepresentable>(_: Phase.Type, _ noun: String) throws(CanonicalDecodingError)
+        -> Phase where Phase.RawValue == Int
+    {
+        let raw = try readUInt64()
+        guard raw <= UInt64(Int.max), let phase = Phase(rawValue: Int(raw)) else {
+            throw failure("unknown \(noun) \(raw)")
+        }
+        return phase
+    }
+}
+
 extension CartPhase: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
-        let raw = try decoder.readUInt64()
-        guard raw <= UInt64(Int.max), let phase = CartPhase(rawValue: Int(raw)) else {
-            throw decoder.failure("unknown cart phase \(raw)")
-        }
-        self = phase
+        self = try decoder.readPhase(CartPhase.self, "cart phase")
     }
 }
 
@@ -128,11 +137,7 @@ extension Order: CanonicalDecodable {
 
 extension ReservationPhase: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
-        let raw = try decoder.readUInt64()
-        guard raw <= UInt64(Int.max), let phase = ReservationPhase(rawValue: Int(raw)) else {
-            throw decoder.failure("unknown reservation phase \(raw)")
-        }
-        self = phase
+        self = try decoder.readPhase(ReservationPhase.self, "reservation phase")
     }
 }
 
