@@ -43,6 +43,14 @@ struct AisleCommandTests {
         let berlin = output.split(separator: "\n").first { $0.contains("Aisle Berlin Alexanderplatz (berlin)") }
         #expect(berlin?.contains("878.1 km  15") == true, "\(output)")
         #expect(output.contains("nearest with stock: Aisle Paris Rivoli, 0.1 km, 7 in stock"), "\(output)")
+        // Checkout sells the stock and earns points; Paris redeems them; click and collect in Paris.
+        #expect(output.contains("order order-anna-1: 8.26, 15 points"), "\(output)")
+        #expect(output.contains("Berlin oat-milk now 13"), "\(output)")
+        #expect(output.contains("balance now 0 points"), "\(output)")
+        #expect(output.contains("a second redemption is refused (409)"), "\(output)")
+        #expect(output.contains("reserved 1 × oat-milk at paris for anna"), "\(output)")
+        #expect(output.contains("collect: collected, held by till-paris-1"), "\(output)")
+        #expect(output.contains("Paris oat-milk now 6"), "\(output)")
     }
 
     @Test("aisle --version prints the version")

@@ -72,6 +72,8 @@ struct ProcessStory {
 
         say("Goods arrive in both stores")
         _ = try await jsonRequest("POST", till1 + "/v1/stock/oat-milk/receipts", ["units": 10])
+        _ = try await jsonRequest("POST", till1 + "/v1/stock/sourdough/receipts", ["units": 6])
+        _ = try await jsonRequest("POST", till1 + "/v1/stock/butter/receipts", ["units": 6])
         _ = try await jsonRequest("POST", tillParis + "/v1/stock/oat-milk/receipts", ["units": 4])
         try await waitForLevel(till2, 10)
         print("   Berlin: 10 oat-milk (seen by till-berlin-2 through the hub); Paris: 4")
@@ -124,8 +126,58 @@ struct ProcessStory {
         print(
             indent(try DemoProcesses.run(["mobile", "find", "oat-milk", "--near", "48.8566,2.3522", "--hub", hubURL])))
 
+        try await sellAndCollect(berlin: till1, paris: tillParis, hubURL: hubURL)
+
         for server in [berlin1, berlin2, paris, returned] { server.stop(SIGTERM) }
         if !converged { throw CommandFailure("the demo did not converge") }
+    }
+
+    /// Checkout with stock and points in Berlin, the points redeemed in Paris, click and collect in Paris.
+    private mutating func sellAndCollect(berlin: String, paris: String, hubURL: String) async throws {
+        say("Anna pays at till-berlin-1: the stock is sold from the till's rights, her points are earned")
+        let (status, order) = try await jsonRequest(
+            "POST", berlin + "/v1/carts/app-cart/checkout?customer=anna", ["order": "order-anna-1"])
+        guard status == 200 else { throw CommandFailure("checkout refused: \(refusalMessage(order))") }
+        let points = order["points"] as? Int ?? 0
+        print(
+            "   order \(order["id"] as? String ?? "?"): \(money(Int64(order["totalMinor"] as? Int ?? 0))), \(points) points"
+        )
+        let (_, oatMilk) = try await jsonRequest("GET", berlin + "/v1/stock/oat-milk")
+        print(
+            "   Berlin oat-milk now \(oatMilk["level"] as? Int ?? -1), \(oatMilk["sellableHere"] as? Int ?? -1) sellable on till-berlin-1"
+        )
+
+        say("In Paris, Anna redeems \(points) points: till-paris-1 asks the hub, which banks them")
+        var redemption: [String: Any] = [:]
+        try await DemoProcesses.waitUntil("till-paris-1 obtains Anna's points from the hub") {
+            let (status, body) = try await jsonRequest(
+                "POST", paris + "/v1/loyalty/anna/redemptions", ["points": points])
+            redemption = body
+            return status == 200
+        }
+        print("   balance now \(redemption["balance"] as? Int ?? -1) points")
+        let (refused, again) = try await jsonRequest("POST", paris + "/v1/loyalty/anna/redemptions", ["points": 1])
+        print("   a second redemption is refused (\(refused)): \(refusalMessage(again))")
+
+        say(
+            "Click and collect: Anna reserves one oat-milk at Paris from her phone; the till picks it and hands it over"
+        )
+        let reserved = try DemoProcesses.run([
+            "mobile", "reserve", "--dir", path("phone"), "oat-milk", "1", "--store", "paris", "--hub", hubURL,
+        ])
+        print(indent(reserved))
+        let id = reserved.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("res-") }.map(String.init) ?? ""
+        try await DemoProcesses.waitUntil("till-paris-1 sees the reservation") {
+            let list = try await jsonRequest("GET", paris + "/v1/reservations").1["reservations"] as? [[String: Any]]
+            return list?.contains { $0["id"] as? String == id } == true
+        }
+        for step in ["pick", "collect"] {
+            let (status, body) = try await jsonRequest("POST", paris + "/v1/reservations/\(id)/\(step)", [:])
+            guard status == 200 else { throw CommandFailure("\(step) refused: \(refusalMessage(body))") }
+            print("   \(step): \(body["phase"] as? String ?? "?"), held by \(body["custodian"] as? String ?? "?")")
+        }
+        let (_, parisStock) = try await jsonRequest("GET", paris + "/v1/stock/oat-milk")
+        print("   Paris oat-milk now \(parisStock["level"] as? Int ?? -1)")
     }
 
     private func enrol() throws {
