@@ -1,7 +1,7 @@
 public import AisleCore
 public import AisleCrypto
 public import AisleNode
-import AisleStore
+public import AisleStore
 
 /// A tenant for tests and benchmarks: its admin secrets, and nodes on disk in a temporary
 /// directory, each with its certificate and the scope keys (epoch 1) its role may hold, derived
@@ -42,12 +42,15 @@ public final class TestTenant: Sendable {
     /// valid now: pass `notAfter`).
     public func node(
         _ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], keys scopes: [Scope], peers: [Certificate] = [],
-        wallClock: @escaping @Sendable () -> UInt64 = { TestTenant.now }, notAfter: UInt64 = TestTenant.now + 86_400_000
+        wallClock: @escaping @Sendable () -> UInt64 = { TestTenant.now },
+        notAfter: UInt64 = TestTenant.now + 86_400_000,
+        durability: StoreConfiguration.Durability = .full
     ) throws -> ReplicaNode {
         let signing = SigningKeyPair()
         let own = certificate(device, role, grants, signing, notAfter: notAfter)
         let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("\(device).db")), replica: device, wallClock: wallClock)
+            StoreConfiguration(path: directory.file("\(device).db"), durability: durability), replica: device,
+            wallClock: wallClock)
         return try ReplicaNode(
             store: store, identity: NodeIdentity(certificate: own, signing: signing),
             trust: trust(keys: scopes, certificates: [own] + peers))

@@ -11,8 +11,13 @@ import Foundation
 
 extension TestTenant {
     /// A node on the system clock (the hub's sockets and timeouts run on real time).
-    func liveNode(_ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], keys: [Scope]) throws -> ReplicaNode {
-        try node(device, role, grants, keys: keys, wallClock: ReplicaStore.systemWallClock, notAfter: .max)
+    func liveNode(
+        _ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], keys: [Scope],
+        durability: StoreConfiguration.Durability = .full
+    ) throws -> ReplicaNode {
+        try node(
+            device, role, grants, keys: keys, wallClock: ReplicaStore.systemWallClock, notAfter: .max,
+            durability: durability)
     }
 }
 

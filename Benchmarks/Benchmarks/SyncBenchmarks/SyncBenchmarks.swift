@@ -83,7 +83,7 @@ let benchmarks: @Sendable () -> Void = {
             metrics: [aisleNanoseconds, rawNanoseconds, stockLocal, stockEligible, stockAsked, stockRefused],
             warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
     ) { benchmark in
-        try! await stockDecisions(benchmark, sales: environment["AISLE_BENCH_STOCK_SALES"].flatMap(Int.init) ?? 3_000)
+        try! await stockDecisions(benchmark, sales: environment["AISLE_BENCH_STOCK_SALES"].flatMap(Int.init) ?? 2_000)
     }
 
     // bootstrap_1m_rows: a new till syncs a store of 1M stock rows from a hub over loopback; the
