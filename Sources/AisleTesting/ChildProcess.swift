@@ -58,7 +58,8 @@ public final class ServerProcess: Sendable {
             if !process.isRunning { return text.contains(needle) }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        // A busy machine may wake this task only after the deadline: look once more.
+        return text.contains(needle)
     }
 
     /// The port from a line such as "listening on http://127.0.0.1:PORT", nil if none came.
@@ -112,7 +113,7 @@ public func eventually(timeout: Duration = .seconds(30), _ condition: () async t
         if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(100))
     }
-    return false
+    return try await condition()
 }
 
 /// Whether the edge API at `base` reports its hub link as `up` within `timeout`.

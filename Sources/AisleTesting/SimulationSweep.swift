@@ -14,6 +14,9 @@ public func sweepSchedules<Report: Sendable>(
                 var reports: [Report] = []
                 for index in stride(from: worker, to: schedules, by: workers) {
                     reports.append(await run(SeededRandom.derive(base: base, index: UInt64(index))))
+                    // A schedule runs without suspending: let the other tests' tasks (process
+                    // tests waiting for a child's output, say) have the cooperative threads too.
+                    await Task.yield()
                 }
                 return reports
             }
