@@ -19,10 +19,11 @@ extension EdgeAPI {
             guard let priced = try node.store.cart(id, in: home) else {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
             }
-            let keys = try priced.totals.lines.map { try stockKey($0.sku) }
-            // The points go to the customer's account: follow it on the hub link (and so the hub
-            // follows this till's changes there).
-            if let customer = priced.cart.owner.value ?? home.customer { await follow(.loyalty(customer)) }
+            var keys = try priced.totals.lines.map { try stockKey($0.sku) }
+            // The points go to the customer's account (the cart's owner, or the customer whose own
+            // cart it is): follow it on the hub link, and so the hub follows this till's changes there.
+            let customer = priced.cart.owner.value ?? home.customer
+            if let customer { await follow(.loyalty(customer)) }
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: try stockKey(line.sku))
             }
@@ -35,12 +36,11 @@ extension EdgeAPI {
             }
             await changed(home.scope)
             await changed(.store(store))
-            var loyalty: [ObjectKey] = []
-            if let customer = try node.store.orders(in: home).first(where: { $0.id == order })?.customer {
+            if let customer {
                 await changed(.loyalty(customer))
-                loyalty.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
+                keys.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
             }
-            rebalanceLater(keys + loyalty)
+            rebalanceLater(keys)
             guard let placed = try node.store.orders(in: home).first(where: { $0.id == order }) else {
                 throw HTTPError(.internalServerError, message: "order \(order) not found after checkout")
             }
