@@ -19,36 +19,36 @@ extension EdgeAPI {
             guard let priced = try node.store.cart(id, in: home) else {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
             }
-            var keys = try priced.totals.lines.map { try stockKey($0.sku) }
+            var keys = priced.totals.lines.map { stockKey($0.sku) }
             // The points go to the customer's account (the cart's owner, or the customer whose own
             // cart it is): follow it on the hub link, and so the hub follows this till's changes there.
             let customer = priced.cart.owner.value ?? home.customer
             if let customer { await follow(.loyalty(customer)) }
             for line in priced.totals.lines {
-                try await desk.obtain(UInt64(max(0, line.quantity)), of: try stockKey(line.sku))
+                try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
             }
             do {
                 try await node.store.checkOut(id, in: home, as: order, sellingFrom: store)
             } catch let error as CartError {
                 throw HTTPError(.conflict, message: "\(error)")
             } catch let error as StockError {
-                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: try stockKey(error.sku)))
+                throw await refusal(error)
             }
             await changed(home.scope)
             await changed(.store(store))
             if let customer {
                 await changed(.loyalty(customer))
-                keys.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
+                keys.append(.account(of: customer))
             }
             rebalanceLater(keys)
-            guard let placed = try node.store.orders(in: home).first(where: { $0.id == order }) else {
+            guard let placed = try node.store.order(order, in: home) else {
                 throw HTTPError(.internalServerError, message: "order \(order) not found after checkout")
             }
             return OrderView(placed)
         }
         router.get("/v1/orders/:order") { request, context in
             let id = try Self.parse(OrderID.self, context.parameters.require("order"))
-            guard let order = try node.store.orders(in: try home(request)).first(where: { $0.id == id }) else {
+            guard let order = try node.store.order(id, in: try home(request)) else {
                 throw HTTPError(.notFound, message: "no order \(id) here")
             }
             return OrderView(order)
@@ -60,12 +60,12 @@ extension EdgeAPI {
         router.post("/v1/stock/:sku/sales") { request, context in
             let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
             let units = try await request.decode(as: Units.self, context: context).positive()
-            let key = try stockKey(sku)
+            let key = stockKey(sku)
             try await desk.obtain(units, of: key)
             do {
                 try await node.store.sell(units, of: sku, in: store)
             } catch let error as StockError {
-                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: key))
+                throw await refusal(error)
             }
             await changed(.store(store))
             rebalanceLater([key])
@@ -78,7 +78,7 @@ extension EdgeAPI {
             let units = try await request.decode(as: Units.self, context: context).positive()
             try await node.store.receiveStock(units, of: sku, in: store)
             await changed(.store(store))
-            rebalanceLater([try stockKey(sku)])
+            rebalanceLater([stockKey(sku)])
             return try stockView(sku)
         }
         router.get("/v1/loyalty/:customer") { _, context in
@@ -89,7 +89,7 @@ extension EdgeAPI {
         router.post("/v1/loyalty/:customer/redemptions") { request, context in
             let customer = try Self.parse(CustomerID.self, context.parameters.require("customer"))
             let points = try await request.decode(as: Points.self, context: context).positive()
-            let key = try ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
+            let key = ObjectKey.account(of: customer)
             await follow(.loyalty(customer))
             try await desk.obtain(points, of: key)
             do {
@@ -103,8 +103,11 @@ extension EdgeAPI {
         }
     }
 
-    private func stockKey(_ sku: SKU) throws -> ObjectKey {
-        try ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
+    private func stockKey(_ sku: SKU) -> ObjectKey { .stock(sku, at: store) }
+
+    /// A sale refused for want of rights, as the cashier reads it: what is left, where, what to do.
+    private func refusal(_ error: StockError) async -> HTTPError {
+        HTTPError(.conflict, message: await desk.explain(error.shortfall, of: stockKey(error.sku)))
     }
 
     private func stockView(_ sku: SKU) throws -> StockView {

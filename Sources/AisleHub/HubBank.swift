@@ -49,7 +49,7 @@ public actor HubBank {
         let policy = RightsPolicy.stock
         var wrote = false
         for sku in try node.store.skusHeld(in: store) {
-            let key = try ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
+            let key = ObjectKey.stock(sku, at: store)
             for (till, units) in policy.topUps(try node.store.counter(at: key), hub: hub, devices: tills) {
                 let (granted, _) = try await node.store.transferRights(of: key, to: till) {
                     policy.grant($0, asked: units, hub: hub)

@@ -179,7 +179,7 @@ actor ConnectionRegistry {
     func tills(of store: StoreID) async -> [ReplicaID] {
         var tills: [ReplicaID] = []
         for connection in connections.values {
-            guard let peer = await connection.peer, peer.body.role == .pos || peer.body.role == .kiosk,
+            guard let peer = await connection.peer, peer.body.role.isStoreTerminal,
                 peer.body.scopes.contains(where: { $0.covers(.store(store)) })
             else { continue }
             tills.append(peer.body.device)

@@ -33,8 +33,8 @@ extension ReplicaNode {
     private func grant(_ units: UInt64, of key: ObjectKey, to peer: Certificate) async throws -> (SyncReply, Scope?) {
         let role = peer.body.role
         switch key.kind {
-        case .stock where role == .pos || role == .kiosk: break
-        case .account where role == .pos || role == .kiosk || role == .mobile: break
+        case .stock where role.isStoreTerminal: break
+        case .account where role.isStoreTerminal || role == .mobile: break
         case .stock, .account:
             return (.refused("a \(role) may not spend \(key.kind == .stock ? "stock" : "points")"), nil)
         default:
@@ -83,7 +83,7 @@ extension ReplicaNode {
     private func handOver(_ id: ReservationID, at store: StoreID, to peer: Certificate) async throws -> (
         SyncReply, Scope?
     ) {
-        guard peer.body.role == .pos || peer.body.role == .kiosk else {
+        guard peer.body.role.isStoreTerminal else {
             return (.refused("a \(peer.body.role) may not pick reservations"), nil)
         }
         let acknowledgements = try await self.store.handOverReservation(id, at: store, to: peer.body.device)
@@ -145,10 +145,7 @@ extension SyncConnection {
     /// The stores whose stock the peer spends: a till's or kiosk's own stores (by name in its
     /// certificate); none for other peers.
     public func stores() -> [StoreID] {
-        guard let peer, peer.body.role == .pos || peer.body.role == .kiosk else { return [] }
-        return peer.body.scopes.compactMap { grant in
-            if case .exactly(.store(let store)) = grant { return store }
-            return nil
-        }
+        guard let peer, peer.body.role.isStoreTerminal else { return [] }
+        return peer.body.namedStores
     }
 }

@@ -59,9 +59,7 @@ public struct RightsDesk: Sendable {
         let me = self.me
         for key in keys {
             let policy = RightsPolicy.policy(for: key.kind)
-            let excess: @Sendable (BoundedCounter) -> UInt64 = { counter in
-                policy.excess(counter, at: me, spenders: policy.spenders(of: counter, hub: hub, including: [me]).count)
-            }
+            let excess: @Sendable (BoundedCounter) -> UInt64 = { policy.excess($0, at: me, hub: hub) }
             guard excess(try node.store.counter(at: key)) > 0 else { continue }
             // Worked out again inside the transaction, from the counter as it is then.
             let (units, _) = try await node.store.transferRights(of: key, to: hub, amount: excess)
@@ -73,10 +71,8 @@ public struct RightsDesk: Sendable {
     /// The counters this device holds rights in: the SKUs of `store` it may sell, and the points
     /// accounts it may redeem from (those earned here and not handed in yet).
     public func held(in store: StoreID) throws -> [ObjectKey] {
-        let stock = try node.store.skusHeld(in: store).map {
-            try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue)
-        }
-        let points = try node.store.accountsHeld().map { try ObjectKey(scope: .loyalty($0), kind: .account, id: "") }
+        let stock = try node.store.skusHeld(in: store).map { ObjectKey.stock($0, at: store) }
+        let points = try node.store.accountsHeld().map(ObjectKey.account(of:))
         return stock + points
     }
 

@@ -119,7 +119,10 @@ public actor SyncConnection {
 
     /// The transport closed: every question still waiting fails.
     public func disconnected() {
-        let error = ended ?? SyncError.refusedByPeer("the connection closed")
+        failQuestions(with: ended ?? SyncError.refusedByPeer("the connection closed"))
+    }
+
+    private func failQuestions(with error: any Error) {
         for id in questions.keys { settle(id, with: .failure(error)) }
     }
 
@@ -251,7 +254,7 @@ public actor SyncConnection {
             case .close(let error):
                 ended = error
                 progress(.ended(error))
-                for id in questions.keys { settle(id, with: .failure(error)) }
+                failQuestions(with: error)
                 throw error
             }
         }

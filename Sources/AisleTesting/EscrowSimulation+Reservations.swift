@@ -16,18 +16,16 @@ extension EscrowSimulation.World {
         placed += 1
         let id = ReservationID(stringLiteral: "res-\(placed)")
         let (hub, expiresAt) = (self.hub, now + 300 + random.next() % 1_200)
-        do {
-            try replicas[hub]!.perform(wallMillis: now) { state, stamp in
-                let terms = Reservation.Terms(
-                    customer: "anna", lines: [sku: Int64(units)], expiresAt: expiresAt, placedAt: stamp)
-                return try state.reserve(id, at: store, terms, by: hub)
-            }
-        } catch {
+        let made = perform(at: hub) { state, stamp in
+            let terms = Reservation.Terms(
+                customer: "anna", lines: [sku: Int64(units)], expiresAt: expiresAt, placedAt: stamp)
+            return try state.reserve(id, at: store, terms, by: hub)
+        }
+        guard made else {
             report.refusals += 1
             return
         }
-        touched.insert(hub)
-        expected[stockKey(store, sku), default: 0] -= Int64(units)
+        expected[.stock(sku, at: store), default: 0] -= Int64(units)
         report.reservations += 1
     }
 
@@ -50,14 +48,10 @@ extension EscrowSimulation.World {
         var steps: [ReservationPhase] = reservation.phase.value == .reserved ? [.picked] : []
         if steps.isEmpty || random.chance(0.5) { steps.append(.collected) }
         for next in steps {
-            do {
-                try replicas[till]!.perform(wallMillis: now) { state, _ in
-                    try state.advanceReservation(id, at: store, to: next, by: till, wallMillis: now)
-                }
-            } catch {
-                return
+            let made = perform(at: till) { state, _ in
+                try state.advanceReservation(id, at: store, to: next, by: till, wallMillis: now)
             }
-            touched.insert(till)
+            guard made else { return }
             if next == .collected {
                 collected.insert(id)
                 report.collected += 1
@@ -69,14 +63,8 @@ extension EscrowSimulation.World {
     mutating func handOver(_ id: ReservationID, at store: StoreID, to till: ReplicaID) {
         let (hub, now) = (self.hub, self.now)
         guard let terms = replicas[hub]!.state.reservation(id, at: store).terms, terms.expiresAt > now else { return }
-        do {
-            try replicas[hub]!.perform(wallMillis: now) { state, _ in
-                try state.handOverReservation(id, at: store, from: hub, to: till)
-            }
-        } catch {
-            return
-        }
-        touched.insert(hub)
+        let made = perform(at: hub) { state, _ in try state.handOverReservation(id, at: store, from: hub, to: till) }
+        guard made else { return }
         let changes = replicas[hub]!.changes(missingFrom: replicas[till]!.delivered)
         network.send(.changes(changes), from: hub, to: till, now: now, random: &random)
     }
@@ -91,15 +79,11 @@ extension EscrowSimulation.World {
                         && (entry.value.terms?.expiresAt ?? .max) < now
                 }
                 for (reservation, value) in held.sorted(by: { $0.key < $1.key }) {
-                    do {
-                        try replicas[id]!.perform(wallMillis: now) { state, _ in
-                            try state.releaseReservation(reservation, at: store, by: id)
-                        }
-                    } catch {
-                        continue
+                    let made = perform(at: id) { state, _ in
+                        try state.releaseReservation(reservation, at: store, by: id)
                     }
-                    touched.insert(id)
-                    for (sku, units) in value.terms!.lines { expected[stockKey(store, sku), default: 0] += units }
+                    guard made else { continue }
+                    for (sku, units) in value.terms!.lines { expected[.stock(sku, at: store), default: 0] += units }
                     report.released += 1
                 }
             }

@@ -153,29 +153,29 @@ public enum EscrowSimulation {
             case 3:
                 // Ship to the other store: spent here now, received there when the truck arrives.
                 let units = 1 + random.next() % 3
-                if spend(units, of: stockKey(store, sku), at: till) {
+                if spend(units, of: .stock(sku, at: store), at: till) {
                     let other = EscrowSimulation.stores.first { $0 != store }!
                     trucks.append((step + 5 + Int(random.next() % 20), other, sku, units))
                 }
             default:
-                _ = spend(1 + random.next() % 2, of: stockKey(store, sku), at: till)
+                _ = spend(1 + random.next() % 2, of: .stock(sku, at: store), at: till)
             }
         }
 
         mutating func receive(_ units: UInt64, of sku: SKU, in store: StoreID, at till: ReplicaID) {
-            perform(at: till) { state in state.updateStock(store) { $0.receive(units, of: sku, at: till) } }
-            expected[stockKey(store, sku), default: 0] += Int64(units)
+            perform(at: till) { state, _ in state.updateStock(store) { $0.receive(units, of: sku, at: till) } }
+            expected[.stock(sku, at: store), default: 0] += Int64(units)
         }
 
         // MARK: Points
 
         mutating func pointsOperation() {
             let customer = pick(EscrowSimulation.customers)
-            let key = pointsKey(customer)
+            let key = ObjectKey.account(of: customer)
             let spender = customer == "anna" && random.chance(0.2) ? phone : pick(allTills)
             if spender != phone, random.chance(0.45) {
                 let points = 1 + random.next() % 50
-                perform(at: spender) { state in state.updateLoyalty(customer) { $0.earn(points, at: spender) } }
+                perform(at: spender) { state, _ in state.updateLoyalty(customer) { $0.earn(points, at: spender) } }
                 expected[key, default: 0] += Int64(points)
             } else {
                 _ = spend(1 + random.next() % 40, of: key, at: spender)
@@ -188,23 +188,21 @@ public enum EscrowSimulation {
         /// and is refused now, as a till tells its cashier.
         /// The CRDT decides: a spend beyond the replica's rights throws, as `ReplicaStore.sell` does.
         mutating func spend(_ units: UInt64, of key: ObjectKey, at replica: ReplicaID) -> Bool {
-            do {
-                try replicas[replica]!.perform(wallMillis: now) { state, _ in
-                    switch key.scope {
-                    case .store(let store):
-                        return try state.updateStock(store) { try $0.sell(units, of: try SKU(key.id), at: replica) }
-                    case .loyalty(let customer):
-                        return try state.updateLoyalty(customer) { try $0.redeem(units, at: replica) }
-                    default: return RetailState()
-                    }
+            let spent = perform(at: replica) { state, _ in
+                switch key.scope {
+                case .store(let store):
+                    return try state.updateStock(store) { try $0.sell(units, of: try SKU(key.id), at: replica) }
+                case .loyalty(let customer):
+                    return try state.updateLoyalty(customer) { try $0.redeem(units, at: replica) }
+                default: return RetailState()
                 }
-            } catch {
+            }
+            guard spent else {
                 report.refusals += 1
                 let counter = (try? replicas[replica]!.state.counter(at: key)) ?? BoundedCounter()
                 ask(key, units: units - UInt64(min(Int64(units), max(0, counter.rights(of: replica)))), from: replica)
                 return false
             }
-            touched.insert(replica)
             expected[key, default: 0] -= Int64(units)
             report.localSpends += 1
             return true
@@ -234,9 +232,7 @@ public enum EscrowSimulation {
             guard network.connected(till, hub) else { return }
             for key in keys(spentBy: till) {
                 let counter = (try? replicas[till]!.state.counter(at: key)) ?? BoundedCounter()
-                let policy = RightsPolicy.policy(for: key.kind)
-                let spenders = policy.spenders(of: counter, hub: hub, including: [till]).count
-                let excess = policy.excess(counter, at: till, spenders: spenders)
+                let excess = RightsPolicy.policy(for: key.kind).excess(counter, at: till, hub: hub)
                 if excess > 0 { transfer(excess, of: key, from: till, to: hub) }
             }
         }
@@ -246,7 +242,7 @@ public enum EscrowSimulation {
             for store in EscrowSimulation.stores {
                 let reachable = tills[store]!.filter { network.connected($0, hub) }
                 for sku in EscrowSimulation.skus {
-                    let key = stockKey(store, sku)
+                    let key = ObjectKey.stock(sku, at: store)
                     let counter = (try? replicas[hub]!.state.counter(at: key)) ?? BoundedCounter()
                     for (till, units) in RightsPolicy.stock.topUps(counter, hub: hub, devices: reachable) {
                         grant(key, units: units, to: till)
@@ -256,7 +252,7 @@ public enum EscrowSimulation {
         }
 
         mutating func transfer(_ units: UInt64, of key: ObjectKey, from giver: ReplicaID, to recipient: ReplicaID) {
-            perform(at: giver) { state in
+            perform(at: giver) { state, _ in
                 switch key.scope {
                 case .store(let store):
                     return try state.updateStock(store) {
@@ -275,9 +271,9 @@ public enum EscrowSimulation {
             switch mode {
             case .stock:
                 let store = tills.first { $0.value.contains(replica) }!.key
-                return EscrowSimulation.skus.map { stockKey(store, $0) }
+                return EscrowSimulation.skus.map { ObjectKey.stock($0, at: store) }
             case .points:
-                return EscrowSimulation.customers.map(pointsKey)
+                return EscrowSimulation.customers.map(ObjectKey.account(of:))
             }
         }
 
@@ -360,19 +356,17 @@ public enum EscrowSimulation {
 
         // MARK: Helpers
 
-        mutating func perform(at replica: ReplicaID, _ mutation: (inout RetailState) throws -> RetailState) {
-            _ = try? replicas[replica]!.perform(wallMillis: now) { state, _ in try mutation(&state) }
+        /// Performs `mutation` at `replica` now (given its fresh timestamp); returns whether it was
+        /// made (a refused mutation changes nothing).
+        @discardableResult
+        mutating func perform(
+            at replica: ReplicaID, _ mutation: (inout RetailState, HLCTimestamp) throws -> RetailState
+        ) -> Bool {
+            guard (try? replicas[replica]!.perform(wallMillis: now, mutation)) != nil else { return false }
             touched.insert(replica)
+            return true
         }
 
         mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
-
-        func stockKey(_ store: StoreID, _ sku: SKU) -> ObjectKey {
-            try! ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
-        }
-
-        func pointsKey(_ customer: CustomerID) -> ObjectKey {
-            try! ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
-        }
     }
 }

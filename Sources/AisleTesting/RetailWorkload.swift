@@ -38,8 +38,8 @@ public struct RetailWorkload: Sendable {
         let home: CartHome = random.chance(0.5) ? .customer(customer) : .store(store)
         let cart = CartID(stringLiteral: "cart-\(random.next() % 6)")
         let cartKey = try! ObjectKey(scope: home.scope, kind: .cart, id: cart.rawValue)
-        let stockKey = try! ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)
-        let accountKey = try! ObjectKey(scope: .loyalty(customer), kind: .account, id: "")
+        let stockKey = ObjectKey.stock(sku, at: store)
+        let accountKey = ObjectKey.account(of: customer)
         switch random.next() % 100 {
         case 0..<20:
             return WorkloadOperation(objects: [stockKey], readsCatalog: false) { state, _ in

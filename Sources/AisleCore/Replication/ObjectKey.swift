@@ -102,6 +102,28 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { "\(scope)/\(kind)/\(id)" }
 }
 
+extension ObjectKey {
+    /// The stock counter of `sku` in `store`'s scope (typed ids are valid, so nothing to check).
+    public static func stock(_ sku: SKU, at store: StoreID) -> ObjectKey {
+        ObjectKey(unchecked: .store(store), .stock, sku.rawValue)
+    }
+
+    /// `customer`'s points account, in the customer's loyalty scope.
+    public static func account(of customer: CustomerID) -> ObjectKey {
+        ObjectKey(unchecked: .loyalty(customer), .account, "")
+    }
+
+    /// Reservation `id` in `store`'s scope.
+    public static func reservation(_ id: ReservationID, at store: StoreID) -> ObjectKey {
+        ObjectKey(unchecked: .store(store), .reservation, id.rawValue)
+    }
+
+    /// `customer`'s wishlist, in the customer's scope.
+    public static func wishlist(of customer: CustomerID) -> ObjectKey {
+        ObjectKey(unchecked: .customer(customer), .wishlist, "")
+    }
+}
+
 /// An object that cannot be placed.
 public enum ObjectError: Error, Equatable, CustomStringConvertible {
     case kindOutsideScope(ObjectKind, Scope)

@@ -54,10 +54,14 @@ public struct RightsPolicy: Hashable, Sendable {
 
     /// What each of `spenders` devices should hold of a counter whose value is `value`.
     public func share(of value: Int64, spenders: Int) -> Int64 {
-        guard value > 0, spenders > 0 else { return 0 }
-        let spendable = value.multipliedFullWidth(by: 10_000 - reserveBasisPoints)
-        let (quotient, _) = Int64(10_000).dividingFullWidth(spendable)
-        return quotient / Int64(spenders)
+        guard spenders > 0 else { return 0 }
+        return Self.portion(of: value, basisPoints: 10_000 - reserveBasisPoints) / Int64(spenders)
+    }
+
+    /// `basisPoints` / 10,000 of `value`, rounded down (0 for a value of 0 or less), without overflow.
+    private static func portion(of value: Int64, basisPoints: Int64) -> Int64 {
+        guard value > 0 else { return 0 }
+        return Int64(10_000).dividingFullWidth(value.multipliedFullWidth(by: basisPoints)).quotient
     }
 
     /// Rights `device` should ask the hub for now (0: it holds enough), given `spenders` devices.
@@ -68,9 +72,10 @@ public struct RightsPolicy: Hashable, Sendable {
         return UInt64(share - held)
     }
 
-    /// Rights `device` should hand in to the hub now (0: none to spare), given `spenders` devices.
-    public func excess(_ counter: BoundedCounter, at device: ReplicaID, spenders: Int) -> UInt64 {
-        let share = share(of: counter.value, spenders: spenders)
+    /// Rights `device` should hand in to `hub` now (0: none to spare), counting `device` among the
+    /// counter's spenders.
+    public func excess(_ counter: BoundedCounter, at device: ReplicaID, hub: ReplicaID) -> UInt64 {
+        let share = share(of: counter.value, spenders: spenders(of: counter, hub: hub, including: [device]).count)
         let held = counter.rights(of: device)
         guard held > 0, held * 10_000 > share * returnAboveBasisPoints else { return 0 }
         return UInt64(held - min(held, share))
@@ -84,9 +89,7 @@ public struct RightsPolicy: Hashable, Sendable {
     /// The part of the counter's value the hub keeps back from unasked top-ups: for requests
     /// (a sale a till could not cover) and reservations.
     public func reserve(of value: Int64) -> Int64 {
-        guard value > 0 else { return 0 }
-        let (quotient, _) = Int64(10_000).dividingFullWidth(value.multipliedFullWidth(by: reserveBasisPoints))
-        return quotient
+        Self.portion(of: value, basisPoints: reserveBasisPoints)
     }
 
     /// The top-ups the hub pushes, unasked, to `devices` (those connected now): the emptiest

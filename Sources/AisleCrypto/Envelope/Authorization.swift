@@ -51,7 +51,7 @@ public enum Authorization {
                 guard role != .hub else { throw .unauthorized("the hub may not edit carts (\(key))") }
                 try ownWrites(cart, origin: origin, key: key)
             case .reservation(let reservation):
-                guard role == .hub || role == .pos || role == .kiosk || role == .hq else {
+                guard role == .hub || role == .hq || role.isStoreTerminal else {
                     throw .unauthorized("a \(role) may not change a reservation (\(key)): ask the hub")
                 }
                 if let terms = reservation.terms {

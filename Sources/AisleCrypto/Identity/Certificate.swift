@@ -31,6 +31,14 @@ public struct CertificateBody: Sendable, Equatable, CanonicalEncodable, Canonica
         self.notAfter = notAfter
     }
 
+    /// The stores the certificate grants by name (`store:<id>`; not `store:*`), in its order.
+    public var namedStores: [StoreID] {
+        scopes.compactMap { grant in
+            if case .exactly(.store(let store)) = grant { return store }
+            return nil
+        }
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append("aisle-certificate-v1")
         encoder.append(tenant)

@@ -13,6 +13,9 @@ public enum Role: String, CaseIterable, Sendable, CustomStringConvertible {
     /// A customer's phone.
     case mobile
 
+    /// Whether the role works in a store: a till or a kiosk, which sells its store's stock.
+    public var isStoreTerminal: Bool { self == .pos || self == .kiosk }
+
     public var description: String { rawValue }
 }
 

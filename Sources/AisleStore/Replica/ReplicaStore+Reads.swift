@@ -106,6 +106,13 @@ extension ReplicaStore {
         }
     }
 
+    /// Order `id` in `home`; nil when not recorded here.
+    public func order(_ id: OrderID, in home: CartHome) throws -> Order? {
+        let key = try ObjectKey(scope: home.scope, kind: .order, id: id.rawValue)
+        guard case .order(let order)? = try pool.read({ db in try ObjectRows.load(key, db) }) else { return nil }
+        return order
+    }
+
     /// The orders recorded in `home`, oldest first.
     public func orders(in home: CartHome) throws -> [Order] {
         try pool.read { db in

@@ -25,10 +25,7 @@ extension ReplicaStore {
         _ id: ReservationID, at store: StoreID, for customer: CustomerID, lines: [SKU: Int64], expiresAt: UInt64
     ) async throws -> [Acknowledgement] {
         let me = replica
-        let keys =
-            [try reservationKey(id, store)]
-            + (try lines.keys.sorted().map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) })
-        return try await mutate(objects: keys) { state, stamp in
+        return try await mutate(objects: Self.objects(of: id, at: store, lines: lines.keys)) { state, stamp in
             let terms = Reservation.Terms(customer: customer, lines: lines, expiresAt: expiresAt, placedAt: stamp)
             return try state.reserve(id, at: store, terms, by: me)
         }
@@ -40,7 +37,7 @@ extension ReplicaStore {
         -> [Acknowledgement]
     {
         let me = replica
-        return try await mutate(objects: [try reservationKey(id, store)]) { state, _ in
+        return try await mutate(objects: [.reservation(id, at: store)]) { state, _ in
             try state.handOverReservation(id, at: store, from: me, to: recipient)
         }
     }
@@ -53,7 +50,7 @@ extension ReplicaStore {
     {
         let me = replica
         let now = wallClock()
-        return try await mutate(objects: [try reservationKey(id, store)]) { state, _ in
+        return try await mutate(objects: [.reservation(id, at: store)]) { state, _ in
             try state.advanceReservation(id, at: store, to: phase, by: me, wallMillis: now)
         }
     }
@@ -63,12 +60,10 @@ extension ReplicaStore {
     @discardableResult
     public func releaseReservation(_ id: ReservationID, at store: StoreID) async throws -> [Acknowledgement] {
         let me = replica
-        let key = try reservationKey(id, store)
         guard let terms = try reservation(id, at: store)?.terms else { throw ReservationError.unknown(id) }
-        let keys =
-            try [key]
-            + terms.lines.keys.sorted().map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) }
-        return try await mutate(objects: keys) { state, _ in try state.releaseReservation(id, at: store, by: me) }
+        return try await mutate(objects: Self.objects(of: id, at: store, lines: terms.lines.keys)) { state, _ in
+            try state.releaseReservation(id, at: store, by: me)
+        }
     }
 
     /// Releases every open reservation this replica holds whose deadline has passed.
@@ -90,7 +85,7 @@ extension ReplicaStore {
 
     /// Reservation `id` at `store`; nil when unknown here.
     public func reservation(_ id: ReservationID, at store: StoreID) throws -> Reservation? {
-        let key = try reservationKey(id, store)
+        let key = ObjectKey.reservation(id, at: store)
         guard case .reservation(let reservation)? = try pool.read({ db in try ObjectRows.load(key, db) }) else {
             return nil
         }
@@ -115,7 +110,10 @@ extension ReplicaStore {
         }
     }
 
-    private func reservationKey(_ id: ReservationID, _ store: StoreID) throws -> ObjectKey {
-        try ObjectKey(scope: .store(store), kind: .reservation, id: id.rawValue)
+    /// What placing or releasing reservation `id` touches: the reservation, and the stock of its SKUs.
+    private static func objects(of id: ReservationID, at store: StoreID, lines skus: some Collection<SKU>)
+        -> [ObjectKey]
+    {
+        [.reservation(id, at: store)] + skus.sorted().map { .stock($0, at: store) }
     }
 }

@@ -52,9 +52,9 @@ extension ReplicaStore {
             let skus = cartState.cart(id, in: home).lines.store.entries.keys.sorted()
             var keys =
                 try [cartKey, try ObjectKey(scope: home.scope, kind: .order, id: orderID.rawValue)]
-                + skus.map { try ObjectKey(scope: .store(store), kind: .stock, id: $0.rawValue) }
+                + skus.map { .stock($0, at: store) }
             if let customer = cartState.customer(of: id, in: home) {
-                keys.append(try ObjectKey(scope: .loyalty(customer), kind: .account, id: ""))
+                keys.append(.account(of: customer))
             }
             do {
                 return try await mutate(objects: keys, readsCatalog: true) { state, stamp in
@@ -95,7 +95,7 @@ extension ReplicaStore {
         _ sku: SKU, in store: StoreID, _ edit: @escaping @Sendable (inout StockLedger, ReplicaID) throws -> StockLedger
     ) async throws -> [Acknowledgement] {
         let me = replica
-        return try await mutate(objects: [try ObjectKey(scope: .store(store), kind: .stock, id: sku.rawValue)]) {
+        return try await mutate(objects: [.stock(sku, at: store)]) {
             state, _ in try state.updateStock(store) { ledger in try edit(&ledger, me) }
         }
     }
@@ -118,7 +118,7 @@ extension ReplicaStore {
         _ customer: CustomerID, _ edit: @escaping @Sendable (inout LoyaltyAccount, ReplicaID) throws -> LoyaltyAccount
     ) async throws -> [Acknowledgement] {
         let me = replica
-        return try await mutate(objects: [try ObjectKey(scope: .loyalty(customer), kind: .account, id: "")]) {
+        return try await mutate(objects: [.account(of: customer)]) {
             state, _ in try state.updateLoyalty(customer) { account in try edit(&account, me) }
         }
     }
@@ -168,7 +168,7 @@ extension ReplicaStore {
     public func addToWishlist(_ sku: SKU, of customer: CustomerID, from place: String) async throws
         -> [Acknowledgement]
     {
-        try await mutate(objects: [try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")]) {
+        try await mutate(objects: [.wishlist(of: customer)]) {
             state, stamp in
             state.updateWishlist(customer) { $0.add(sku, from: place, at: stamp) }
         }
@@ -177,14 +177,14 @@ extension ReplicaStore {
     /// Removes `sku` from `customer`'s wishlist (nothing is written when it is not on it).
     @discardableResult
     public func removeFromWishlist(_ sku: SKU, of customer: CustomerID) async throws -> [Acknowledgement] {
-        try await mutate(objects: [try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")]) { state, _ in
+        try await mutate(objects: [.wishlist(of: customer)]) { state, _ in
             state.updateWishlist(customer) { $0.remove(sku) }
         }
     }
 
     /// `customer`'s wishlist: each SKU with where it was added, by SKU.
     public func wishlist(of customer: CustomerID) throws -> [(sku: SKU, addedAt: String)] {
-        let key = try ObjectKey(scope: .customer(customer), kind: .wishlist, id: "")
+        let key = ObjectKey.wishlist(of: customer)
         guard case .wishlist(let wishlist)? = try pool.read({ db in try ObjectRows.load(key, db) }) else { return [] }
         return wishlist.entries
     }

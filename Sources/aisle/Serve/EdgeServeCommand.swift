@@ -39,7 +39,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
         let settings = try ConfigFile.load(EdgeConfiguration.self, from: config)
         let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
             database: ConfigFile.resolve(settings.database, against: config))
-        guard let store = node.identity.certificate.body.scopes.lazy.compactMap(Self.store).first else {
+        guard let store = node.identity.certificate.body.namedStores.first else {
             throw CommandFailure(
                 "the edge's certificate grants no store scope: enrol it with `aisle edge init --store`")
         }
@@ -112,11 +112,6 @@ struct EdgeServeCommand: AsyncParsableCommand {
         try await group.run()
         try node.store.close()
         print("edge stopped")
-    }
-
-    private static func store(_ grant: ScopeGrant) -> StoreID? {
-        if case .exactly(.store(let store)) = grant { return store }
-        return nil
     }
 }
 
