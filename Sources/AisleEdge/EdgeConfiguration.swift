@@ -4,7 +4,10 @@ import Foundation
 /// `edge/edge.json`: the hub to sync with, the till API's address, the database and identity.
 public struct EdgeConfiguration: Codable, Sendable {
     /// The hub's sync URL, such as "ws://127.0.0.1:8470/v1/sync".
-    public var hub: String
+    public var hub: String?
+    /// The sync URLs of several hub processes serving one PostgreSQL database, tried in turn
+    /// (instead of `hub`; docs/scale-out.md).
+    public var hubs: [String]?
     /// The local API's address (127.0.0.1: only this machine's tills).
     public var host: String
     public var port: Int
@@ -17,4 +20,21 @@ public struct EdgeConfiguration: Codable, Sendable {
     public var peers: [String]?
     /// When to compact the log (optional; docs/sync.md).
     public var compaction: CompactionSettings?
+
+    /// The hubs to sync with, in order: `hubs`, or `hub`.
+    /// - Throws: ``EdgeConfigurationError/noHub`` when the file names none.
+    public func hubURLs() throws(EdgeConfigurationError) -> [String] {
+        let urls = hubs ?? hub.map { [$0] } ?? []
+        guard !urls.isEmpty else { throw .noHub }
+        return urls
+    }
+}
+
+/// What is wrong with an edge configuration.
+public enum EdgeConfigurationError: Error, CustomStringConvertible {
+    case noHub
+
+    public var description: String {
+        "the edge configuration names no hub: set \"hub\": \"ws://HOST:PORT/v1/sync\" (or \"hubs\": [...])"
+    }
 }

@@ -14,7 +14,12 @@ import NIOWebSocket
 /// What was written while disconnected is in the node's log and goes out on the next connection.
 public actor HubLink {
     public nonisolated let node: ReplicaNode
-    public nonisolated let url: String
+    /// The hubs to sync with, in order of preference: on failure the link moves to the next.
+    public nonisolated let urls: [String]
+    /// The link's name: its first URL.
+    public nonisolated var url: String { urls[0] }
+    /// The index in `urls` of the hub used now.
+    private var current = 0
     private let limits: SyncLimits
     private let logger: Logger
     private let progress: @Sendable (SyncProgress) -> Void
@@ -25,8 +30,18 @@ public actor HubLink {
         node: ReplicaNode, url: String, limits: SyncLimits = .init(), logger: Logger,
         progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
     ) {
+        self.init(node: node, urls: [url], limits: limits, logger: logger, progress: progress)
+    }
+
+    /// - Parameter urls: the sync endpoints of hub processes that serve the same replica (several
+    ///   hubs on one PostgreSQL database), tried in turn; at least one.
+    public init(
+        node: ReplicaNode, urls: [String], limits: SyncLimits = .init(), logger: Logger,
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) {
+        precondition(!urls.isEmpty, "a link needs at least one URL")
         self.node = node
-        self.url = url
+        self.urls = urls
         self.limits = limits
         self.logger = logger
         self.progress = progress
@@ -97,20 +112,32 @@ public actor HubLink {
         }
     }
 
-    /// Stays connected until the task is cancelled, reconnecting after any failure: delays double
-    /// from `initialDelay` up to `maxDelay`, each with random jitter (half to all of it), so a
-    /// hub coming back is not hit by every store at once.
+    /// Stays connected until the task is cancelled, reconnecting after any failure. With several
+    /// URLs, a link that drops moves on to the next hub at once; when every hub of the list has
+    /// failed in a row, delays double from `initialDelay` up to `maxDelay`, each with random
+    /// jitter (half to all of it), so a hub coming back is not hit by every store at once.
     public func run(initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) async {
         var delay = initialDelay
+        var failedInARow = 0
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
                 try await session(untilSettled: false)
             } catch {
-                logger.notice("sync link down", metadata: ["peer": "\(url)", "reason": "\(error)"])
+                logger.notice("sync link down", metadata: ["peer": "\(urls[current])", "reason": "\(error)"])
             }
             // A session that lasted a while was healthy: start the backoff again.
-            if ContinuousClock.now - started > maxDelay { delay = initialDelay }
+            if ContinuousClock.now - started > maxDelay {
+                delay = initialDelay
+                failedInARow = 0
+            }
+            failedInARow += 1
+            current = (current + 1) % urls.count
+            if urls.count > 1 {
+                logger.info("sync link moves to the next hub", metadata: ["peer": "\(urls[current])"])
+            }
+            guard failedInARow >= urls.count else { continue }
+            failedInARow = 0
             let jittered = delay * Double.random(in: 0.5...1.0)
             try? await Task.sleep(for: jittered)
             delay = min(delay * 2, maxDelay)
@@ -122,7 +149,7 @@ public actor HubLink {
         let limits = self.limits
         let progress = self.progress
         let closeFrame = try await WebSocketClient.connect(
-            url: url, configuration: .init(maxFrameSize: limits.maxFrameBytes + 4_096), logger: logger
+            url: urls[current], configuration: .init(maxFrameSize: limits.maxFrameBytes + 4_096), logger: logger
         ) { inbound, outbound, _ in
             let connection = SyncConnection(
                 node: node, side: .initiator, limits: limits,

@@ -51,8 +51,11 @@ public actor HubBank {
         for sku in try node.store.skusHeld(in: store) {
             let key = ObjectKey.stock(sku, at: store)
             for (till, units) in policy.topUps(try node.store.counter(at: key), hub: hub, devices: tills) {
-                let (granted, _) = try await node.store.transferRights(of: key, to: till) {
-                    policy.grant($0, asked: units, hub: hub)
+                let granted = try await node.writeOwn { [node] in
+                    let (granted, acknowledgements) = try await node.store.transferRights(of: key, to: till) {
+                        policy.grant($0, asked: units, hub: hub)
+                    }
+                    return (granted, acknowledgements)
                 }
                 if granted > 0 {
                     wrote = true

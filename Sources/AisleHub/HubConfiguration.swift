@@ -14,6 +14,9 @@ public struct HubConfiguration: Codable, Sendable {
     public var identity: String
     /// When to compact the log (optional; docs/sync.md).
     public var compaction: CompactionSettings?
+    /// Keep the hub's state in PostgreSQL at this URL instead of `database` (optional;
+    /// docs/scale-out.md): `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+    public var storage: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8470, database: String = "hub.db", identity: String = ".",

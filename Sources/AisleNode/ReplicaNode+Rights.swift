@@ -42,11 +42,15 @@ extension ReplicaNode {
         }
         let policy = RightsPolicy.policy(for: key.kind)
         let hub = store.replica
-        let (granted, acknowledgements) = try await store.transferRights(of: key, to: peer.body.device) {
-            policy.grant($0, asked: units, hub: hub)
+        let device = peer.body.device
+        let (granted, acknowledgement) = try await writeOwn {
+            let (granted, acknowledgements) = try await self.store.transferRights(of: key, to: device) {
+                policy.grant($0, asked: units, hub: hub)
+            }
+            return ((granted, acknowledgements.first), acknowledgements)
         }
-        guard let acknowledgement = acknowledgements.first else { return (.granted(units: 0, envelopes: []), nil) }
-        return (.granted(units: granted, envelopes: try await ownEnvelopes(since: acknowledgement)), key.scope)
+        guard let acknowledgement else { return (.granted(units: 0, envelopes: []), nil) }
+        return (.granted(units: granted, envelopes: try await sealOwn(since: acknowledgement)), key.scope)
     }
 
     private func reserve(
@@ -64,8 +68,13 @@ extension ReplicaNode {
         let expiresAt = self.store.wallClock() + hold * 1_000
         let id = try ReservationID("res-" + String(UInt64.random(in: 0..<(1 << 48)), radix: 36))
         do {
-            try await self.store.reserve(
-                id, at: store, for: customer, lines: lines.mapValues { Int64($0) }, expiresAt: expiresAt)
+            try await writeOwn {
+                (
+                    (),
+                    try await self.store.reserve(
+                        id, at: store, for: customer, lines: lines.mapValues { Int64($0) }, expiresAt: expiresAt)
+                )
+            }
         } catch let error as StockError {
             let held = max(0, error.shortfall.available)
             return (
@@ -77,6 +86,21 @@ extension ReplicaNode {
         return (.reserved(id, expiresAt: expiresAt), .store(store))
     }
 
+    /// Releases every open reservation this node holds whose deadline has passed, back into stock.
+    /// - Returns: the stores and ids released (one released meanwhile elsewhere is skipped).
+    public func releaseExpiredReservations() async throws -> [(StoreID, ReservationID)] {
+        var released: [(StoreID, ReservationID)] = []
+        for (store, id) in try self.store.expiredReservations() {
+            do {
+                try await writeOwn { ((), try await self.store.releaseReservation(id, at: store)) }
+                released.append((store, id))
+            } catch is ReservationError {
+                continue
+            }
+        }
+        return released
+    }
+
     /// How long a reservation holds its units when the phone does not say: two hours (at most a week).
     public static let defaultHoldSeconds: UInt64 = 7_200
 
@@ -86,17 +110,13 @@ extension ReplicaNode {
         guard peer.body.role.isStoreTerminal else {
             return (.refused("a \(peer.body.role) may not pick reservations"), nil)
         }
-        let acknowledgements = try await self.store.handOverReservation(id, at: store, to: peer.body.device)
-        guard let acknowledgement = acknowledgements.first else { return (.granted(units: 0, envelopes: []), nil) }
-        return (.granted(units: 0, envelopes: try await ownEnvelopes(since: acknowledgement)), .store(store))
-    }
-
-    /// This node's change `acknowledgement` (and any later one of its own in the scope), sealed as
-    /// every send is: what a reply carries.
-    private func ownEnvelopes(since acknowledgement: Acknowledgement) async throws -> [Envelope] {
-        var before = try store.versionVector(of: acknowledgement.scope).entries
-        before[store.replica] = acknowledgement.seq - 1
-        return try await envelopes(in: acknowledgement.scope, missingFrom: VersionVector(before))
+        let device = peer.body.device
+        let acknowledgement = try await writeOwn {
+            let acknowledgements = try await self.store.handOverReservation(id, at: store, to: device)
+            return (acknowledgements.first, acknowledgements)
+        }
+        guard let acknowledgement else { return (.granted(units: 0, envelopes: []), nil) }
+        return (.granted(units: 0, envelopes: try await sealOwn(since: acknowledgement)), .store(store))
     }
 }
 

@@ -24,6 +24,8 @@ public final class ReplicaNode: Sendable {
     private let maxDrift: UInt64
     /// What peers reported holding, not yet written (see ``acknowledged(_:by:_:)``).
     let acknowledgements = Mutex(PendingAcknowledgements())
+    /// The journal shared with other hub processes, if any (``ReplicaJournal``).
+    let journalState = Mutex(JournalState())
 
     /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
     /// certificates the store kept from earlier connections.
@@ -47,8 +49,9 @@ public final class ReplicaNode: Sendable {
         self.maxDrift = maxDrift
     }
 
-    static let certificateKind = "certificate"
-    static let grantKind = "grant"
+    /// The kinds of trusted records a node keeps: device certificates and handoff grants.
+    public static let certificateKind = "certificate"
+    public static let grantKind = "grant"
 
     /// Learns a customer's handoff grant after checking it (its grantor's certificate must be
     /// known), and keeps it in the store like a certificate.
@@ -58,7 +61,7 @@ public final class ReplicaNode: Sendable {
             try trust.admit(grant)
             return known
         }
-        if !known { try await store.keepTrusted(kind: Self.grantKind, id: grant.id, bytes: grant.canonicalBytes) }
+        if !known { try await keepTrusted(kind: Self.grantKind, id: grant.id, bytes: grant.canonicalBytes) }
     }
 
     /// Holds a scope key for this process's life (a handoff's customer key at a till).
@@ -100,9 +103,14 @@ public final class ReplicaNode: Sendable {
             return known
         }
         if !known {
-            try await store.keepTrusted(
-                kind: Self.certificateKind, id: certificate.id, bytes: certificate.canonicalBytes)
+            try await keepTrusted(kind: Self.certificateKind, id: certificate.id, bytes: certificate.canonicalBytes)
         }
+    }
+
+    /// Keeps a certificate or grant in the store, and in the journal when one is attached.
+    private func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
+        try await store.keepTrusted(kind: kind, id: id, bytes: bytes)
+        try await journal?.keepTrusted(kind: kind, id: id, bytes: bytes)
     }
 
     /// What this node trusts now (certificates, revocations, keys), for a new connection.
@@ -152,6 +160,12 @@ public final class ReplicaNode: Sendable {
     ///   ``StoreError`` (an equivocation among them); nothing of the batch is applied then.
     @discardableResult
     public func receive(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
+        try await receive(envelopes, keeping: true)
+    }
+
+    /// As ``receive(_:)``; with `keeping`, what passed every check is kept in the attached
+    /// journal before it is applied (and so before the peer is acknowledged).
+    func receive(_ envelopes: [Envelope], keeping: Bool) async throws -> [DeliveryOutcome] {
         let now = store.wallClock()
         let trust = self.trust.withLock { $0 }
         var changes: [RemoteChange] = []
@@ -176,6 +190,12 @@ public final class ReplicaNode: Sendable {
             } catch {
                 throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
             }
+        }
+        // Kept before they are applied, so every change this node holds (but its own not yet
+        // kept) is in the journal before anything that depends on it.
+        if let journal {
+            if keeping { try await journal.keep(envelopes) }
+            journalState.withLock { $0.markKept(envelopes, own: store.replica) }
         }
         return try await store.apply(changes)
     }
@@ -209,7 +229,16 @@ public final class ReplicaNode: Sendable {
 
     /// As ``envelopes(in:missingFrom:)``, at most about `maxBytes` of them (at least one), and
     /// whether that is all the peer lacks.
+    ///
+    /// With a journal attached, this node's own changes not yet kept in it are left out (they go
+    /// once kept), unless `unkept` (sealing them to keep them).
     public func envelopes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) async throws -> (
+        envelopes: [Envelope], complete: Bool
+    ) {
+        try await envelopes(in: scope, missingFrom: peer, maxBytes: maxBytes, unkept: false)
+    }
+
+    func envelopes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int, unkept: Bool) async throws -> (
         envelopes: [Envelope], complete: Bool
     ) {
         let (changes, complete) = try store.changes(in: scope, missingFrom: peer, maxBytes: maxBytes)
@@ -217,7 +246,10 @@ public final class ReplicaNode: Sendable {
         envelopes.reserveCapacity(changes.count)
         var sealed: [(envelope: [UInt8], change: RemoteChange)] = []
         var sealedAt: [Int] = []
+        let own = store.replica
+        let journal = journalState.withLock { $0 }
         for change in changes {
+            guard unkept || journal.maySend(scope, origin: change.origin, seq: change.seq, own: own) else { continue }
             if let stored = change.envelope {
                 envelopes.append(try Envelope(canonicalBytes: stored))
             } else if change.origin == store.replica {

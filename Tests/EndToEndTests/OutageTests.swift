@@ -19,9 +19,16 @@ struct StoreWorld {
     }
 
     func startEdge(_ dir: String, hubPort: Int, peers: [Int] = []) async throws -> (ServerProcess, Int) {
-        let peerList = peers.map { #""ws://127.0.0.1:\#($0)/v1/sync""# }.joined(separator: ", ")
+        try await startEdge(dir, hubPorts: [hubPort], peers: peers)
+    }
+
+    /// An edge syncing with the hubs on `hubPorts`, in that order (several hubs on one database).
+    func startEdge(_ dir: String, hubPorts: [Int], peers: [Int] = []) async throws -> (ServerProcess, Int) {
+        func urls(_ ports: [Int]) -> String {
+            ports.map { #""ws://127.0.0.1:\#($0)/v1/sync""# }.joined(separator: ", ")
+        }
         let config =
-            #"{"hub": "ws://127.0.0.1:\#(hubPort)/v1/sync", "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(peerList)]}"#
+            #"{"hubs": [\#(urls(hubPorts))], "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(urls(peers))]}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
         let edge = try ServerProcess(AisleCommandTests.executable, ["edge", "serve", "--config", dir + "/edge.json"])
         guard let port = try await edge.listeningPort() else {

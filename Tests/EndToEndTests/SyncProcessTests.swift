@@ -32,8 +32,11 @@ struct SyncWorld {
         try Data(config.utf8).write(to: URL(fileURLWithPath: hub + "/hub.json"))
     }
 
-    func startHub() async throws -> (ServerProcess, Int) {
-        let server = try ServerProcess(AisleCommandTests.executable, ["hub", "serve", "--config", hub + "/hub.json"])
+    /// A hub process on any free port; with `storage`, on that PostgreSQL database.
+    func startHub(storage: String? = nil) async throws -> (ServerProcess, Int) {
+        let server = try ServerProcess(
+            AisleCommandTests.executable,
+            ["hub", "serve", "--config", hub + "/hub.json"] + (storage.map { ["--storage", $0] } ?? []))
         guard let port = try await server.listeningPort() else {
             throw CommandFailed(arguments: ["hub", "serve"], output: server.text)
         }

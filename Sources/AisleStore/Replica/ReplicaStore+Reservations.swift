@@ -66,11 +66,11 @@ extension ReplicaStore {
         }
     }
 
-    /// Releases every open reservation this replica holds whose deadline has passed.
-    /// - Returns: the stores and ids released.
-    public func releaseExpiredReservations() async throws -> [(StoreID, ReservationID)] {
+    /// The open reservations this replica holds whose deadline has passed, soonest first: to
+    /// release (``releaseReservation(_:at:)``).
+    public func expiredReservations() throws -> [(StoreID, ReservationID)] {
         let now = Int64(clamping: wallClock())
-        let expired = try pool.read { db in
+        return try pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -79,8 +79,6 @@ extension ReplicaStore {
                     ORDER BY expires_at_ms
                     """, arguments: [replica.rawValue, now])
         }.map { (try StoreID($0[0] as String), try ReservationID($0[1] as String)) }
-        for (store, id) in expired { try await releaseReservation(id, at: store) }
-        return expired
     }
 
     /// Reservation `id` at `store`; nil when unknown here.

@@ -29,8 +29,10 @@ struct EdgeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Serve the API on this port instead of the configured one (0: any free port).")
     var port: Int?
 
-    @Option(name: .long, help: "Sync with this hub URL instead of the configured one.")
-    var hub: String?
+    @Option(
+        name: .long,
+        help: "Sync with this hub URL instead of the configured ones (repeat it for several hubs on one database).")
+    var hub: [String] = []
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -45,14 +47,16 @@ struct EdgeServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "aisle.edge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let hubURL = hub ?? settings.hub
+        let hubURLs: [String]
+        do { hubURLs = hub.isEmpty ? try settings.hubURLs() : hub } catch { throw CommandFailure("\(error)") }
         let fanout = Fanout()
         let server = SyncServer(
             node: node, logger: logger, onApplied: { scope in await fanout.changed(scope, from: .terminal) })
         var links: [HubLink] = []
         let rights = RightsPlace()
-        for url in [hubURL] + (settings.peers ?? []) {
-            let link = HubLink(node: node, url: url, logger: logger) { [logger] event in
+        for urls in [hubURLs] + (settings.peers ?? []).map({ [$0] }) {
+            let url = urls[0]
+            let link = HubLink(node: node, urls: urls, logger: logger) { [logger] event in
                 switch event {
                 case .connected(let device, let role):
                     logger.info("sync connected", metadata: ["peer": "\(device)", "role": "\(role)"])
@@ -96,7 +100,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
                 let port = channel.localAddress?.port ?? settings.port
                 FileHandle.standardOutput.write(
                     Data(
-                        "edge \(node.store.replica) of store \(store) listening on http://\(host):\(port) (sync: ws://\(host):\(port)/v1/sync); hub \(hubURL)\n"
+                        "edge \(node.store.replica) of store \(store) listening on http://\(host):\(port) (sync: ws://\(host):\(port)/v1/sync); hub \(hubURLs.joined(separator: ", "))\n"
                             .utf8))
             },
             logger: logger)

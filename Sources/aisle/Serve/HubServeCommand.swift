@@ -16,6 +16,11 @@ struct HubServeCommand: AsyncParsableCommand {
             Reads the configuration (hub/hub.json in the run kit: host, port, database, identity \
             directory; paths relative to the file). Stops gracefully on SIGTERM or SIGINT: open \
             connections end, the database is checkpointed and closed.
+
+            With --storage postgres://USER@HOST:PORT/DATABASE (or "storage" in the file), the hub \
+            keeps everything in PostgreSQL, and several hub processes with the same identity can \
+            serve together on one database (docs/scale-out.md): each rebuilds a local cache from \
+            PostgreSQL on start and follows the others through LISTEN/NOTIFY.
             """)
 
     @Option(name: .long, help: "The hub's configuration file.")
@@ -24,15 +29,34 @@ struct HubServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Listen on this port instead of the configured one (0: any free port).")
     var port: Int?
 
+    @Option(
+        name: .long,
+        help: "Keep the hub's state in PostgreSQL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE) instead of SQLite.")
+    var storage: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
     func run() async throws {
         let settings = try ConfigFile.load(HubConfiguration.self, from: config)
-        let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
-            database: ConfigFile.resolve(settings.database, against: config))
         var logger = Logger(label: "aisle.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let directory = DeviceDirectory(ConfigFile.resolve(settings.identity, against: config))
+        if let url = storage ?? settings.storage {
+            try await runOnPostgres(url: url, settings: settings, directory: directory, logger: logger)
+            return
+        }
+        let node = try directory.openNode(database: ConfigFile.resolve(settings.database, against: config))
+        try await serve(node: node, settings: settings, logger: logger)
+        try node.store.close()
+        print("hub stopped")
+    }
+
+    /// Serves `node` until SIGTERM or SIGINT, with `extra` services beside the HTTP server.
+    private func serve(
+        node: ReplicaNode, settings: HubConfiguration, logger: Logger,
+        extra: (SyncServer) -> [any Service] = { _ in [] }
+    ) async throws {
         let hub = SyncServer(node: node, logger: logger)
         let host = settings.host
         let application = hub.application(host: host, port: port ?? settings.port) { port in
@@ -49,11 +73,54 @@ struct HubServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await hub.changed(.store(store)) }),
-                ],
+                ] + extra(hub),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The scale-out hub: a cache in a fresh temporary SQLite file, rebuilt from PostgreSQL before
+    /// serving, and kept up with the other hub processes while serving.
+    private func runOnPostgres(
+        url: String, settings: HubConfiguration, directory: DeviceDirectory, logger: Logger
+    ) async throws {
+        let location: PostgresLocation
+        do { location = try PostgresLocation(url: url) } catch { throw CommandFailure("\(error)") }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-hub-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let node = try directory.openNode(
+            database: cache.appendingPathComponent("cache.db").path, durability: .normal)
+        let journal = PostgresJournal(at: location, node: node, logger: logger) { _ in
+            // The cache is ahead of PostgreSQL: serving on would send a change no other hub has.
+            Foundation.exit(75)
+        }
+        let running = Task { await journal.runClient() }
+        defer { running.cancel() }
+        do { try await journal.migrate() } catch {
+            throw CommandFailure("cannot use PostgreSQL at \(location): \(String(reflecting: error))")
+        }
+        node.attach(journal)
+        let started = ContinuousClock.now
+        let count = try await journal.catchUp()
+        FileHandle.standardOutput.write(
+            Data("hub: rebuilt from \(location): \(count) changes in \(ContinuousClock.now - started)\n".utf8))
+        try await serve(node: node, settings: settings, logger: logger) { hub in
+            [JournalFollower(journal: journal, hub: hub)]
+        }
         try node.store.close()
         print("hub stopped")
+    }
+}
+
+/// Follows the other hub processes' changes through the journal until graceful shutdown.
+struct JournalFollower: Service {
+    let journal: PostgresJournal
+    let hub: SyncServer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { [journal, hub] in
+            await journal.follow { scope in await hub.changed(scope) }
+        }
     }
 }
 

@@ -25,7 +25,7 @@ struct MaintenanceService: Service {
                     while !Task.isCancelled {
                         try await Task.sleep(for: expiryInterval)
                         do {
-                            let expired = try await node.store.releaseExpiredReservations()
+                            let expired = try await node.releaseExpiredReservations()
                             for (store, id) in expired {
                                 logger.info(
                                     "released an expired reservation", metadata: ["store": "\(store)", "id": "\(id)"])

@@ -1,0 +1,141 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Reads the journal into this process's node, in commit order, remembering how far it got.
+actor JournalReader {
+    let client: PostgresClient
+    let node: ReplicaNode
+    let logger: Logger
+    /// The last envelope row applied, as (tx, id).
+    private var envelopes = Cursor()
+    /// The last certificate or grant row learnt, as (tx, seq).
+    private var trusted = Cursor()
+    static let batch = 500
+
+    struct Cursor {
+        var tx: Int64 = 0
+        var id: Int64 = 0
+    }
+
+    init(client: PostgresClient, node: ReplicaNode, logger: Logger) {
+        self.client = client
+        self.node = node
+        self.logger = logger
+    }
+
+    /// Applies every committed row past the cursors, batch by batch.
+    /// - Returns: how many envelopes, and the scopes they changed.
+    func catchUp() async throws -> (Int, Set<Scope>) {
+        var count = 0
+        var scopes: Set<Scope> = []
+        while true {
+            let rows = try await client.withConnection { connection in
+                try await Self.rows(
+                    "aisle_envelopes", "id", "envelope", after: envelopes, committedOnly: true, connection, logger)
+            }
+            guard let last = rows.last else { break }
+            // Certificates and grants are kept before the envelopes they sign: learnt first.
+            try await client.withConnection { connection in try await learnTrusted(connection, committedOnly: true) }
+            scopes.formUnion(await apply(rows.map(\.bytes)))
+            envelopes = last.cursor
+            count += rows.count
+            if rows.count < Self.batch { break }
+        }
+        return (count, scopes)
+    }
+
+    /// Applies every row visible now past the cursor, without moving it (under the writer lock:
+    /// everything committed before the lock was taken is then applied).
+    func applyVisible(_ connection: PostgresConnection) async throws {
+        try await learnTrusted(connection, committedOnly: false)
+        var cursor = envelopes
+        while true {
+            let rows = try await Self.rows(
+                "aisle_envelopes", "id", "envelope", after: cursor, committedOnly: false, connection, logger)
+            guard let last = rows.last else { return }
+            _ = await apply(rows.map(\.bytes))
+            cursor = last.cursor
+            if rows.count < Self.batch { return }
+        }
+    }
+
+    private func learnTrusted(_ connection: PostgresConnection, committedOnly: Bool) async throws {
+        while true {
+            let rows = try await Self.rows(
+                "aisle_trusted", "seq", "bytes", after: trusted, committedOnly: committedOnly, connection, logger,
+                kind: true)
+            for row in rows {
+                do {
+                    switch row.kind {
+                    case ReplicaNode.certificateKind: try await node.learn(try Certificate(canonicalBytes: row.bytes))
+                    case ReplicaNode.grantKind: try await node.learn(try HandoffGrant(canonicalBytes: row.bytes))
+                    default: logger.warning("journal: unknown trusted kind", metadata: ["kind": "\(row.kind)"])
+                    }
+                } catch {
+                    logger.error("journal: a kept certificate or grant is refused", metadata: ["reason": "\(error)"])
+                }
+            }
+            if committedOnly, let last = rows.last { trusted = last.cursor }
+            if rows.count < Self.batch { return }
+            if !committedOnly { return }  // rare; the next catch-up takes the rest
+        }
+    }
+
+    /// Applies envelopes as one batch; when that is refused, one by one, logging each refused one
+    /// (another process accepted it, so this one's edges miss it: say so loudly).
+    private func apply(_ rows: [[UInt8]]) async -> Set<Scope> {
+        var envelopes: [Envelope] = []
+        for bytes in rows {
+            do { envelopes.append(try Envelope(canonicalBytes: bytes)) } catch {
+                logger.error("journal: an envelope does not decode", metadata: ["reason": "\(error)"])
+            }
+        }
+        do {
+            try await node.receiveFromJournal(envelopes)
+        } catch {
+            for envelope in envelopes {
+                do { try await node.receiveFromJournal([envelope]) } catch {
+                    logger.error(
+                        "journal: an envelope another hub kept is refused here",
+                        metadata: [
+                            "scope": "\(envelope.header.scope)", "origin": "\(envelope.header.origin)",
+                            "seq": "\(envelope.header.seq)", "reason": "\(error)",
+                        ])
+                }
+            }
+        }
+        return Set(envelopes.map(\.header.scope))
+    }
+
+    struct JournalRow {
+        let cursor: Cursor
+        let kind: String
+        let bytes: [UInt8]
+    }
+
+    /// Up to ``batch`` rows of `table` past `cursor` in commit order; `committedOnly` leaves out
+    /// rows of transactions that might still be followed by an earlier one committing.
+    private static func rows(
+        _ table: String, _ order: String, _ column: String, after cursor: Cursor, committedOnly: Bool,
+        _ connection: PostgresConnection, _ logger: Logger, kind: Bool = false
+    ) async throws -> [JournalRow] {
+        let horizon = committedOnly ? "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : ""
+        let sql = """
+            SELECT tx, \(order), \(kind ? "kind" : "''"), \(column) FROM \(table)
+            WHERE (tx, \(order)) > ($1, $2) \(horizon) ORDER BY tx, \(order) LIMIT \(batch)
+            """
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(cursor.tx)
+        binds.append(cursor.id)
+        var rows: [JournalRow] = []
+        let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (tx, id, kind, bytes) in result.decode((Int64, Int64, String, Data).self) {
+            rows.append(JournalRow(cursor: Cursor(tx: tx, id: id), kind: kind, bytes: Array(bytes)))
+        }
+        return rows
+    }
+}

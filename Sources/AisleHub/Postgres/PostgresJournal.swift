@@ -1,0 +1,259 @@
+public import AisleCore
+public import AisleCrypto
+public import AisleNode
+import Foundation
+public import Logging
+import PostgresNIO
+
+/// The hubs' shared state in PostgreSQL (docs/scale-out.md): every envelope any hub process
+/// accepted or wrote, and the certificates and grants they learnt. Each process keeps a local
+/// SQLite replica as a cache rebuilt from here on start, and follows what the others add through
+/// LISTEN/NOTIFY.
+///
+/// - Envelopes are kept before a hub applies and acknowledges them; (scope, origin, seq) is
+///   unique, and a second, different envelope for one is refused as an equivocation.
+/// - The hub's own changes (rights grants, reservations, releases) are written one process at a
+///   time under a transaction-scoped advisory lock, after the writer has applied everything
+///   committed so far, and kept in the same transaction: the processes act as one replica.
+/// - Followers read in commit order: rows carry their inserting transaction id, and a read takes
+///   only rows of transactions older than every one still running (the snapshot's xmin), so a
+///   row committing late is never skipped.
+public final class PostgresJournal: ReplicaJournal, Sendable {
+    let client: PostgresClient
+    let node: ReplicaNode
+    let logger: Logger
+    let reader: JournalReader
+    /// This process's own writes, one at a time, before any waits on the advisory lock.
+    let turn = WriterTurn()
+    let onDiverged: @Sendable (any Error) async -> Void
+
+    /// The NOTIFY channel every commit is announced on.
+    static let channel = "aisle_envelopes"
+    /// The advisory lock the hub's own writes (and migrations) are serialized under.
+    static let writerLock: Int64 = 0x4149_534C_4557_0001
+    static let migrationLock: Int64 = 0x4149_534C_4557_0002
+
+    /// A journal in the database at `location`; nothing connects before ``runClient()`` runs.
+    /// - Parameters:
+    ///   - node: the hub's node over its local cache.
+    ///   - onDiverged: called when an own write could not be kept: stop the process.
+    public init(
+        at location: PostgresLocation, node: ReplicaNode, logger: Logger,
+        onDiverged: @escaping @Sendable (any Error) async -> Void
+    ) {
+        let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
+        self.client = client
+        self.node = node
+        self.logger = logger
+        self.onDiverged = onDiverged
+        reader = JournalReader(client: client, node: node, logger: logger)
+    }
+
+    /// Runs the connection pool until the task is cancelled; every other call needs it running.
+    public func runClient() async {
+        await client.run()
+    }
+
+    /// Creates or checks the schema (under an advisory lock: several hubs may start at once).
+    /// - Throws: ``JournalError/newerSchema(_:)`` for a database a newer Aisle migrated.
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            for statement in JournalSchema.statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            let rows = try await connection.query("SELECT version FROM aisle_schema", logger: logger)
+            var versions: [Int] = []
+            for try await version in rows.decode(Int.self) { versions.append(version) }
+            if let version = versions.max() {
+                guard version <= JournalSchema.version else { throw JournalError.newerSchema(version) }
+            } else {
+                try await connection.query(
+                    "INSERT INTO aisle_schema (version) VALUES (\(JournalSchema.version))", logger: logger)
+            }
+        }
+    }
+
+    /// Applies everything the journal holds that this process has not (the start-up rebuild, and
+    /// each follow-up), and tells `changed` the scopes that moved.
+    /// - Returns: how many envelopes were applied.
+    @discardableResult
+    public func catchUp(changed: @Sendable (Scope) async -> Void = { _ in }) async throws -> Int {
+        let (count, scopes) = try await reader.catchUp()
+        for scope in scopes.sorted() { await changed(scope) }
+        return count
+    }
+
+    /// Follows the other processes until cancelled: catches up on every NOTIFY, and every
+    /// `fallback` in case a notification was lost while the listening connection was down.
+    public func follow(fallback: Duration = .seconds(5), changed: @escaping @Sendable (Scope) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            group.addTask { [client, logger] in
+                while !Task.isCancelled {
+                    do {
+                        try await client.withConnection { connection in
+                            try await connection.listen(on: Self.channel) { notifications in
+                                wake.continuation.yield()  // anything committed while not listening
+                                for try await _ in notifications { wake.continuation.yield() }
+                            }
+                        }
+                    } catch {
+                        logger.warning("journal: listening failed; again in 1 s", metadata: ["reason": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: fallback)
+                    wake.continuation.yield()
+                }
+            }
+            group.addTask { [logger] in
+                for await _ in wake.stream {
+                    do { try await self.catchUp(changed: changed) } catch {
+                        logger.warning("journal: catching up failed", metadata: ["reason": "\(error)"])
+                    }
+                }
+            }
+            await group.next()
+            wake.continuation.finish()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: ReplicaJournal
+
+    public func keep(_ envelopes: [Envelope]) async throws {
+        guard !envelopes.isEmpty else { return }
+        try await client.withConnection { connection in
+            try await Self.insert(envelopes, connection, logger: logger)
+            try await connection.query("NOTIFY aisle_envelopes", logger: logger)
+        }
+    }
+
+    public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
+        try await client.query(
+            """
+            INSERT INTO aisle_trusted (kind, id, bytes) VALUES (\(kind), \(Data(id)), \(Data(bytes)))
+            ON CONFLICT (kind, id) DO NOTHING
+            """, logger: logger)
+    }
+
+    public func exclusively<Value: Sendable>(
+        _ write: @Sendable () async throws -> (Value, [Envelope])
+    ) async throws -> Value {
+        await turn.acquire()
+        do {
+            let value = try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLock))", logger: logger)
+                // Everything committed before the lock was taken, so the next own seq is free.
+                try await reader.applyVisible(connection)
+                let (value, envelopes) = try await write()
+                if !envelopes.isEmpty {
+                    try await Self.insert(envelopes, connection, logger: logger)
+                    try await connection.query("NOTIFY aisle_envelopes", logger: logger)
+                }
+                return value
+            }
+            await turn.release()
+            return value
+        } catch {
+            await turn.release()
+            throw error
+        }
+    }
+
+    public func diverged(_ error: any Error) async {
+        logger.critical(
+            "journal: an own change could not be kept; this process stops, a restart rebuilds it from PostgreSQL",
+            metadata: ["reason": "\(error)"])
+        await onDiverged(error)
+    }
+
+    /// Inserts envelopes; one already there with the same bytes is a duplicate, with other bytes
+    /// an equivocation.
+    static func insert(_ envelopes: [Envelope], _ connection: PostgresConnection, logger: Logger) async throws {
+        for start in stride(from: 0, to: envelopes.count, by: 1_000) {
+            let chunk = envelopes[start..<min(start + 1_000, envelopes.count)]
+            var binds = PostgresBindings(capacity: chunk.count * 4)
+            var rows: [String] = []
+            for envelope in chunk {
+                let header = envelope.header
+                rows.append("($\(binds.count + 1), $\(binds.count + 2), $\(binds.count + 3), $\(binds.count + 4))")
+                binds.append(header.scope.description)
+                binds.append(header.origin.rawValue)
+                binds.append(Int64(bitPattern: header.seq))
+                try binds.append(Data(envelope.canonicalBytes))
+            }
+            let sql = """
+                INSERT INTO aisle_envelopes (scope, origin, seq, envelope) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (scope, origin, seq) DO NOTHING RETURNING scope, origin, seq
+                """
+            var inserted: Set<ChangeKey> = []
+            let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            for try await (scope, origin, seq) in result.decode((String, String, Int64).self) {
+                inserted.insert(ChangeKey(scope: scope, origin: origin, seq: seq))
+            }
+            // Those not inserted were there already (committed by now: the insert waited for them).
+            for envelope in chunk {
+                let header = envelope.header
+                let key = ChangeKey(
+                    scope: header.scope.description, origin: header.origin.rawValue,
+                    seq: Int64(bitPattern: header.seq))
+                guard !inserted.contains(key) else { continue }
+                let kept = try await connection.query(
+                    """
+                    SELECT envelope FROM aisle_envelopes
+                    WHERE scope = \(key.scope) AND origin = \(key.origin) AND seq = \(key.seq)
+                    """, logger: logger)
+                for try await bytes in kept.decode(Data.self) where Array(bytes) != envelope.canonicalBytes {
+                    throw JournalError.equivocation(scope: key.scope, origin: key.origin, seq: header.seq)
+                }
+            }
+        }
+    }
+
+    struct ChangeKey: Hashable {
+        let scope: String
+        let origin: String
+        let seq: Int64
+    }
+}
+
+/// One turn at a time, in arrival order.
+actor WriterTurn {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Why the shared journal refused.
+public enum JournalError: Error, CustomStringConvertible {
+    /// The database was migrated by a newer Aisle.
+    case newerSchema(Int)
+    /// The journal holds another envelope for this change.
+    case equivocation(scope: String, origin: String, seq: UInt64)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let version):
+            "the PostgreSQL database has Aisle schema version \(version), newer than this build's "
+                + "\(JournalSchema.version): upgrade this hub"
+        case .equivocation(let scope, let origin, let seq):
+            "equivocation: \(origin) sent a second, different change #\(seq) in \(scope); refused"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import AisleTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// Two hub processes on one real PostgreSQL server, with real edges, on 127.0.0.1.
+@Suite("Hubs scaled out on PostgreSQL, with real processes", .serialized)
+struct ScaleOutTests {
+    @Test(
+        "edges on different hubs converge through PostgreSQL; a hub killed under load hands its edges to the other with no acknowledged change lost"
+    )
+    func edgesConvergeAndFailOver() async throws {
+        let postgres = try PostgresServer()
+        let store = try StoreWorld()
+        defer { withExtendedLifetime((store, postgres)) {} }
+        let (hub1, port1) = try await store.world.startHub(storage: postgres.url)
+        let (hub2, port2) = try await store.world.startHub(storage: postgres.url)
+        let (edge1, edgePort1) = try await store.startEdge(store.till1, hubPorts: [port1, port2])
+        let (edge2, edgePort2) = try await store.startEdge(store.till2, hubPorts: [port2, port1])
+        let till1 = "http://127.0.0.1:\(edgePort1)"
+        let till2 = "http://127.0.0.1:\(edgePort2)"
+        for till in [till1, till2] {
+            #expect(try await hubLink(of: till), "\(hub1.text)\n\(hub2.text)")
+        }
+
+        // Goods in at till 1 (on hub 1) reach till 2 (on hub 2), and the rights the bank hands out
+        // come from one bank: both hub processes write as one replica.
+        let (received, stock) = try await jsonRequest("POST", till1 + "/v1/stock/milk/receipts", ["units": 20])
+        #expect(received == 200, "\(stock)")
+        #expect(
+            try await eventually {
+                let view = try await jsonRequest("GET", till2 + "/v1/stock/milk").1
+                return view["level"] as? Int == 20 && (view["sellableHere"] as? Int ?? 0) > 0
+            }, "till 2 never saw the goods through the other hub:\n\(hub1.text)\n\(hub2.text)")
+        let held = try await jsonRequest("GET", till2 + "/v1/stock/milk").1["sellableHere"] as? Int ?? 0
+        let (sold, sale) = try await jsonRequest("POST", till2 + "/v1/stock/milk/sales", ["units": held + 1])
+        #expect(sold == 200, "\(refusalMessage(sale))")
+
+        // Load on till 1: cart lines, each acknowledged one recorded. Hub 1 dies in the middle.
+        let acknowledged = Mutex<[String]>([])
+        let load = Task {
+            var index = 0
+            while !Task.isCancelled {
+                index += 1
+                let cart = "load-\(index)"
+                let status = try? await jsonRequest(
+                    "POST", till1 + "/v1/carts/\(cart)/lines", ["sku": "milk", "quantity": 1]
+                ).0
+                if status == 200 { acknowledged.withLock { $0.append(cart) } }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        hub1.stop(SIGKILL)
+        try await Task.sleep(for: .seconds(2))
+        load.cancel()
+        _ = await load.result
+        let carts = acknowledged.withLock { $0 }
+        #expect(carts.count > 20, "the load made too few changes to mean anything")
+
+        // Till 1 moved to hub 2; every acknowledged cart reaches till 2 through it.
+        #expect(try await hubLink(of: till1))
+        for cart in carts {
+            #expect(
+                try await eventually {
+                    let lines = try await jsonRequest("GET", till2 + "/v1/carts/\(cart)").1["lines"] as? [[String: Any]]
+                    return lines?.first?["quantity"] as? Int == 1
+                }, "cart \(cart), acknowledged by till 1, never reached till 2:\n\(hub2.text)")
+        }
+
+        // A new hub process rebuilds everything from PostgreSQL and serves a till that had been
+        // away: it receives the whole state.
+        let (hub3, port3) = try await store.world.startHub(storage: postgres.url)
+        #expect(hub3.text.contains("rebuilt from"), "\(hub3.text)")
+        edge2.stop(SIGTERM)
+        let (edge2again, edgePort3) = try await store.startEdge(store.till2, hubPorts: [port3])
+        let till2again = "http://127.0.0.1:\(edgePort3)"
+        #expect(try await hubLink(of: till2again))
+        #expect(
+            try await eventually {
+                try await jsonRequest("GET", till1 + "/v1/stock/milk").1["level"] as? Int == 20 - held - 1
+            })
+        for server in [edge1, edge2again, hub2, hub3] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
+    }
+}
