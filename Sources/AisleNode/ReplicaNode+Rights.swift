@@ -46,6 +46,7 @@ extension ReplicaNode {
             policy.grant($0, asked: units, hub: hub)
         }
         guard let acknowledgement = acknowledgements.first else { return (.granted(units: 0, envelopes: []), nil) }
+        NodeMetrics.granted(granted, of: key.kind, trigger: .asked)
         return (.granted(units: granted, envelopes: try await ownEnvelopes(since: acknowledgement)), key.scope)
     }
 
