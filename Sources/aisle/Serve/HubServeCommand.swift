@@ -28,6 +28,7 @@ struct HubServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        let metrics = ProcessMetrics.registry
         let settings = try ConfigFile.load(HubConfiguration.self, from: config)
         let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
             database: ConfigFile.resolve(settings.database, against: config))
@@ -35,7 +36,7 @@ struct HubServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let hub = SyncServer(node: node, logger: logger)
         let host = settings.host
-        let application = hub.application(host: host, port: port ?? settings.port) { port in
+        let application = hub.application(host: host, port: port ?? settings.port, metrics: metrics) { port in
             // Written unbuffered: a supervisor or test waits for this line.
             FileHandle.standardOutput.write(
                 Data(
@@ -49,6 +50,8 @@ struct HubServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await hub.changed(.store(store)) }),
+                    MetricsSampling.hub(
+                        hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
