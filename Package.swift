@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
@@ -42,7 +44,12 @@ let package = Package(
             name: "AisleSync",
             dependencies: ["AisleCore", "AisleCrypto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // One replica: store + keys + trust; the one receive path and what a peer is sent.
-        .target(name: "AisleNode", dependencies: ["AisleCore", "AisleStore", "AisleCrypto", "AisleSync"]),
+        .target(
+            name: "AisleNode",
+            dependencies: [
+                "AisleCore", "AisleStore", "AisleCrypto", "AisleSync",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         // The hub: stores and relays envelopes for every store and phone, over WebSocket (Hummingbird).
         .target(
             name: "AisleHub",
@@ -54,6 +61,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         // The edge (and the phone's sync): a WebSocket client to the hub with reconnects, and the
         // till's local HTTP API.
@@ -66,6 +75,8 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults,
         // simulation sweeps, child processes, and a tenant with nodes on disk.
@@ -83,6 +94,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]

@@ -34,7 +34,8 @@ public actor RightsKeeper {
             do {
                 for scope in try await desk.rebalance(try desk.held(in: store)) { await changed(scope) }
             } catch {
-                logger.notice("rights: handing in spare rights failed", metadata: ["reason": "\(error)"])
+                logger.notice(
+                    "rights: handing in spare rights failed", metadata: ["store": "\(store)", "reason": "\(error)"])
             }
         } while again
     }

@@ -58,9 +58,11 @@ public actor HubBank {
                     return (granted, acknowledgements)
                 }
                 if granted > 0 {
+                    NodeMetrics.granted(granted, of: .stock, trigger: .topUp)
                     wrote = true
                     logger.debug(
-                        "rights bank: topped up", metadata: ["key": "\(key)", "till": "\(till)", "units": "\(granted)"])
+                        "rights bank: topped up",
+                        metadata: ["key": "\(key)", "device": "\(till)", "units": "\(granted)"])
                 }
             }
         }

@@ -8,6 +8,7 @@ public import Hummingbird
 public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+public import Prometheus
 
 /// Serves sync over WebSocket at `/v1/sync` for a node: the hub for every store and phone, and a
 /// store's edge for the store's other terminals while the WAN is down.
@@ -64,8 +65,10 @@ public final class SyncServer: Sendable {
     }
 
     /// The hub's HTTP application (`/health` and the sync upgrade), ready to run as a service.
+    /// - Parameter metrics: served at `GET /metrics` when given (docs/operations.md).
     public func application(
-        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        host: String, port: Int, metrics: PrometheusCollectorRegistry? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     )
         -> some ApplicationProtocol
     {
@@ -79,6 +82,7 @@ public final class SyncServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
         }
         AvailabilityAPI(node: node).addRoutes(to: router)
+        if let metrics { addMetricsRoute(metrics, to: router) }
         return Application(
             router: router,
             server: server(),
@@ -158,7 +162,7 @@ public final class SyncServer: Sendable {
 
 /// The open connections, so a change delivered on one is pushed on the others.
 actor ConnectionRegistry {
-    private var connections: [UUID: SyncConnection] = [:]
+    private(set) var connections: [UUID: SyncConnection] = [:]
 
     var count: Int { connections.count }
 

@@ -50,6 +50,7 @@ extension ReplicaNode {
             return ((granted, acknowledgements.first), acknowledgements)
         }
         guard let acknowledgement else { return (.granted(units: 0, envelopes: []), nil) }
+        NodeMetrics.granted(granted, of: key.kind, trigger: .asked)
         return (.granted(units: granted, envelopes: try await sealOwn(since: acknowledgement)), key.scope)
     }
 

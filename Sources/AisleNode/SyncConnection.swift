@@ -183,6 +183,7 @@ public actor SyncConnection {
                 }
                 switch catchUp {
                 case .envelopes(let envelopes, let complete):
+                    NodeMetrics.sent(envelopes.count, of: scope)
                     pending += session.provide(
                         scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
                         grants: node.grants(for: scope), caughtUp: complete)
@@ -221,14 +222,17 @@ public actor SyncConnection {
                 // The peer now writes the customer's scope too: ask it for its changes there.
                 pending += session.subscribe([grant.scope: try node.store.versionVector(of: grant.scope)])
             case .deliver(let scope, let envelopes, let certificates, let grants, let caughtUp):
+                let started = ContinuousClock.now
                 do {
                     for certificate in certificates { try await node.learn(certificate) }
                     for grant in grants { try await node.learn(grant) }
                     try await node.receive(envelopes)
                 } catch {
+                    NodeMetrics.refused(error)
                     pending += session.refuse("\(error)")
                     continue
                 }
+                NodeMetrics.applied(envelopes.count, of: scope, in: ContinuousClock.now - started)
                 progress(.applied(scope, count: envelopes.count, caughtUp: caughtUp))
                 pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
             case .caughtUp(let scope):
@@ -236,19 +240,26 @@ public actor SyncConnection {
             case .serve(let id, let request):
                 guard let peer = session.peer else { continue }
                 let (reply, wrote) = await node.serve(request, from: peer)
+                if case .granted(_, let envelopes) = reply, let first = envelopes.first {
+                    NodeMetrics.sent(envelopes.count, of: first.header.scope)
+                }
                 pending += session.answer(id, reply)
                 if let wrote { progress(.served(wrote)) }
             case .answered(let id, let reply):
                 if case .granted(_, let envelopes) = reply, !envelopes.isEmpty, let peer = session.peer {
+                    let started = ContinuousClock.now
                     do {
                         try await node.learn(peer)
                         try await node.receive(envelopes)
                     } catch {
+                        NodeMetrics.refused(error)
                         settle(id, with: .failure(error))
                         pending += session.refuse("the grant in reply \(id): \(error)")
                         continue
                     }
-                    progress(.applied(envelopes[0].header.scope, count: envelopes.count, caughtUp: false))
+                    let scope = envelopes[0].header.scope
+                    NodeMetrics.applied(envelopes.count, of: scope, in: ContinuousClock.now - started)
+                    progress(.applied(scope, count: envelopes.count, caughtUp: false))
                 }
                 settle(id, with: .success(reply))
             case .close(let error):

@@ -38,6 +38,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        let metrics = ProcessMetrics.registry
         let settings = try ConfigFile.load(EdgeConfiguration.self, from: config)
         let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
             database: ConfigFile.resolve(settings.database, against: config))
@@ -47,6 +48,9 @@ struct EdgeServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "aisle.edge")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Every line names this till, so logs shipped from many stores can be told apart.
+        logger[metadataKey: "replica"] = "\(node.store.replica)"
+        logger[metadataKey: "store"] = "\(store)"
         let hubURLs: [String]
         do { hubURLs = hub.isEmpty ? try settings.hubURLs() : hub } catch { throw CommandFailure("\(error)") }
         let fanout = Fanout()
@@ -59,10 +63,11 @@ struct EdgeServeCommand: AsyncParsableCommand {
             let link = HubLink(node: node, urls: urls, logger: logger) { [logger] event in
                 switch event {
                 case .connected(let device, let role):
-                    logger.info("sync connected", metadata: ["peer": "\(device)", "role": "\(role)"])
+                    logger.info(
+                        "sync connected", metadata: ["device": "\(device)", "role": "\(role)", "peer": "\(url)"])
                     if role == .hub { Task { await rights.keeper?.countersChanged() } }
                 case .applied(let scope, let count, _):
-                    logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
+                    logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)", "peer": "\(url)"])
                     Task {
                         await fanout.changed(scope, from: .link(url))
                         switch scope {
@@ -93,7 +98,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
             follow: { scope in await hubLink.follow(scope) })
         let host = settings.host
         let application = Application(
-            router: api.router(),
+            router: api.router(metrics: metrics),
             server: server.server(),
             configuration: .init(address: .hostname(host, port: port ?? settings.port), serverName: "aisle-edge"),
             onServerRunning: { channel in
@@ -111,6 +116,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await fanout.changed(.store(store), from: .local) }),
+                    MetricsSampling.edge(server: server, links: links, logger: logger),
                 ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

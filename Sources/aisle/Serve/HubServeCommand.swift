@@ -38,6 +38,7 @@ struct HubServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        _ = ProcessMetrics.registry  // bootstrapped before anything is recorded
         let settings = try ConfigFile.load(HubConfiguration.self, from: config)
         var logger = Logger(label: "aisle.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -59,7 +60,9 @@ struct HubServeCommand: AsyncParsableCommand {
     ) async throws {
         let hub = SyncServer(node: node, logger: logger)
         let host = settings.host
-        let application = hub.application(host: host, port: port ?? settings.port) { port in
+        let application = hub.application(
+            host: host, port: port ?? settings.port, metrics: ProcessMetrics.registry
+        ) { port in
             // Written unbuffered: a supervisor or test waits for this line.
             FileHandle.standardOutput.write(
                 Data(
@@ -73,6 +76,8 @@ struct HubServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await hub.changed(.store(store)) }),
+                    MetricsSampling.hub(
+                        hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ] + extra(hub),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

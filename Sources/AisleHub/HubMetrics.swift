@@ -1,0 +1,37 @@
+import AisleCrypto
+import AisleNode
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// `GET /metrics` on the hub, and the connection gauge (docs/operations.md).
+extension SyncServer {
+    /// The Prometheus text exposition format's content type.
+    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Serves `registry` at `GET /metrics` in the Prometheus text format.
+    func addMetricsRoute(_ registry: PrometheusCollectorRegistry, to router: Router<BasicRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: Self.metricsContentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+
+    /// Samples the devices connected now, by role, into `aisle_connected_devices` (every role is
+    /// reported, 0 when none is connected). Run it every few seconds.
+    public func sampleConnections() async {
+        var counts: [Role: Int] = [:]
+        for connection in await registry.connections.values {
+            if let role = await connection.peer?.body.role { counts[role, default: 0] += 1 }
+        }
+        for role in Role.allCases {
+            Gauge(label: HubMetrics.connectedDevices, dimensions: [("role", role.rawValue)]).record(counts[role] ?? 0)
+        }
+    }
+}
+
+/// The names of the metrics the hub's own code reports (the node's are in `NodeMetrics`).
+public enum HubMetrics {
+    public static let connectedDevices = "aisle_connected_devices"
+}

@@ -1,0 +1,66 @@
+import AisleEdge
+import AisleHub
+import AisleNode
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// This process's metrics: swift-metrics bootstrapped once, on first use, with a Prometheus
+/// factory over one registry, which `hub serve` and `edge serve` serve at `GET /metrics`
+/// (docs/operations.md). Touch ``registry`` first thing in a serving command, before any metric
+/// is recorded.
+enum ProcessMetrics {
+    /// The registry every metric of this process is in.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A delivered batch applies in about a millisecond on a laptop; seconds mean trouble.
+        factory.durationHistogramBuckets[NodeMetrics.Name.apply] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
+        NodeMetrics.declare()
+        return registry
+    }()
+}
+
+/// Samples gauges every few seconds until graceful shutdown (what waits to sync, connections),
+/// off the commit path. The first sample is taken at once.
+struct MetricsSampling: Service {
+    var interval: Duration = .seconds(5)
+    let logger: Logger
+    let sample: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { [interval, logger, sample] in
+            while !Task.isCancelled {
+                // A failed sample leaves the gauges at their last values; the next may succeed.
+                do { try await sample() } catch {
+                    logger.notice("sampling metrics failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// The hub's: its connections by role, and per store what the store's terminals lack (those
+    /// heard from within `retention`).
+    static func hub(_ hub: SyncServer, retention: Duration, logger: Logger) -> MetricsSampling {
+        MetricsSampling(logger: logger) {
+            await hub.sampleConnections()
+            try await hub.node.sampleSyncBacklog(peerRetention: retention)
+        }
+    }
+
+    /// An edge's: its links up or down, the terminals connected to it, and its outbox.
+    static func edge(server: SyncServer, links: [HubLink], logger: Logger) -> MetricsSampling {
+        MetricsSampling(logger: logger) {
+            for (index, link) in links.enumerated() { await link.sampleLink(isHub: index == 0) }
+            await server.sampleConnections()
+            try await server.node.sampleSyncBacklog()
+        }
+    }
+}
