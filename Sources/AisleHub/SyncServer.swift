@@ -82,6 +82,7 @@ public final class SyncServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
         }
         AvailabilityAPI(node: node).addRoutes(to: router)
+        addStatusRoute(to: router)
         if let metrics { addMetricsRoute(metrics, to: router) }
         return Application(
             router: router,

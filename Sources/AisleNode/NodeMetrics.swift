@@ -149,7 +149,7 @@ extension ReplicaNode {
     }
 
     /// Each peer's newest report of `scope`: the one waiting in memory, else the one written.
-    private func latestAcknowledgements(of scope: Scope) -> [PeerAcknowledgement] {
+    func latestAcknowledgements(of scope: Scope) -> [PeerAcknowledgement] {
         let written = (try? store.acknowledgements(in: scope)) ?? []
         let pending = acknowledgements.withLock { state in state.pending.values.filter { $0.scope == scope } }
         var newest: [ReplicaID: PeerAcknowledgement] = [:]

@@ -25,6 +25,13 @@ public protocol ReplicaJournal: Sendable {
     func exclusively<Value: Sendable>(_ write: @Sendable () async throws -> (Value, [Envelope])) async throws
         -> Value
 
+    /// Notes a peer's report of what it holds, to keep soon (batched: reports come with every
+    /// acknowledged batch), so every process's status view sees every device.
+    func noteAcknowledgement(_ report: PeerAcknowledgement)
+
+    /// Every peer's newest report kept, from every process.
+    func acknowledgements() async throws -> [PeerAcknowledgement]
+
     /// The node wrote a change of its own that it could not keep: its local state is ahead of the
     /// journal, and the process must stop serving (a restart rebuilds it from the journal).
     func diverged(_ error: any Error) async

@@ -37,6 +37,7 @@ extension ReplicaNode {
         let report = PeerAcknowledgement(
             scope: scope, peer: peer.body.device, vector: vector, at: store.wallClock(),
             archive: peer.body.role == .hub)
+        journal?.noteAcknowledgement(report)
         let key = PendingAcknowledgements.Key(scope: scope, peer: peer.body.device)
         let first = acknowledgements.withLock { state in
             if state.recorded.contains(key) {

@@ -80,6 +80,18 @@ struct ScaleOutTests {
             try await eventually {
                 try await jsonRequest("GET", till1 + "/v1/stock/milk").1["level"] as? Int == 20 - held - 1
             })
+
+        // Any hub process lists every device, whichever hub it synced with (through PostgreSQL).
+        let hub3URL = "ws://127.0.0.1:\(port3)/v1/sync"
+        #expect(
+            try await eventually {
+                let json = try store.world.run(["admin", "status", "--hub", hub3URL, "--json"])
+                return json.contains(#""till-1""#) && json.contains(#""till-2""#) && json.contains(#""pos""#)
+            })
+        let table = try store.world.run(["admin", "status", "--hub", hub3URL])
+        #expect(table.contains("store berlin"), "\(table)")
+        #expect(table.contains("till-1") && table.contains("till-2"), "\(table)")
+
         for server in [edge1, edge2again, hub2, hub3] {
             let status = server.stop(SIGTERM)
             #expect(status == 0, "\(server.text)")

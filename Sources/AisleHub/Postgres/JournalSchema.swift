@@ -1,5 +1,8 @@
 /// The hubs' tables in PostgreSQL (docs/scale-out.md), created on start when missing.
 ///
+/// `aisle_acknowledgements` holds each device's newest report of what it holds, per scope, for
+/// the status view (`aisle admin status`) of every process.
+///
 /// Rows carry `tx`, the id of the transaction that inserted them, so followers read them in
 /// commit order (see ``PostgresJournal``).
 enum JournalSchema {
@@ -30,5 +33,14 @@ enum JournalSchema {
             PRIMARY KEY (kind, id))
         """,
         "CREATE INDEX IF NOT EXISTS aisle_trusted_commit_order ON aisle_trusted (tx, seq)",
+        """
+        CREATE TABLE IF NOT EXISTS aisle_acknowledgements (
+            peer text NOT NULL,
+            scope text NOT NULL,
+            vector bytea NOT NULL,
+            reported_at_ms bigint NOT NULL,
+            archive boolean NOT NULL,
+            PRIMARY KEY (peer, scope))
+        """,
     ]
 }

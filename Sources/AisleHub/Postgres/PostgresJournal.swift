@@ -1,9 +1,11 @@
 public import AisleCore
 public import AisleCrypto
 public import AisleNode
+public import AisleStore
 import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 
 /// The hubs' shared state in PostgreSQL (docs/scale-out.md): every envelope any hub process
 /// accepted or wrote, and the certificates and grants they learnt. Each process keeps a local
@@ -25,6 +27,8 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     let reader: JournalReader
     /// This process's own writes, one at a time, before any waits on the advisory lock.
     let turn = WriterTurn()
+    /// Peers' reports not yet kept, newest per (peer, scope).
+    let reports = Mutex<[String: PeerAcknowledgement]>([:])
     let onDiverged: @Sendable (any Error) async -> Void
 
     /// The NOTIFY channel every commit is announced on.
@@ -111,6 +115,14 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
                 }
             }
             group.addTask { [logger] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    do { try await self.keepAcknowledgements() } catch {
+                        logger.notice("journal: keeping acknowledgements failed", metadata: ["reason": "\(error)"])
+                    }
+                }
+            }
+            group.addTask { [logger] in
                 for await _ in wake.stream {
                     do { try await self.catchUp(changed: changed) } catch {
                         logger.warning("journal: catching up failed", metadata: ["reason": "\(error)"])
@@ -163,6 +175,46 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
             await turn.release()
             throw error
         }
+    }
+
+    public func noteAcknowledgement(_ report: PeerAcknowledgement) {
+        reports.withLock { $0["\(report.peer) \(report.scope)"] = report }
+    }
+
+    /// Keeps the reports noted since the last time (a newer report already kept wins).
+    func keepAcknowledgements() async throws {
+        let noted = reports.withLock { reports in
+            defer { reports.removeAll() }
+            return Array(reports.values)
+        }
+        guard !noted.isEmpty else { return }
+        try await client.withConnection { connection in
+            for report in noted {
+                try await connection.query(
+                    """
+                    INSERT INTO aisle_acknowledgements (peer, scope, vector, reported_at_ms, archive)
+                    VALUES (\(report.peer.rawValue), \(report.scope.description),
+                        \(Data(report.vector.canonicalBytes)), \(Int64(report.at)), \(report.archive))
+                    ON CONFLICT (peer, scope) DO UPDATE SET vector = excluded.vector,
+                        reported_at_ms = excluded.reported_at_ms, archive = excluded.archive
+                    WHERE aisle_acknowledgements.reported_at_ms <= excluded.reported_at_ms
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func acknowledgements() async throws -> [PeerAcknowledgement] {
+        let rows = try await client.query(
+            "SELECT peer, scope, vector, reported_at_ms, archive FROM aisle_acknowledgements", logger: logger)
+        var reports: [PeerAcknowledgement] = []
+        for try await (peer, scope, vector, at, archive) in rows.decode((String, String, Data, Int64, Bool).self) {
+            guard let peer = try? ReplicaID(peer), let scope = try? Scope(scope),
+                let vector = try? VersionVector(canonicalBytes: Array(vector))
+            else { continue }
+            reports.append(
+                PeerAcknowledgement(scope: scope, peer: peer, vector: vector, at: UInt64(at), archive: archive))
+        }
+        return reports
     }
 
     public func diverged(_ error: any Error) async {

@@ -8,7 +8,7 @@ struct AdminCommand: AsyncParsableCommand {
         abstract: "Run the tenant: create it, enrol devices, publish the catalog; operate replica databases.",
         subcommands: [
             AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, RotateCommand.self, CatalogCommand.self,
-            BackupCommand.self, RestoreCommand.self, InspectCommand.self,
+            BackupCommand.self, RestoreCommand.self, InspectCommand.self, StatusCommand.self,
         ]
     )
 }

@@ -41,7 +41,7 @@ struct MobileFindCommand: AsyncParsableCommand {
             sku: try readArgument { try SKU(sku) }, near: try readArgument { try GeoPoint(parsing: near) },
             localTime: try at.map { text in try readArgument { try LocalTime(parsing: text) } } ?? Self.now(),
             inStockOnly: inStockOnly)
-        let client = try HubAvailabilityClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout)))
+        let client = try HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout)))
         let view = try await client.ask(query)
         print(
             Self.render(

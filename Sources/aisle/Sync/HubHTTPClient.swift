@@ -5,9 +5,9 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// Asks a hub's `GET /v1/availability` (docs/hub-api.yaml), as the shopping app would, and turns
-/// every failure into a sentence the person at the phone can act on.
-struct HubAvailabilityClient {
+/// Asks a hub's HTTP API (docs/hub-api.yaml): availability, as the shopping app would, and the
+/// status view, as an operator would; every failure becomes a sentence a person can act on.
+struct HubHTTPClient {
     /// The hub's HTTP base, such as `http://127.0.0.1:8470`.
     let base: URL
     /// How long to wait for the answer.
@@ -52,9 +52,29 @@ struct HubAvailabilityClient {
     /// - Throws: ``CommandFailure`` with the hub's refusal (an unknown SKU, a bad location) or why
     ///   the hub could not be asked.
     func ask(_ query: AvailabilityQuery) async throws -> AvailabilityView {
+        let (status, data) = try await get(query.pathAndQuery)
+        let decoder = JSONDecoder()
+        if status == 200, let view = try? decoder.decode(AvailabilityView.self, from: data) {
+            return view
+        }
+        if let refusal = try? decoder.decode(AvailabilityErrorView.self, from: data) {
+            throw CommandFailure(refusal.error.message)
+        }
+        throw unreadable(status, "availability questions")
+    }
+
+    /// The hub's status view: every device, its last contact and lag, worst first.
+    func status() async throws -> HubStatus {
+        let (status, data) = try await get("/v1/status")
+        if status == 200, let view = try? JSONDecoder().decode(HubStatus.self, from: data) { return view }
+        throw unreadable(status, "status questions")
+    }
+
+    /// GETs `pathAndQuery` from the hub: the status and body.
+    private func get(_ pathAndQuery: String) async throws -> (Int, Data) {
         var address = base.absoluteString
         if address.hasSuffix("/") { address.removeLast() }
-        address += query.pathAndQuery
+        address += pathAndQuery
         guard let url = URL(string: address) else { throw CommandFailure("cannot ask \(address): not a URL") }
         var request = URLRequest(url: url)
         request.timeoutInterval = Double(timeout.components.seconds)
@@ -66,21 +86,17 @@ struct HubAvailabilityClient {
                 "could not reach the hub at \(base.absoluteString) (\(error.localizedDescription)): "
                     + "is it running, and is --hub (or --hub-http) its address?")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let decoder = JSONDecoder()
-        if status == 200, let view = try? decoder.decode(AvailabilityView.self, from: data) {
-            return view
-        }
-        if let refusal = try? decoder.decode(AvailabilityErrorView.self, from: data) {
-            throw CommandFailure(refusal.error.message)
-        }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    private func unreadable(_ status: Int, _ what: String) -> CommandFailure {
         if status == 404 {
-            throw CommandFailure(
-                "the hub at \(base.absoluteString) does not answer availability questions (HTTP 404): "
+            return CommandFailure(
+                "the hub at \(base.absoluteString) does not answer \(what) (HTTP 404): "
                     + "it runs an older aisle, or --hub-http names something else")
         }
-        throw CommandFailure(
-            "the hub at \(base.absoluteString) gave an answer this phone cannot read (HTTP \(status)): "
+        return CommandFailure(
+            "the hub at \(base.absoluteString) gave an answer this aisle cannot read (HTTP \(status)): "
                 + "try again, or check the hub's log")
     }
 }

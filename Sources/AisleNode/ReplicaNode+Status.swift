@@ -1,0 +1,66 @@
+public import AisleCore
+import AisleCrypto
+public import AisleStore
+
+/// One device as the hub sees it: when it was last heard from and how far behind it is
+/// (`aisle admin status`, `GET /v1/status`).
+public struct DeviceSyncStatus: Codable, Sendable, Equatable {
+    /// The device's replica id.
+    public let device: String
+    /// Its role (pos, kiosk, mobile, …), when its certificate is known here.
+    public let role: String?
+    /// The stores it sells for (tills and kiosks).
+    public let stores: [String]
+    /// Whether it has a sync session with this hub (or, on PostgreSQL, with this process) now.
+    public let connected: Bool
+    /// When it last reported what it holds (milliseconds since the Unix epoch).
+    public let lastContactMillis: UInt64
+    /// Changes the hub holds in the device's scopes that the device has not acknowledged.
+    public let lagChanges: Int
+    /// Age of the oldest of those changes, in seconds (0 when it lacks none).
+    public let lagSeconds: Double
+}
+
+extension ReplicaNode {
+    /// Every device that ever reported what it holds to this hub (or, on PostgreSQL, to any hub
+    /// process), worst first: the furthest behind in time, then in changes, then the longest silent.
+    ///
+    /// - Parameter connected: the devices with a session now (they count as heard from now).
+    public func syncStatus(connected: Set<ReplicaID>) async throws -> [DeviceSyncStatus] {
+        let now = store.wallClock()
+        var reports: [ReplicaID: [Scope: PeerAcknowledgement]] = [:]
+        func note(_ report: PeerAcknowledgement) {
+            guard !report.archive else { return }
+            if let known = reports[report.peer]?[report.scope], known.at >= report.at { return }
+            reports[report.peer, default: [:]][report.scope] = report
+        }
+        for scope in Set(try store.acknowledgedScopes() + store.scopes()) {
+            latestAcknowledgements(of: scope).forEach(note)
+        }
+        try await journal?.acknowledgements().forEach(note)
+        for device in connected where reports[device] == nil { reports[device] = [:] }
+        let certificates = trustSnapshot.certificates.values
+        var status: [DeviceSyncStatus] = []
+        for (device, scopes) in reports {
+            var lacking = UnsyncedChanges()
+            for report in scopes.values {
+                lacking.add(try await store.unsynced(in: report.scope, missingFrom: report.vector) { $0 != device })
+            }
+            let certificate = certificates.filter { $0.body.device == device }.max {
+                $0.body.notAfter < $1.body.notAfter
+            }
+            let heard = scopes.values.map(\.at).max() ?? 0
+            status.append(
+                DeviceSyncStatus(
+                    device: device.rawValue, role: certificate.map { "\($0.body.role)" },
+                    stores: certificate?.body.namedStores.map(\.rawValue) ?? [],
+                    connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
+                    lagChanges: lacking.count,
+                    lagSeconds: lacking.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0))
+        }
+        return status.sorted {
+            ($1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
+                < ($0.lagSeconds, $0.lagChanges, $1.lastContactMillis, $1.device)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import AisleHub
+import AisleNode
+import ArgumentParser
+import Foundation
+
+/// `aisle admin status`: the sync-lag view of every store and device, worst first.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every store's devices with their last contact and sync lag, worst first.",
+        discussion: """
+            Asks the hub's GET /v1/status. Lag is what the hub holds in a device's scopes that the \
+            device has not acknowledged: how many changes, and the age of the oldest. Devices on \
+            several hubs sharing one PostgreSQL database are all listed, whichever hub you ask \
+            (their reports reach PostgreSQL within a few seconds). Stores are listed by their \
+            worst device.
+            """)
+
+    @Option(name: .long, help: "The hub's sync URL, such as ws://127.0.0.1:8470/v1/sync.")
+    var hub: String
+
+    @Option(name: .long, help: "The hub's HTTP API, when not on the sync URL's host and port.")
+    var hubHTTP: String?
+
+    @Flag(name: .long, help: "Print the hub's answer as JSON.")
+    var json = false
+
+    @Option(name: .long, help: "Seconds to wait for the hub.")
+    var timeout: Int = 10
+
+    func run() async throws {
+        let status = try await HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout))).status()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            return
+        }
+        print(Self.render(status))
+    }
+
+    /// The view as a person reads it: stores worst first, then each store's devices worst first.
+    static func render(_ status: HubStatus) -> String {
+        let now = status.generatedAtMillis
+        var lines = ["hub \(status.hub): \(status.devices.count) devices, worst first"]
+        guard !status.devices.isEmpty else { return lines[0] + "\n(no device has synced with this hub yet)" }
+        // The devices arrive worst first: a store's first device is its worst.
+        var stores: [String] = []
+        for device in status.devices {
+            let store = device.stores.first ?? "(no store)"
+            if !stores.contains(store) { stores.append(store) }
+        }
+        let header = ["DEVICE", "ROLE", "CONNECTED", "LAST CONTACT", "LAG (CHANGES)", "OLDEST LACKING"]
+        for store in stores {
+            lines.append("")
+            lines.append("store \(store)")
+            var rows = [header]
+            for device in status.devices where (device.stores.first ?? "(no store)") == store {
+                rows.append([
+                    device.device, device.role ?? "?", device.connected ? "yes" : "no",
+                    device.connected ? "now" : ago(now > device.lastContactMillis ? now - device.lastContactMillis : 0),
+                    "\(device.lagChanges)", device.lagChanges == 0 ? "-" : ago(UInt64(device.lagSeconds * 1_000)),
+                ])
+            }
+            let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                lines.append(
+                    "  "
+                        + zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                        .joined(separator: "  "))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "4 s ago", "12 min ago", "3 h ago", "2 d ago".
+    static func ago(_ millis: UInt64) -> String {
+        let seconds = millis / 1_000
+        switch seconds {
+        case ..<120: return "\(seconds) s ago"
+        case ..<7_200: return "\(seconds / 60) min ago"
+        case ..<172_800: return "\(seconds / 3_600) h ago"
+        default: return "\(seconds / 86_400) d ago"
+        }
+    }
+}
