@@ -48,6 +48,12 @@ public final class PostgresServer: Sendable {
         try shell("'\(binaries)/createdb' -h 127.0.0.1 -p \(port) -U postgres aisle")
     }
 
+    /// Runs `sql` in the `aisle` database with psql (stopping at the first error).
+    public func execute(_ sql: String) throws {
+        let quoted = sql.replacingOccurrences(of: "'", with: "'\\''")
+        try shell("'\(binaries)/psql' -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(port) -U postgres -d aisle -c '\(quoted)'")
+    }
+
     /// The server's log so far (for a failing test's message).
     public var log: String {
         (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""

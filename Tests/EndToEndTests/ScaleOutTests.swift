@@ -97,4 +97,29 @@ struct ScaleOutTests {
             #expect(status == 0, "\(server.text)")
         }
     }
+
+    @Test("a hub refuses a PostgreSQL database that a newer Aisle migrated, and says so, touching nothing")
+    func newerSchemaIsRefused() async throws {
+        let postgres = try PostgresServer()
+        let world = try SyncWorld()
+        defer { withExtendedLifetime((world, postgres)) {} }
+        try postgres.execute(
+            "CREATE TABLE aisle_schema (version integer NOT NULL); INSERT INTO aisle_schema VALUES (99)")
+        let result = try AisleCommandTests.run([
+            "hub", "serve", "--config", world.hub + "/hub.json", "--storage", postgres.url,
+        ])
+        #expect(result.status != 0)
+        #expect(result.output.contains("schema version 99, newer than this build"), "\(result.output)")
+        let bad = try AisleCommandTests.run([
+            "hub", "serve", "--config", world.hub + "/hub.json", "--storage", "mysql://root@127.0.0.1/aisle",
+        ])
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("is not a PostgreSQL URL"), "\(bad.output)")
+        let nobody = try AisleCommandTests.run([
+            "hub", "serve", "--config", world.hub + "/hub.json", "--storage",
+            "postgres://postgres@127.0.0.1:\(try freeLoopbackPort())/aisle?sslmode=disable",
+        ])
+        #expect(nobody.status != 0)
+        #expect(nobody.output.contains("cannot use PostgreSQL at"), "\(nobody.output)")
+    }
 }

@@ -101,7 +101,18 @@ struct HubServeCommand: AsyncParsableCommand {
         }
         let running = Task { await journal.runClient() }
         defer { running.cancel() }
-        do { try await journal.migrate() } catch {
+        do {
+            // The pool retries a refused connection without end: give up with a sentence instead.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await journal.migrate() }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw CommandFailure("no answer within 10 s: is PostgreSQL running there, and the URL right?")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
             throw CommandFailure("cannot use PostgreSQL at \(location): \(String(reflecting: error))")
         }
         node.attach(journal)
