@@ -9,6 +9,7 @@ public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 public import Prometheus
+import Synchronization
 
 /// Serves sync over WebSocket at `/v1/sync` for a node: the hub for every store and phone, and a
 /// store's edge for the store's other terminals while the WAN is down.
@@ -104,34 +105,44 @@ public final class SyncServer: Sendable {
         let registry = self.registry
         let logger = self.logger
         let onApplied = self.onApplied
+        // Every line about this connection names its device, once the handshake told it.
+        let device = Mutex("(handshake)")
         let connection = SyncConnection(
             node: node, side: .responder, limits: limits,
             scopes: { [node] peer in try node.scopes(sharedWith: peer) },
             send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) },
             progress: { event in
                 switch event {
-                case .connected(let device, let role):
-                    logger.info("connected", metadata: ["device": "\(device)", "role": "\(role)"])
+                case .connected(let peer, let role):
+                    device.withLock { $0 = "\(peer)" }
+                    logger.info("connected", metadata: ["device": "\(peer)", "role": "\(role)"])
                     Task {
                         for store in await registry.stores(of: id) { await self.rebalance(store) }
                     }
                 case .applied(let scope, let count, _):
-                    logger.debug("applied", metadata: ["scope": "\(scope)", "changes": "\(count)"])
+                    logger.debug(
+                        "applied",
+                        metadata: ["device": "\(device.withLock { $0 })", "scope": "\(scope)", "changes": "\(count)"])
                     Task {
                         await registry.changed(scope, except: id)
                         await onApplied(scope)
                         if case .store(let store) = scope { await self.rebalance(store) }
                     }
                 case .served(let scope):
-                    logger.debug("answered with a change", metadata: ["scope": "\(scope)"])
+                    logger.debug(
+                        "answered with a change",
+                        metadata: ["device": "\(device.withLock { $0 })", "scope": "\(scope)"])
                     Task { await registry.changed(scope, except: id) }
                 case .installed(let scope, let objects, _):
-                    logger.info("installed snapshot part", metadata: ["scope": "\(scope)", "objects": "\(objects)"])
+                    logger.info(
+                        "installed snapshot part",
+                        metadata: ["device": "\(device.withLock { $0 })", "scope": "\(scope)", "objects": "\(objects)"])
                     Task { await registry.changed(scope, except: id) }
                 case .caughtUp:
                     break
                 case .ended(let error):
-                    logger.notice("sync ended", metadata: ["reason": "\(error)"])
+                    logger.notice(
+                        "sync ended", metadata: ["device": "\(device.withLock { $0 })", "reason": "\(error)"])
                 }
             })
         await registry.add(connection, id: id)
