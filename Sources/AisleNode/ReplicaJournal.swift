@@ -10,7 +10,7 @@ import Synchronization
 /// envelopes accepted from a peer are kept before the node acknowledges them, and its own changes
 /// are written one process at a time, sealed, and kept before any peer is sent them.
 public protocol ReplicaJournal: Sendable {
-    /// Keeps envelopes this node verified and applied, before it acknowledges them to the peer.
+    /// Keeps envelopes this node verified, before it applies them and acknowledges them to the peer.
     /// - Throws: when they cannot be kept durably (the peer then sends them again), or when the
     ///   journal already holds a different envelope for one of their (scope, origin, seq).
     func keep(_ envelopes: [Envelope]) async throws
@@ -20,8 +20,8 @@ public protocol ReplicaJournal: Sendable {
     func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws
 
     /// Runs `write` alone among every process sharing the journal, after this process has applied
-    /// every change of its own origin the journal holds; keeps the envelopes `write` returns in the
-    /// same transaction.
+    /// every change the journal held when its turn came (so its own next sequence numbers are
+    /// free); keeps the envelopes `write` returns in the same transaction.
     func exclusively<Value: Sendable>(_ write: @Sendable () async throws -> (Value, [Envelope])) async throws
         -> Value
 
