@@ -81,6 +81,8 @@ public enum NodeMetrics {
         case let error as StoreError:
             if case .equivocation = error { return "equivocation" }
             return "store"
+        case let error as any RefusalReasonNamed:
+            return error.refusalReason
         default:
             return "other"
         }
@@ -93,6 +95,12 @@ public enum NodeMetrics {
         Counter(label: Name.grants, dimensions: dimensions).increment()
         Counter(label: Name.grantedUnits, dimensions: dimensions).increment(by: units)
     }
+}
+
+/// An error from outside AisleNode that names its refusal reason for the refused-envelopes
+/// counter (one of the known label values).
+public protocol RefusalReasonNamed: Error {
+    var refusalReason: String { get }
 }
 
 extension ReplicaNode {

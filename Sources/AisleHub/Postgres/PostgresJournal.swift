@@ -293,11 +293,18 @@ actor WriterTurn {
 }
 
 /// Why the shared journal refused.
-public enum JournalError: Error, CustomStringConvertible {
+public enum JournalError: Error, CustomStringConvertible, RefusalReasonNamed {
     /// The database was migrated by a newer Aisle.
     case newerSchema(Int)
     /// The journal holds another envelope for this change.
     case equivocation(scope: String, origin: String, seq: UInt64)
+
+    public var refusalReason: String {
+        switch self {
+        case .newerSchema: "store"
+        case .equivocation: "equivocation"
+        }
+    }
 
     public var description: String {
         switch self {
