@@ -15,8 +15,9 @@ struct LoadDevice: Sendable {
         case till(StoreID)
         /// A customer's phone: writes its cart in the customer scope, handed off to one till.
         case phone(CustomerID)
-        /// A phone that connects and stays idle (its node shares one store file with the other
-        /// idle phones: it never writes).
+        /// A phone that connects and stays idle: it never writes, so its node shares one store file
+        /// and one pair of keys with the other idle phones, and holds no scope key (its certificate
+        /// grants its own customer scope only).
         case idle
     }
 
@@ -50,21 +51,27 @@ struct LoadFleet {
     let logger: Logger
 
     /// Makes a node for `device` with `role` and `grants`, over `store` (a new file unless given).
-    func node(_ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], store: ReplicaStore? = nil) throws
-        -> ReplicaNode
-    {
-        let signing = SigningKeyPair()
-        let box = BoxKeyPair()
+    /// With `shared` key pairs and no `bundle`, the device holds no secret of its own and no scope
+    /// key: an idle device, cheap to have ten thousand of (each libsodium secret is a guarded
+    /// allocation of its own, several memory mappings).
+    func node(
+        _ device: ReplicaID, _ role: Role, _ grants: [ScopeGrant], store: ReplicaStore? = nil,
+        shared: (SigningKeyPair, BoxKeyPair)? = nil, bundle: Bool = true
+    ) throws -> ReplicaNode {
+        let signing = shared?.0 ?? SigningKeyPair()
+        let box = shared?.1 ?? BoxKeyPair()
         let certificate = Certificate(
             signing: CertificateBody(
                 tenant: tenant, device: device, role: role, scopes: grants, signingKey: signing.publicKey,
                 boxKey: box.publicKey, notAfter: UInt64(Date().timeIntervalSince1970 * 1_000) + 86_400_000),
             with: admin.signing)
-        let entries = (1...max(1, epoch)).flatMap { KeyBundle.entries(for: certificate.body, epoch: $0) }
-        let bundle = try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
         var trust = TrustStore(tenant: tenant, admin: admin.signing.publicKey)
         try trust.add(certificate)
-        trust.keyring = try bundle.open(with: box, admin: admin.signing.publicKey)
+        if bundle {
+            let entries = (1...max(1, epoch)).flatMap { KeyBundle.entries(for: certificate.body, epoch: $0) }
+            trust.keyring = try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
+                .open(with: box, admin: admin.signing.publicKey)
+        }
         let store =
             try store
             ?? ReplicaStore(
@@ -119,11 +126,13 @@ struct LoadFleet {
             let id = try ReplicaID("\(run)-idle")
             let shared = try ReplicaStore(
                 StoreConfiguration(path: "\(directory)/\(id).db", durability: .normal), replica: id)
+            let keys = (SigningKeyPair(), BoxKeyPair())
             for k in 0..<idle {
+                // Its own customer scope only: it holds no key, and nobody writes there.
                 let customer = try CustomerID("\(run)-idle-\(k)")
                 let node = try node(
-                    ReplicaID("\(run)-idle-\(k)"), .mobile,
-                    [.exactly(.catalog), .exactly(.customer(customer)), .exactly(.loyalty(customer))], store: shared)
+                    ReplicaID("\(run)-idle-\(k)"), .mobile, [.exactly(.customer(customer))], store: shared,
+                    shared: keys, bundle: false)
                 add(.idle, node, hub: k, cart: try CartID("cart-\(k)"))
             }
         }

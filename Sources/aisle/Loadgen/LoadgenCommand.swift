@@ -34,8 +34,9 @@ struct LoadgenCommand: AsyncParsableCommand {
 
             With several --hub URLs (hub processes on one PostgreSQL database), the tills of store s use \
             hub s % hubs and each phone the next hub after its till's, so phone → till changes cross \
-            hubs. --idle N adds N phones that connect and stay idle (they share one store file, since \
-            they never write), to measure what a hub holds per connection; --watch-pid reports a local \
+            hubs. --idle N adds N phones that connect and stay idle, to measure what a hub holds per \
+            connection: each with its own certificate and handshake, but, since they never write, \
+            sharing one store file and one key pair, granted their customer scope only; --watch-pid reports a local \
             hub's resident memory (VmRSS) as the run goes.
             """)
 
