@@ -33,6 +33,12 @@ final class LatencyBook: Sendable {
         var seen: [ReplicaID: [Stream: UInt64]] = [:]
         var phoneWrites = 0
         var tillWrites = 0
+        /// The scopes each receiver should see every change of.
+        var expected: [ReplicaID: Set<Scope>] = [:]
+        /// Deliveries still missing when the run ended (see ``closeRun()``).
+        var undelivered = 0
+        /// Deliveries seen by their receivers.
+        var delivered: UInt64 = 0
         var phoneToTill = LatencyBook.histogram()
         var tillToTill = LatencyBook.histogram()
     }
@@ -80,9 +86,53 @@ final class LatencyBook: Sendable {
                     }
                 }
                 state.seen[receiver, default: [:]][stream] = to
+                state.delivered += to - from
             }
         }
     }
+
+    /// `receiver` should see every change of `scope` made by the others.
+    func expect(_ scope: Scope, by receiver: ReplicaID) {
+        state.withLock { $0.expected[receiver, default: []].insert(scope) }
+    }
+
+    /// Ends the run: every change a receiver should have seen and has not is recorded with its age
+    /// now, a lower bound of its latency, so a saturated run's percentiles are not flattered by
+    /// the changes that never arrived. Returns how many there were.
+    @discardableResult
+    func closeRun() -> Int {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            var origins: [Scope: [ReplicaID]] = [:]
+            for stream in state.starts.keys { origins[stream.scope, default: []].append(stream.origin) }
+            var missing = 0
+            for (receiver, scopes) in state.expected {
+                for scope in scopes {
+                    for origin in origins[scope] ?? [] where origin != receiver {
+                        let stream = Stream(scope: scope, origin: origin)
+                        let starts = state.starts[stream] ?? []
+                        let from = Int(state.seen[receiver]?[stream] ?? 0)
+                        guard from < starts.count else { continue }
+                        for start in starts[from...] {
+                            let micros = UInt64(max(0, (now - start).microseconds))
+                            if case .customer = scope {
+                                state.phoneToTill.record(micros)
+                            } else {
+                                state.tillToTill.record(micros)
+                            }
+                        }
+                        missing += starts.count - from
+                        state.seen[receiver, default: [:]][stream] = UInt64(starts.count)
+                    }
+                }
+            }
+            state.undelivered += missing
+            return missing
+        }
+    }
+
+    /// Deliveries missing at the end of the run (recorded by ``closeRun()``).
+    var undelivered: Int { state.withLock { $0.undelivered } }
 
     /// The write noted last by `origin` in `scope` failed: forgets it.
     func didNotWrite(_ scope: Scope, by origin: ReplicaID) {
@@ -95,8 +145,8 @@ final class LatencyBook: Sendable {
     /// How many changes phones and tills wrote so far.
     var written: (phones: Int, tills: Int) { state.withLock { ($0.phoneWrites, $0.tillWrites) } }
 
-    /// How many deliveries were recorded so far, on both paths.
-    var delivered: UInt64 { state.withLock { $0.phoneToTill.totalCount + $0.tillToTill.totalCount } }
+    /// How many changes reached a receiver that should see them, on both paths.
+    var delivered: UInt64 { state.withLock { $0.delivered } }
 
     /// A copy of the histogram of `path`.
     func histogram(_ path: LatencyPath) -> Histogram<UInt64> {

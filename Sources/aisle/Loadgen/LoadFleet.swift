@@ -84,7 +84,7 @@ struct LoadFleet {
     /// `k % stores`. Tills of store `s` use hub `s % hubs`; a phone uses the next hub after its
     /// till's, so with two hubs every phone → till change crosses from one hub to the other.
     func devices(
-        stores: Int, tills: Int, phones: Int, idle: Int, hubs: [String],
+        stores: Int, tills: Int, phones: Int, idle: Int, hubs: [String], book: LatencyBook,
         observe: @escaping @Sendable (LoadDevice.Kind, ReplicaNode, SyncProgress) -> Void
     ) async throws -> [LoadDevice] {
         var devices: [LoadDevice] = []
@@ -102,6 +102,7 @@ struct LoadFleet {
                 let id = try ReplicaID("\(run)-till-\(s)-\(t)")
                 let node = try node(id, .pos, [.exactly(.catalog), .exactly(.store(store)), .allLoyalty])
                 nodes.append(node)
+                book.expect(.store(store), by: id)
                 add(.till(store), node, hub: s, cart: try CartID("walk-in-\(t)"))
             }
             tillNodes.append(nodes)
@@ -117,6 +118,7 @@ struct LoadFleet {
                 let till = tillNodes[s][(k / stores) % tills]
                 let handoff = try node.handoff(of: cart, in: customer, to: try StoreID("\(run)-store-\(s)"), minutes: 24 * 60)
                 try await till.accept(handoff)
+                book.expect(.customer(customer), by: till.identity.certificate.body.device)
                 add(.phone(customer), node, hub: s + 1, cart: cart)
             } else {
                 add(.phone(customer), node, hub: k, cart: cart)

@@ -108,7 +108,8 @@ final class LoadReport: Sendable {
                     + "p99.9 \(Self.milliseconds(histogram, 99.9)) ms, max \(Self.milliseconds(histogram, 100)) ms")
         }
         print(
-            "deliveries \(delivered) of \(expectedDeliveries) expected; \(outcome.writeErrors) write errors, "
+            "deliveries \(delivered) of \(expectedDeliveries) expected by the end (the \(book.undelivered) missing are in the "
+                + "percentiles at their age then, a lower bound); \(outcome.writeErrors) write errors, "
                 + "\(outcome.sessionsEnded) sessions ended by an error")
         var result = [
             "devices=\(devices.count)", "active=\(active)", "connected=\(outcome.connectedAtEnd)",
@@ -120,7 +121,7 @@ final class LoadReport: Sendable {
             "p99_ms=\(Self.milliseconds(phoneToTill, 99))", "p999_ms=\(Self.milliseconds(phoneToTill, 99.9))",
             "max_ms=\(Self.milliseconds(phoneToTill, 100))",
             "till_till=\(tillToTill.totalCount)", "till_p99_ms=\(Self.milliseconds(tillToTill, 99))",
-            "delivered=\(delivered)", "expected=\(expectedDeliveries)", "errors=\(errors)",
+            "delivered=\(delivered)", "expected=\(expectedDeliveries)", "undelivered=\(book.undelivered)", "errors=\(errors)",
         ]
         if let rss = outcome.hubRSS {
             result += ["hub_rss_mb=\(rss)", "hub_rss_peak_mb=\(max(rss, peakRSS.load(ordering: .relaxed)))"]

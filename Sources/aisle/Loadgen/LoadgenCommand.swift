@@ -90,7 +90,7 @@ struct LoadgenCommand: AsyncParsableCommand {
 
         let minted = ContinuousClock.now
         let devices = try await fleet.devices(
-            stores: stores, tills: tills, phones: phones, idle: idle, hubs: urls
+            stores: stores, tills: tills, phones: phones, idle: idle, hubs: urls, book: book
         ) { kind, node, event in
             switch event {
             case .applied(let scope, _, _):
@@ -168,9 +168,11 @@ struct LoadgenCommand: AsyncParsableCommand {
         while report.delivered < report.expectedDeliveries, ContinuousClock.now < drainDeadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        let connectedAtEnd = await report.connected()
+        book.closeRun()
         return LoadOutcome(
             connectTime: connectTime, connectFailed: false, writing: writing,
-            connectedAtEnd: await report.connected(), hubRSS: report.hubRSS(),
+            connectedAtEnd: connectedAtEnd, hubRSS: report.hubRSS(),
             writeErrors: counters.writeErrors.load(ordering: .relaxed),
             sessionsEnded: counters.sessionsEnded.load(ordering: .relaxed) - endedBefore)
     }
