@@ -116,7 +116,8 @@ struct LoadFleet {
             if stores > 0, tills > 0 {
                 let s = k % stores
                 let till = tillNodes[s][(k / stores) % tills]
-                let handoff = try node.handoff(of: cart, in: customer, to: try StoreID("\(run)-store-\(s)"), minutes: 24 * 60)
+                let handoff = try node.handoff(
+                    of: cart, in: customer, to: try StoreID("\(run)-store-\(s)"), minutes: 24 * 60)
                 try await till.accept(handoff)
                 book.expect(.customer(customer), by: till.identity.certificate.body.device)
                 add(.phone(customer), node, hub: s + 1, cart: cart)

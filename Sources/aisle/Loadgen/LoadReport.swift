@@ -121,7 +121,8 @@ final class LoadReport: Sendable {
             "p99_ms=\(Self.milliseconds(phoneToTill, 99))", "p999_ms=\(Self.milliseconds(phoneToTill, 99.9))",
             "max_ms=\(Self.milliseconds(phoneToTill, 100))",
             "till_till=\(tillToTill.totalCount)", "till_p99_ms=\(Self.milliseconds(tillToTill, 99))",
-            "delivered=\(delivered)", "expected=\(expectedDeliveries)", "undelivered=\(book.undelivered)", "errors=\(errors)",
+            "delivered=\(delivered)", "expected=\(expectedDeliveries)", "undelivered=\(book.undelivered)",
+            "errors=\(errors)",
         ]
         if let rss = outcome.hubRSS {
             result += ["hub_rss_mb=\(rss)", "hub_rss_peak_mb=\(max(rss, peakRSS.load(ordering: .relaxed)))"]

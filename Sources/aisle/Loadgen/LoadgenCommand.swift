@@ -134,7 +134,9 @@ struct LoadgenCommand: AsyncParsableCommand {
         while connected < report.devices.count, ContinuousClock.now < connectDeadline {
             try? await Task.sleep(for: .milliseconds(500))
             connected = await report.connected()
-            print("connecting: \(connected)/\(report.devices.count) after \(Self.seconds(ContinuousClock.now - connectStarted))")
+            print(
+                "connecting: \(connected)/\(report.devices.count) after \(Self.seconds(ContinuousClock.now - connectStarted))"
+            )
         }
         let connectTime = ContinuousClock.now - connectStarted
         guard connected == report.devices.count else {
@@ -179,7 +181,9 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     /// Edits `device`'s cart `rate` times a second until `end`, pushing each change at once. A
     /// device that falls behind does not burst to catch up: the achieved rate is reported.
-    private func write(_ device: LoadDevice, until end: ContinuousClock.Instant, book: LatencyBook, counters: LoadCounters)
+    private func write(
+        _ device: LoadDevice, until end: ContinuousClock.Instant, book: LatencyBook, counters: LoadCounters
+    )
         async
     {
         guard let home = device.home else { return }
