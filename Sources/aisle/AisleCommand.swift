@@ -13,6 +13,9 @@ struct AisleCommand: AsyncParsableCommand {
             keeps selling while its WAN is down.
             """,
         version: version,
-        subcommands: [DemoCommand.self, AdminCommand.self, HubCommand.self, EdgeCommand.self, MobileCommand.self]
+        subcommands: [
+            DemoCommand.self, AdminCommand.self, HubCommand.self, EdgeCommand.self, MobileCommand.self,
+            LoadgenCommand.self,
+        ]
     )
 }
