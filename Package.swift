@@ -63,7 +63,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         // The edge (and the phone's sync): a WebSocket client to the hub with reconnects, and the
         // till's local HTTP API.
@@ -77,7 +76,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         // The test kit: seeded randomness, a manual clock, an in-memory network with seeded faults,
         // simulation sweeps, child processes, and a tenant with nodes on disk.

@@ -4,7 +4,6 @@ public import AisleNode
 import AisleStore
 import Foundation
 public import Hummingbird
-public import Prometheus
 
 /// The till's local HTTP/JSON API (docs/edge-api.yaml), served on 127.0.0.1 by `aisle edge
 /// serve`. Every write is one committed transaction on the edge's replica, then pushed to the
@@ -41,10 +40,10 @@ public struct EdgeAPI: Sendable {
     }
 
     /// The routes, on a new router.
-    /// - Parameter metrics: served at `GET /metrics` when given (docs/operations.md).
-    public func router(metrics: PrometheusCollectorRegistry? = nil) -> Router<BasicRequestContext> {
+    /// - Parameter routes: adds the process's own routes (`GET /metrics`, docs/operations.md).
+    public func router(routes: (Router<BasicRequestContext>) -> Void = { _ in }) -> Router<BasicRequestContext> {
         let router = Router()
-        if let metrics { addMetricsRoute(metrics, to: router) }
+        routes(router)
         router.get("/health") { _, _ in
             EdgeHealth(
                 status: "ok", replica: node.store.replica.rawValue, store: store.rawValue,

@@ -1,21 +1,4 @@
-import Hummingbird
 import Metrics
-import Prometheus
-
-/// `GET /metrics` on the edge (docs/operations.md).
-extension EdgeAPI {
-    /// The Prometheus text exposition format's content type.
-    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-    /// Serves `registry` at `GET /metrics` in the Prometheus text format.
-    func addMetricsRoute(_ registry: PrometheusCollectorRegistry, to router: Router<BasicRequestContext>) {
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: Self.metricsContentType],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
-    }
-}
 
 extension HubLink {
     /// Samples whether the link is up into `aisle_sync_link_up` (1 or 0), labelled with its URL

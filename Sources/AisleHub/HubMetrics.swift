@@ -2,22 +2,9 @@ import AisleCrypto
 import AisleNode
 import Hummingbird
 import Metrics
-import Prometheus
 
-/// `GET /metrics` on the hub, and the connection gauge (docs/operations.md).
+/// The hub's connection gauge (docs/operations.md).
 extension SyncServer {
-    /// The Prometheus text exposition format's content type.
-    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-    /// Serves `registry` at `GET /metrics` in the Prometheus text format.
-    func addMetricsRoute(_ registry: PrometheusCollectorRegistry, to router: Router<BasicRequestContext>) {
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: Self.metricsContentType],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
-    }
-
     /// Samples the devices connected now, by role, into `aisle_connected_devices` (every role is
     /// reported, 0 when none is connected). Run it every few seconds.
     public func sampleConnections() async {

@@ -8,7 +8,6 @@ public import Hummingbird
 public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
-public import Prometheus
 import Synchronization
 
 /// Serves sync over WebSocket at `/v1/sync` for a node: the hub for every store and phone, and a
@@ -66,9 +65,9 @@ public final class SyncServer: Sendable {
     }
 
     /// The hub's HTTP application (`/health` and the sync upgrade), ready to run as a service.
-    /// - Parameter metrics: served at `GET /metrics` when given (docs/operations.md).
+    /// - Parameter routes: adds the process's own routes (`GET /metrics`, docs/operations.md).
     public func application(
-        host: String, port: Int, metrics: PrometheusCollectorRegistry? = nil,
+        host: String, port: Int, routes: (Router<BasicRequestContext>) -> Void = { _ in },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     )
         -> some ApplicationProtocol
@@ -84,7 +83,7 @@ public final class SyncServer: Sendable {
         }
         AvailabilityAPI(node: node).addRoutes(to: router)
         addStatusRoute(to: router)
-        if let metrics { addMetricsRoute(metrics, to: router) }
+        routes(router)
         return Application(
             router: router,
             server: server(),

@@ -16,20 +16,13 @@ struct StatusCommand: AsyncParsableCommand {
             worst device.
             """)
 
-    @Option(name: .long, help: "The hub's sync URL, such as ws://127.0.0.1:8470/v1/sync.")
-    var hub: String
-
-    @Option(name: .long, help: "The hub's HTTP API, when not on the sync URL's host and port.")
-    var hubHTTP: String?
+    @OptionGroup var hub: HubHTTPOptions
 
     @Flag(name: .long, help: "Print the hub's answer as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Seconds to wait for the hub.")
-    var timeout: Int = 10
-
     func run() async throws {
-        let status = try await HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout))).status()
+        let status = try await hub.client().status()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -21,11 +21,7 @@ struct MobileFindCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where you are: latitude,longitude in decimal degrees, such as 48.8566,2.3522.")
     var near: String
 
-    @Option(name: .long, help: "The hub's sync URL; its HTTP API is on the same host and port.")
-    var hub: String = "ws://127.0.0.1:8470/v1/sync"
-
-    @Option(name: .long, help: "The hub's HTTP API, when it is not at the sync URL's host and port.")
-    var hubHTTP: String?
+    @OptionGroup var hub: HubHTTPOptions
 
     @Option(name: .long, help: "Check opening hours at this local time (YYYY-MM-DDTHH:MM) instead of now.")
     var at: String?
@@ -33,16 +29,12 @@ struct MobileFindCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "List only the stores with the SKU in stock.")
     var inStockOnly = false
 
-    @Option(name: .long, help: "Give up after this many seconds.")
-    var timeout: Int = 10
-
     func run() async throws {
         let query = AvailabilityQuery(
             sku: try readArgument { try SKU(sku) }, near: try readArgument { try GeoPoint(parsing: near) },
             localTime: try at.map { text in try readArgument { try LocalTime(parsing: text) } } ?? Self.now(),
             inStockOnly: inStockOnly)
-        let client = try HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout)))
-        let view = try await client.ask(query)
+        let view = try await hub.client().ask(query)
         print(
             Self.render(
                 view, inStockOnly: inStockOnly, clock: at == nil ? "this phone's time" : "the time given with --at"))

@@ -38,7 +38,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let metrics = ProcessMetrics.registry
+        _ = ProcessMetrics.registry  // bootstrapped before anything is recorded
         let settings = try ConfigFile.load(EdgeConfiguration.self, from: config)
         let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
             database: ConfigFile.resolve(settings.database, against: config))
@@ -98,7 +98,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
             follow: { scope in await hubLink.follow(scope) })
         let host = settings.host
         let application = Application(
-            router: api.router(metrics: metrics),
+            router: api.router(routes: ProcessMetrics.addRoute),
             server: server.server(),
             configuration: .init(address: .hostname(host, port: port ?? settings.port), serverName: "aisle-edge"),
             onServerRunning: { channel in

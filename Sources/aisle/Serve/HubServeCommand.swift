@@ -61,7 +61,7 @@ struct HubServeCommand: AsyncParsableCommand {
         let hub = SyncServer(node: node, logger: logger)
         let host = settings.host
         let application = hub.application(
-            host: host, port: port ?? settings.port, metrics: ProcessMetrics.registry
+            host: host, port: port ?? settings.port, routes: ProcessMetrics.addRoute
         ) { port in
             // Written unbuffered: a supervisor or test waits for this line.
             FileHandle.standardOutput.write(

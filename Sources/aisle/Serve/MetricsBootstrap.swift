@@ -1,6 +1,7 @@
 import AisleEdge
 import AisleHub
 import AisleNode
+import Hummingbird
 import Logging
 import Metrics
 import Prometheus
@@ -25,6 +26,18 @@ enum ProcessMetrics {
         NodeMetrics.declare()
         return registry
     }()
+
+    /// The Prometheus text exposition format's content type.
+    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Serves ``registry`` at `GET /metrics` in the Prometheus text format (hub and edge).
+    static func addRoute(to router: Router<BasicRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: contentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
 }
 
 /// Samples gauges every few seconds until graceful shutdown (what waits to sync, connections),

@@ -1,9 +1,26 @@
 import AisleHub
+import ArgumentParser
 import Foundation
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
+
+/// Where a command finds the hub's HTTP API: `--hub` (its sync URL), `--hub-http`, `--timeout`.
+struct HubHTTPOptions: ParsableArguments {
+    @Option(name: .long, help: "The hub's sync URL; its HTTP API is on the same host and port.")
+    var hub: String = "ws://127.0.0.1:8470/v1/sync"
+
+    @Option(name: .long, help: "The hub's HTTP API, when it is not at the sync URL's host and port.")
+    var hubHTTP: String?
+
+    @Option(name: .long, help: "Give up after this many seconds.")
+    var timeout: Int = 10
+
+    func client() throws -> HubHTTPClient {
+        try HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout)))
+    }
+}
 
 /// Asks a hub's HTTP API (docs/hub-api.yaml): availability, as the shopping app would, and the
 /// status view, as an operator would; every failure becomes a sentence a person can act on.
