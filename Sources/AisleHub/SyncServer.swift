@@ -202,9 +202,11 @@ actor ConnectionRegistry {
         return tills.sorted()
     }
 
-    /// Tells every connection but `except` that `scope` has new changes.
+    /// Tells every connection but `except` whose peer follows `scope` that it has new changes
+    /// (the others would push nothing; asking each would cost every change a turn of every
+    /// connection).
     func changed(_ scope: Scope, except: UUID?) async {
-        for (id, connection) in connections where id != except {
+        for (id, connection) in connections where id != except && connection.follows(scope) {
             try? await connection.changed(scope)
         }
     }

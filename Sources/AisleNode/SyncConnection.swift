@@ -2,6 +2,7 @@ public import AisleCore
 public import AisleCrypto
 import AisleStore
 public import AisleSync
+import Synchronization
 
 /// What a sync connection reports as it goes, for progress output and logs.
 public enum SyncProgress: Sendable, Equatable {
@@ -40,6 +41,8 @@ public actor SyncConnection {
     private let scopes: @Sendable (Certificate) throws -> [Scope]
     public private(set) var ended: SyncError?
     /// Whether a call is being carried out; the others wait in `waiting`, first come first served.
+    /// The scopes the peer subscribed to, as of the last turn (see ``follows(_:)``).
+    private nonisolated let following = Mutex<Set<Scope>>([])
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
     /// Questions asked of the peer (``ask(_:)``), waiting for its answer.
@@ -81,6 +84,13 @@ public actor SyncConnection {
     /// - Throws: ``SyncError`` once the session has ended (close the transport then).
     public func receive(_ frame: [UInt8]) async throws {
         try await turn { session.receive(frame, now: node.store.wallClock()) }
+    }
+
+    /// Whether the peer subscribed to `scope`: whether ``changed(_:)`` would push anything. Read
+    /// without waiting for the connection's turn, so a server with many connections wakes only
+    /// those that follow a scope.
+    public nonisolated func follows(_ scope: Scope) -> Bool {
+        following.withLock { $0.contains(scope) }
     }
 
     /// Tells the peer about new local or relayed changes in `scope` (live push).
@@ -156,7 +166,14 @@ public actor SyncConnection {
         defer {
             if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
         }
-        try await perform(ask())
+        let actions = ask()
+        // Before anything is fetched for a new subscription: a change committed after this is
+        // pushed, one committed before is in the fetch.
+        if session.peerFollowCount != following.withLock({ $0.count }) {
+            let follows = session.peerFollows
+            following.withLock { $0 = follows }
+        }
+        try await perform(actions)
     }
 
     private func perform(_ actions: [SyncAction]) async throws {

@@ -180,6 +180,13 @@ public final class SyncSession {
         return [seal(.ack(ack))]
     }
 
+    /// The scopes the peer subscribed to: the only ones ``changed(_:)`` pushes. It only grows
+    /// during a session.
+    public var peerFollows: Set<Scope> { Set(outgoing.keys) }
+
+    /// How many scopes the peer subscribed to (cheap: to tell whether ``peerFollows`` grew).
+    public var peerFollowCount: Int { outgoing.count }
+
     /// Says that this side has new changes in `scope`: pushes them if the peer subscribed.
     public func changed(_ scope: Scope) -> [SyncAction] {
         guard peer != nil, outgoing[scope] != nil else { return [] }
