@@ -9,9 +9,7 @@ extension SyncServer {
     /// reported, 0 when none is connected). Run it every few seconds.
     public func sampleConnections() async {
         var counts: [Role: Int] = [:]
-        for connection in await registry.connections.values {
-            if let role = await connection.peer?.body.role { counts[role, default: 0] += 1 }
-        }
+        for peer in await registry.peers() { counts[peer.body.role, default: 0] += 1 }
         for role in Role.allCases {
             Gauge(label: HubMetrics.connectedDevices, dimensions: [("role", role.rawValue)]).record(counts[role] ?? 0)
         }

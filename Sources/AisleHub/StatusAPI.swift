@@ -21,7 +21,7 @@ public struct HubStatus: Codable, Sendable {
 extension SyncServer {
     func addStatusRoute(to router: Router<BasicRequestContext>) {
         router.get("/v1/status") { _, _ in
-            let connected = await self.registry.devices()
+            let connected = Set(await self.registry.peers().map(\.body.device))
             let status = HubStatus(
                 hub: self.node.store.replica.rawValue, generatedAtMillis: self.node.store.wallClock(),
                 devices: try await self.node.syncStatus(connected: connected))
@@ -29,16 +29,5 @@ extension SyncServer {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(status)))))
         }
-    }
-}
-
-extension ConnectionRegistry {
-    /// The devices with an established session now.
-    func devices() async -> Set<ReplicaID> {
-        var devices: Set<ReplicaID> = []
-        for connection in connections.values {
-            if let peer = await connection.peer { devices.insert(peer.body.device) }
-        }
-        return devices
     }
 }

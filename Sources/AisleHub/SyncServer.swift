@@ -173,7 +173,7 @@ public final class SyncServer: Sendable {
 
 /// The open connections, so a change delivered on one is pushed on the others.
 actor ConnectionRegistry {
-    private(set) var connections: [UUID: SyncConnection] = [:]
+    private var connections: [UUID: SyncConnection] = [:]
 
     var count: Int { connections.count }
 
@@ -192,14 +192,18 @@ actor ConnectionRegistry {
 
     /// The tills and kiosks of `store` connected now.
     func tills(of store: StoreID) async -> [ReplicaID] {
-        var tills: [ReplicaID] = []
+        await peers().filter { peer in
+            peer.body.role.isStoreTerminal && peer.body.scopes.contains(where: { $0.covers(.store(store)) })
+        }.map(\.body.device).sorted()
+    }
+
+    /// The certificates of the devices with an established session now.
+    func peers() async -> [Certificate] {
+        var peers: [Certificate] = []
         for connection in connections.values {
-            guard let peer = await connection.peer, peer.body.role.isStoreTerminal,
-                peer.body.scopes.contains(where: { $0.covers(.store(store)) })
-            else { continue }
-            tills.append(peer.body.device)
+            if let peer = await connection.peer { peers.append(peer) }
         }
-        return tills.sorted()
+        return peers
     }
 
     /// Tells every connection but `except` whose peer follows `scope` that it has new changes

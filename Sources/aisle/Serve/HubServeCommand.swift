@@ -49,11 +49,10 @@ struct HubServeCommand: AsyncParsableCommand {
         }
         let node = try directory.openNode(database: ConfigFile.resolve(settings.database, against: config))
         try await serve(node: node, settings: settings, logger: logger)
-        try node.store.close()
-        print("hub stopped")
     }
 
-    /// Serves `node` until SIGTERM or SIGINT, with `extra` services beside the HTTP server.
+    /// Serves `node` until SIGTERM or SIGINT, with `extra` services beside the HTTP server, then
+    /// closes its store.
     private func serve(
         node: ReplicaNode, settings: HubConfiguration, logger: Logger,
         extra: (SyncServer) -> [any Service] = { _ in [] }
@@ -81,6 +80,8 @@ struct HubServeCommand: AsyncParsableCommand {
                 ] + extra(hub),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try node.store.close()
+        print("hub stopped")
     }
 
     /// The scale-out hub: a cache in a fresh temporary SQLite file, rebuilt from PostgreSQL before
@@ -123,8 +124,6 @@ struct HubServeCommand: AsyncParsableCommand {
         try await serve(node: node, settings: settings, logger: logger) { hub in
             [JournalFollower(journal: journal, hub: hub)]
         }
-        try node.store.close()
-        print("hub stopped")
     }
 }
 
