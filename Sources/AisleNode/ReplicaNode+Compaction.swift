@@ -86,11 +86,16 @@ extension ReplicaNode {
     public func catchUp(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int, partBytes: Int)
         async throws -> CatchUp
     {
+        // This node's own changes, and a snapshot of its state, go out only once durable: a power
+        // cut must not take back a sequence number a peer holds. Relayed envelopes go at once
+        // (their authors keep them until acknowledged).
         do {
             let (envelopes, complete) = try await envelopes(in: scope, missingFrom: peer, maxBytes: maxBytes)
+            if envelopes.contains(where: { $0.header.origin == store.replica }) { try await store.flush() }
             return .envelopes(envelopes, complete: complete)
         } catch StoreError.compacted where identity.certificate.body.role == .hub && reads(scope) {
             let snapshot = try store.snapshot(of: scope)
+            try await store.flush()
             return .snapshot(
                 parts: Self.split(snapshot.objects, partBytes: partBytes), stamp: snapshot.stamp,
                 covers: snapshot.covers)

@@ -101,7 +101,7 @@ public actor SyncConnection {
     /// Starts using a customer's handoff grant on this connection: shows it to the peer, then
     /// subscribes to the customer's scope.
     public func use(_ grant: HandoffGrant, grantor: Certificate) async throws {
-        let vector = try node.store.versionVector(of: grant.scope)
+        let vector = try await durableVector(of: grant.scope)
         try await turn { session.useGrant(grant, grantor: grantor) + session.subscribe([grant.scope: vector]) }
     }
 
@@ -143,7 +143,7 @@ public actor SyncConnection {
     /// Subscribes to `scope` now (a customer's points account the till did not hold yet); the
     /// scope's changes follow, and later connections subscribe to it as one the node holds.
     public func follow(_ scope: Scope) async throws {
-        let vector = try node.store.versionVector(of: scope)
+        let vector = try await durableVector(of: scope)
         try await turn { session.subscribe([scope: vector]) }
     }
 
@@ -153,6 +153,15 @@ public actor SyncConnection {
     /// Ends a handshake that takes too long; call it every second or so.
     public func tick() async throws {
         try await turn { session.tick(now: node.store.wallClock()) }
+    }
+
+    /// What this node holds of `scope`, durable before the peer hears it: a vector sent (in a
+    /// subscription or an acknowledgement) lets the peer drop what it covers, so it must never
+    /// name a change a power cut could take back (``ReplicaStore/flush()``).
+    private func durableVector(of scope: Scope) async throws -> VersionVector {
+        let vector = try node.store.versionVector(of: scope)
+        try await node.store.flush()
+        return vector
     }
 
     /// Waits for this call's turn, then asks the session and carries out what it returns.
@@ -188,6 +197,7 @@ public actor SyncConnection {
                 for (grant, grantor) in node.grantsInUse() { pending += session.useGrant(grant, grantor: grantor) }
                 var vectors: [Scope: VersionVector] = [:]
                 for scope in try scopes(peer) { vectors[scope] = try node.store.versionVector(of: scope) }
+                try await node.store.flush()
                 pending += session.subscribe(vectors)
             case .fetch(let scope, let after, let maxBytes):
                 let catchUp: CatchUp
@@ -215,7 +225,7 @@ public actor SyncConnection {
                 if !session.isSubscribed(scope), node.canSeal(scope) || node.identity.certificate.body.role == .hub,
                     try node.scopes(sharedWith: peer, including: [scope]).contains(scope)
                 {
-                    pending += session.subscribe([scope: try node.store.versionVector(of: scope)])
+                    pending += session.subscribe([scope: try await durableVector(of: scope)])
                 }
             case .install(let scope, let objects, let stamp, let covers):
                 let count: Int
@@ -227,7 +237,7 @@ public actor SyncConnection {
                     continue
                 }
                 progress(.installed(scope, objects: count, last: covers != nil))
-                pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
+                pending += session.applied(scope, vector: try await durableVector(of: scope))
             case .learn(let grant, let grantor):
                 do {
                     try await node.learn(grantor)
@@ -237,7 +247,7 @@ public actor SyncConnection {
                     continue
                 }
                 // The peer now writes the customer's scope too: ask it for its changes there.
-                pending += session.subscribe([grant.scope: try node.store.versionVector(of: grant.scope)])
+                pending += session.subscribe([grant.scope: try await durableVector(of: grant.scope)])
             case .deliver(let scope, let envelopes, let certificates, let grants, let caughtUp):
                 let started = ContinuousClock.now
                 do {
@@ -250,13 +260,17 @@ public actor SyncConnection {
                     continue
                 }
                 NodeMetrics.applied(envelopes.count, of: scope, in: ContinuousClock.now - started)
+                // Passed on to the other connections now; acknowledged once durable.
                 progress(.applied(scope, count: envelopes.count, caughtUp: caughtUp))
-                pending += session.applied(scope, vector: try node.store.versionVector(of: scope))
+                pending += session.applied(scope, vector: try await durableVector(of: scope))
             case .caughtUp(let scope):
                 progress(.caughtUp(scope))
             case .serve(let id, let request):
                 guard let peer = session.peer else { continue }
                 let (reply, wrote) = await node.serve(request, from: peer)
+                // A change of this node's own is never sent before it is durable (a power cut
+                // must not take back a sequence number a peer holds).
+                if wrote != nil { try await node.store.flush() }
                 if case .granted(_, let envelopes) = reply, let first = envelopes.first {
                     NodeMetrics.sent(envelopes.count, of: first.header.scope)
                 }

@@ -98,6 +98,48 @@ struct RemoteApplyTests {
         #expect(try target.store.digest() == digest)
     }
 
+    @Test("batches applied concurrently commit together; a refused one changes nothing, the others all apply")
+    func concurrentBatchesCommitTogether() async throws {
+        // Twelve tills' changes, each till's its own batch; one more batch forges till-1's first
+        // change next to a valid change of its own author.
+        var sources: [TestStore] = []
+        for index in 1...12 {
+            let source = try TestStore(ReplicaID("till-\(index)"))
+            try await source.store.receiveStock(UInt64(index), of: "milk", in: "berlin")
+            try await source.store.earnPoints(UInt64(index), for: "anna")
+            sources.append(source)
+        }
+        let forger = try TestStore("till-1")
+        try await forger.store.receiveStock(99, of: "milk", in: "berlin")
+        try await forger.store.receiveStock(1, of: "bread", in: "berlin")
+        let forged = try forger.store.allChanges()
+        let batches = try sources.map { try $0.store.allChanges() }
+        let expected = try TestStore("hub")
+        for batch in batches { try await expected.store.apply(batch) }
+        let target = try TestStore("hub")
+        defer { withExtendedLifetime((sources, forger, expected, target)) {} }
+
+        // till-1's genuine batch first; then the forgery races the eleven others.
+        try await target.store.apply(batches[0])
+        let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do { try await target.store.apply(forged) } catch StoreError.equivocation { return true }
+                return false
+            }
+            for batch in batches.dropFirst() {
+                group.addTask {
+                    try await target.store.apply(batch)
+                    return false
+                }
+            }
+            return try await group.reduce(false) { $0 || $1 }
+        }
+        #expect(refused)
+        // Nothing of the refused batch (its valid bread receipt neither), everything of the others.
+        #expect(try target.store.stockLevel(of: "bread", in: "berlin").level == 0)
+        #expect(try target.store.digest() == expected.store.digest())
+    }
+
     @Test("a corrupt delta is refused with a typed error and nothing from its batch is applied")
     func corruptDeltaRefused() async throws {
         let (source, target) = try await Self.pair()

@@ -116,11 +116,55 @@ struct StoreFileTests {
         let store = try ReplicaStore(StoreConfiguration(path: path, durability: durability), replica: "till-1")
         try await store.receiveStock(1, of: "milk", in: "berlin")
         // synchronous: 0 = OFF, 1 = NORMAL, 2 = FULL; journal in WAL; no inline auto-checkpoint.
-        let expected = ["off": 0, "normal": 1, "full": 2][durability.rawValue]
+        let expected = ["off": 0, "normal": 1, "flushed": 1, "full": 2][durability.rawValue]
         #expect(try store.pragma("synchronous") == expected.map(String.init))
         #expect(try store.pragma("journal_mode") == "wal")
         #expect(try store.pragma("wal_autocheckpoint") == "0")
         let (frames, _) = try store.checkpoint()
         #expect(frames > 0)
+    }
+
+    @Test("at .flushed, writers that flush together share one fdatasync, and a flush with nothing new costs none")
+    func flushesAreShared() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("hub.db"), durability: .flushed), replica: "hub")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try await store.flush()
+        #expect(store.walFlushes == 1)
+        try await store.flush()
+        #expect(store.walFlushes == 1, "nothing committed since the last flush")
+
+        let writers = 40
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<writers {
+                group.addTask {
+                    try await store.receiveStock(1, of: try SKU("sku-\(index)"), in: "berlin")
+                    try await store.flush()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let shared = store.walFlushes - 1
+        #expect(shared >= 1 && shared < UInt64(writers), "\(shared) flushes for \(writers) writers")
+        for index in 0..<writers {
+            #expect(try store.stockLevel(of: try SKU("sku-\(index)"), in: "berlin").level == 1)
+        }
+        try await store.flush()
+        #expect(store.walFlushes == shared + 1)
+    }
+
+    @Test("at .full and .normal, flush never syncs: commits are durable already, or never promised to be")
+    func flushIsFreeOtherwise() async throws {
+        for durability in [StoreConfiguration.Durability.full, .normal] {
+            let directory = try TemporaryDirectory()
+            defer { withExtendedLifetime(directory) {} }
+            let store = try ReplicaStore(
+                StoreConfiguration(path: directory.file("till.db"), durability: durability), replica: "till-1")
+            try await store.receiveStock(1, of: "milk", in: "berlin")
+            try await store.flush()
+            #expect(store.walFlushes == 0)
+        }
     }
 }

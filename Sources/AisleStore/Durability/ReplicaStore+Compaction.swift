@@ -61,7 +61,7 @@ extension ReplicaStore {
     /// Keeps what peers reported holding: the newest report per scope and peer wins.
     public func recordAcknowledgements(_ acknowledgements: [PeerAcknowledgement]) async throws {
         guard !acknowledgements.isEmpty else { return }
-        try await pool.write { db in
+        try await writeTransaction { db, _ in
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO peer_acks (scope, peer, vector, acked_at_ms, archive) VALUES (?, ?, ?, ?, ?)

@@ -4,6 +4,11 @@ public struct StoreConfiguration: Sendable {
     public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible {
         /// `synchronous=FULL`: survives process kill and power loss; one fsync per commit.
         case full
+        /// `synchronous=NORMAL` on commit, made durable by ``ReplicaStore/flush()``: one
+        /// `fdatasync` of the WAL shared by every commit before it. What is flushed survives
+        /// process kill and power loss; a commit is visible (and may be forwarded) before that.
+        /// For a hub: it relays a change at once and acknowledges it only once flushed.
+        case flushed
         /// `synchronous=NORMAL` (WAL): survives process kill; after power loss the last commits
         /// since the previous checkpoint may be lost, never half applied.
         case normal
@@ -13,7 +18,7 @@ public struct StoreConfiguration: Sendable {
         var pragma: String {
             switch self {
             case .full: "FULL"
-            case .normal: "NORMAL"
+            case .normal, .flushed: "NORMAL"
             case .off: "OFF"
             }
         }

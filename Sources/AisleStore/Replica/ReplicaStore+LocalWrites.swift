@@ -29,7 +29,7 @@ extension ReplicaStore {
     @discardableResult
     public func mutate(
         objects: [ObjectKey], readsCatalog: Bool = false,
-        _ mutation: @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
+        _ mutation: @escaping @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
     ) async throws -> [Acknowledgement] {
         try await writeTransaction { db, memo in
             var working = RetailState()

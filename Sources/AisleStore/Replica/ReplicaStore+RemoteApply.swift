@@ -70,9 +70,12 @@ extension ReplicaStore {
     /// applied. A duplicate (origin, seq) is a no-op. A change stamped too far ahead of this
     /// replica's clock is refused (reported, not held): it must be sent again later.
     ///
+    /// Batches from concurrent callers (a hub's many connections) share a commit (see
+    /// ``writeTransaction(_:)``); each is still all or nothing.
+    ///
     /// - Returns: what happened to each change, including held changes this batch released.
     /// - Throws: ``StoreError`` for a corrupt delta, a scope mismatch or an equivocation; the
-    ///   whole batch is then refused and the store is unchanged.
+    ///   whole batch is then refused and the store is unchanged by it.
     @discardableResult
     public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
         // Sequence numbers are per scope: the same (origin, seq) names different changes in two scopes.

@@ -1,4 +1,5 @@
 public import AisleCore
+import Foundation
 
 /// Why the store refused an operation. Nothing is partly applied when one of these is thrown.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -28,6 +29,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A snapshot covers this replica's own changes up to `seq`, but the replica holds only up to
     /// `has`: it lost changes it once made (restored from an old backup).
     case snapshotAhead(scope: Scope, seq: UInt64, has: UInt64)
+    /// Flushing the write-ahead log to disk failed (`errno`): what is committed is not known to
+    /// be durable, so nothing that depends on it may be acknowledged.
+    case flushFailed(path: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -58,6 +62,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "the peer needs a snapshot of the scope from the hub"
         case .snapshotAhead(let scope, let seq, let has):
             "a snapshot of \(scope) holds this replica's own changes up to #\(seq), but it has only #\(has): "
+        case .flushFailed(let path, let errno):
+            "cannot flush \(path) to disk: \(String(cString: strerror(errno))) (errno \(errno))"
                 + "it lost changes (restored from an old backup?); enrol it again as a new device"
         }
     }

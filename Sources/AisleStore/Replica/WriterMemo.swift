@@ -91,9 +91,8 @@ private final class MemoHandoff: @unchecked Sendable {
 }
 
 extension ReplicaStore {
-    /// Runs `body` in one write transaction with the writer's memo, which it may update; what the
-    /// transaction wrote is kept in the memo only if it commits.
-    func writeTransaction<T: Sendable>(
+    /// One write transaction with the writer's memo (``WriterMemo``).
+    func memoTransaction<T: Sendable>(
         _ body: @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
         let objectLimit = configuration.memoObjects
@@ -119,6 +118,7 @@ extension ReplicaStore {
             let handoff = MemoHandoff(working)
             db.afterNextTransaction(
                 onCommit: { _ in
+                    self.flusher.committed()
                     var memo = handoff.memo.take()!
                     memo.committed()
                     self.writerMemo.withLock { $0 = memo }

@@ -47,7 +47,9 @@ struct HubServeCommand: AsyncParsableCommand {
             try await runOnPostgres(url: url, settings: settings, directory: directory, logger: logger)
             return
         }
-        let node = try directory.openNode(database: ConfigFile.resolve(settings.database, against: config))
+        // Relays a change as soon as it commits, acknowledges it once flushed (docs/durability.md).
+        let node = try directory.openNode(
+            database: ConfigFile.resolve(settings.database, against: config), durability: .flushed)
         try await serve(node: node, settings: settings, logger: logger)
     }
 

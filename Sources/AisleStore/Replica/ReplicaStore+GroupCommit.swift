@@ -1,0 +1,154 @@
+import GRDB
+import Synchronization
+
+extension ReplicaStore {
+    /// Runs `body` in one write transaction with the writer's memo, which it may update; what the
+    /// transaction wrote is kept in the memo only if it commits. Returns after the commit.
+    ///
+    /// Writes from concurrent callers share a commit (group commit): the calls that arrive while
+    /// a transaction commits run together in the next one, each in a savepoint of its own, so a
+    /// write that throws is rolled back alone and its caller gets its error. A hub with a
+    /// thousand connections then pays one commit (and one `fsync` at `synchronous = FULL`) for
+    /// many devices' batches, not one each.
+    func writeTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (Database, inout WriterMemo) throws -> T
+    ) async throws -> T {
+        // Nobody committing: this caller commits its write, with any that arrive meanwhile, itself.
+        if waitingWrites.lead() {
+            let mine = Outcome<T>()
+            let own = WaitingWrites.Write(
+                perform: { db, memo in
+                    let value = try body(db, &memo)
+                    return { mine.set(.success(value)) }
+                },
+                fail: { mine.set(.failure($0)) })
+            await commit([own] + waitingWrites.waiting())
+            // Writes that arrived during the commit go on in a task of their own.
+            if waitingWrites.handOff() { Task { await self.commitWaitingWrites() } }
+            return try mine.get()
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let write = WaitingWrites.Write(
+                perform: { db, memo in
+                    let value = try body(db, &memo)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            // The committer may have finished since `lead()`: then this caller starts one.
+            if waitingWrites.add(write) { Task { await self.commitWaitingWrites() } }
+        }
+    }
+
+    /// Commits the waiting writes, a group to a transaction, until none waits.
+    private func commitWaitingWrites() async {
+        while true {
+            let group = waitingWrites.take()
+            if group.isEmpty { return }
+            await commit(group)
+        }
+    }
+
+    /// Commits `group` in one transaction, each write in a savepoint of its own (alone, in the
+    /// transaction itself), then resumes each write's caller with its result.
+    private func commit(_ group: [WaitingWrites.Write]) async {
+        let outcomes: [Result<@Sendable () -> Void, any Error>]
+        do {
+            outcomes = try await memoTransaction { db, memo in
+                // Alone, the write is the transaction: if it throws, all of it rolls back.
+                if group.count == 1 { return [.success(try group[0].perform(db, &memo))] }
+                return group.map { write in
+                    Result {
+                        var succeed: (@Sendable () -> Void)?
+                        do {
+                            try db.inSavepoint {
+                                succeed = try write.perform(db, &memo)
+                                return .commit
+                            }
+                        } catch {
+                            // Rolled back to its savepoint: the memo forgets what it learnt since.
+                            memo.rolledBack()
+                            throw error
+                        }
+                        return succeed!
+                    }
+                }
+            }
+        } catch {
+            for write in group { write.fail(error) }
+            return
+        }
+        for (write, outcome) in zip(group, outcomes) {
+            switch outcome {
+            case .success(let succeed): succeed()
+            case .failure(let error): write.fail(error)
+            }
+        }
+    }
+
+}
+
+/// Writes waiting for the writer connection (``ReplicaStore/writeTransaction(_:)``), and
+/// whether a caller or task is committing them.
+final class WaitingWrites: Sendable {
+    /// One caller's write: `perform` runs it in the transaction and returns what resumes the
+    /// caller once the transaction has committed; `fail` resumes it with an error instead.
+    struct Write: Sendable {
+        let perform: @Sendable (Database, inout WriterMemo) throws -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private let state = Mutex<(waiting: [Write], committing: Bool)>(([], false))
+
+    /// Makes the caller the committer if there is none.
+    func lead() -> Bool {
+        state.withLock { state in
+            defer { state.committing = true }
+            return !state.committing
+        }
+    }
+
+    /// Adds a write; true when there is no committer, so the caller must start one.
+    func add(_ write: Write) -> Bool {
+        state.withLock { state in
+            state.waiting.append(write)
+            defer { state.committing = true }
+            return !state.committing
+        }
+    }
+
+    /// The committer takes every waiting write, oldest first (perhaps none).
+    func waiting() -> [Write] {
+        state.withLock { state in
+            defer { state.waiting.removeAll() }
+            return state.waiting
+        }
+    }
+
+    /// The committer takes every waiting write; none ends its turn (the next ``lead()`` or
+    /// ``add(_:)`` starts another).
+    func take() -> [Write] {
+        state.withLock { state in
+            if state.waiting.isEmpty { state.committing = false }
+            defer { state.waiting.removeAll() }
+            return state.waiting
+        }
+    }
+
+    /// A committing caller is done: true when writes wait, for a task to go on with; otherwise
+    /// the turn ends.
+    func handOff() -> Bool {
+        state.withLock { state in
+            if state.waiting.isEmpty { state.committing = false }
+            return state.committing
+        }
+    }
+}
+
+/// What a committing caller's own write came to, set inside the commit.
+private final class Outcome<T: Sendable>: Sendable {
+    private let result = Mutex<Result<T, any Error>?>(nil)
+
+    func set(_ value: Result<T, any Error>) { result.withLock { $0 = value } }
+
+    func get() throws -> T { try result.withLock { $0! }.get() }
+}
