@@ -18,7 +18,8 @@ struct TillRecall: RightsRecall {
         var missing = lines
         var handed: UInt64 = 0
         let tills = await registry.tillConnections(of: store)
-        let holding = tills.map { till in (till, rights(of: till.device, in: lines.keys, at: store).values.reduce(0, +)) }
+        let holding = tills.map { till in (till, rights(of: till.device, in: lines.keys, at: store).values.reduce(0, +))
+        }
         for ((device, connection), held) in holding.sorted(by: { ($1.1, $0.0.device) < ($0.1, $1.0.device) }) {
             let left = deadline - ContinuousClock.now
             guard held > 0, !missing.isEmpty, left > .zero else { continue }
@@ -27,7 +28,8 @@ struct TillRecall: RightsRecall {
                 guard case .granted(let units, _) = reply else { continue }
                 handed += units
                 logger.debug(
-                    "rights bank: recalled", metadata: ["store": "\(store)", "device": "\(device)", "units": "\(units)"])
+                    "rights bank: recalled",
+                    metadata: ["store": "\(store)", "device": "\(device)", "units": "\(units)"])
             } catch {
                 logger.debug(
                     "rights bank: a till did not answer a recall",

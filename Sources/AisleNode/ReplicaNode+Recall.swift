@@ -22,7 +22,8 @@ extension ReplicaNode {
         var first: Acknowledgement?
         do {
             for (sku, asked) in lines.sorted(by: { $0.key < $1.key }) {
-                let (units, acknowledgements) = try await self.store.transferRights(of: .stock(sku, at: store), to: hub) {
+                let (units, acknowledgements) = try await self.store.transferRights(of: .stock(sku, at: store), to: hub)
+                {
                     policy.spare($0, at: me, hub: hub, asked: asked)
                 }
                 handed += units

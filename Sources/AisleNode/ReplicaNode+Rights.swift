@@ -123,9 +123,9 @@ extension ReplicaNode {
 
     private func refusal(_ error: StockError, at store: StoreID) -> (SyncReply, Scope?) {
         let held = max(0, error.shortfall.available)
-            return (
-                .refused(
-                    "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
+        return (
+            .refused(
+                "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
                     + "reserve fewer, or try another store"), nil
         )
     }

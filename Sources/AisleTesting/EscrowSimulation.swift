@@ -357,9 +357,9 @@ public enum EscrowSimulation {
         }
 
         func checkFinal() -> String? {
-            if let (id, refusal) = replicas.compactMap({ id, replica in replica.receiptRefusals.first.map { (id, $0) } })
-                .min(by: { $0.0 < $1.0 })
-            {
+            if let (id, refusal) = replicas.compactMap({ id, replica in replica.receiptRefusals.first.map { (id, $0) } }
+            )
+            .min(by: { $0.0 < $1.0 }) {
                 return "\(id) refused an honest change on receipt: \(refusal)"
             }
             let reference = replicas[hub]!.state.digest

@@ -56,7 +56,9 @@ struct ReservedBerlin {
         await #expect(sourceLocation: sourceLocation) {
             try await receiver.receive([envelope])
         } throws: { error in
-            guard case StoreError.refusedOnReceipt(scope, envelope.header.origin, envelope.header.seq, let refusal) = error
+            guard
+                case StoreError.refusedOnReceipt(scope, envelope.header.origin, envelope.header.seq, let refusal) =
+                    error
             else { return false }
             return refusal.rule == rule
         }
@@ -84,7 +86,8 @@ struct ReceiptCheckTests {
         var forged = try world.state(of: world.berlin.till2)
         let delta = try forged.advanceReservation(
             world.id, at: "berlin", to: .collected, by: "hub", wallMillis: TestTenant.now)
-        try await world.expectRefused(try world.forge(delta, by: world.berlin.till2), by: world.berlin.hub, .notCustodian)
+        try await world.expectRefused(
+            try world.forge(delta, by: world.berlin.till2), by: world.berlin.hub, .notCustodian)
     }
 
     @Test("a custody hand-over that skips an epoch is refused on receipt")
@@ -93,7 +96,8 @@ struct ReceiptCheckTests {
         var forged = try world.state(of: world.berlin.hub)
         var delta = try forged.handOverReservation(world.id, at: "berlin", from: "hub", to: "hub")
         delta.join(try forged.handOverReservation(world.id, at: "berlin", from: "hub", to: "till-1"))
-        try await world.expectRefused(try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .custodySkipped)
+        try await world.expectRefused(
+            try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .custodySkipped)
     }
 
     @Test("the hub selling more stock than the reservation it places sets aside is refused on receipt")
@@ -106,7 +110,8 @@ struct ReceiptCheckTests {
         var delta = try forged.reserve("res-2", at: "berlin", terms, by: "hub")
         // One unit set aside, a second sold with it: the hub may not sell.
         delta.join(try forged.updateStock("berlin") { try $0.sell(1, of: "milk", at: "hub") })
-        try await world.expectRefused(try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .stockOffLines)
+        try await world.expectRefused(
+            try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .stockOffLines)
     }
 
     @Test("the hub selling stock alongside a custody hand-over is refused on receipt")
@@ -115,7 +120,8 @@ struct ReceiptCheckTests {
         var forged = try world.state(of: world.berlin.hub)
         var delta = try forged.handOverReservation(world.id, at: "berlin", from: "hub", to: "till-1")
         delta.join(try forged.updateStock("berlin") { try $0.sell(1, of: "milk", at: "hub") })
-        try await world.expectRefused(try world.forge(delta, by: world.berlin.hub), by: world.berlin.till2, .stockOffLines)
+        try await world.expectRefused(
+            try world.forge(delta, by: world.berlin.hub), by: world.berlin.till2, .stockOffLines)
     }
 
     @Test("a reservation placed a second time under a known id is refused on receipt")
@@ -127,7 +133,8 @@ struct ReceiptCheckTests {
             customer: "ben", lines: ["milk": 1], expiresAt: TestTenant.now + 60_000,
             placedAt: HLCTimestamp(physical: TestTenant.now, counter: 0x100, replica: "hub"))
         let delta = try forged.reserve(world.id, at: "berlin", terms, by: "hub")
-        try await world.expectRefused(try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .placedTwice)
+        try await world.expectRefused(
+            try world.forge(delta, by: world.berlin.hub), by: world.berlin.till1, .placedTwice)
     }
 
     @Test("honest steps pass: the hub hands custody to a till, which picks and releases with its lines")

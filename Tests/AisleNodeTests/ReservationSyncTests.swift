@@ -130,7 +130,10 @@ struct ReservationSyncTests {
         try await up.connections[1].changed(.store("berlin"))
         try await up.pump()
         let (refused, _) = await reserve(4)
-        #expect(refused == .refused("berlin can set aside 3 of oat-milk now (asked for 4): reserve fewer, or try another store"))
+        #expect(
+            refused
+                == .refused("berlin can set aside 3 of oat-milk now (asked for 4): reserve fewer, or try another store")
+        )
         #expect(try bank.till1.store.counter(at: oat).rights(of: "till-1") == 2)
         #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 5, "nothing was set aside")
     }

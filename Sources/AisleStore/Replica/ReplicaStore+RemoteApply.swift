@@ -136,7 +136,9 @@ extension ReplicaStore {
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
             do {
                 try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], memo: &working, db)
-            } catch let refusal as StoreError where refusal.isReceiptRefusal && earlier.contains(Dot(ready.origin, ready.seq)) {
+            } catch let refusal as StoreError
+                where refusal.isReceiptRefusal && earlier.contains(Dot(ready.origin, ready.seq))
+            {
                 // Held since an earlier batch: dropped alone, so it does not refuse this batch too.
                 try Self.dropHeld(change, db)
                 throw refusal
