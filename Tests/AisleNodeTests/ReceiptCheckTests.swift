@@ -149,4 +149,29 @@ struct ReceiptCheckTests {
         #expect(try hub.store.digest() == till1.store.digest())
         #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 10)
     }
+
+    @Test(
+        "a forged step held for a missing dependency is dropped alone when it is refused, not with the batch that frees it"
+    )
+    func heldForgeryIsDroppedAlone() async throws {
+        let world = try await ReservedBerlin()
+        let (hub, till2) = (world.berlin.hub, world.berlin.till2)
+        // till-2 forges a hand-over to itself that depends on a receipt of its own the hub lacks.
+        try await till2.store.receiveStock(1, of: "bread", in: "berlin")
+        let receipt = try await till2.envelopes(for: hub, in: world.scope)
+        var forged = try world.state(of: till2)
+        let delta = try forged.handOverReservation(world.id, at: "berlin", from: "hub", to: "till-2")
+        let forgery = try world.forge(delta, by: till2)
+        #expect(try await hub.receive([forgery]) == [.held(origin: "till-2", seq: 2)])
+        // The receipt frees it: the receipt is applied, the forgery refused and dropped.
+        let outcomes = try await hub.receive(receipt)
+        #expect(outcomes.first == .applied(origin: "till-2", seq: 1))
+        guard case .refused("till-2", 2, let reason)? = outcomes.last else {
+            Issue.record("the forgery was not refused: \(outcomes)")
+            return
+        }
+        #expect(reason.contains("held by hub"), "\(reason)")
+        #expect(try hub.store.reservation(world.id, at: "berlin")?.custodian == "hub")
+        #expect(try hub.store.versionVector(of: world.scope)["till-2"] == 1)
+    }
 }
