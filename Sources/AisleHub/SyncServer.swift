@@ -143,7 +143,7 @@ public final class SyncServer: Sendable {
                     logger.notice(
                         "sync ended", metadata: ["device": "\(device.withLock { $0 })", "reason": "\(error)"])
                 }
-            })
+            }, recall: TillRecall(node: node, registry: registry, logger: logger))
         await registry.add(connection, id: id)
         defer { Task { await registry.remove(id) } }
         do {
@@ -192,9 +192,19 @@ actor ConnectionRegistry {
 
     /// The tills and kiosks of `store` connected now.
     func tills(of store: StoreID) async -> [ReplicaID] {
-        await peers().filter { peer in
-            peer.body.role.isStoreTerminal && peer.body.scopes.contains(where: { $0.covers(.store(store)) })
-        }.map(\.body.device).sorted()
+        await tillConnections(of: store).map(\.device)
+    }
+
+    /// The tills and kiosks of `store` connected now, with their connections, by device.
+    func tillConnections(of store: StoreID) async -> [(device: ReplicaID, connection: SyncConnection)] {
+        var tills: [(device: ReplicaID, connection: SyncConnection)] = []
+        for connection in connections.values {
+            guard let peer = await connection.peer, peer.body.role.isStoreTerminal,
+                peer.body.scopes.contains(where: { $0.covers(.store(store)) })
+            else { continue }
+            tills.append((peer.body.device, connection))
+        }
+        return tills.sorted { $0.device < $1.device }
     }
 
     /// The certificates of the devices with an established session now.

@@ -12,7 +12,13 @@ extension ReplicaNode {
     /// phones, and hands a reservation's custody to a till of its store.
     ///
     /// - Returns: the reply, and the scope of the change it wrote, if any.
-    public func serve(_ request: SyncRequest, from peer: Certificate) async -> (SyncReply, Scope?) {
+    ///
+    /// - Parameter recall: on the hub, how to ask the store's connected tills for the stock rights
+    ///   a reservation lacks (``RightsRecall``); nil: reserve only from the hub's own rights.
+    public func serve(_ request: SyncRequest, from peer: Certificate, recall: (any RightsRecall)? = nil) async -> (
+        SyncReply, Scope?
+    ) {
+        if case .recall(let store, let lines) = request { return await handIn(lines, at: store, to: peer) }
         guard identity.certificate.body.role == .hub else {
             return (.refused("a \(identity.certificate.body.role) answers no such question: ask the hub"), nil)
         }
@@ -21,9 +27,12 @@ extension ReplicaNode {
             case .rights(let key, let units):
                 return try await grant(units, of: key, to: peer)
             case .reserve(let store, let customer, let lines, let holdSeconds):
-                return try await reserve(lines, at: store, for: customer, holdSeconds: holdSeconds, by: peer)
+                return try await reserve(
+                    lines, at: store, for: customer, holdSeconds: holdSeconds, by: peer, recall: recall)
             case .custody(let store, let reservation):
                 return try await handOver(reservation, at: store, to: peer)
+            case .recall:
+                return (.refused("the hub recalls rights; it hands in none"), nil)
             }
         } catch {
             return (.refused("\(error)"), nil)
@@ -55,7 +64,8 @@ extension ReplicaNode {
     }
 
     private func reserve(
-        _ lines: [SKU: UInt64], at store: StoreID, for customer: CustomerID, holdSeconds: UInt64, by peer: Certificate
+        _ lines: [SKU: UInt64], at store: StoreID, for customer: CustomerID, holdSeconds: UInt64, by peer: Certificate,
+        recall: (any RightsRecall)?
     ) async throws -> (SyncReply, Scope?) {
         guard peer.body.role == .mobile || peer.body.role == .hq else {
             return (.refused("a \(peer.body.role) may not reserve for a customer: the customer's phone asks"), nil)
@@ -68,23 +78,56 @@ extension ReplicaNode {
         let hold = min(holdSeconds == 0 ? Self.defaultHoldSeconds : holdSeconds, 7 * 24 * 3_600)
         let expiresAt = self.store.wallClock() + hold * 1_000
         let id = try ReservationID("res-" + String(UInt64.random(in: 0..<(1 << 48)), radix: 36))
-        do {
-            try await writeOwn {
-                (
-                    (),
-                    try await self.store.reserve(
-                        id, at: store, for: customer, lines: lines.mapValues { Int64($0) }, expiresAt: expiresAt)
-                )
+        let deadline = ContinuousClock.now + Self.recallWait
+        while true {
+            do {
+                try await writeOwn {
+                    (
+                        (),
+                        try await self.store.reserve(
+                            id, at: store, for: customer, lines: lines.mapValues { Int64($0) }, expiresAt: expiresAt)
+                    )
+                }
+                break
+            } catch let error as StockError {
+                // The hub's own rights fall short: the tills of the store may hold the units.
+                let missing = try lacking(lines, at: store)
+                if let recall, !missing.isEmpty, ContinuousClock.now < deadline,
+                    await recall.recall(missing, at: store, until: deadline) > 0
+                {
+                    continue
+                }
+                return refusal(error, at: store)
             }
-        } catch let error as StockError {
-            let held = max(0, error.shortfall.available)
-            return (
-                .refused(
-                    "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
-                        + "reserve fewer, or try another store"), nil
-            )
         }
         return (.reserved(id, expiresAt: expiresAt), .store(store))
+    }
+
+    /// How long a reservation the hub cannot cover from its own rights waits for the store's
+    /// tills to hand in theirs (``RightsRecall``) before it is refused.
+    public static let recallWait: Duration = .seconds(2)
+
+    /// The units of `lines` the hub's own stock rights at `store` do not cover, per SKU; none when
+    /// the store as a whole has too few of some SKU (no till could help).
+    private func lacking(_ lines: [SKU: UInt64], at store: StoreID) throws -> [SKU: UInt64] {
+        let hub = self.store.replica
+        var missing: [SKU: UInt64] = [:]
+        for (sku, units) in lines {
+            let counter = try self.store.counter(at: .stock(sku, at: store))
+            guard counter.value >= Int64(clamping: units) else { return [:] }
+            let held = UInt64(max(0, counter.rights(of: hub)))
+            if held < units { missing[sku] = units - held }
+        }
+        return missing
+    }
+
+    private func refusal(_ error: StockError, at store: StoreID) -> (SyncReply, Scope?) {
+        let held = max(0, error.shortfall.available)
+        return (
+            .refused(
+                "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
+                    + "reserve fewer, or try another store"), nil
+        )
     }
 
     /// Releases every open reservation this node holds whose deadline has passed, back into stock.

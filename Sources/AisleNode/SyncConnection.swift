@@ -48,18 +48,24 @@ public actor SyncConnection {
     /// Questions asked of the peer (``ask(_:)``), waiting for its answer.
     private var questions: [UInt64: CheckedContinuation<SyncReply, any Error>] = [:]
     private var lastQuestion: UInt64 = 0
+    /// The hub's way to ask the store's tills for rights a reservation lacks.
+    private let recall: (any RightsRecall)?
 
     /// - Parameters:
     ///   - side: whether this side opened the connection.
     ///   - scopes: which scopes to ask the peer for, once it is known.
     ///   - send: writes one frame to the transport.
     ///   - progress: called as the sync goes (on this actor; keep it short).
+    ///   - recall: on the hub, how a reservation the hub cannot cover asks the store's tills for
+    ///     their spare rights (``RightsRecall``).
     public init(
         node: ReplicaNode, side: SyncSession.Side, limits: SyncLimits = .init(),
         scopes: @escaping @Sendable (Certificate) throws -> [Scope],
         send: @escaping @Sendable ([UInt8]) async throws -> Void,
-        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in },
+        recall: (any RightsRecall)? = nil
     ) {
+        self.recall = recall
         self.node = node
         session = SyncSession(
             side: side, certificate: node.identity.certificate, signing: node.identity.signing,
@@ -267,7 +273,7 @@ public actor SyncConnection {
                 progress(.caughtUp(scope))
             case .serve(let id, let request):
                 guard let peer = session.peer else { continue }
-                let (reply, wrote) = await node.serve(request, from: peer)
+                let (reply, wrote) = await node.serve(request, from: peer, recall: recall)
                 // A change of this node's own is never sent before it is durable (a power cut
                 // must not take back a sequence number a peer holds).
                 if wrote != nil { try await node.store.flush() }

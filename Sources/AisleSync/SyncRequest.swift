@@ -13,6 +13,9 @@ public enum SyncRequest: Sendable, Equatable {
     case reserve(store: StoreID, customer: CustomerID, lines: [SKU: UInt64], holdSeconds: UInt64)
     /// A till asks the hub for custody of reservation `id` at `store`, to pick and hand it over.
     case custody(store: StoreID, reservation: ReservationID)
+    /// The hub asks a till of `store` to hand in the stock rights it can spare, up to `lines`
+    /// units per SKU, for a reservation the hub cannot cover (answered with ``SyncReply/granted(units:envelopes:)``).
+    case recall(store: StoreID, lines: [SKU: UInt64])
 }
 
 /// The answer to a ``SyncRequest``.
@@ -46,12 +49,7 @@ extension SyncSession {
             var reserve = Aisle_Sync_V1_ReserveRequest()
             reserve.store = store.rawValue
             reserve.customer = customer.rawValue
-            reserve.lines = lines.keys.sorted().map { sku in
-                var line = Aisle_Sync_V1_ReserveLine()
-                line.sku = sku.rawValue
-                line.units = lines[sku]!
-                return line
-            }
+            reserve.lines = Self.wireLines(lines)
             reserve.holdSeconds = holdSeconds
             message.reserve = reserve
         case .custody(let store, let reservation):
@@ -59,6 +57,11 @@ extension SyncSession {
             custody.store = store.rawValue
             custody.reservation = reservation.rawValue
             message.custody = custody
+        case .recall(let store, let lines):
+            var recall = Aisle_Sync_V1_RecallRequest()
+            recall.store = store.rawValue
+            recall.lines = Self.wireLines(lines)
+            message.recall = recall
         }
         asked.insert(id)
         return [seal(.request(message))]
@@ -99,14 +102,7 @@ extension SyncSession {
         case .reserve(let reserve):
             let store = try Wire.parse(StoreID.self, reserve.store, "store")
             let customer = try Wire.parse(CustomerID.self, reserve.customer, "customer")
-            var lines: [SKU: UInt64] = [:]
-            for line in reserve.lines {
-                let sku = try Wire.parse(SKU.self, line.sku, "SKU")
-                guard line.units > 0, lines.updateValue(line.units, forKey: sku) == nil else {
-                    throw .protocolViolation("a reservation line for \(sku) is empty or repeated")
-                }
-            }
-            guard !lines.isEmpty else { throw .protocolViolation("a reservation request without lines") }
+            let lines = try Self.lines(reserve.lines, of: "reservation")
             // A phone reserves for its own customer only.
             let request = SyncRequest.reserve(
                 store: store, customer: customer, lines: lines, holdSeconds: reserve.holdSeconds)
@@ -117,10 +113,36 @@ extension SyncSession {
             return serve(
                 message.id, .custody(store: store, reservation: reservation), about: .store(store), peer: peer,
                 now: now)
+        case .recall(let recall):
+            let store = try Wire.parse(StoreID.self, recall.store, "store")
+            let lines = try Self.lines(recall.lines, of: "recall")
+            return serve(message.id, .recall(store: store, lines: lines), about: .store(store), peer: peer, now: now)
         case nil:
             // A question this build does not know (a newer peer): say so, keep the session.
             return answer(message.id, .refused("this peer does not understand the question: upgrade it"))
         }
+    }
+
+    private static func wireLines(_ lines: [SKU: UInt64]) -> [Aisle_Sync_V1_ReserveLine] {
+        lines.keys.sorted().map { sku in
+            var line = Aisle_Sync_V1_ReserveLine()
+            line.sku = sku.rawValue
+            line.units = lines[sku]!
+            return line
+        }
+    }
+
+    /// Units per SKU, each SKU once and at least one unit, at least one line.
+    private static func lines(_ wire: [Aisle_Sync_V1_ReserveLine], of what: String) throws(SyncError) -> [SKU: UInt64] {
+        var lines: [SKU: UInt64] = [:]
+        for line in wire {
+            let sku = try Wire.parse(SKU.self, line.sku, "SKU")
+            guard line.units > 0, lines.updateValue(line.units, forKey: sku) == nil else {
+                throw .protocolViolation("a \(what) line for \(sku) is empty or repeated")
+            }
+        }
+        guard !lines.isEmpty else { throw .protocolViolation("a \(what) request without lines") }
+        return lines
     }
 
     /// Hands a question to the driver when the peer may hold `scope`; refuses it otherwise (asking

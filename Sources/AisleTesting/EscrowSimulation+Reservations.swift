@@ -1,7 +1,8 @@
 public import AisleCore
 
 /// Click and collect in the stock simulation: the phone asks the hub to reserve, the hub places
-/// the reservation within its rights, a till of the store takes custody through the hub (a
+/// the reservation within its rights (recalling spare rights from the store's tills it reaches
+/// when its own fall short), a till of the store takes custody through the hub (a
 /// request that can be lost or cut off by a partition), picks and hands the goods over before the
 /// deadline, and whoever holds custody when the deadline passes releases the units back on sale.
 extension EscrowSimulation.World {
@@ -11,8 +12,12 @@ extension EscrowSimulation.World {
         network.send(.reserve(store, sku, 1 + random.next() % 2), from: phone, to: hub, now: now, random: &random)
     }
 
-    /// The hub places a reservation, if it holds the rights to set the units aside.
-    mutating func placeReservation(at store: StoreID, of sku: SKU, units: UInt64) {
+    /// The hub places a reservation, if it holds the rights to set the units aside; when it does
+    /// not and `recalling`, it asks the store's tills it reaches to hand in what they can spare,
+    /// and tries again when their answers arrive (``handIn(_:at:for:from:)``).
+    /// - Returns: whether it placed the reservation.
+    @discardableResult
+    mutating func placeReservation(at store: StoreID, of sku: SKU, units: UInt64, recalling: Bool = true) -> Bool {
         placed += 1
         let id = ReservationID(stringLiteral: "res-\(placed)")
         let (hub, expiresAt) = (self.hub, now + 300 + random.next() % 1_200)
@@ -22,11 +27,34 @@ extension EscrowSimulation.World {
             return try state.reserve(id, at: store, terms, by: hub)
         }
         guard made else {
-            report.refusals += 1
-            return
+            let reachable = tills[store]!.filter { network.connected($0, hub) }
+            guard recalling, !reachable.isEmpty else {
+                report.refusals += 1
+                return false
+            }
+            report.recalls += 1
+            let held = (try? replicas[hub]!.state.counter(at: .stock(sku, at: store)).rights(of: hub)) ?? 0
+            let missing = units - UInt64(min(Int64(units), max(0, held)))
+            for till in reachable {
+                network.send(.recall(store, sku, missing), from: hub, to: till, now: now, random: &random)
+            }
+            return false
         }
         expected[.stock(sku, at: store), default: 0] -= Int64(units)
         report.reservations += 1
+        return true
+    }
+
+    /// A till answers the hub's recall: hands in what it can spare of `sku` (``RightsPolicy/spare(_:at:hub:asked:)``,
+    /// its own sales keep the refill floor of its share), and sends the hub its changes with the
+    /// reservation to try again.
+    mutating func handIn(_ sku: SKU, at store: StoreID, for units: UInt64, from till: ReplicaID) {
+        let key = ObjectKey.stock(sku, at: store)
+        let counter = (try? replicas[till]!.state.counter(at: key)) ?? BoundedCounter()
+        let spare = RightsPolicy.stock.spare(counter, at: till, hub: hub, asked: units)
+        if spare > 0 { transfer(spare, of: key, from: till, to: hub) }
+        let changes = replicas[till]!.changes(missingFrom: replicas[hub]!.delivered)
+        network.send(.handedIn(changes, store, sku, units), from: till, to: hub, now: now, random: &random)
     }
 
     /// A till works on an open reservation of its store it knows of: asks the hub for custody,

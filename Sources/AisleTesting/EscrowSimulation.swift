@@ -37,6 +37,10 @@ public enum EscrowSimulation {
         public var reservations = 0
         public var collected = 0
         public var released = 0
+        /// Reservations the hub could not cover that it recalled tills' rights for, and those of
+        /// them placed with what the tills handed in.
+        public var recalls = 0
+        public var placedAfterRecall = 0
         /// The first broken invariant, nil when the schedule passed.
         public var violation: String?
 
@@ -44,7 +48,8 @@ public enum EscrowSimulation {
 
         public var description: String {
             "seed=\(seed) mode=\(mode) spends=\(localSpends) refused=\(refusals) asks=\(asks) grants=\(grants) "
-                + "partitions=\(partitions) reservations=\(reservations) collected=\(collected) released=\(released)"
+                + "partitions=\(partitions) reservations=\(reservations) collected=\(collected) released=\(released) "
+                + "recalls=\(recalls) placedAfterRecall=\(placedAfterRecall)"
                 + (violation.map { " VIOLATION: \($0)" } ?? "")
         }
     }
@@ -56,6 +61,10 @@ public enum EscrowSimulation {
         case reserve(StoreID, SKU, UInt64)
         /// A till asks the hub for custody of a reservation.
         case custody(StoreID, ReservationID)
+        /// The hub asks a till to hand in spare rights of a SKU for a reservation of these units.
+        case recall(StoreID, SKU, UInt64)
+        /// A till's answer to a recall: its changes (the hand-in, if any), for that reservation.
+        case handedIn([Change<RetailState>], StoreID, SKU, UInt64)
     }
 
     static let stores: [StoreID] = ["north", "south"]
@@ -307,6 +316,14 @@ public enum EscrowSimulation {
                     placeReservation(at: store, of: sku, units: units)
                 case .custody(let store, let id):
                     handOver(id, at: store, to: envelope.from)
+                case .recall(let store, let sku, let units):
+                    handIn(sku, at: store, for: units, from: envelope.to)
+                case .handedIn(let changes, let store, let sku, let units):
+                    for change in changes { replicas[hub]!.receive(change, wallMillis: now) }
+                    touched.insert(hub)
+                    if placeReservation(at: store, of: sku, units: units, recalling: false) {
+                        report.placedAfterRecall += 1
+                    }
                 }
             }
         }
@@ -340,6 +357,11 @@ public enum EscrowSimulation {
         }
 
         func checkFinal() -> String? {
+            if let (id, refusal) = replicas.compactMap({ id, replica in replica.receiptRefusals.first.map { (id, $0) } }
+            )
+            .min(by: { $0.0 < $1.0 }) {
+                return "\(id) refused an honest change on receipt: \(refusal)"
+            }
             let reference = replicas[hub]!.state.digest
             if let diverged = replicas.first(where: { $0.value.state.digest != reference }) {
                 return "\(diverged.key) did not converge with the hub"

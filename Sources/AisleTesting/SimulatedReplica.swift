@@ -9,6 +9,8 @@ public struct SimulatedReplica: Sendable {
     public private(set) var clock: HybridLogicalClock
     public private(set) var delivery = CausalDelivery<RetailState>()
     private var log: [ReplicaID: [Change<RetailState>]] = [:]
+    /// Changes refused by ``ReceiptCheck`` as they became deliverable (an honest schedule has none).
+    public private(set) var receiptRefusals: [ReceiptRefusal] = []
 
     public init(id: ReplicaID, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift) {
         self.id = id
@@ -43,15 +45,30 @@ public struct SimulatedReplica: Sendable {
         var state = self.state
         var clock = self.clock
         var log = self.log
+        var refusals = receiptRefusals
         let outcomes = delivery.receive(change) { ready in
             try clock.receive(ready.stamp, wallMillis: wallMillis)
+            if let refusal = Self.refusal(of: ready, against: state) {
+                refusals.append(refusal)
+                throw refusal
+            }
             state.join(ready.delta)
             log[ready.origin, default: []].append(ready)
         }
         self.state = state
         self.clock = clock
         self.log = log
+        receiptRefusals = refusals
         return outcomes
+    }
+
+    /// Checks a change that moves a reservation as the durable replica does before joining it.
+    private static func refusal(of change: Change<RetailState>, against state: RetailState) -> ReceiptRefusal? {
+        for delta in change.delta.deltasByScope where delta.objects.keys.contains(where: { $0.kind == .reservation }) {
+            let prior = state.objects(in: delta.scope).filter { delta.objects[$0.key] != nil }
+            do { try ReceiptCheck.check(delta, origin: change.origin, prior: prior) } catch { return error }
+        }
+        return nil
     }
 
     /// The changes a peer that has delivered `peer` lacks, each origin in sequence order.

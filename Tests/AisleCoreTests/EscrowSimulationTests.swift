@@ -41,10 +41,13 @@ struct EscrowSimulationTests {
         let reservations = reports.reduce(0) { $0 + $1.reservations }
         let collected = reports.reduce(0) { $0 + $1.collected }
         let released = reports.reduce(0) { $0 + $1.released }
+        let recalls = reports.reduce(0) { $0 + $1.recalls }
+        let placedAfterRecall = reports.reduce(0) { $0 + $1.placedAfterRecall }
         print(
             "sim \(name) schedules=\(schedules) failures=\(failures.count) seed=\(base) "
                 + "spends=\(spends) refused=\(refusals) grants=\(grants) reservations=\(reservations) "
-                + "collected=\(collected) released=\(released) seconds=\(String(format: "%.1f", seconds))")
+                + "collected=\(collected) released=\(released) recalls=\(recalls) placedAfterRecall=\(placedAfterRecall) "
+                + "seconds=\(String(format: "%.1f", seconds))")
         #expect(
             failures.isEmpty, "\(failures.count) schedules failed; first: \(failures.first.map(\.description) ?? "")")
         // The bank and the reservations must actually be exercised, or the proof proves nothing.
@@ -53,6 +56,8 @@ struct EscrowSimulationTests {
             #expect(
                 reservations > schedules / 10 && collected > 0 && released > 0,
                 "reservations \(reservations), collected \(collected), released \(released)")
+            // Reservations the hub could not cover are placed with rights its tills handed in.
+            #expect(placedAfterRecall > 0, "recalls \(recalls), placed after a recall \(placedAfterRecall)")
         }
     }
 }

@@ -95,4 +95,68 @@ struct ReservationSyncTests {
             try await bank.carrying(down) { try await desk2.custody(of: id, at: "berlin") }
         }
     }
+
+    @Test(
+        "a reservation beyond the hub's own rights is placed with what the store's till hands in when recalled; the till keeps its floor"
+    )
+    func reservationServedThroughARecall() async throws {
+        let up = try await bank.link(bank.till1)
+        let oat = ObjectKey.stock("oat-milk", at: "berlin")
+        try await bank.till1.store.receiveStock(10, of: "oat-milk", in: "berlin")
+        let desk = RightsDesk(node: bank.till1) { up.connections[0] }
+        _ = try await bank.carrying(up) { try await desk.rebalance([oat]) }
+        try await up.connections[0].changed(.store("berlin"))
+        try await up.pump()
+        #expect(try bank.hub.store.counter(at: oat).rights(of: "hub") == 2)
+        let recall = LinkRecall(link: up, bank: bank)
+        let reserve: @Sendable (UInt64) async -> (SyncReply, Scope?) = { [bank, phone] units in
+            await bank.hub.serve(
+                .reserve(store: "berlin", customer: "anna", lines: ["oat-milk": units], holdSeconds: 60),
+                from: phone.identity.certificate, recall: recall)
+        }
+
+        let (placed, wrote) = await reserve(5)
+        guard case .reserved = placed else {
+            Issue.record("not placed: \(placed)")
+            return
+        }
+        #expect(wrote == .store("berlin"))
+        // Its share of 10 was 8, its floor 4: it handed in the 3 the hub lacked and kept 5.
+        #expect(try bank.till1.store.counter(at: oat).rights(of: "till-1") == 5)
+        #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 5)
+
+        // Of 5 left (once the till has the reservation), its share is 4 and its floor 2: it spares
+        // 3, not the 4 asked for.
+        try await up.connections[1].changed(.store("berlin"))
+        try await up.pump()
+        let (refused, _) = await reserve(4)
+        #expect(
+            refused
+                == .refused("berlin can set aside 3 of oat-milk now (asked for 4): reserve fewer, or try another store")
+        )
+        #expect(try bank.till1.store.counter(at: oat).rights(of: "till-1") == 2)
+        #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 5, "nothing was set aside")
+    }
+
+    @Test("a till hands in rights only when the hub recalls them")
+    func onlyTheHubRecalls() async throws {
+        let (reply, wrote) = await bank.till1.serve(
+            .recall(store: "berlin", lines: ["oat-milk": 1]), from: bank.till2.identity.certificate)
+        #expect(reply == .refused("only the hub recalls stock rights"))
+        #expect(wrote == nil)
+    }
+}
+
+/// The hub's recall over one in-memory link to a till (the hub's side is the link's responder).
+struct LinkRecall: RightsRecall {
+    let link: MemoryLink
+    let bank: RightsBankTests
+
+    func recall(_ lines: [SKU: UInt64], at store: StoreID, until deadline: ContinuousClock.Instant) async -> UInt64 {
+        let reply = try? await bank.carrying(link) {
+            try await link.connections[1].ask(.recall(store: store, lines: lines))
+        }
+        guard case .granted(let units, _)? = reply else { return 0 }
+        return units
+    }
 }

@@ -46,4 +46,15 @@ struct SyncRequestTests {
         link.act(1, link.sides[1].answer(42, .granted(units: 1, envelopes: [])))
         #expect(link.closed[0] == .protocolViolation("a reply to question 42, which this side did not ask"))
     }
+
+    @Test("the hub's recall reaches the till parsed, and the till's hand-in comes back under the same id")
+    func recallTravelsFromTheHubToTheTill() {
+        let (link, till, _) = connected()
+        let handIn = devices.envelopes(till, scope: .store("berlin"), count: 1)
+        link.answering[0] = { _ in .granted(units: 2, envelopes: handIn) }
+        link.act(1, link.sides[1].ask(.recall(store: "berlin", lines: ["milk": 3, "oats": 1]), id: 4))
+        #expect(link.served[0] == [.recall(store: "berlin", lines: ["milk": 3, "oats": 1])])
+        #expect(link.answers[1] == [4: .granted(units: 2, envelopes: handIn)])
+        #expect(link.closed == [nil, nil])
+    }
 }

@@ -81,6 +81,25 @@ public struct RightsPolicy: Hashable, Sendable {
         return UInt64(held - min(held, share))
     }
 
+    /// What `device` hands to `hub` when the hub recalls up to `asked` units (a reservation it
+    /// cannot cover from its own rights): what the device holds beyond the refill floor of its
+    /// share, at most `asked`. Keeping the floor keeps the till selling walk-in customers, and the
+    /// hub does not top it up again at once (a device at its floor is not below it).
+    public func spare(_ counter: BoundedCounter, at device: ReplicaID, hub: ReplicaID, asked: UInt64) -> UInt64 {
+        let share = share(of: counter.value, spenders: spenders(of: counter, hub: hub, including: [device]).count)
+        let held = max(0, counter.rights(of: device))
+        return min(asked, UInt64(max(0, held - refillFloor(of: share))))
+    }
+
+    /// The least a device may hold of `share` without being topped up: `refillBelowBasisPoints` of
+    /// it, rounded up.
+    func refillFloor(of share: Int64) -> Int64 {
+        guard share > 0 else { return 0 }
+        let (quotient, remainder) = Int64(10_000).dividingFullWidth(
+            share.multipliedFullWidth(by: refillBelowBasisPoints))
+        return quotient + (remainder > 0 ? 1 : 0)
+    }
+
     /// What the hub grants a device that asks for `units`: as much as it holds, at most that.
     public func grant(_ counter: BoundedCounter, asked units: UInt64, hub: ReplicaID) -> UInt64 {
         min(units, UInt64(max(0, counter.rights(of: hub))))

@@ -110,6 +110,7 @@ extension ReplicaStore {
     ) throws -> [DeliveryOutcome] {
         var delivery = CausalDelivery<RemoteChange>(delivered: try memo.versionVector(of: scope, db))
         let held = try Self.heldChanges(in: scope, db)
+        let earlier = Set(held.map { Dot($0.origin, $0.seq) })
         var incoming: [RemoteChange] = []
         for change in changes {
             // A change seen before is either logged (seq already applied) or held: compare bytes.
@@ -138,6 +139,12 @@ extension ReplicaStore {
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
             do {
                 try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], memo: &working, db)
+            } catch let refusal as StoreError
+                where refusal.isReceiptRefusal && earlier.contains(Dot(ready.origin, ready.seq))
+            {
+                // Held since an earlier batch: dropped alone, so it does not refuse this batch too.
+                try Self.dropHeld(change, db)
+                throw refusal
             } catch {
                 storageFailure = error
                 throw error
@@ -164,12 +171,33 @@ extension ReplicaStore {
     private func join(_ change: RemoteChange, decoded: ObjectDelta?, memo: inout WriterMemo, _ db: Database) throws {
         // Held changes from earlier batches were validated when they arrived.
         let delta = try change.isOpaque ? nil : decoded ?? ObjectDelta(encoded: change.delta)
+        if let delta { try checkOnReceipt(delta, of: change, memo: &memo, db) }
         for (key, value) in delta?.objects ?? [:] { try memo.join(value, at: key, replica: replica, db) }
-        try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
-            arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
+        try Self.dropHeld(change, db)
         try Self.appendChange(
             scope: change.scope, origin: change.origin, seq: change.seq, stamp: change.stamp,
             dependencies: change.dependencies, delta: change.delta, envelope: change.envelope, db)
+    }
+
+    /// Runs ``ReceiptCheck`` on a change about to be joined, against the objects it touches as
+    /// they are here now.
+    /// - Throws: ``StoreError/refusedOnReceipt(scope:origin:seq:_:)``.
+    private func checkOnReceipt(_ delta: ObjectDelta, of change: RemoteChange, memo: inout WriterMemo, _ db: Database)
+        throws
+    {
+        guard delta.objects.keys.contains(where: { $0.kind == .reservation }) else { return }
+        var prior: [ObjectKey: ObjectValue] = [:]
+        for key in delta.objects.keys where key.kind == .reservation || key.kind == .stock {
+            prior[key] = try memo.object(at: key, db)
+        }
+        do { try ReceiptCheck.check(delta, origin: change.origin, prior: prior) } catch {
+            throw StoreError.refusedOnReceipt(scope: change.scope, origin: change.origin, seq: change.seq, error)
+        }
+    }
+
+    static func dropHeld(_ change: RemoteChange, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq = ?").execute(
+            arguments: [change.scope.description, change.origin.rawValue, Int64(change.seq)])
     }
 
     /// The logged change at (scope, origin, seq), if the log still holds it.

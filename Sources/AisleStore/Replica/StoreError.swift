@@ -13,6 +13,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case scopeMismatch(header: Scope, delta: Scope, origin: ReplicaID, seq: UInt64)
     /// A second, different change arrived under an (origin, seq) already known.
     case equivocation(scope: Scope, origin: ReplicaID, seq: UInt64)
+    /// A remote change breaks a writer rule its receiver's state shows (a custody hand-over or phase
+    /// change by a replica not holding the reservation, stock counts off the reservation's lines).
+    case refusedOnReceipt(scope: Scope, origin: ReplicaID, seq: UInt64, ReceiptRefusal)
     /// A stored object could not be decoded: the file is damaged.
     case corruptState(ObjectKey, CanonicalDecodingError)
     /// A mutation wrote an object it had not declared (a programming error in the caller).
@@ -47,6 +50,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .equivocation(let scope, let origin, let seq):
             "\(origin) sent two different changes as #\(seq) in \(scope) (equivocation): the second was refused "
                 + "with its batch; \(origin) may be faulty or compromised"
+        case .refusedOnReceipt(let scope, let origin, let seq, let refusal):
+            "\(origin)#\(seq) in \(scope): \(refusal); nothing from its batch was applied"
         case .corruptState(let key, let error):
             "stored state of \(key) is damaged (\(error)): restore from a backup"
         case .undeclaredWrite(let key):
@@ -66,5 +71,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "cannot flush \(path) to disk: \(String(cString: strerror(errno))) (errno \(errno))"
                 + "it lost changes (restored from an old backup?); enrol it again as a new device"
         }
+    }
+}
+
+extension StoreError {
+    /// Whether this is ``refusedOnReceipt(scope:origin:seq:_:)``.
+    var isReceiptRefusal: Bool {
+        if case .refusedOnReceipt = self { return true }
+        return false
     }
 }

@@ -406,12 +406,21 @@ nonisolated struct Aisle_Sync_V1_Request: Sendable {
     set {body = .custody(newValue)}
   }
 
+  var recall: Aisle_Sync_V1_RecallRequest {
+    get {
+      if case .recall(let v)? = body {return v}
+      return Aisle_Sync_V1_RecallRequest()
+    }
+    set {body = .recall(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
     case rights(Aisle_Sync_V1_RightsRequest)
     case reserve(Aisle_Sync_V1_ReserveRequest)
     case custody(Aisle_Sync_V1_CustodyRequest)
+    case recall(Aisle_Sync_V1_RecallRequest)
 
   }
 
@@ -464,6 +473,23 @@ nonisolated struct Aisle_Sync_V1_CustodyRequest: Sendable {
   var store: String = String()
 
   var reservation: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// The hub asks a till of the store to hand in stock rights it can spare, up to these units per
+/// SKU, for a reservation the hub cannot cover from its own rights. The till keeps what its own
+/// sales need (RightsPolicy.spare); the Reply carries its change that hands the rest to the hub.
+nonisolated struct Aisle_Sync_V1_RecallRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var store: String = String()
+
+  var lines: [Aisle_Sync_V1_ReserveLine] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1178,7 +1204,7 @@ nonisolated extension Aisle_Sync_V1_Refusal: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Request"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0\u{1}reserve\0\u{1}custody\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0\u{1}reserve\0\u{1}custody\0\u{1}recall\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1226,6 +1252,19 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
           self.body = .custody(v)
         }
       }()
+      case 5: try {
+        var v: Aisle_Sync_V1_RecallRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .recall(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .recall(v)
+        }
+      }()
       default: break
       }
     }
@@ -1251,6 +1290,10 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
     case .custody?: try {
       guard case .custody(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .recall?: try {
+      guard case .recall(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     }()
     case nil: break
     }
@@ -1375,6 +1418,41 @@ nonisolated extension Aisle_Sync_V1_CustodyRequest: SwiftProtobuf.Message, Swift
   static func ==(lhs: Aisle_Sync_V1_CustodyRequest, rhs: Aisle_Sync_V1_CustodyRequest) -> Bool {
     if lhs.store != rhs.store {return false}
     if lhs.reservation != rhs.reservation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_RecallRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RecallRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{1}lines\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_RecallRequest, rhs: Aisle_Sync_V1_RecallRequest) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.lines != rhs.lines {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -80,7 +80,11 @@ struct EdgeServeCommand: AsyncParsableCommand {
                         "installed a snapshot part from the hub (this edge lacked changes the hub had compacted)",
                         metadata: ["scope": "\(scope)", "objects": "\(objects)", "last": "\(last)"])
                     Task { await fanout.changed(scope, from: .link(url)) }
-                case .caughtUp, .served, .ended: break
+                case .served(let scope):
+                    // This till answered the hub with a change of its own (rights recalled): the
+                    // terminals connected here learn it too.
+                    Task { await fanout.changed(scope, from: .link(url)) }
+                case .caughtUp, .ended: break
                 }
             }
             links.append(link)
