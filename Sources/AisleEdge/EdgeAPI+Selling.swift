@@ -15,6 +15,7 @@ extension EdgeAPI {
             let home = try home(request)
             let body = try await request.decode(as: Checkout.self, context: context)
             let order = try Self.parse(OrderID.self, body.order ?? "order-\(id)")
+            let points = try body.points()
             if case .customer(let customer) = home { try requireHandoff(customer) }
             guard let priced = try node.store.cart(id, in: home) else {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
@@ -27,12 +28,19 @@ extension EdgeAPI {
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
             }
+            if let customer, points > 0 { try await desk.obtain(points, of: .account(of: customer)) }
             do {
-                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store)
+                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
             } catch let error as CartError {
                 throw HTTPError(.conflict, message: "\(error)")
             } catch let error as StockError {
                 throw await refusal(error)
+            } catch let error as PointsPaymentError {
+                throw HTTPError(.badRequest, message: "\(error)")
+            } catch let error as LoyaltyError {
+                // Only a customer's points can run short, so there is one here.
+                guard let customer else { throw error }
+                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: .account(of: customer)))
             }
             await changed(home.scope)
             await changed(.store(store))
