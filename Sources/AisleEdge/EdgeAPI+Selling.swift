@@ -28,7 +28,16 @@ extension EdgeAPI {
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
             }
-            if let customer, points > 0 { try await desk.obtain(points, of: .account(of: customer)) }
+            if let customer, points > 0 {
+                // Points worth more than the order are refused before any rights are asked for.
+                let payment = PointsPayment(redeeming: points)
+                guard payment.value <= priced.totals.total else {
+                    let error = PointsPaymentError.exceedsTotal(
+                        points: points, value: payment.value, total: priced.totals.total)
+                    throw HTTPError(.badRequest, message: "\(error)")
+                }
+                try await desk.obtain(points, of: .account(of: customer))
+            }
             do {
                 try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
             } catch let error as CartError {

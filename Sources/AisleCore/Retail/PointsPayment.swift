@@ -15,8 +15,8 @@ public struct PointsPayment: Hashable, Sendable, CanonicalEncodable {
 
     /// Redeems `points` at the chain's rate.
     public init(redeeming points: UInt64) {
-        self.init(points: points, value: Int64(clamping: points).multipliedReportingOverflow(by: Self.minorUnitsPerPoint)
-            .partialValue)
+        let (value, overflow) = Int64(clamping: points).multipliedReportingOverflow(by: Self.minorUnitsPerPoint)
+        self.init(points: points, value: overflow ? .max : value)
     }
 
     init(points: UInt64, value: Int64) {

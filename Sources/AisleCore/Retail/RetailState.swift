@@ -138,7 +138,7 @@ public struct RetailState: Lattice, CanonicalEncodable {
     ) throws -> RetailState {
         let totals = cart(id, in: home).priced(with: catalog)
         guard totals.unpriced.isEmpty else { throw CartError.unpriced(totals.unpriced) }
-        let customer = customer(of: id, in: home)
+        let customer = self.customer(of: id, in: home)
         var payment: PointsPayment?
         if points > 0 {
             guard customer != nil else { throw PointsPaymentError.noCustomer(id) }
