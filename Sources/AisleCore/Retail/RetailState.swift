@@ -98,6 +98,20 @@ public struct RetailState: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Applies a mutator to the note of reservation `id` in `customer`'s scope; returns the delta.
+    @discardableResult
+    public mutating func updateReservationNote(
+        _ id: ReservationID, of customer: CustomerID, _ mutator: (inout ReservationNote) -> ReservationNote
+    ) -> RetailState {
+        var delta = RetailState()
+        delta.customers = customers.update(customer) { shopping in
+            var shoppingDelta = Shopping()
+            shoppingDelta.reservations = shopping.reservations.update(id, mutator)
+            return shoppingDelta
+        }
+        return delta
+    }
+
     /// Applies a mutator to the points account of `customer`; returns the delta.
     @discardableResult
     public mutating func updateLoyalty<Failure: Error>(
