@@ -164,7 +164,8 @@ extension SyncSession {
         case .reservations(let reservations):
             // Only who may hold the customer's own scope learns where the customer's reservations stand.
             let customer = try Wire.parse(CustomerID.self, reservations.customer, "customer")
-            return serve(message.id, .reservations(customer: customer), about: .customer(customer), peer: peer, now: now)
+            return serve(
+                message.id, .reservations(customer: customer), about: .customer(customer), peer: peer, now: now)
         case nil:
             // A question this build does not know (a newer peer): say so, keep the session.
             return answer(message.id, .refused("this peer does not understand the question: upgrade it"))

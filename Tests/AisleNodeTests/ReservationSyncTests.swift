@@ -78,7 +78,8 @@ struct ReservationSyncTests {
         let placed = ReservationReport(
             store: "berlin", id: id, lines: ["oat-milk": 2], expiresAt: expiresAt, phase: .reserved)
         #expect(try await ask(.reservations(customer: "anna")) == .reservations([placed]))
-        #expect(try await ask(.reservations(customer: "ben")) == .refused("mobile phone-anna may not hold customer:ben"))
+        #expect(
+            try await ask(.reservations(customer: "ben")) == .refused("mobile phone-anna may not hold customer:ben"))
 
         // The till sees it, takes custody from the hub, picks and hands the goods over.
         try await up.connections[1].changed(.store("berlin"))
@@ -108,7 +109,10 @@ struct ReservationSyncTests {
         try await phone.store.noteReservationStages(
             of: "anna",
             reports.map {
-                ($0.id, ReservationNote.Terms(store: $0.store, lines: ["oat-milk": 2], expiresAt: $0.expiresAt), $0.phase)
+                (
+                    $0.id, ReservationNote.Terms(store: $0.store, lines: ["oat-milk": 2], expiresAt: $0.expiresAt),
+                    $0.phase
+                )
             })
         let notes = try phone.store.reservationNotes(of: "anna")
         #expect(notes.map(\.id) == [id])

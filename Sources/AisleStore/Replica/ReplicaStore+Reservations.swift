@@ -177,7 +177,8 @@ extension ReplicaStore {
                     """, arguments: [customer.rawValue]
             ).compactMap { row in
                 let id = try ReservationID(row[0] as String)
-                guard case .reservationNote(let note) = try ObjectRows.decode(.reservationNote(id, of: customer), row[1])
+                guard
+                    case .reservationNote(let note) = try ObjectRows.decode(.reservationNote(id, of: customer), row[1])
                 else { return nil }
                 return (id, note)
             }

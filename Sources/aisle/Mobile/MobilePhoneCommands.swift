@@ -105,7 +105,9 @@ struct MobileSyncCommand: AsyncParsableCommand {
         defer { try? node.store.close() }
         // Where the customer's reservations stand, noted first so that this sync sends the notes.
         if try await MobileReservationsCommand.refresh(node, customer: customer, hub: hub, timeout: timeout) == nil {
-            print("the hub did not say where the reservations stand (an older hub?): `aisle mobile reservations` may be stale")
+            print(
+                "the hub did not say where the reservations stand (an older hub?): `aisle mobile reservations` may be stale"
+            )
         }
         let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
         print("synced in \(elapsed); cart \(phone.cart) of \(customer):")

@@ -55,7 +55,8 @@ struct MobileReserveCommand: AsyncParsableCommand {
             // The phone keeps it in the customer's own scope: `aisle mobile reservations` lists it, and
             // the next sync sends it to the customer's other devices.
             try await node.store.noteReservation(
-                id, of: customer, ReservationNote.Terms(store: store, lines: [sku: Int64(quantity)], expiresAt: expiresAt))
+                id, of: customer,
+                ReservationNote.Terms(store: store, lines: [sku: Int64(quantity)], expiresAt: expiresAt))
         case .refused(let reason):
             throw CommandFailure("the hub refused the reservation: \(reason)")
         case .granted, .reservations:
