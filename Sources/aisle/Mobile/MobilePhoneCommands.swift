@@ -103,13 +103,14 @@ struct MobileSyncCommand: AsyncParsableCommand {
     func run() async throws {
         let (node, customer) = try phone.open()
         defer { try? node.store.close() }
-        // Where the customer's reservations stand, noted first so that this sync sends the notes.
+        let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
+        // Then where the customer's reservations stand, noted on the phone (the next sync sends the
+        // notes to the customer's other devices).
         if try await MobileReservationsCommand.refresh(node, customer: customer, hub: hub, timeout: timeout) == nil {
             print(
                 "the hub did not say where the reservations stand (an older hub?): `aisle mobile reservations` may be stale"
             )
         }
-        let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
         print("synced in \(elapsed); cart \(phone.cart) of \(customer):")
         printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
     }

@@ -98,8 +98,11 @@ struct MobileReservationsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Asks the hub where `customer`'s reservations stand and notes it in the customer's scope
-    /// (before a sync, so the sync sends the notes to the customer's other devices).
+    /// Asks the hub where `customer`'s reservations stand and notes it in the customer's scope (the
+    /// next sync sends the notes to the customer's other devices).
+    ///
+    /// Asked on a connection of its own after the sync, whose exchange it would otherwise take
+    /// over silently (its session exchanges changes as any other).
     ///
     /// - Returns: how many reservations the hub reported, or nil when it would not say.
     static func refresh(_ node: ReplicaNode, customer: CustomerID, hub: String, timeout: Int) async throws -> Int? {
