@@ -25,19 +25,17 @@ extension EdgeAPI {
             // cart it is): follow it on the hub link, and so the hub follows this till's changes there.
             let customer = priced.cart.owner.value ?? home.customer
             if let customer { await follow(.loyalty(customer)) }
+            // Points worth more than the order are refused before any rights are asked for.
+            let payment = PointsPayment(redeeming: points)
+            if points > 0, payment.value > priced.totals.total {
+                let error = PointsPaymentError.exceedsTotal(
+                    points: points, value: payment.value, total: priced.totals.total)
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
             }
-            if let customer, points > 0 {
-                // Points worth more than the order are refused before any rights are asked for.
-                let payment = PointsPayment(redeeming: points)
-                guard payment.value <= priced.totals.total else {
-                    let error = PointsPaymentError.exceedsTotal(
-                        points: points, value: payment.value, total: priced.totals.total)
-                    throw HTTPError(.badRequest, message: "\(error)")
-                }
-                try await desk.obtain(points, of: .account(of: customer))
-            }
+            if let customer, points > 0 { try await desk.obtain(points, of: .account(of: customer)) }
             do {
                 try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
             } catch let error as CartError {
