@@ -163,7 +163,9 @@ struct MobileHistoryCommand: AsyncParsableCommand {
             let items = order.totals.lines.map { "\($0.sku) × \($0.quantity)" }.joined(separator: ", ")
             print(
                 "\(order.id)  \(placed.formatted(.iso8601))  \(order.store.map { "at \($0)" } ?? "in the app")  "
-                    + "\(money(order.totals.total))  (\(items))")
+                    + "\(money(order.totals.total))"
+                    + (order.pointsPayment.map { " (\($0.points) points paid \(money($0.value)))" } ?? "")
+                    + "  (\(items))")
         }
     }
 }
