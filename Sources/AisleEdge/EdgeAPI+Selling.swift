@@ -15,6 +15,7 @@ extension EdgeAPI {
             let home = try home(request)
             let body = try await request.decode(as: Checkout.self, context: context)
             let order = try Self.parse(OrderID.self, body.order ?? "order-\(id)")
+            let points = try body.points()
             if case .customer(let customer) = home { try requireHandoff(customer) }
             guard let priced = try node.store.cart(id, in: home) else {
                 throw HTTPError(.notFound, message: "no cart \(id) in \(home)")
@@ -24,15 +25,29 @@ extension EdgeAPI {
             // cart it is): follow it on the hub link, and so the hub follows this till's changes there.
             let customer = priced.cart.owner.value ?? home.customer
             if let customer { await follow(.loyalty(customer)) }
+            // Points worth more than the order are refused before any rights are asked for.
+            let payment = PointsPayment(redeeming: points)
+            if points > 0, payment.value > priced.totals.total {
+                let error = PointsPaymentError.exceedsTotal(
+                    points: points, value: payment.value, total: priced.totals.total)
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
             for line in priced.totals.lines {
                 try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
             }
+            if let customer, points > 0 { try await desk.obtain(points, of: .account(of: customer)) }
             do {
-                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store)
+                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
             } catch let error as CartError {
                 throw HTTPError(.conflict, message: "\(error)")
             } catch let error as StockError {
                 throw await refusal(error)
+            } catch let error as PointsPaymentError {
+                throw HTTPError(.badRequest, message: "\(error)")
+            } catch let error as LoyaltyError {
+                // Only a customer's points can run short, so there is one here.
+                guard let customer else { throw error }
+                throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: .account(of: customer)))
             }
             await changed(home.scope)
             await changed(.store(store))

@@ -18,7 +18,17 @@ struct NewLine: Decodable {
     let quantity: Int64
 }
 struct LineQuantity: Decodable { let quantity: Int64 }
-struct Checkout: Decodable { let order: String? }
+struct Checkout: Decodable {
+    let order: String?
+    /// Points of the customer's to redeem as part payment (none when absent).
+    let redeemPoints: Int64?
+
+    func points() throws -> UInt64 {
+        guard let redeemPoints else { return 0 }
+        guard redeemPoints >= 0 else { throw HTTPError(.badRequest, message: "redeemPoints cannot be negative") }
+        return UInt64(redeemPoints)
+    }
+}
 
 struct EdgeHealth: ResponseEncodable {
     let status: String
@@ -82,13 +92,22 @@ struct OrderView: ResponseEncodable {
     let id: String
     let cart: String
     let totalMinor: Int64
+    /// Points earned.
     let points: Int64
+    /// Points redeemed as part payment, and what they paid.
+    let pointsRedeemed: UInt64
+    let pointsValueMinor: Int64
+    /// What is left to pay: the total less what the points paid.
+    let amountDueMinor: Int64
 
     init(_ order: Order) {
         id = order.id.rawValue
         cart = order.cart.rawValue
         totalMinor = order.totals.total
         points = order.totals.points
+        pointsRedeemed = order.pointsPayment?.points ?? 0
+        pointsValueMinor = order.pointsPayment?.value ?? 0
+        amountDueMinor = order.amountDue
     }
 }
 

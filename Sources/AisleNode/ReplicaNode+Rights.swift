@@ -33,6 +33,8 @@ extension ReplicaNode {
                 return try await handOver(reservation, at: store, to: peer)
             case .recall:
                 return (.refused("the hub recalls rights; it hands in none"), nil)
+            case .reservations(let customer):
+                return (.reservations(try reports(of: customer)), nil)
             }
         } catch {
             return (.refused("\(error)"), nil)
@@ -128,6 +130,17 @@ extension ReplicaNode {
                 "\(store) can set aside \(held) of \(error.sku) now (asked for \(error.shortfall.requested)): "
                     + "reserve fewer, or try another store"), nil
         )
+    }
+
+    /// Where `customer`'s reservations stand, in every store (the session has checked that the
+    /// asker may hold the customer's scope).
+    private func reports(of customer: CustomerID) throws -> [ReservationReport] {
+        try store.reservations(of: customer).compactMap { store, id, reservation in
+            guard let terms = reservation.terms else { return nil }
+            return ReservationReport(
+                store: store, id: id, lines: terms.lines.mapValues { UInt64(max(0, $0)) }, expiresAt: terms.expiresAt,
+                phase: reservation.phase.value)
+        }
     }
 
     /// Releases every open reservation this node holds whose deadline has passed, back into stock.

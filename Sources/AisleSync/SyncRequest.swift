@@ -16,6 +16,28 @@ public enum SyncRequest: Sendable, Equatable {
     /// The hub asks a till of `store` to hand in the stock rights it can spare, up to `lines`
     /// units per SKU, for a reservation the hub cannot cover (answered with ``SyncReply/granted(units:envelopes:)``).
     case recall(store: StoreID, lines: [SKU: UInt64])
+    /// A customer's phone asks the hub where `customer`'s reservations stand (the stores' scopes
+    /// hold them, which a phone may not read).
+    case reservations(customer: CustomerID)
+}
+
+/// One of a customer's reservations as the hub reports it to the customer's phone.
+public struct ReservationReport: Sendable, Equatable {
+    public let store: StoreID
+    public let id: ReservationID
+    /// Units per SKU.
+    public let lines: [SKU: UInt64]
+    /// Wall-clock milliseconds.
+    public let expiresAt: UInt64
+    public let phase: ReservationPhase
+
+    public init(store: StoreID, id: ReservationID, lines: [SKU: UInt64], expiresAt: UInt64, phase: ReservationPhase) {
+        self.store = store
+        self.id = id
+        self.lines = lines
+        self.expiresAt = expiresAt
+        self.phase = phase
+    }
 }
 
 /// The answer to a ``SyncRequest``.
@@ -26,6 +48,8 @@ public enum SyncReply: Sendable, Equatable {
     case granted(units: UInt64, envelopes: [Envelope])
     /// The reservation was placed, held until `expiresAt` (wall-clock milliseconds).
     case reserved(ReservationID, expiresAt: UInt64)
+    /// The customer's reservations, by store and id.
+    case reservations([ReservationReport])
     /// The peer would not answer, and why (a person can act on the reason).
     case refused(String)
 }
@@ -62,6 +86,10 @@ extension SyncSession {
             recall.store = store.rawValue
             recall.lines = Self.wireLines(lines)
             message.recall = recall
+        case .reservations(let customer):
+            var reservations = Aisle_Sync_V1_ReservationsRequest()
+            reservations.customer = customer.rawValue
+            message.reservations = reservations
         }
         asked.insert(id)
         return [seal(.request(message))]
@@ -79,6 +107,22 @@ extension SyncSession {
         case .reserved(let reservation, let expiresAt):
             message.reservation = reservation.rawValue
             message.expiresAt = expiresAt
+        case .reservations(let reports):
+            message.listed = true
+            message.reservations = reports.map { report in
+                var wire = Aisle_Sync_V1_ReservationReport()
+                wire.store = report.store.rawValue
+                wire.reservation = report.id.rawValue
+                wire.lines = report.lines.keys.sorted().map { sku in
+                    var line = Aisle_Sync_V1_ReserveLine()
+                    line.sku = sku.rawValue
+                    line.units = report.lines[sku]!
+                    return line
+                }
+                wire.expiresAt = report.expiresAt
+                wire.phase = UInt32(report.phase.rawValue)
+                return wire
+            }
         case .refused(let reason):
             message.refusal = reason.isEmpty ? "refused" : reason
         }
@@ -117,6 +161,11 @@ extension SyncSession {
             let store = try Wire.parse(StoreID.self, recall.store, "store")
             let lines = try Self.lines(recall.lines, of: "recall")
             return serve(message.id, .recall(store: store, lines: lines), about: .store(store), peer: peer, now: now)
+        case .reservations(let reservations):
+            // Only who may hold the customer's own scope learns where the customer's reservations stand.
+            let customer = try Wire.parse(CustomerID.self, reservations.customer, "customer")
+            return serve(
+                message.id, .reservations(customer: customer), about: .customer(customer), peer: peer, now: now)
         case nil:
             // A question this build does not know (a newer peer): say so, keep the session.
             return answer(message.id, .refused("this peer does not understand the question: upgrade it"))
@@ -165,6 +214,9 @@ extension SyncSession {
             let reservation = try Wire.parse(ReservationID.self, message.reservation, "reservation")
             return [.answered(message.id, .reserved(reservation, expiresAt: message.expiresAt))]
         }
+        if message.listed {
+            return [.answered(message.id, .reservations(try message.reservations.map(Self.report)))]
+        }
         var envelopes: [Envelope] = []
         for bytes in message.envelopes {
             do { envelopes.append(try Envelope(canonicalBytes: Array(bytes))) } catch {
@@ -172,5 +224,22 @@ extension SyncSession {
             }
         }
         return [.answered(message.id, .granted(units: message.granted, envelopes: envelopes))]
+    }
+
+    private static func report(_ wire: Aisle_Sync_V1_ReservationReport) throws(SyncError) -> ReservationReport {
+        var lines: [SKU: UInt64] = [:]
+        for line in wire.lines {
+            let sku = try Wire.parse(SKU.self, line.sku, "SKU")
+            guard line.units > 0, lines.updateValue(line.units, forKey: sku) == nil else {
+                throw .protocolViolation("a reported reservation line for \(sku) is empty or repeated")
+            }
+        }
+        guard let phase = ReservationPhase(rawValue: Int(wire.phase)) else {
+            throw .protocolViolation("a reported reservation in an unknown phase \(wire.phase)")
+        }
+        return ReservationReport(
+            store: try Wire.parse(StoreID.self, wire.store, "store"),
+            id: try Wire.parse(ReservationID.self, wire.reservation, "reservation"), lines: lines,
+            expiresAt: wire.expiresAt, phase: phase)
     }
 }

@@ -74,6 +74,12 @@ struct ReservationSyncTests {
         }
         #expect(expiresAt == TestTenant.now + 60_000)
         #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 8)
+        // The phone learns where its customer's reservations stand; another customer's are not its to know.
+        let placed = ReservationReport(
+            store: "berlin", id: id, lines: ["oat-milk": 2], expiresAt: expiresAt, phase: .reserved)
+        #expect(try await ask(.reservations(customer: "anna")) == .reservations([placed]))
+        #expect(
+            try await ask(.reservations(customer: "ben")) == .refused("mobile phone-anna may not hold customer:ben"))
 
         // The till sees it, takes custody from the hub, picks and hands the goods over.
         try await up.connections[1].changed(.store("berlin"))
@@ -94,6 +100,24 @@ struct ReservationSyncTests {
         await #expect(throws: ReservationError.closed(.collected)) {
             try await bank.carrying(down) { try await desk2.custody(of: id, at: "berlin") }
         }
+        // The hub reports the collection; the phone notes it in Anna's own scope.
+        guard case .reservations(let reports) = try await ask(.reservations(customer: "anna")) else {
+            Issue.record("the hub did not list Anna's reservations")
+            return
+        }
+        #expect(reports.map(\.phase) == [.collected])
+        try await phone.store.noteReservationStages(
+            of: "anna",
+            reports.map {
+                (
+                    $0.id, ReservationNote.Terms(store: $0.store, lines: ["oat-milk": 2], expiresAt: $0.expiresAt),
+                    $0.phase
+                )
+            })
+        let notes = try phone.store.reservationNotes(of: "anna")
+        #expect(notes.map(\.id) == [id])
+        #expect(notes.first?.note.status(at: TestTenant.now) == .collected)
+        #expect(notes.first?.note.terms?.store == "berlin")
     }
 
     @Test(

@@ -22,6 +22,15 @@ struct RetailWorld {
 
 @Suite("Retail semantics with real processes")
 struct RetailProcessTests {
+    /// Where reservation `id` stands on Anna's phone after a sync (`aisle mobile reservations --json`).
+    func phoneStatus(of id: String, in world: SyncWorld, hub: String) throws -> String? {
+        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", hub])
+        let output = try world.run(["mobile", "reservations", "--dir", world.phone, "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        let reservations = list?["reservations"] as? [[String: Any]]
+        return reservations?.first { $0["id"] as? String == id }?["status"] as? String
+    }
+
     /// The reservation id `aisle mobile reserve` printed.
     func reservationID(in output: String) -> String? {
         output.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("res-") }.map(String.init)
@@ -53,6 +62,9 @@ struct RetailProcessTests {
         ])
         #expect(reserved.contains("reserved 2 × oat-milk at berlin for anna"), "\(reserved)")
         let id = try #require(reservationID(in: reserved))
+        // The phone keeps it: listed offline, as placed.
+        let kept = try world.run(["mobile", "reservations", "--dir", world.phone])
+        #expect(kept.contains("\(id): 2 × oat-milk at berlin, set aside: collect it before"), "\(kept)")
 
         // Too many, an unknown SKU: plain sentences from the hub.
         let tooMany = try AisleCommandTests.run([
@@ -74,6 +86,9 @@ struct RetailProcessTests {
         let (picked, pickedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/pick", [:])
         #expect(picked == 200, "\(refusalMessage(pickedBody))")
         #expect(pickedBody["custodian"] as? String == "till-1" && pickedBody["phase"] as? String == "picked")
+        #expect(
+            try await eventually { try phoneStatus(of: id, in: world, hub: url) == "picked" },
+            "after a sync the phone reads the reservation as picked")
         let (collected, collectedBody) = try await jsonRequest("POST", till + "/v1/reservations/\(id)/collect", [:])
         #expect(collected == 200 && collectedBody["phase"] as? String == "collected", "\(collectedBody)")
         #expect(try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18)
@@ -94,6 +109,11 @@ struct RetailProcessTests {
             try await eventually { try await jsonRequest("GET", till + "/v1/stock/oat-milk").1["level"] as? Int == 18 })
         let (late, lateBody) = try await jsonRequest("POST", till + "/v1/reservations/\(shortID)/collect", [:])
         #expect(late == 409 && refusalMessage(lateBody).contains("already released"), "\(lateBody)")
+        // After a sync the phone reads the first as collected and the short one as expired.
+        #expect(try await eventually { try phoneStatus(of: id, in: world, hub: url) == "collected" })
+        #expect(try phoneStatus(of: shortID, in: world, hub: url) == "expired")
+        let listed = try world.run(["mobile", "reservations", "--dir", world.phone])
+        #expect(listed.contains("\(shortID): 1 × oat-milk at berlin, expired at"), "\(listed)")
         let (none, _) = try await jsonRequest("POST", till + "/v1/reservations/res-none/pick", [:])
         #expect(none == 404)
 
@@ -230,6 +250,41 @@ struct RetailProcessTests {
         #expect(
             try await eventually { try await jsonRequest("GET", berlin + "/v1/loyalty/anna").1["balance"] as? Int == 5 }
         )
+
+        // At a Paris checkout she pays with points: 6 are refused and no order is made; her last 5 pay part of it.
+        #expect(try await jsonRequest("POST", paris + "/v1/stock/coffee-beans-500g/receipts", ["units": 5]).0 == 200)
+        #expect(try await jsonRequest("POST", paris + "/v1/carts", ["id": "c3", "customer": "anna"]).0 == 200)
+        #expect(
+            try await jsonRequest("POST", paris + "/v1/carts/c3/lines", ["sku": "coffee-beans-500g", "quantity": 1]).0
+                == 200)
+        let checkout = paris + "/v1/carts/c3/checkout"
+        let (beyond, beyondBody) = try await jsonRequest(
+            "POST", checkout, ["order": "order-paris-1", "redeemPoints": 1_000_000])
+        #expect(beyond == 400 && refusalMessage(beyondBody).contains("more than the order's total"), "\(beyondBody)")
+        let (short, shortfall) = try await jsonRequest(
+            "POST", checkout, ["order": "order-paris-1", "redeemPoints": 6])
+        #expect(short == 409 && refusalMessage(shortfall).contains("5 points"), "\(shortfall)")
+        #expect(try await jsonRequest("GET", paris + "/v1/orders/order-paris-1").0 == 404, "no order is half made")
+        #expect(try await jsonRequest("GET", paris + "/v1/stock/coffee-beans-500g").1["level"] as? Int == 5)
+        var paid: [String: Any] = [:]
+        #expect(
+            try await eventually {
+                let (status, body) = try await jsonRequest(
+                    "POST", checkout, ["order": "order-paris-1", "redeemPoints": 5])
+                paid = body
+                return status == 200
+            }, "\(refusalMessage(paid))")
+        let paidTotal = try #require(paid["totalMinor"] as? Int)
+        #expect(paid["pointsRedeemed"] as? Int == 5)
+        #expect(paid["pointsValueMinor"] as? Int == 5)
+        #expect(paid["amountDueMinor"] as? Int == paidTotal - 5)
+        let earned = try #require(paid["points"] as? Int)
+        #expect(
+            try await eventually {
+                try await jsonRequest("GET", berlin + "/v1/loyalty/anna").1["balance"] as? Int == earned
+            }, "the hub and Berlin see the points paid and earned in Paris")
+        let (_, kept3) = try await jsonRequest("GET", paris + "/v1/orders/order-paris-1")
+        #expect(kept3["pointsRedeemed"] as? Int == 5)
 
         // Head office changes the coffee's price: both tills price a new cart with it; the order keeps its total.
         let edited = try CatalogCommandTests.sample(in: world.directory.path, pricing: "coffee-beans-500g", at: 1_234)

@@ -15,6 +15,11 @@ public struct CanonicalDecoder: Sendable {
     /// Whether every byte has been read.
     public var isAtEnd: Bool { offset == bytes.count }
 
+    /// The next byte, without reading it; nil at the end.
+    public func peekByte() -> UInt8? {
+        offset < bytes.count ? bytes[offset] : nil
+    }
+
     /// Reads an unsigned LEB128 varint (at most 10 bytes, no overflow).
     public mutating func readUInt64() throws(CanonicalDecodingError) -> UInt64 {
         var value: UInt64 = 0

@@ -20,6 +20,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case reservation = 13
     /// Customer: the wishlist (one per scope; its id is empty).
     case wishlist = 14
+    /// Customer: what the customer's phone keeps of one of its click-and-collect reservations.
+    case reservationNote = 15
     /// Loyalty: the points account (one per scope; its id is empty).
     case account = 20
 
@@ -29,7 +31,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
         case (.storeHours, .catalog): true
         case (.stock, .store), (.cart, .store), (.order, .store), (.reservation, .store): true
-        case (.cart, .customer), (.order, .customer), (.wishlist, .customer): true
+        case (.cart, .customer), (.order, .customer), (.wishlist, .customer), (.reservationNote, .customer): true
         case (.account, .loyalty): true
         default: false
         }
@@ -49,6 +51,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .order: "order"
         case .reservation: "reservation"
         case .wishlist: "wishlist"
+        case .reservationNote: "reservation note"
         case .account: "account"
         }
     }
@@ -73,7 +76,7 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
             case .storeInfo, .storeHours: _ = try StoreID(id)
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
-            case .reservation: _ = try ReservationID(id)
+            case .reservation, .reservationNote: _ = try ReservationID(id)
             case .account, .wishlist:
                 guard id.isEmpty else { throw ObjectError.invalidID(kind, "\(kind) ids are empty") }
             }
@@ -119,6 +122,10 @@ extension ObjectKey {
     }
 
     /// `customer`'s wishlist, in the customer's scope.
+    public static func reservationNote(_ id: ReservationID, of customer: CustomerID) -> ObjectKey {
+        ObjectKey(unchecked: .customer(customer), .reservationNote, id.rawValue)
+    }
+
     public static func wishlist(of customer: CustomerID) -> ObjectKey {
         ObjectKey(unchecked: .customer(customer), .wishlist, "")
     }

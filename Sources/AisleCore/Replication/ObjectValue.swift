@@ -10,6 +10,7 @@ public enum ObjectValue: Equatable, Sendable {
     case order(Order)
     case reservation(Reservation)
     case wishlist(Wishlist)
+    case reservationNote(ReservationNote)
     case account(LoyaltyAccount)
 
     /// The kind of object this value belongs to.
@@ -25,6 +26,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .order: .order
         case .reservation: .reservation
         case .wishlist: .wishlist
+        case .reservationNote: .reservationNote
         case .account: .account
         }
     }
@@ -43,6 +45,7 @@ public enum ObjectValue: Equatable, Sendable {
             .order(a.canonicalBytes.lexicographicallyPrecedes(b.canonicalBytes) ? b : a)
         case (.reservation(let a), .reservation(let b)): .reservation(a.joined(with: b))
         case (.wishlist(let a), .wishlist(let b)): .wishlist(a.joined(with: b))
+        case (.reservationNote(let a), .reservationNote(let b)): .reservationNote(a.joined(with: b))
         case (.account(let a), .account(let b)): .account(a.joined(with: b))
         default: nil
         }
@@ -63,6 +66,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .order: .order(try decoder.decode())
         case .reservation: .reservation(try decoder.decode())
         case .wishlist: .wishlist(try decoder.decode())
+        case .reservationNote: .reservationNote(try decoder.decode())
         case .account: .account(try decoder.decode())
         }
     }
@@ -88,6 +92,7 @@ extension ObjectValue: CanonicalEncodable {
         case .order(let value): encoder.append(value)
         case .reservation(let value): encoder.append(value)
         case .wishlist(let value): encoder.append(value)
+        case .reservationNote(let value): encoder.append(value)
         case .account(let value): encoder.append(value)
         }
     }

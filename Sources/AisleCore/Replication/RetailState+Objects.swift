@@ -41,6 +41,9 @@ extension RetailState {
             addShopping(customers[customer], add)
             let wishlist = customers[customer].wishlist
             if wishlist != .bottom { add(.wishlist, "", .wishlist(wishlist)) }
+            for (id, note) in customers[customer].reservations.entries {
+                add(.reservationNote, id.rawValue, .reservationNote(note))
+            }
         case .loyalty(let customer):
             let account = loyalty[customer]
             if account != .bottom { add(.account, "", .account(account)) }
@@ -104,6 +107,10 @@ extension RetailState {
         case (.wishlist(let wishlist), .customer(let customer)):
             var shopping = Shopping()
             shopping.wishlist = wishlist
+            customers.join(LatticeMap([customer: shopping]))
+        case (.reservationNote(let note), .customer(let customer)):
+            var shopping = Shopping()
+            shopping.reservations = LatticeMap([ReservationID(unchecked: key.id): note])
             customers.join(LatticeMap([customer: shopping]))
         default:
             throw .kindOutsideScope(key.kind, key.scope)

@@ -13,10 +13,18 @@ public struct Order: Hashable, Sendable, CanonicalEncodable {
     public let totals: CartTotals
     /// Digest of the catalog the prices came from.
     public let catalogDigest: StateDigest
+    /// The customer's points that paid part of it; nil when none did.
+    public let pointsPayment: PointsPayment?
+
+    /// The encoding version of an order paid partly with points (docs/encoding.md, "Orders").
+    public static let pointsPaymentVersion: UInt64 = 2
+
+    /// What the customer pays besides points: the total less what the points paid.
+    public var amountDue: Int64 { totals.total - (pointsPayment?.value ?? 0) }
 
     public init(
         id: OrderID, cart: CartID, customer: CustomerID?, store: StoreID?, placedAt: HLCTimestamp, totals: CartTotals,
-        catalogDigest: StateDigest
+        catalogDigest: StateDigest, pointsPayment: PointsPayment? = nil
     ) {
         self.id = id
         self.cart = cart
@@ -25,9 +33,17 @@ public struct Order: Hashable, Sendable, CanonicalEncodable {
         self.placedAt = placedAt
         self.totals = totals
         self.catalogDigest = catalogDigest
+        self.pointsPayment = pointsPayment
     }
 
+    /// An order without points keeps the first layout (so its bytes, digests and tie-breaks are as
+    /// before); one with points starts with an empty id length, which no first-layout order can
+    /// have, then its version, and carries the payment after the first layout's fields.
     public func encode(to encoder: inout CanonicalEncoder) {
+        if pointsPayment != nil {
+            encoder.append(UInt64(0))
+            encoder.append(Self.pointsPaymentVersion)
+        }
         encoder.append(id)
         encoder.append(cart)
         encoder.append(customer)
@@ -35,6 +51,7 @@ public struct Order: Hashable, Sendable, CanonicalEncodable {
         encoder.append(placedAt)
         encoder.append(totals)
         encoder.append(catalogDigest)
+        if let pointsPayment { encoder.append(pointsPayment) }
     }
 }
 

@@ -1,4 +1,14 @@
 extension CanonicalDecoder {
+    /// The version after a versioned layout's marker (a 0 byte where the first layout starts with a
+    /// non-empty identifier's length); nil, reading nothing, when the value is in its first layout.
+    mutating func readVersionMarker() throws(CanonicalDecodingError) -> UInt64? {
+        guard peekByte() == 0 else { return nil }
+        _ = try readUInt64()
+        let version = try readUInt64()
+        guard version >= 2 else { throw failure("version marker with version \(version)") }
+        return version
+    }
+
     /// A phase stored as its integer raw value; `noun` names it in the failure.
     mutating func readPhase<Phase: RawRepresentable>(_: Phase.Type, _ noun: String) throws(CanonicalDecodingError)
         -> Phase where Phase.RawValue == Int
@@ -126,12 +136,29 @@ extension CartTotals: CanonicalDecodable {
 }
 
 extension Order: CanonicalDecodable {
+    /// Reads either layout (docs/encoding.md, "Orders"): the first, or a versioned one.
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let version = try decoder.readVersionMarker() ?? 1
+        guard version == 1 || version == Order.pointsPaymentVersion else {
+            throw decoder.failure("order format version \(version) is newer than this node: upgrade it")
+        }
+        let id = try decoder.decode(OrderID.self)
+        let cart = try decoder.decode(CartID.self)
+        let customer = try decoder.decodeOptional(CustomerID.self)
+        let store = try decoder.decodeOptional(StoreID.self)
+        let placedAt = try decoder.decode(HLCTimestamp.self)
+        let totals = try decoder.decode(CartTotals.self)
+        let catalogDigest = try decoder.decode(StateDigest.self)
+        var payment: PointsPayment?
+        if version == Order.pointsPaymentVersion {
+            let points = try decoder.readUInt64()
+            // One order has one encoding: an order without points is written in the first layout.
+            guard points > 0 else { throw decoder.failure("an order of version 2 pays no points") }
+            payment = PointsPayment(points: points, value: try decoder.readInt64())
+        }
         self.init(
-            id: try decoder.decode(OrderID.self), cart: try decoder.decode(CartID.self),
-            customer: try decoder.decodeOptional(CustomerID.self), store: try decoder.decodeOptional(StoreID.self),
-            placedAt: try decoder.decode(HLCTimestamp.self), totals: try decoder.decode(CartTotals.self),
-            catalogDigest: try decoder.decode(StateDigest.self))
+            id: id, cart: cart, customer: customer, store: store, placedAt: placedAt, totals: totals,
+            catalogDigest: catalogDigest, pointsPayment: payment)
     }
 }
 

@@ -98,6 +98,20 @@ public struct RetailState: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Applies a mutator to the note of reservation `id` in `customer`'s scope; returns the delta.
+    @discardableResult
+    public mutating func updateReservationNote(
+        _ id: ReservationID, of customer: CustomerID, _ mutator: (inout ReservationNote) -> ReservationNote
+    ) -> RetailState {
+        var delta = RetailState()
+        delta.customers = customers.update(customer) { shopping in
+            var shoppingDelta = Shopping()
+            shoppingDelta.reservations = shopping.reservations.update(id, mutator)
+            return shoppingDelta
+        }
+        return delta
+    }
+
     /// Applies a mutator to the points account of `customer`; returns the delta.
     @discardableResult
     public mutating func updateLoyalty<Failure: Error>(
@@ -122,19 +136,32 @@ public struct RetailState: Lattice, CanonicalEncodable {
     }
 
     /// Checks out cart `id` at a till: as ``checkOut(_:in:as:store:at:)``, and in the same delta
-    /// sells every unit of the cart from `store`'s stock within `till`'s rights, and books the
-    /// points the cart earns to its customer's account (the cart's owner, or the customer whose
-    /// own cart it is) at `till`.
+    /// sells every unit of the cart from `store`'s stock within `till`'s rights, redeems `points`
+    /// of its customer's (the cart's owner, or the customer whose own cart it is) within `till`'s
+    /// rights as part payment (``PointsPayment``, recorded in the order), and books the points the
+    /// cart earns to that customer's account at `till`.
     ///
-    /// - Throws: ``CartError`` as checkout does, or ``StockError`` for the first line `till` may
-    ///   not sell that many of; nothing changes.
+    /// - Throws: ``CartError`` as checkout does, ``StockError`` for the first line `till` may not
+    ///   sell that many of, ``PointsPaymentError`` when there is no customer or the points would
+    ///   pay more than the total, or ``LoyaltyError`` when `till` may not redeem that many points;
+    ///   nothing changes.
     @discardableResult
     public mutating func checkOut(
         _ id: CartID, in home: CartHome, as orderID: OrderID, sellingFrom store: StoreID, at till: ReplicaID,
-        stamp: HLCTimestamp
+        stamp: HLCTimestamp, redeeming points: UInt64 = 0
     ) throws -> RetailState {
         let totals = cart(id, in: home).priced(with: catalog)
         guard totals.unpriced.isEmpty else { throw CartError.unpriced(totals.unpriced) }
+        let customer = self.customer(of: id, in: home)
+        var payment: PointsPayment?
+        if points > 0 {
+            guard customer != nil else { throw PointsPaymentError.noCustomer(id) }
+            let redeemed = PointsPayment(redeeming: points)
+            guard redeemed.value <= totals.total else {
+                throw PointsPaymentError.exceedsTotal(points: points, value: redeemed.value, total: totals.total)
+            }
+            payment = redeemed
+        }
         var working = self
         var delta = RetailState()
         for line in totals.lines {
@@ -143,8 +170,16 @@ public struct RetailState: Lattice, CanonicalEncodable {
                     try ledger.sell(UInt64(line.quantity), of: line.sku, at: till)
                 })
         }
-        delta.join(try working.record(id, in: home, as: orderID, totals: totals, store: store, at: stamp))
-        if let customer = customer(of: id, in: home), totals.points > 0 {
+        if let customer, let payment {
+            delta.join(
+                try working.updateLoyalty(customer) { account throws(LoyaltyError) in
+                    try account.redeem(payment.points, at: till)
+                })
+        }
+        delta.join(
+            try working.record(
+                id, in: home, as: orderID, totals: totals, store: store, at: stamp, pointsPayment: payment))
+        if let customer, totals.points > 0 {
             delta.join(working.updateLoyalty(customer) { $0.earn(UInt64(totals.points), at: till) })
         }
         self = working
@@ -161,14 +196,14 @@ public struct RetailState: Lattice, CanonicalEncodable {
     /// Closes the cart and records its order with `totals` locked in.
     private mutating func record(
         _ id: CartID, in home: CartHome, as orderID: OrderID, totals: CartTotals, store: StoreID?,
-        at stamp: HLCTimestamp
+        at stamp: HLCTimestamp, pointsPayment: PointsPayment? = nil
     ) throws(CartError) -> RetailState {
         let catalogDigest = catalog.digest
         return try updateShopping(home) { shopping throws(CartError) in
             var delta = try shopping.updateCart(id) { cart throws(CartError) in try cart.checkOut() }
             let order = Order(
                 id: orderID, cart: id, customer: shopping.carts[id].owner.value, store: store, placedAt: stamp,
-                totals: totals, catalogDigest: catalogDigest)
+                totals: totals, catalogDigest: catalogDigest, pointsPayment: pointsPayment)
             delta.join(shopping.record(order))
             return delta
         }

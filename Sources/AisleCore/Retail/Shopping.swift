@@ -5,11 +5,14 @@ public struct Shopping: Lattice, CanonicalEncodable {
     public internal(set) var orders: OrderBook
     /// Only in a customer's scope.
     public internal(set) var wishlist: Wishlist
+    /// Only in a customer's scope: what the customer's phones keep of its reservations.
+    public internal(set) var reservations: LatticeMap<ReservationID, ReservationNote>
 
     public init() {
         carts = .bottom
         orders = .bottom
         wishlist = .bottom
+        reservations = .bottom
     }
 
     public static var bottom: Shopping { Shopping() }
@@ -24,6 +27,7 @@ public struct Shopping: Lattice, CanonicalEncodable {
         carts.join(other.carts)
         orders.join(other.orders)
         wishlist.join(other.wishlist)
+        reservations.join(other.reservations)
     }
 
     /// Applies a mutator to cart `id`; returns the delta.
@@ -48,6 +52,7 @@ public struct Shopping: Lattice, CanonicalEncodable {
         encoder.append(carts)
         encoder.append(orders)
         encoder.append(wishlist)
+        encoder.append(reservations)
     }
 }
 

@@ -69,6 +69,9 @@ public enum Authorization {
                     throw .unauthorized(
                         "\(origin) wrote wishlist items as \(Set(foreign.map(\.replica)).sorted()) (\(key))")
                 }
+            case .reservationNote:
+                // The hub holds no customer key; a phone or a till after a handoff keeps the note.
+                guard role != .hub else { throw .unauthorized("the hub may not write a customer's notes (\(key))") }
             case .order(let order):
                 guard role != .hub else { throw .unauthorized("the hub may not place orders (\(key))") }
                 guard order.placedAt.replica == origin else {

@@ -35,6 +35,11 @@ enum ObjectRows {
             ("SELECT state FROM reservations WHERE store_id = ? AND reservation_id = ?", [store.rawValue, key.id])
         case (.wishlist, .customer(let customer)):
             ("SELECT state FROM wishlists WHERE customer_id = ?", [customer.rawValue])
+        case (.reservationNote, .customer(let customer)):
+            (
+                "SELECT state FROM reservation_notes WHERE customer_id = ? AND reservation_id = ?",
+                [customer.rawValue, key.id]
+            )
         default:
             ("SELECT state FROM catalog_entries WHERE kind = ? AND id = ?", [key.kind.description, key.id])
         }
@@ -94,6 +99,18 @@ enum ObjectRows {
                 store.rawValue, key.id, terms?.customer.rawValue, reservation.phase.value.description,
                 reservation.custodian?.rawValue, terms.map { Int64($0.expiresAt) },
                 lines?.joined(separator: ", ") ?? "", state,
+            ])
+        case (.reservationNote(let note), .customer(let customer)):
+            let lines = note.terms?.lines.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO reservation_notes (customer_id, reservation_id, store_id, phase,
+                        expires_at_ms, lines, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                customer.rawValue, key.id, note.terms?.store.rawValue, note.phase.value.description,
+                note.terms.map { Int64(clamping: $0.expiresAt) }, lines?.joined(separator: ", ") ?? "", state,
             ])
         case (.wishlist(let wishlist), .customer(let customer)):
             let skus = wishlist.entries.map(\.sku.rawValue)
@@ -178,6 +195,7 @@ enum ObjectRows {
         try forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], accountKey, add)
         try forEachRow(db, "SELECT store_id, reservation_id, state FROM reservations", [], reservationKey, add)
         try forEachRow(db, "SELECT customer_id, state FROM wishlists", [], wishlistKey, add)
+        try forEachRow(db, "SELECT customer_id, reservation_id, state FROM reservation_notes", [], noteKey, add)
         return state
     }
 
@@ -209,6 +227,9 @@ enum ObjectRows {
                 try forEachRow(
                     db, "SELECT customer_id, state FROM wishlists WHERE customer_id = ?", [customer.rawValue],
                     wishlistKey, add)
+                try forEachRow(
+                    db, "SELECT customer_id, reservation_id, state FROM reservation_notes WHERE customer_id = ?",
+                    [customer.rawValue], noteKey, add)
             }
         }
         return objects
@@ -238,6 +259,10 @@ enum ObjectRows {
 
     private static func wishlistKey(_ row: Row) throws -> ObjectKey {
         try ObjectKey(scope: .customer(try CustomerID(row[0])), kind: .wishlist, id: "")
+    }
+
+    private static func noteKey(_ row: Row) throws -> ObjectKey {
+        .reservationNote(try ReservationID(row[1]), of: try CustomerID(row[0]))
     }
 
     private static func reservationKey(_ row: Row) throws -> ObjectKey {

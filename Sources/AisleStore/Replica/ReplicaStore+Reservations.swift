@@ -108,6 +108,83 @@ extension ReplicaStore {
         }
     }
 
+    /// Every reservation placed for `customer`, in every store this replica holds, by store and id
+    /// (what the hub reports to the customer's phone).
+    public func reservations(of customer: CustomerID) throws -> [(store: StoreID, id: ReservationID, Reservation)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT store_id, reservation_id, state FROM reservations WHERE customer_id = ?
+                    ORDER BY store_id, reservation_id
+                    """, arguments: [customer.rawValue]
+            ).compactMap { row in
+                let store = try StoreID(row[0] as String)
+                let id = try ReservationID(row[1] as String)
+                guard case .reservation(let reservation) = try ObjectRows.decode(.reservation(id, at: store), row[2])
+                else { return nil }
+                return (store, id, reservation)
+            }
+        }
+    }
+
+    /// Keeps a note of reservation `id`, just placed by the hub, in `customer`'s own scope (the phone).
+    @discardableResult
+    public func noteReservation(_ id: ReservationID, of customer: CustomerID, _ terms: ReservationNote.Terms)
+        async throws -> [Acknowledgement]
+    {
+        try await mutate(objects: [.reservationNote(id, of: customer)]) { state, _ in
+            state.updateReservationNote(id, of: customer) { note in
+                let delta = ReservationNote.placed(terms)
+                note.join(delta)
+                return delta
+            }
+        }
+    }
+
+    /// Records the stages the hub reported for `customer`'s reservations in the customer's scope,
+    /// noting a reservation this phone did not know (placed from another phone) with its terms.
+    /// Nothing is written when every note already says as much.
+    @discardableResult
+    public func noteReservationStages(
+        of customer: CustomerID, _ reports: [(id: ReservationID, terms: ReservationNote.Terms, phase: ReservationPhase)]
+    ) async throws -> [Acknowledgement] {
+        guard !reports.isEmpty else { return [] }
+        return try await mutate(objects: reports.map { .reservationNote($0.id, of: customer) }) { state, _ in
+            var delta = RetailState()
+            for report in reports {
+                delta.join(
+                    state.updateReservationNote(report.id, of: customer) { note in
+                        var change = note.terms == nil ? ReservationNote.placed(report.terms) : ReservationNote()
+                        var seen = note.joined(with: change)
+                        change.join(seen.advance(to: report.phase))
+                        note.join(change)
+                        return change
+                    })
+            }
+            return delta
+        }
+    }
+
+    /// The notes of `customer`'s reservations kept in the customer's scope, soonest deadline first.
+    public func reservationNotes(of customer: CustomerID) throws -> [(id: ReservationID, note: ReservationNote)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT reservation_id, state FROM reservation_notes WHERE customer_id = ?
+                    ORDER BY expires_at_ms, reservation_id
+                    """, arguments: [customer.rawValue]
+            ).compactMap { row in
+                let id = try ReservationID(row[0] as String)
+                guard
+                    case .reservationNote(let note) = try ObjectRows.decode(.reservationNote(id, of: customer), row[1])
+                else { return nil }
+                return (id, note)
+            }
+        }
+    }
+
     /// What placing or releasing reservation `id` touches: the reservation, and the stock of its SKUs.
     private static func objects(of id: ReservationID, at store: StoreID, lines skus: some Collection<SKU>)
         -> [ObjectKey]

@@ -31,15 +31,17 @@ extension ReplicaStore {
         }
     }
 
-    /// Checks out cart `id` at a till: seals it, records order `orderID` with prices locked, and
-    /// sells every unit from `store`'s stock within this replica's rights, in one transaction.
+    /// Checks out cart `id` at a till: seals it, records order `orderID` with prices locked, sells
+    /// every unit from `store`'s stock within this replica's rights, and redeems `points` of the
+    /// customer's as part payment within this replica's rights, in one transaction.
     ///
-    /// - Throws: ``CartError`` or ``StockError`` (the first line this till may not sell that many
-    ///   of); nothing is written.
+    /// - Throws: ``CartError``, ``StockError`` (the first line this till may not sell that many
+    ///   of), ``PointsPaymentError`` or ``LoyaltyError`` (this till may not redeem that many
+    ///   points); nothing is written.
     @discardableResult
-    public func checkOut(_ id: CartID, in home: CartHome, as orderID: OrderID, sellingFrom store: StoreID)
-        async throws -> [Acknowledgement]
-    {
+    public func checkOut(
+        _ id: CartID, in home: CartHome, as orderID: OrderID, sellingFrom store: StoreID, redeeming points: UInt64 = 0
+    ) async throws -> [Acknowledgement] {
         let cartKey = try ObjectKey(scope: home.scope, kind: .cart, id: id.rawValue)
         let me = replica
         // The stock objects to declare are the cart's SKUs; a line added between this read and the
@@ -58,7 +60,8 @@ extension ReplicaStore {
             }
             do {
                 return try await mutate(objects: keys, readsCatalog: true) { state, stamp in
-                    try state.checkOut(id, in: home, as: orderID, sellingFrom: store, at: me, stamp: stamp)
+                    try state.checkOut(
+                        id, in: home, as: orderID, sellingFrom: store, at: me, stamp: stamp, redeeming: points)
                 }
             } catch StoreError.undeclaredWrite where attempt < 3 {
                 continue

@@ -22,6 +22,9 @@ enum StoreSchema {
         migrator.registerMigration("v5-reservations") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6-reservation-notes") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -207,6 +210,23 @@ enum StoreSchema {
             items TEXT NOT NULL,
             item_count INTEGER NOT NULL,
             state BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """
+
+    /// The phone's reservations ([5/6]): what a customer's phones keep of its click-and-collect
+    /// reservations, in the customer's scope.
+    static let v6 = """
+        -- One row per reservation note: where, what, until when, and the latest stage the hub reported
+        -- (reserved, picked, collected or released); lines: "sku×units" joined by ", ".
+        CREATE TABLE reservation_notes (
+            customer_id TEXT NOT NULL,
+            reservation_id TEXT NOT NULL,
+            store_id TEXT,
+            phase TEXT NOT NULL,
+            expires_at_ms INTEGER,
+            lines TEXT NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (customer_id, reservation_id)
         ) WITHOUT ROWID;
         """
 }

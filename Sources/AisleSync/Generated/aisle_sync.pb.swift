@@ -414,6 +414,14 @@ nonisolated struct Aisle_Sync_V1_Request: Sendable {
     set {body = .recall(newValue)}
   }
 
+  var reservations: Aisle_Sync_V1_ReservationsRequest {
+    get {
+      if case .reservations(let v)? = body {return v}
+      return Aisle_Sync_V1_ReservationsRequest()
+    }
+    set {body = .reservations(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -421,8 +429,47 @@ nonisolated struct Aisle_Sync_V1_Request: Sendable {
     case reserve(Aisle_Sync_V1_ReserveRequest)
     case custody(Aisle_Sync_V1_CustodyRequest)
     case recall(Aisle_Sync_V1_RecallRequest)
+    case reservations(Aisle_Sync_V1_ReservationsRequest)
 
   }
+
+  init() {}
+}
+
+/// A customer's phone (or a till the customer handed a cart to) asks the hub where the customer's
+/// reservations stand: the stores' scopes hold them, and the phone may not read those. The Reply
+/// lists them (listed, reservations); the phone keeps them in the customer's own scope.
+nonisolated struct Aisle_Sync_V1_ReservationsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var customer: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// One of a customer's reservations as the hub holds it.
+nonisolated struct Aisle_Sync_V1_ReservationReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var store: String = String()
+
+  var reservation: String = String()
+
+  var lines: [Aisle_Sync_V1_ReserveLine] = []
+
+  /// Wall-clock milliseconds.
+  var expiresAt: UInt64 = 0
+
+  /// ReservationPhase: 0 reserved, 1 picked, 2 collected, 3 released.
+  var phase: UInt32 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 }
@@ -538,6 +585,11 @@ nonisolated struct Aisle_Sync_V1_Reply: Sendable {
   var reservation: String = String()
 
   var expiresAt: UInt64 = 0
+
+  /// A ReservationsRequest's answer (listed even when there are none).
+  var listed: Bool = false
+
+  var reservations: [Aisle_Sync_V1_ReservationReport] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1204,7 +1256,7 @@ nonisolated extension Aisle_Sync_V1_Refusal: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Request"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0\u{1}reserve\0\u{1}custody\0\u{1}recall\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}rights\0\u{1}reserve\0\u{1}custody\0\u{1}recall\0\u{1}reservations\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1265,6 +1317,19 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
           self.body = .recall(v)
         }
       }()
+      case 6: try {
+        var v: Aisle_Sync_V1_ReservationsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reservations(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reservations(v)
+        }
+      }()
       default: break
       }
     }
@@ -1295,6 +1360,10 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
       guard case .recall(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     }()
+    case .reservations?: try {
+      guard case .reservations(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1303,6 +1372,86 @@ nonisolated extension Aisle_Sync_V1_Request: SwiftProtobuf.Message, SwiftProtobu
   static func ==(lhs: Aisle_Sync_V1_Request, rhs: Aisle_Sync_V1_Request) -> Bool {
     if lhs.id != rhs.id {return false}
     if lhs.body != rhs.body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_ReservationsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ReservationsRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_ReservationsRequest, rhs: Aisle_Sync_V1_ReservationsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Aisle_Sync_V1_ReservationReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ReservationReport"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{1}reservation\0\u{1}lines\0\u{3}expires_at\0\u{1}phase\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reservation) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.expiresAt) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.phase) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if !self.reservation.isEmpty {
+      try visitor.visitSingularStringField(value: self.reservation, fieldNumber: 2)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 3)
+    }
+    if self.expiresAt != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expiresAt, fieldNumber: 4)
+    }
+    if self.phase != 0 {
+      try visitor.visitSingularUInt32Field(value: self.phase, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Aisle_Sync_V1_ReservationReport, rhs: Aisle_Sync_V1_ReservationReport) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.reservation != rhs.reservation {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.expiresAt != rhs.expiresAt {return false}
+    if lhs.phase != rhs.phase {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1505,7 +1654,7 @@ nonisolated extension Aisle_Sync_V1_RightsRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Reply"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}refusal\0\u{1}granted\0\u{1}envelopes\0\u{1}reservation\0\u{3}expires_at\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}refusal\0\u{1}granted\0\u{1}envelopes\0\u{1}reservation\0\u{3}expires_at\0\u{1}listed\0\u{1}reservations\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1519,6 +1668,8 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.reservation) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.expiresAt) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.listed) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.reservations) }()
       default: break
       }
     }
@@ -1543,6 +1694,12 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
     if self.expiresAt != 0 {
       try visitor.visitSingularUInt64Field(value: self.expiresAt, fieldNumber: 6)
     }
+    if self.listed != false {
+      try visitor.visitSingularBoolField(value: self.listed, fieldNumber: 7)
+    }
+    if !self.reservations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.reservations, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1553,6 +1710,8 @@ nonisolated extension Aisle_Sync_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.envelopes != rhs.envelopes {return false}
     if lhs.reservation != rhs.reservation {return false}
     if lhs.expiresAt != rhs.expiresAt {return false}
+    if lhs.listed != rhs.listed {return false}
+    if lhs.reservations != rhs.reservations {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

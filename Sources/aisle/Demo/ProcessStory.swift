@@ -166,6 +166,7 @@ struct ProcessStory {
             "mobile", "reserve", "--dir", path("phone"), "oat-milk", "1", "--store", "paris", "--hub", hubURL,
         ])
         print(indent(reserved))
+        print(indent(try DemoProcesses.run(["mobile", "reservations", "--dir", path("phone")])))
         let id = reserved.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("res-") }.map(String.init) ?? ""
         try await DemoProcesses.waitUntil("till-paris-1 sees the reservation") {
             let list = try await jsonRequest("GET", paris + "/v1/reservations").1["reservations"] as? [[String: Any]]

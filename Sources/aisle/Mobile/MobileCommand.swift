@@ -7,7 +7,7 @@ struct MobileCommand: AsyncParsableCommand {
         subcommands: [
             MobileInitCommand.self, MobileCartCommand.self, MobileSyncCommand.self, MobileHandoffCommand.self,
             MobileHistoryCommand.self, MobileReserveCommand.self, MobileFindCommand.self,
-            MobileWishlistCommand.self,
+            MobileWishlistCommand.self, MobileReservationsCommand.self,
         ])
 }
 

@@ -104,6 +104,13 @@ struct MobileSyncCommand: AsyncParsableCommand {
         let (node, customer) = try phone.open()
         defer { try? node.store.close() }
         let elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout)
+        // Then where the customer's reservations stand, noted on the phone (the next sync sends the
+        // notes to the customer's other devices).
+        if try await MobileReservationsCommand.refresh(node, customer: customer, hub: hub, timeout: timeout) == nil {
+            print(
+                "the hub did not say where the reservations stand (an older hub?): `aisle mobile reservations` may be stale"
+            )
+        }
         print("synced in \(elapsed); cart \(phone.cart) of \(customer):")
         printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
     }
@@ -156,7 +163,9 @@ struct MobileHistoryCommand: AsyncParsableCommand {
             let items = order.totals.lines.map { "\($0.sku) × \($0.quantity)" }.joined(separator: ", ")
             print(
                 "\(order.id)  \(placed.formatted(.iso8601))  \(order.store.map { "at \($0)" } ?? "in the app")  "
-                    + "\(money(order.totals.total))  (\(items))")
+                    + "\(money(order.totals.total))"
+                    + (order.pointsPayment.map { " (\($0.points) points paid \(money($0.value)))" } ?? "")
+                    + "  (\(items))")
         }
     }
 }

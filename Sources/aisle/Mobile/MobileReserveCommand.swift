@@ -52,9 +52,14 @@ struct MobileReserveCommand: AsyncParsableCommand {
             let until = Date(timeIntervalSince1970: Double(expiresAt) / 1_000)
             print("reserved \(quantity) × \(sku) at \(store) for \(customer): reservation \(id)")
             print("collect it before \(until.formatted(.iso8601)) (its units go back on sale after that)")
+            // The phone keeps it in the customer's own scope: `aisle mobile reservations` lists it, and
+            // the next sync sends it to the customer's other devices.
+            try await node.store.noteReservation(
+                id, of: customer,
+                ReservationNote.Terms(store: store, lines: [sku: Int64(quantity)], expiresAt: expiresAt))
         case .refused(let reason):
             throw CommandFailure("the hub refused the reservation: \(reason)")
-        case .granted:
+        case .granted, .reservations:
             throw CommandFailure("the hub answered something else than a reservation: upgrade this app")
         }
     }
