@@ -143,7 +143,8 @@ public final class SyncServer: Sendable {
                     logger.notice(
                         "sync ended", metadata: ["device": "\(device.withLock { $0 })", "reason": "\(error)"])
                 }
-            }, recall: TillRecall(node: node, registry: registry, logger: logger))
+            }, recall: TillRecall(node: node, registry: registry, logger: logger),
+            followed: { scopes in registry.follow(scopes, by: id) })
         await registry.add(connection, id: id)
         defer { Task { await registry.remove(id) } }
         do {
@@ -174,6 +175,10 @@ public final class SyncServer: Sendable {
 /// The open connections, so a change delivered on one is pushed on the others.
 actor ConnectionRegistry {
     private var connections: [UUID: SyncConnection] = [:]
+    /// Which connections' peers follow each scope (and each connection's scopes), kept by the
+    /// connections as their peers subscribe, read without waiting for the actor.
+    private nonisolated let followers = Mutex<(byScope: [Scope: Set<UUID>], byConnection: [UUID: Set<Scope>])>(
+        ([:], [:]))
 
     var count: Int { connections.count }
 
@@ -183,6 +188,20 @@ actor ConnectionRegistry {
 
     func remove(_ id: UUID) {
         connections[id] = nil
+        follow([], by: id)
+    }
+
+    /// Records that the peer on connection `id` follows `scopes` now (and no others).
+    nonisolated func follow(_ scopes: Set<Scope>, by id: UUID) {
+        followers.withLock { followers in
+            let before = followers.byConnection[id] ?? []
+            for scope in before.subtracting(scopes) {
+                followers.byScope[scope]?.remove(id)
+                if followers.byScope[scope]?.isEmpty == true { followers.byScope[scope] = nil }
+            }
+            for scope in scopes.subtracting(before) { followers.byScope[scope, default: []].insert(id) }
+            followers.byConnection[id] = scopes.isEmpty ? nil : scopes
+        }
     }
 
     /// The stores the device on connection `id` sells for (none unless it is a till or kiosk).
@@ -217,11 +236,10 @@ actor ConnectionRegistry {
     }
 
     /// Tells every connection but `except` whose peer follows `scope` that it has new changes
-    /// (the others would push nothing; asking each would cost every change a turn of every
-    /// connection).
+    /// (the others would push nothing): found by scope, never by looking at every connection.
     func changed(_ scope: Scope, except: UUID?) async {
-        for (id, connection) in connections where id != except && connection.follows(scope) {
-            try? await connection.changed(scope)
+        for id in followers.withLock({ $0.byScope[scope] ?? [] }) where id != except {
+            try? await connections[id]?.changed(scope)
         }
     }
 }

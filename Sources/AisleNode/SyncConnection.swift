@@ -40,9 +40,11 @@ public actor SyncConnection {
     /// The scopes to subscribe to with a given peer.
     private let scopes: @Sendable (Certificate) throws -> [Scope]
     public private(set) var ended: SyncError?
+    /// Told the scopes the peer subscribed to whenever they change (see `init`).
+    private let followed: @Sendable (Set<Scope>) -> Void
+    /// How many scopes the peer subscribed to, as last told to `followed`.
+    private var followCount = 0
     /// Whether a call is being carried out; the others wait in `waiting`, first come first served.
-    /// The scopes the peer subscribed to, as of the last turn (see ``follows(_:)``).
-    private nonisolated let following = Mutex<Set<Scope>>([])
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
     /// Questions asked of the peer (``ask(_:)``), waiting for its answer.
@@ -58,14 +60,20 @@ public actor SyncConnection {
     ///   - progress: called as the sync goes (on this actor; keep it short).
     ///   - recall: on the hub, how a reservation the hub cannot cover asks the store's tills for
     ///     their spare rights (``RightsRecall``).
+    ///   - followed: told the scopes the peer subscribed to whenever they change, before anything
+    ///     is fetched for a new subscription (a change committed after it is pushed by
+    ///     ``changed(_:)``, one committed before is in the fetch); so a server with many
+    ///     connections wakes only those that follow a changed scope.
     public init(
         node: ReplicaNode, side: SyncSession.Side, limits: SyncLimits = .init(),
         scopes: @escaping @Sendable (Certificate) throws -> [Scope],
         send: @escaping @Sendable ([UInt8]) async throws -> Void,
         progress: @escaping @Sendable (SyncProgress) -> Void = { _ in },
-        recall: (any RightsRecall)? = nil
+        recall: (any RightsRecall)? = nil,
+        followed: @escaping @Sendable (Set<Scope>) -> Void = { _ in }
     ) {
         self.recall = recall
+        self.followed = followed
         self.node = node
         session = SyncSession(
             side: side, certificate: node.identity.certificate, signing: node.identity.signing,
@@ -90,13 +98,6 @@ public actor SyncConnection {
     /// - Throws: ``SyncError`` once the session has ended (close the transport then).
     public func receive(_ frame: [UInt8]) async throws {
         try await turn { session.receive(frame, now: node.store.wallClock()) }
-    }
-
-    /// Whether the peer subscribed to `scope`: whether ``changed(_:)`` would push anything. Read
-    /// without waiting for the connection's turn, so a server with many connections wakes only
-    /// those that follow a scope.
-    public nonisolated func follows(_ scope: Scope) -> Bool {
-        following.withLock { $0.contains(scope) }
     }
 
     /// Tells the peer about new local or relayed changes in `scope` (live push).
@@ -184,9 +185,9 @@ public actor SyncConnection {
         let actions = ask()
         // Before anything is fetched for a new subscription: a change committed after this is
         // pushed, one committed before is in the fetch.
-        if session.peerFollowCount != following.withLock({ $0.count }) {
-            let follows = session.peerFollows
-            following.withLock { $0 = follows }
+        if session.peerFollowCount != followCount {
+            followCount = session.peerFollowCount
+            followed(session.peerFollows)
         }
         try await perform(actions)
     }
