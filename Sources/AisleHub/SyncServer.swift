@@ -116,7 +116,7 @@ public final class SyncServer: Sendable {
                     device.withLock { $0 = "\(peer)" }
                     logger.info("connected", metadata: ["device": "\(peer)", "role": "\(role)"])
                     Task {
-                        for store in await registry.stores(of: id) { await self.rebalance(store) }
+                        for store in await registry.established(id) { await self.rebalance(store) }
                     }
                 case .applied(let scope, let count, _):
                     logger.debug(
@@ -168,78 +168,6 @@ public final class SyncServer: Sendable {
             }
         } catch {
             logger.debug("connection closed", metadata: ["reason": "\(error)"])
-        }
-    }
-}
-
-/// The open connections, so a change delivered on one is pushed on the others.
-actor ConnectionRegistry {
-    private var connections: [UUID: SyncConnection] = [:]
-    /// Which connections' peers follow each scope (and each connection's scopes), kept by the
-    /// connections as their peers subscribe, read without waiting for the actor.
-    private nonisolated let followers = Mutex<(byScope: [Scope: Set<UUID>], byConnection: [UUID: Set<Scope>])>(
-        ([:], [:]))
-
-    var count: Int { connections.count }
-
-    func add(_ connection: SyncConnection, id: UUID) {
-        connections[id] = connection
-    }
-
-    func remove(_ id: UUID) {
-        connections[id] = nil
-        follow([], by: id)
-    }
-
-    /// Records that the peer on connection `id` follows `scopes` now (and no others).
-    nonisolated func follow(_ scopes: Set<Scope>, by id: UUID) {
-        followers.withLock { followers in
-            let before = followers.byConnection[id] ?? []
-            for scope in before.subtracting(scopes) {
-                followers.byScope[scope]?.remove(id)
-                if followers.byScope[scope]?.isEmpty == true { followers.byScope[scope] = nil }
-            }
-            for scope in scopes.subtracting(before) { followers.byScope[scope, default: []].insert(id) }
-            followers.byConnection[id] = scopes.isEmpty ? nil : scopes
-        }
-    }
-
-    /// The stores the device on connection `id` sells for (none unless it is a till or kiosk).
-    func stores(of id: UUID) async -> [StoreID] {
-        await connections[id]?.stores() ?? []
-    }
-
-    /// The tills and kiosks of `store` connected now.
-    func tills(of store: StoreID) async -> [ReplicaID] {
-        await tillConnections(of: store).map(\.device)
-    }
-
-    /// The tills and kiosks of `store` connected now, with their connections, by device.
-    func tillConnections(of store: StoreID) async -> [(device: ReplicaID, connection: SyncConnection)] {
-        var tills: [(device: ReplicaID, connection: SyncConnection)] = []
-        for connection in connections.values {
-            guard let peer = await connection.peer, peer.body.role.isStoreTerminal,
-                peer.body.scopes.contains(where: { $0.covers(.store(store)) })
-            else { continue }
-            tills.append((peer.body.device, connection))
-        }
-        return tills.sorted { $0.device < $1.device }
-    }
-
-    /// The certificates of the devices with an established session now.
-    func peers() async -> [Certificate] {
-        var peers: [Certificate] = []
-        for connection in connections.values {
-            if let peer = await connection.peer { peers.append(peer) }
-        }
-        return peers
-    }
-
-    /// Tells every connection but `except` whose peer follows `scope` that it has new changes
-    /// (the others would push nothing): found by scope, never by looking at every connection.
-    func changed(_ scope: Scope, except: UUID?) async {
-        for id in followers.withLock({ $0.byScope[scope] ?? [] }) where id != except {
-            try? await connections[id]?.changed(scope)
         }
     }
 }

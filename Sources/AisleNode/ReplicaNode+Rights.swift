@@ -217,12 +217,3 @@ public enum RightsUnavailable: Error, CustomStringConvertible {
         }
     }
 }
-
-extension SyncConnection {
-    /// The stores whose stock the peer spends: a till's or kiosk's own stores (by name in its
-    /// certificate); none for other peers.
-    public func stores() -> [StoreID] {
-        guard let peer, peer.body.role.isStoreTerminal else { return [] }
-        return peer.body.namedStores
-    }
-}

@@ -1,0 +1,89 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import Foundation
+import Synchronization
+
+/// The open connections, so a change delivered on one is pushed on the others, with two indexes
+/// that spare a hub with thousands of connections from looking at each one per change: the
+/// followers of each scope, and the tills and kiosks of each store.
+actor ConnectionRegistry {
+    private var connections: [UUID: SyncConnection] = [:]
+    /// Which connections' peers follow each scope (and each connection's scopes), kept by the
+    /// connections as their peers subscribe, read without waiting for the actor.
+    private nonisolated let followers = Mutex<(byScope: [Scope: Set<UUID>], byConnection: [UUID: Set<Scope>])>(
+        ([:], [:]))
+    /// The tills and kiosks connected now, by the stores their certificates name, and each one's
+    /// stores.
+    private var terminals: [StoreID: [UUID: ReplicaID]] = [:]
+    private var terminalStores: [UUID: [StoreID]] = [:]
+
+    var count: Int { connections.count }
+
+    func add(_ connection: SyncConnection, id: UUID) {
+        connections[id] = connection
+    }
+
+    func remove(_ id: UUID) {
+        connections[id] = nil
+        follow([], by: id)
+        for store in terminalStores.removeValue(forKey: id) ?? [] {
+            terminals[store]?[id] = nil
+            if terminals[store]?.isEmpty == true { terminals[store] = nil }
+        }
+    }
+
+    /// Records that the peer on connection `id` follows `scopes` now (and no others).
+    nonisolated func follow(_ scopes: Set<Scope>, by id: UUID) {
+        followers.withLock { followers in
+            let before = followers.byConnection[id] ?? []
+            for scope in before.subtracting(scopes) {
+                followers.byScope[scope]?.remove(id)
+                if followers.byScope[scope]?.isEmpty == true { followers.byScope[scope] = nil }
+            }
+            for scope in scopes.subtracting(before) { followers.byScope[scope, default: []].insert(id) }
+            followers.byConnection[id] = scopes.isEmpty ? nil : scopes
+        }
+    }
+
+    /// Notes the peer of connection `id`, whose handshake just finished: a till or kiosk is
+    /// listed under the stores its certificate names.
+    /// - Returns: those stores (none for another device).
+    func established(_ id: UUID) async -> [StoreID] {
+        guard let connection = connections[id], let peer = await connection.peer,
+            connections[id] != nil, peer.body.role.isStoreTerminal
+        else { return [] }
+        let stores = peer.body.namedStores
+        terminalStores[id] = stores
+        for store in stores { terminals[store, default: [:]][id] = peer.body.device }
+        return stores
+    }
+
+    /// The tills and kiosks of `store` connected now.
+    func tills(of store: StoreID) -> [ReplicaID] {
+        tillConnections(of: store).map(\.device)
+    }
+
+    /// The tills and kiosks of `store` connected now, with their connections, by device.
+    func tillConnections(of store: StoreID) -> [(device: ReplicaID, connection: SyncConnection)] {
+        (terminals[store] ?? [:]).compactMap { id, device in connections[id].map { (device, $0) } }
+            .sorted { $0.device < $1.device }
+    }
+
+    /// The certificates of the devices with an established session now.
+    func peers() async -> [Certificate] {
+        var peers: [Certificate] = []
+        for connection in connections.values {
+            if let peer = await connection.peer { peers.append(peer) }
+        }
+        return peers
+    }
+
+    /// Tells every connection but `except` whose peer follows `scope` that it has new changes
+    /// (the others would push nothing): found by scope, never by looking at every connection.
+    func changed(_ scope: Scope, except: UUID?) async {
+        for id in followers.withLock({ $0.byScope[scope] ?? [] }) where id != except {
+            try? await connections[id]?.changed(scope)
+        }
+    }
+}
