@@ -92,43 +92,56 @@ private final class MemoHandoff: @unchecked Sendable {
 
 extension ReplicaStore {
     /// One write transaction with the writer's memo (``WriterMemo``).
+    ///
+    /// Not interrupted if the calling task is cancelled (GRDB's async `write` would be): the
+    /// transaction may hold other callers' writes too (``writeTransaction(_:)``), and a service
+    /// shutting down must not cut off a commit another connection is waiting for.
     func memoTransaction<T: Sendable>(
-        _ body: @Sendable (Database, inout WriterMemo) throws -> T
+        _ body: @escaping @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
-        let objectLimit = configuration.memoObjects
-        return try await pool.write { db in
-            let dataVersion = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-            // Taken out while the transaction runs, so updating it never copies it.
-            var memo = self.writerMemo.withLock { held in
-                defer { held = nil }
-                return held
-            }
-            if memo?.dataVersion != dataVersion {
-                memo = WriterMemo(dataVersion: dataVersion, objectLimit: objectLimit)
-            }
-            var working = memo.take()!
-            let result: T
-            do {
-                result = try body(db, &working)
-            } catch {
-                working.rolledBack()
-                self.writerMemo.withLock { $0 = working }
-                throw error
-            }
-            let handoff = MemoHandoff(working)
-            db.afterNextTransaction(
-                onCommit: { _ in
-                    self.flusher.committed()
-                    var memo = handoff.memo.take()!
-                    memo.committed()
-                    self.writerMemo.withLock { $0 = memo }
-                },
-                onRollback: { _ in
-                    var memo = handoff.memo.take()!
-                    memo.rolledBack()
-                    self.writerMemo.withLock { $0 = memo }
-                })
-            return result
+        try await withCheckedThrowingContinuation { continuation in
+            pool.asyncWrite(
+                { db in try self.memoBody(db, body) }, completion: { _, result in continuation.resume(with: result) })
         }
+    }
+
+    /// The transaction's body: the memo taken out, `body` run on it, and put back at commit or
+    /// rollback.
+    private func memoBody<T: Sendable>(
+        _ db: Database, _ body: @Sendable (Database, inout WriterMemo) throws -> T
+    ) throws -> T {
+        let objectLimit = configuration.memoObjects
+        let dataVersion = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        // Taken out while the transaction runs, so updating it never copies it.
+        var memo = self.writerMemo.withLock { held in
+            defer { held = nil }
+            return held
+        }
+        if memo?.dataVersion != dataVersion {
+            memo = WriterMemo(dataVersion: dataVersion, objectLimit: objectLimit)
+        }
+        var working = memo.take()!
+        let result: T
+        do {
+            result = try body(db, &working)
+        } catch {
+            working.rolledBack()
+            self.writerMemo.withLock { $0 = working }
+            throw error
+        }
+        let handoff = MemoHandoff(working)
+        db.afterNextTransaction(
+            onCommit: { _ in
+                self.flusher.committed()
+                var memo = handoff.memo.take()!
+                memo.committed()
+                self.writerMemo.withLock { $0 = memo }
+            },
+            onRollback: { _ in
+                var memo = handoff.memo.take()!
+                memo.rolledBack()
+                self.writerMemo.withLock { $0 = memo }
+            })
+        return result
     }
 }
