@@ -120,7 +120,12 @@ let package = Package(
             name: "CrashWriter", dependencies: ["AisleStore", "AisleTesting"], path: "Tests/CrashWriter"),
         // Real processes: runs the built `aisle` executable and the crash writer.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["aisle", "CrashWriter", "AisleCrypto", "AisleStore", "AisleTesting"]),
+            name: "EndToEndTests",
+            dependencies: [
+                "aisle", "CrashWriter", "AisleCore", "AisleCrypto", "AisleStore", "AisleNode", "AisleHub",
+                "AisleTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

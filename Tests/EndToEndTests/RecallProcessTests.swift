@@ -11,12 +11,8 @@ struct RecallProcessTests {
         let retail = try RetailWorld()
         defer { withExtendedLifetime(retail) {} }
         let world = retail.world
-        let (hub, hubPort) = try await world.startHub()
-        try retail.publishCatalog(hubPort: hubPort)
-        let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
-        #expect(try await hubLink(of: till))
+        let running = try await retail.startHubAndTill()
+        let (hub, edge, till, url) = (running.hub, running.edge, running.till, running.url)
 
         // Goods in at the till: it keeps its share (8 of 10) and hands the hub only 2.
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 10]).0 == 200)

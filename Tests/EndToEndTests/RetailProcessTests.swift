@@ -11,6 +11,27 @@ struct RetailWorld {
         store = try StoreWorld()
     }
 
+    /// A hub holding the sample catalog, and the store's till 1 linked to it.
+    struct Running {
+        let hub: ServerProcess
+        let edge: ServerProcess
+        /// The till's local API.
+        let till: String
+        /// The hub's sync URL, for `aisle mobile`.
+        let url: String
+    }
+
+    /// Starts a hub, publishes the sample catalog to it, and starts till 1 on it, waiting until
+    /// the till's hub link is up.
+    func startHubAndTill() async throws -> Running {
+        let (hub, hubPort) = try await world.startHub()
+        try publishCatalog(hubPort: hubPort)
+        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let till = "http://127.0.0.1:\(port)"
+        #expect(try await hubLink(of: till))
+        return Running(hub: hub, edge: edge, till: till, url: "ws://127.0.0.1:\(hubPort)/v1/sync")
+    }
+
     /// Publishes the sample catalog to the hub listening on `hubPort`.
     func publishCatalog(hubPort: Int) throws {
         _ = try world.run([
@@ -43,13 +64,8 @@ struct RetailProcessTests {
         let retail = try RetailWorld()
         defer { withExtendedLifetime(retail) {} }
         let world = retail.world
-        let (hub, hubPort) = try await world.startHub()
-        try retail.publishCatalog(hubPort: hubPort)
-        let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
-        #expect(
-            try await hubLink(of: till))
+        let running = try await retail.startHubAndTill()
+        let (hub, edge, till, url) = (running.hub, running.edge, running.till, running.url)
 
         // Goods in: the till keeps its share and hands the rest to the hub, which reserves from it.
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 20]).0 == 200)
@@ -128,13 +144,8 @@ struct RetailProcessTests {
         let retail = try RetailWorld()
         defer { withExtendedLifetime(retail) {} }
         let world = retail.world
-        let (hub, hubPort) = try await world.startHub()
-        try retail.publishCatalog(hubPort: hubPort)
-        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
-        let (edge, port) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        #expect(
-            try await hubLink(of: till))
+        let running = try await retail.startHubAndTill()
+        let (hub, edge, till, url) = (running.hub, running.edge, running.till, running.url)
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 10]).0 == 200)
         #expect(try await jsonRequest("POST", till + "/v1/stock/sourdough/receipts", ["units": 5]).0 == 200)
 

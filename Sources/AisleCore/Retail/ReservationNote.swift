@@ -108,10 +108,7 @@ public enum ReservationStatus: String, Sendable, CaseIterable {
 extension ReservationNote.Terms: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         let store = try decoder.decode(StoreID.self)
-        let lines = try decoder.decodeMap(SKU.self, Int64.self)
-        guard !lines.isEmpty, lines.values.allSatisfy({ $0 > 0 }) else {
-            throw decoder.failure("a reservation note needs lines of at least 1 unit")
-        }
+        let lines = try decoder.decodeReservedLines()
         self.init(store: store, lines: lines, expiresAt: try decoder.readUInt64())
     }
 }

@@ -178,10 +178,7 @@ extension Reservation.Custody: CanonicalDecodable {
 extension Reservation.Terms: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         let customer = try decoder.decode(CustomerID.self)
-        let lines = try decoder.decodeMap(SKU.self, Int64.self)
-        guard !lines.isEmpty, lines.values.allSatisfy({ $0 > 0 }) else {
-            throw decoder.failure("a reservation needs at least one line of at least one unit")
-        }
+        let lines = try decoder.decodeReservedLines()
         let expiresAt = try decoder.readUInt64()
         self.init(
             customer: customer, lines: lines, expiresAt: expiresAt, placedAt: try decoder.decode(HLCTimestamp.self))
@@ -193,5 +190,17 @@ extension Reservation: CanonicalDecodable {
         let terms = try decoder.decodeOptional(Terms.self)
         let custody = try decoder.decode(MaxRegister<Custody>.self)
         self.init(terms: terms, custody: custody, phase: try decoder.decode(MaxRegister<ReservationPhase>.self))
+    }
+}
+
+extension CanonicalDecoder {
+    /// A reservation's (or a reservation note's) lines: units per SKU, at least one line, each of
+    /// at least one unit.
+    mutating func decodeReservedLines() throws(CanonicalDecodingError) -> [SKU: Int64] {
+        let lines = try decodeMap(SKU.self, Int64.self)
+        guard !lines.isEmpty, lines.values.allSatisfy({ $0 > 0 }) else {
+            throw failure("a reservation needs at least one line of at least one unit")
+        }
+        return lines
     }
 }

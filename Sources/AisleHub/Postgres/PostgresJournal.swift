@@ -29,6 +29,8 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     let turn = WriterTurn()
     /// Peers' reports not yet kept, newest per (peer, scope).
     let reports = Mutex<[String: PeerAcknowledgement]>([:])
+    /// Devices' envelopes waiting to be kept together (``keep(_:)``).
+    let waitingKeeps = GroupQueue<WaitingKeep>()
     let onDiverged: @Sendable (any Error) async -> Void
 
     /// The NOTIFY channel every commit is announced on.
@@ -137,14 +139,6 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
 
     // MARK: ReplicaJournal
 
-    public func keep(_ envelopes: [Envelope]) async throws {
-        guard !envelopes.isEmpty else { return }
-        try await client.withConnection { connection in
-            try await Self.insert(envelopes, connection, logger: logger)
-            try await connection.query("NOTIFY aisle_envelopes", logger: logger)
-        }
-    }
-
     public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
         try await client.query(
             """
@@ -164,7 +158,8 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
                 try await reader.applyVisible(connection)
                 let (value, envelopes) = try await write()
                 if !envelopes.isEmpty {
-                    try await Self.insert(envelopes, connection, logger: logger)
+                    try Self.refuseEquivocations(
+                        envelopes, kept: try await Self.insert(envelopes, connection, logger: logger))
                     try await connection.query("NOTIFY aisle_envelopes", logger: logger)
                 }
                 return value
@@ -224,54 +219,6 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
         await onDiverged(error)
     }
 
-    /// Inserts envelopes; one already there with the same bytes is a duplicate, with other bytes
-    /// an equivocation.
-    static func insert(_ envelopes: [Envelope], _ connection: PostgresConnection, logger: Logger) async throws {
-        for start in stride(from: 0, to: envelopes.count, by: 1_000) {
-            let chunk = envelopes[start..<min(start + 1_000, envelopes.count)]
-            var binds = PostgresBindings(capacity: chunk.count * 4)
-            var rows: [String] = []
-            for envelope in chunk {
-                let header = envelope.header
-                rows.append("($\(binds.count + 1), $\(binds.count + 2), $\(binds.count + 3), $\(binds.count + 4))")
-                binds.append(header.scope.description)
-                binds.append(header.origin.rawValue)
-                binds.append(Int64(bitPattern: header.seq))
-                try binds.append(Data(envelope.canonicalBytes))
-            }
-            let sql = """
-                INSERT INTO aisle_envelopes (scope, origin, seq, envelope) VALUES \(rows.joined(separator: ", "))
-                ON CONFLICT (scope, origin, seq) DO NOTHING RETURNING scope, origin, seq
-                """
-            var inserted: Set<ChangeKey> = []
-            let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            for try await (scope, origin, seq) in result.decode((String, String, Int64).self) {
-                inserted.insert(ChangeKey(scope: scope, origin: origin, seq: seq))
-            }
-            // Those not inserted were there already (committed by now: the insert waited for them).
-            for envelope in chunk {
-                let header = envelope.header
-                let key = ChangeKey(
-                    scope: header.scope.description, origin: header.origin.rawValue,
-                    seq: Int64(bitPattern: header.seq))
-                guard !inserted.contains(key) else { continue }
-                let kept = try await connection.query(
-                    """
-                    SELECT envelope FROM aisle_envelopes
-                    WHERE scope = \(key.scope) AND origin = \(key.origin) AND seq = \(key.seq)
-                    """, logger: logger)
-                for try await bytes in kept.decode(Data.self) where Array(bytes) != envelope.canonicalBytes {
-                    throw JournalError.equivocation(scope: key.scope, origin: key.origin, seq: header.seq)
-                }
-            }
-        }
-    }
-
-    struct ChangeKey: Hashable {
-        let scope: String
-        let origin: String
-        let seq: Int64
-    }
 }
 
 /// One turn at a time, in arrival order.

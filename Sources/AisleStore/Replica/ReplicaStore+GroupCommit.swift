@@ -16,7 +16,7 @@ extension ReplicaStore {
         // Nobody committing: this caller commits its write, with any that arrive meanwhile, itself.
         if waitingWrites.lead() {
             let mine = Outcome<T>()
-            let own = WaitingWrites.Write(
+            let own = WaitingWrite(
                 perform: { db, memo in
                     let value = try body(db, &memo)
                     return { mine.set(.success(value)) }
@@ -28,7 +28,7 @@ extension ReplicaStore {
             return try mine.get()
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let write = WaitingWrites.Write(
+            let write = WaitingWrite(
                 perform: { db, memo in
                     let value = try body(db, &memo)
                     return { continuation.resume(returning: value) }
@@ -50,7 +50,7 @@ extension ReplicaStore {
 
     /// Commits `group` in one transaction, each write in a savepoint of its own (alone, in the
     /// transaction itself), then resumes each write's caller with its result.
-    private func commit(_ group: [WaitingWrites.Write]) async {
+    private func commit(_ group: [WaitingWrite]) async {
         let outcomes: [Result<@Sendable () -> Void, any Error>]
         do {
             outcomes = try await memoTransaction { db, memo in
@@ -87,59 +87,62 @@ extension ReplicaStore {
 
 }
 
-/// Writes waiting for the writer connection (``ReplicaStore/writeTransaction(_:)``), and
-/// whether a caller or task is committing them.
-final class WaitingWrites: Sendable {
-    /// One caller's write: `perform` runs it in the transaction and returns what resumes the
-    /// caller once the transaction has committed; `fail` resumes it with an error instead.
-    struct Write: Sendable {
-        let perform: @Sendable (Database, inout WriterMemo) throws -> @Sendable () -> Void
-        let fail: @Sendable (any Error) -> Void
-    }
+/// One caller's write, waiting for the writer connection (``ReplicaStore/writeTransaction(_:)``):
+/// `perform` runs it in the transaction and returns what resumes the caller once the transaction
+/// has committed; `fail` resumes it with an error instead.
+struct WaitingWrite: Sendable {
+    let perform: @Sendable (Database, inout WriterMemo) throws -> @Sendable () -> Void
+    let fail: @Sendable (any Error) -> Void
+}
 
-    private let state = Mutex<(waiting: [Write], committing: Bool)>(([], false))
+/// Items waiting to be handled together (group commit), and whether a caller or task is handling
+/// them: the first caller to find nobody at it takes the lead, the others wait their turn.
+public final class GroupQueue<Item: Sendable>: Sendable {
+    private let state = Mutex<(waiting: [Item], busy: Bool)>(([], false))
 
-    /// Makes the caller the committer if there is none.
-    func lead() -> Bool {
+    public init() {}
+
+    /// Makes the caller the one handling the items if there is none.
+    public func lead() -> Bool {
         state.withLock { state in
-            defer { state.committing = true }
-            return !state.committing
+            defer { state.busy = true }
+            return !state.busy
         }
     }
 
-    /// Adds a write; true when there is no committer, so the caller must start one.
-    func add(_ write: Write) -> Bool {
+    /// Adds an item; true when nobody is handling the items, so the caller must start.
+    public func add(_ item: Item) -> Bool {
         state.withLock { state in
-            state.waiting.append(write)
-            defer { state.committing = true }
-            return !state.committing
+            state.waiting.append(item)
+            defer { state.busy = true }
+            return !state.busy
         }
     }
 
-    /// The committer takes every waiting write, oldest first (perhaps none).
-    func waiting() -> [Write] {
+    /// The one handling the items takes every waiting one, oldest first (perhaps none).
+    public func waiting() -> [Item] {
         state.withLock { state in
             defer { state.waiting.removeAll() }
             return state.waiting
         }
     }
 
-    /// The committer takes every waiting write; none ends its turn (the next ``lead()`` or
-    /// ``add(_:)`` starts another).
-    func take() -> [Write] {
+    /// The one handling the items takes every waiting one; none ends its turn (the next
+    /// ``lead()`` or ``add(_:)`` starts another).
+    public func take() -> [Item] {
         state.withLock { state in
-            if state.waiting.isEmpty { state.committing = false }
+            if state.waiting.isEmpty { state.busy = false }
             defer { state.waiting.removeAll() }
             return state.waiting
         }
     }
 
-    /// A committing caller is done: true when writes wait, for a task to go on with; otherwise
-    /// the turn ends.
-    func handOff() -> Bool {
+    /// A leading caller is done: true when items wait, for a task to go on with; otherwise the
+    /// turn ends.
+    public func handOff() -> Bool {
         state.withLock { state in
-            if state.waiting.isEmpty { state.committing = false }
-            return state.committing
+            if state.waiting.isEmpty { state.busy = false }
+            return state.busy
         }
     }
 }

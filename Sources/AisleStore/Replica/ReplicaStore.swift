@@ -22,7 +22,7 @@ public final class ReplicaStore: Sendable {
     /// The writer's memo of committed version vectors (see ``WriterMemo``).
     let writerMemo = Mutex<WriterMemo?>(nil)
     /// Writes waiting to be committed together (``writeTransaction(_:)``).
-    let waitingWrites = WaitingWrites()
+    let waitingWrites = GroupQueue<WaitingWrite>()
     /// Makes `.flushed` commits durable (``flush()``).
     let flusher: WALFlusher
 
