@@ -135,8 +135,19 @@ struct JournalFollower: Service {
     let hub: SyncServer
 
     func run() async throws {
+        // The scopes the follower saw change, passed on by one task at a time, each once however
+        // often it changed meanwhile: a store's change runs the rights bank, whose top-ups take
+        // the writer lock in turn with the other processes, and the follower must read on.
+        let changed = GroupQueue<Scope>()
         await cancelWhenGracefulShutdown { [journal, hub] in
-            await journal.follow { scope in await hub.changed(scope) }
+            await journal.follow { scope in
+                guard changed.add(scope) else { return }
+                Task {
+                    while case let scopes = Set(changed.take()), !scopes.isEmpty {
+                        for scope in scopes.sorted() { await hub.changed(scope) }
+                    }
+                }
+            }
         }
     }
 }
