@@ -113,12 +113,7 @@ extension SyncSession {
                 var wire = Aisle_Sync_V1_ReservationReport()
                 wire.store = report.store.rawValue
                 wire.reservation = report.id.rawValue
-                wire.lines = report.lines.keys.sorted().map { sku in
-                    var line = Aisle_Sync_V1_ReserveLine()
-                    line.sku = sku.rawValue
-                    line.units = report.lines[sku]!
-                    return line
-                }
+                wire.lines = Self.wireLines(report.lines)
                 wire.expiresAt = report.expiresAt
                 wire.phase = UInt32(report.phase.rawValue)
                 return wire
@@ -190,7 +185,7 @@ extension SyncSession {
                 throw .protocolViolation("a \(what) line for \(sku) is empty or repeated")
             }
         }
-        guard !lines.isEmpty else { throw .protocolViolation("a \(what) request without lines") }
+        guard !lines.isEmpty else { throw .protocolViolation("a \(what) with no lines") }
         return lines
     }
 
@@ -227,13 +222,7 @@ extension SyncSession {
     }
 
     private static func report(_ wire: Aisle_Sync_V1_ReservationReport) throws(SyncError) -> ReservationReport {
-        var lines: [SKU: UInt64] = [:]
-        for line in wire.lines {
-            let sku = try Wire.parse(SKU.self, line.sku, "SKU")
-            guard line.units > 0, lines.updateValue(line.units, forKey: sku) == nil else {
-                throw .protocolViolation("a reported reservation line for \(sku) is empty or repeated")
-            }
-        }
+        let lines = try Self.lines(wire.lines, of: "reported reservation")
         guard let phase = ReservationPhase(rawValue: Int(wire.phase)) else {
             throw .protocolViolation("a reported reservation in an unknown phase \(wire.phase)")
         }

@@ -218,7 +218,6 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
             metadata: ["reason": "\(error)"])
         await onDiverged(error)
     }
-
 }
 
 /// One turn at a time, in arrival order.
