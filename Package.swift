@@ -34,7 +34,13 @@ let package = Package(
         // Pure: clocks, lattices, retail CRDTs, pricing. No I/O, no wall clock, no unseeded randomness.
         .target(name: "AisleCore"),
         // One replica on disk: CRDT state, change log and read tables in SQLite through GRDB.
-        .target(name: "AisleStore", dependencies: ["AisleCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "AisleStore",
+            dependencies: [
+                "AisleCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the hot writes' bindings (BoundStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // libsodium, as a system library (libsodium-dev; scripts/deps installs it).
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Safe wrappers over the libsodium calls Aisle uses; no libsodium type leaves the module.

@@ -19,7 +19,7 @@ final class LoopbackHub: Sendable {
     init(node: ReplicaNode) async throws {
         let server = SyncServer(node: node, logger: quietLogger("bench.hub"))
         let (ports, found) = AsyncStream.makeStream(of: Int.self)
-        let application = server.application(host: "127.0.0.1", port: 0) { port in found.yield(port) }
+        let application = server.application(host: "127.0.0.1", port: 0, onServerRunning: { port in found.yield(port) })
         task = Task { try await application.runService(gracefulShutdownSignals: []) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }

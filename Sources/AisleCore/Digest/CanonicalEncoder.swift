@@ -91,9 +91,15 @@ public struct CanonicalEncoder: Sendable {
         map values: [Key: Value]
     ) {
         append(UInt64(values.count))
-        for key in values.keys.sorted() {
+        // Most maps in stored state hold zero or one entry (one replica's count): nothing to sort.
+        if values.count == 1, let (key, value) = values.first {
             key.encode(to: &self)
-            values[key]!.encode(to: &self)
+            value.encode(to: &self)
+            return
+        }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            key.encode(to: &self)
+            value.encode(to: &self)
         }
     }
 }

@@ -35,7 +35,8 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
 
     init(counts: PNCounter, transfers: [Transfer: UInt64]) {
         self.counts = counts
-        self.transfers = transfers.filter { $0.value > 0 }
+        // Decoded maps rarely hold a zero: skip the copy then.
+        self.transfers = transfers.values.contains(0) ? transfers.filter { $0.value > 0 } : transfers
     }
 
     /// Everything added minus everything subtracted.

@@ -11,8 +11,8 @@ public struct PNCounter: Lattice, Hashable, CanonicalEncodable {
     public init() {}
 
     init(increments: [ReplicaID: UInt64], decrements: [ReplicaID: UInt64]) {
-        self.increments = increments.filter { $0.value > 0 }
-        self.decrements = decrements.filter { $0.value > 0 }
+        self.increments = increments.values.contains(0) ? increments.filter { $0.value > 0 } : increments
+        self.decrements = decrements.values.contains(0) ? decrements.filter { $0.value > 0 } : decrements
     }
 
     /// Increments minus decrements.

@@ -1,17 +1,21 @@
 /// The lattice state of one replicated object.
+///
+/// The large values are boxed (`indirect`): copying a value (into a delta's dictionary, the
+/// writer's memo) then costs one reference, not the fields of the largest case. The stock
+/// counter, the commonest and small, and the price register are kept inline.
 public enum ObjectValue: Equatable, Sendable {
-    case product(LWWRegister<Product?>)
+    indirect case product(LWWRegister<Product?>)
     case price(LWWRegister<Int64?>)
-    case promotion(LWWRegister<Promotion?>)
-    case storeInfo(LWWRegister<StoreInfo?>)
-    case storeHours(LWWRegister<OpeningHours?>)
+    indirect case promotion(LWWRegister<Promotion?>)
+    indirect case storeInfo(LWWRegister<StoreInfo?>)
+    indirect case storeHours(LWWRegister<OpeningHours?>)
     case stock(BoundedCounter)
-    case cart(Cart)
-    case order(Order)
-    case reservation(Reservation)
-    case wishlist(Wishlist)
-    case reservationNote(ReservationNote)
-    case account(LoyaltyAccount)
+    indirect case cart(Cart)
+    indirect case order(Order)
+    indirect case reservation(Reservation)
+    indirect case wishlist(Wishlist)
+    indirect case reservationNote(ReservationNote)
+    indirect case account(LoyaltyAccount)
 
     /// The kind of object this value belongs to.
     public var kind: ObjectKind {

@@ -51,16 +51,23 @@ enum ObjectRows {
     static func save(
         _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
     ) throws {
-        let state = Data(value.canonicalBytes)
+        var state: Data { Data(value.canonicalBytes) }
         switch (value, key.scope) {
         case (.stock(let counter), .store(let store)):
-            try db.cachedStatement(
+            // The hottest write of all (one per stock delta applied): bound through the C API.
+            var statement = try BoundStatement(
+                db,
                 sql: """
                     INSERT INTO stock_levels (store_id, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (store_id, sku) DO UPDATE SET
                         level = excluded.level, sellable_here = excluded.sellable_here, state = excluded.state
-                    """
-            ).execute(arguments: [store.rawValue, key.id, counter.value, max(0, counter.rights(of: replica)), state])
+                    """)
+            statement.bind(store.rawValue)
+            statement.bind(key.id)
+            statement.bind(counter.value)
+            statement.bind(max(Int64(0), counter.rights(of: replica)))
+            statement.bind(value.canonicalBytes)
+            try statement.run()
         case (.cart(let cart), let scope):
             var previousLines: [CartLineView] = []
             if case .cart(let old)? = previous { previousLines = old.visibleLines }

@@ -71,25 +71,34 @@ extension ReplicaStore {
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
         envelope: [UInt8]? = nil, _ db: Database
     ) throws {
-        try db.cachedStatement(
+        var statement = try BoundStatement(
+            db,
             sql:
                 "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        ).execute(
-            arguments: [
-                scope.description, origin.rawValue, Int64(seq), Int64(bitPattern: stamp),
-                Data(dependencies.canonicalBytes), Data(delta), envelope.map { Data($0) },
-            ])
+        )
+        statement.bind(scope.description)
+        statement.bind(origin.rawValue)
+        statement.bind(Int64(seq))
+        statement.bind(Int64(bitPattern: stamp))
+        statement.bind(dependencies.canonicalBytes)
+        statement.bind(delta)
+        statement.bind(envelope)
+        try statement.run()
         try setVersion(scope, origin, seq, db)
     }
 
     /// Records `seq` as the highest sequence of `origin` applied without gaps in `scope`.
     static func setVersion(_ scope: Scope, _ origin: ReplicaID, _ seq: UInt64, _ db: Database) throws {
-        try db.cachedStatement(
+        var statement = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
                 ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
-                """
-        ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
+                """)
+        statement.bind(scope.description)
+        statement.bind(origin.rawValue)
+        statement.bind(Int64(seq))
+        try statement.run()
     }
 
     /// Keeps the envelope a logged change was sealed into, so later sends forward the same bytes.

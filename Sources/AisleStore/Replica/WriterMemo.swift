@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// Valid only while no other connection has written the file: every write transaction first
 /// compares SQLite's `PRAGMA data_version` (which moves when another connection commits) with
-/// the value the memo was made under, and starts afresh from disk when they differ. What a
-/// transaction writes is forgotten again if it rolls back.
+/// the value the memo was made under, and starts afresh from disk when they differ. A rollback
+/// (rare: an equivocation, a refused change) forgets everything, so nothing rolled back is kept.
 struct WriterMemo: Sendable {
     /// `PRAGMA data_version` on the writer connection when the memo was made.
     let dataVersion: Int64
@@ -17,8 +17,6 @@ struct WriterMemo: Sendable {
     let objectLimit: Int
     private var versions: [Scope: VersionVector] = [:]
     private var objects: [ObjectKey: ObjectValue] = [:]
-    /// Objects written by the running transaction: forgotten if it rolls back.
-    private var written: Set<ObjectKey> = []
 
     init(dataVersion: Int64, objectLimit: Int) {
         self.dataVersion = dataVersion
@@ -51,7 +49,6 @@ struct WriterMemo: Sendable {
         _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
     ) throws {
         try ObjectRows.save(value, at: key, previous: previous, replica: replica, db)
-        written.insert(key)
         remember(value, at: key)
     }
 
@@ -67,15 +64,10 @@ struct WriterMemo: Sendable {
         objects[key] = value
     }
 
-    /// The memo once the running transaction has committed.
-    mutating func committed() {
-        written.removeAll(keepingCapacity: true)
-    }
-
-    /// The memo once the running transaction has rolled back: without what it wrote.
+    /// The memo once the running transaction (or a savepoint in it) has rolled back: empty,
+    /// so it holds nothing the rollback undid.
     mutating func rolledBack() {
-        for key in written { objects[key] = nil }
-        written.removeAll(keepingCapacity: true)
+        objects.removeAll()
         versions.removeAll()
     }
 }
@@ -133,8 +125,7 @@ extension ReplicaStore {
         db.afterNextTransaction(
             onCommit: { _ in
                 self.flusher.committed()
-                var memo = handoff.memo.take()!
-                memo.committed()
+                let memo = handoff.memo.take()!
                 self.writerMemo.withLock { $0 = memo }
             },
             onRollback: { _ in

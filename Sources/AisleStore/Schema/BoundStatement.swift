@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One run of a cached write statement whose arguments are bound through SQLite's C API.
+///
+/// The hot writes (a stock row, a change-log row, a version) run once per applied delta; GRDB's
+/// `StatementArguments` (an array of existentials converted to `DatabaseValue`s, then bound) cost
+/// more than the statement itself there (docs/performance.md). Bind every parameter, in order,
+/// then ``run()``. Only for statements that return no rows, inside a transaction GRDB opened.
+struct BoundStatement: ~Copyable {
+    private let statement: Statement
+    private let handle: OpaquePointer
+    private let connection: OpaquePointer?
+    private var index: Int32 = 0
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+        handle = statement.sqliteStatement
+        connection = db.sqliteConnection
+    }
+
+    mutating func bind(_ text: String) {
+        index += 1
+        var text = text
+        text.withUTF8 { utf8 in
+            _ = sqlite3_bind_text(handle, index, utf8.baseAddress, Int32(utf8.count), transient)
+        }
+    }
+
+    mutating func bind(_ integer: Int64) {
+        index += 1
+        sqlite3_bind_int64(handle, index, integer)
+    }
+
+    mutating func bind(_ integer: Int) { bind(Int64(integer)) }
+
+    mutating func bind(_ blob: [UInt8]?) {
+        index += 1
+        guard let blob else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        guard !blob.isEmpty else {
+            // Not NULL: a zero-length blob (sqlite3_bind_blob would store NULL for no bytes).
+            sqlite3_bind_zeroblob(handle, index, 0)
+            return
+        }
+        blob.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), transient)
+        }
+    }
+
+    /// Steps the statement to its end and resets it.
+    /// - Throws: `DatabaseError` as GRDB reports one (a constraint, a full disk).
+    consuming func run() throws {
+        precondition(index == sqlite3_bind_parameter_count(handle), "every parameter is bound")
+        let code = sqlite3_step(handle)
+        defer { sqlite3_reset(handle) }
+        guard code == SQLITE_DONE else {
+            let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+    }
+}
+
+/// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
