@@ -48,9 +48,11 @@ public actor HubBank {
         let hub = node.store.replica
         let policy = RightsPolicy.stock
         var wrote = false
-        for sku in try node.store.skusHeld(in: store) {
-            let key = ObjectKey.stock(sku, at: store)
-            for (till, units) in policy.topUps(try node.store.counter(at: key), hub: hub, devices: tills) {
+        let keys = try node.store.skusHeld(in: store).map { ObjectKey.stock($0, at: store) }
+        // One read for the whole store, not one per SKU (this runs after every change to it).
+        let counters = try node.store.counters(at: keys)
+        for key in keys {
+            for (till, units) in policy.topUps(counters[key] ?? BoundedCounter(), hub: hub, devices: tills) {
                 let granted = try await node.writeOwn { [node] in
                     let (granted, acknowledgements) = try await node.store.transferRights(of: key, to: till) {
                         policy.grant($0, asked: units, hub: hub)

@@ -49,10 +49,11 @@ struct TillRecall: RightsRecall {
 
     /// What `replica` holds of each SKU of `store` here now (0 where unreadable).
     private func rights(of replica: ReplicaID, in skus: some Sequence<SKU>, at store: StoreID) -> [SKU: Int64] {
+        let skus = Array(skus)
+        let keys = skus.map { ObjectKey.stock($0, at: store) }
+        let counters = (try? node.store.counters(at: keys)) ?? [:]
         var rights: [SKU: Int64] = [:]
-        for sku in skus {
-            rights[sku] = max(0, (try? node.store.counter(at: .stock(sku, at: store)).rights(of: replica)) ?? 0)
-        }
+        for (sku, key) in zip(skus, keys) { rights[sku] = max(0, counters[key]?.rights(of: replica) ?? 0) }
         return rights
     }
 }

@@ -57,10 +57,11 @@ public struct RightsDesk: Sendable {
         guard let bank = await bank(), let hub = await bank.bankReplica() else { return [] }
         var wrote: Set<Scope> = []
         let me = self.me
+        let counters = try node.store.counters(at: keys)
         for key in keys {
             let policy = RightsPolicy.policy(for: key.kind)
             let excess: @Sendable (BoundedCounter) -> UInt64 = { policy.excess($0, at: me, hub: hub) }
-            guard excess(try node.store.counter(at: key)) > 0 else { continue }
+            guard let counter = counters[key], excess(counter) > 0 else { continue }
             // Worked out again inside the transaction, from the counter as it is then.
             let (units, _) = try await node.store.transferRights(of: key, to: hub, amount: excess)
             if units > 0 { wrote.insert(key.scope) }

@@ -34,6 +34,24 @@ struct LocalWriteTests {
         #expect(orders.first?.totals.total == 736)
     }
 
+    @Test("counters read together equal counters read one by one, empty where never written")
+    func countersReadTogether() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
+        try await store.receiveStock(5, of: "milk", in: "berlin")
+        try await store.sell(2, of: "milk", in: "berlin")
+        try await store.earnPoints(40, for: "anna")
+        let keys: [ObjectKey] = [.stock("milk", at: "berlin"), .stock("oat", at: "berlin"), .account(of: "anna")]
+
+        let together = try store.counters(at: keys)
+        #expect(together.count == 3)
+        for key in keys { #expect(together[key] == (try store.counter(at: key))) }
+        #expect(together[.stock("milk", at: "berlin")]?.value == 3)
+        #expect(together[.stock("oat", at: "berlin")] == BoundedCounter())
+        #expect(together[.account(of: "anna")]?.value == 40)
+    }
+
     @Test("each local change gets the next sequence number of its scope, from 1")
     func sequenceNumbersPerScope() async throws {
         let test = try TestStore("till-1")

@@ -121,11 +121,12 @@ extension ObjectKey {
         ObjectKey(unchecked: .store(store), .reservation, id.rawValue)
     }
 
-    /// `customer`'s wishlist, in the customer's scope.
+    /// `customer`'s note of reservation `id` (what the phone asked for), in the customer's scope.
     public static func reservationNote(_ id: ReservationID, of customer: CustomerID) -> ObjectKey {
         ObjectKey(unchecked: .customer(customer), .reservationNote, id.rawValue)
     }
 
+    /// `customer`'s wishlist, in the customer's scope.
     public static func wishlist(of customer: CustomerID) -> ObjectKey {
         ObjectKey(unchecked: .customer(customer), .wishlist, "")
     }

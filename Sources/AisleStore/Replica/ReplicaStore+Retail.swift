@@ -161,9 +161,21 @@ extension ReplicaStore {
     /// The bounded counter at `key` (a store's stock of one SKU, or a points account) as this
     /// replica holds it now; empty when never written.
     public func counter(at key: ObjectKey) throws -> BoundedCounter {
-        var state = RetailState()
-        if let value = try pool.read({ db in try ObjectRows.load(key, db) }) { try state.join(value, at: key) }
-        return try state.counter(at: key)
+        try counters(at: [key])[key]!
+    }
+
+    /// The bounded counters at `keys`, read in one read transaction (a till or hub weighing the
+    /// rights of a whole store pays one, not one per SKU); each empty when never written.
+    public func counters(at keys: [ObjectKey]) throws -> [ObjectKey: BoundedCounter] {
+        let values = try pool.read { db in try keys.map { try ObjectRows.load($0, db) } }
+        var counters: [ObjectKey: BoundedCounter] = [:]
+        counters.reserveCapacity(keys.count)
+        for (key, value) in zip(keys, values) {
+            var state = RetailState()
+            if let value { try state.join(value, at: key) }
+            counters[key] = try state.counter(at: key)
+        }
+        return counters
     }
 
     /// Adds `sku` to `customer`'s wishlist, noting where (`app`, or the store that scanned it).
