@@ -156,6 +156,36 @@ struct RemoteApplyTests {
         #expect(try target.store.versionVector(of: batch[0].scope).entries.isEmpty)
     }
 
+    @Test("store and replica numbers a refused batch handed out are undone with it, and rows read back right")
+    func refusedBatchNumbersUndone() async throws {
+        let (source, target) = try await Self.pair()
+        defer { withExtendedLifetime((source, target)) {} }
+        let batch = try source.store.allChanges()
+        let receipt = try #require(batch.first { $0.scope == .store("berlin") && $0.seq == 1 })
+        let points = try #require(batch.first { $0.scope == .loyalty("anna") })
+        _ = try await target.store.apply([points])
+        let twin = RemoteChange(
+            scope: points.scope, origin: points.origin, seq: points.seq, stamp: points.stamp + 1,
+            dependencies: points.dependencies, delta: points.delta)
+        // The receipt joins first (numbering "berlin" and "till-1"), then the twin refuses the batch.
+        await #expect(throws: StoreError.equivocation(scope: points.scope, origin: points.origin, seq: points.seq)) {
+            try await target.store.apply([receipt, twin])
+        }
+        #expect(try target.store.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 0, sellableHere: 0))
+
+        // Names numbered next may get the undone numbers; every row still reads back as what it
+        // is, from this store's cache and from a fresh one.
+        try await target.store.receiveStock(2, of: "oat", in: "hamburg")
+        _ = try await target.store.apply([receipt])
+        #expect(try target.store.stockLevel(of: "oat", in: "hamburg") == StockLevel(level: 2, sellableHere: 2))
+        #expect(try target.store.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 5, sellableHere: 0))
+        let fresh = try ReplicaStore(target.store.configuration, replica: "till-2")
+        #expect(try fresh.digest() == target.store.digest())
+        #expect(try fresh.stockLevel(of: "milk", in: "berlin").level == 5)
+        #expect(try fresh.counter(at: .stock("milk", at: "berlin")).rights(of: "till-1") == 5)
+        try fresh.close()
+    }
+
     @Test("a change stamped more than the drift limit ahead is refused, not held, and applies when re-sent later")
     func clockDriftRefused() async throws {
         let source = try TestStore("till-1")

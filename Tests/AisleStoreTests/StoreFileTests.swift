@@ -61,6 +61,57 @@ struct StoreFileTests {
         #expect(try await reopened.attachEnvelopes([([4, 5, 6], logged[0])]) == [[1, 2, 3]])
     }
 
+    @Test("stock written under schema v6 (names as text) is moved to numbered rows on open: same state, same view")
+    func v6StockMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(7, of: "milk", in: "berlin")
+        try await store.sell(2, of: "milk", in: "berlin")
+        try await store.transferStockRights(3, of: "milk", in: "berlin", to: "till-2")
+        try await store.receiveStock(4, of: "oat", in: "hamburg")
+        let digest = try store.digest()
+        let stock = try store.state().objects(in: .store("berlin")).merging(
+            try store.state().objects(in: .store("hamburg"))
+        ) { first, _ in first }
+        try store.close()
+        let shown = "SELECT store_id, sku, level, sellable_here FROM stock_levels ORDER BY store_id, sku"
+        let database = try DatabaseQueue(path: path)
+        let before = try await database.read { db in try Row.fetchAll(db, sql: shown) }
+        #expect(before.count == 2)
+        // Back to what v6 wrote: a stock_levels table with text ids and canonical states.
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    DROP VIEW stock_levels; DROP TABLE stock; DROP TABLE name_numbers;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v7-numbered-stock';
+                    CREATE TABLE stock_levels (
+                        store_id TEXT NOT NULL, sku TEXT NOT NULL, level INTEGER NOT NULL,
+                        sellable_here INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (store_id, sku)
+                    ) WITHOUT ROWID;
+                    """)
+            for (key, value) in stock where key.kind == .stock {
+                guard case .stock(let counter) = value, case .store(let storeID) = key.scope else { continue }
+                try db.execute(
+                    sql: "INSERT INTO stock_levels VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        storeID.rawValue, key.id, counter.value, max(0, counter.rights(of: "till-1")),
+                        Data(value.canonicalBytes),
+                    ])
+            }
+        }
+        try database.close()
+
+        let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try reopened.digest() == digest)
+        #expect(try reopened.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 5, sellableHere: 2))
+        try reopened.close()
+        let after = try DatabaseQueue(path: path)
+        #expect(try await after.read { db in try Row.fetchAll(db, sql: shown) } == before)
+        try after.close()
+    }
+
     @Test("a database belonging to another replica is refused")
     func replicaMismatchRefused() throws {
         let directory = try TemporaryDirectory()

@@ -42,6 +42,13 @@ public struct CanonicalDecoder: Sendable {
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
+    /// Reads one raw byte.
+    public mutating func readByte() throws(CanonicalDecodingError) -> UInt8 {
+        guard offset < bytes.count else { throw failure("truncated byte") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
     /// Reads a boolean byte (0 or 1).
     public mutating func readBool() throws(CanonicalDecodingError) -> Bool {
         guard offset < bytes.count else { throw failure("truncated boolean") }

@@ -181,7 +181,7 @@ extension ReplicaStore {
     public func snapshot(of scope: Scope) throws -> ScopeSnapshot {
         try pool.read { db in
             ScopeSnapshot(
-                objects: ObjectDelta(scope: scope, objects: try ObjectRows.loadScope(scope, db)),
+                objects: ObjectDelta(scope: scope, objects: try self.rows.loadScope(scope, db)),
                 covers: try Self.versionVector(of: scope, db), stamp: clock.withLock { $0.last }, source: replica)
         }
     }

@@ -4,15 +4,20 @@ import GRDB
 
 /// Reads and writes one replicated object as its row: the CRDT state in `state`, and the columns
 /// of its read table kept in step in the same transaction.
-enum ObjectRows {
+struct ObjectRows: Sendable {
+    /// The numbers that stand for store and replica ids in `stock` rows.
+    let names: NameNumbers
+
     /// The object at `key`, nil when never written.
-    static func load(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
-        let (sql, arguments) = select(key)
+    func load(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
+        if case (.stock, .store(let store)) = (key.kind, key.scope) { return try loadStock(key, at: store, db) }
+        let (sql, arguments) = Self.select(key)
         guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
-        return try decode(key, data)
+        return try Self.decode(key, data)
     }
 
-    /// Decodes a stored state column; damage is a ``StoreError/corruptState(_:_:)``.
+    /// Decodes a stored state column (of any table but `stock`, whose states are numbered);
+    /// damage is a ``StoreError/corruptState(_:_:)``.
     static func decode(_ key: ObjectKey, _ data: Data) throws -> ObjectValue {
         do {
             return try ObjectValue(key.kind, canonicalBytes: Array(data))
@@ -23,8 +28,6 @@ enum ObjectRows {
 
     private static func select(_ key: ObjectKey) -> (String, StatementArguments) {
         switch (key.kind, key.scope) {
-        case (.stock, .store(let store)):
-            ("SELECT state FROM stock_levels WHERE store_id = ? AND sku = ?", [store.rawValue, key.id])
         case (.cart, _):
             ("SELECT state FROM carts WHERE scope = ? AND cart_id = ?", [key.scope.description, key.id])
         case (.order, _):
@@ -48,30 +51,17 @@ enum ObjectRows {
     /// Writes `value` as the object at `key`, with its read-table columns; `replica` is this
     /// replica (for "sellable here" and "redeemable here"), `previous` what the row held (so only
     /// the cart lines that changed are rewritten).
-    static func save(
+    func save(
         _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
     ) throws {
         var state: Data { Data(value.canonicalBytes) }
         switch (value, key.scope) {
         case (.stock(let counter), .store(let store)):
-            // The hottest write of all (one per stock delta applied): bound through the C API.
-            var statement = try BoundStatement(
-                db,
-                sql: """
-                    INSERT INTO stock_levels (store_id, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (store_id, sku) DO UPDATE SET
-                        level = excluded.level, sellable_here = excluded.sellable_here, state = excluded.state
-                    """)
-            statement.bind(store.rawValue)
-            statement.bind(key.id)
-            statement.bind(counter.value)
-            statement.bind(max(Int64(0), counter.rights(of: replica)))
-            statement.bind(value.canonicalBytes)
-            try statement.run()
+            try saveStock(counter, sku: key.id, at: store, replica: replica, db)
         case (.cart(let cart), let scope):
             var previousLines: [CartLineView] = []
             if case .cart(let old)? = previous { previousLines = old.visibleLines }
-            try saveCart(cart, previousLines: previousLines, scope: scope, id: key.id, state: state, db)
+            try Self.saveCart(cart, previousLines: previousLines, scope: scope, id: key.id, state: state, db)
         case (.order(let order), let scope):
             let totals = order.totals
             try db.cachedStatement(
@@ -128,7 +118,7 @@ enum ObjectRows {
             try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO catalog_entries (kind, id, state) VALUES (?, ?, ?)"
             ).execute(arguments: [key.kind.description, key.id, state])
-            if key.kind == .product || key.kind == .price { try refreshProduct(sku: key.id, db) }
+            if key.kind == .product || key.kind == .price { try Self.refreshProduct(sku: key.id, db) }
         }
     }
 
@@ -166,9 +156,8 @@ enum ObjectRows {
     }
 
     private static func refreshProduct(sku: String, _ db: Database) throws {
-        let scope = Scope.catalog
-        let product = try load(ObjectKey(scope: scope, kind: .product, id: sku), db)
-        let price = try load(ObjectKey(scope: scope, kind: .price, id: sku), db)
+        let product = try catalogEntry(.product, sku, db)
+        let price = try catalogEntry(.price, sku, db)
         guard case .product(let productRegister)? = product else {
             try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku])
             if case .price(let register)? = price, let minor = register.value ?? nil {
@@ -186,57 +175,68 @@ enum ObjectRows {
         ).execute(arguments: [sku, described?.name, described?.category, minor])
     }
 
+    /// The catalog object of `kind` with `id`, nil when never written.
+    private static func catalogEntry(_ kind: ObjectKind, _ id: String, _ db: Database) throws -> ObjectValue? {
+        let key = try ObjectKey(scope: .catalog, kind: kind, id: id)
+        let (sql, arguments) = select(key)
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
+        return try decode(key, data)
+    }
+
     /// Joins every catalog object into `state` (pricing needs the whole catalog).
     static func loadCatalog(into state: inout RetailState, _ db: Database) throws {
         try forEachCatalogEntry(db) { key, data in try state.join(try decode(key, data), at: key) }
     }
 
     /// Every object stored, as a state (for digests, backups checks and tests).
-    static func loadAll(_ db: Database) throws -> RetailState {
+    func loadAll(_ db: Database) throws -> RetailState {
         var state = RetailState()
-        let add: (ObjectKey, Data) throws -> Void = { key, data in try state.join(try decode(key, data), at: key) }
-        try forEachCatalogEntry(db, add)
-        try forEachRow(db, "SELECT store_id, sku, state FROM stock_levels", [], stockKey, add)
-        try forEachRow(db, "SELECT scope, cart_id, state FROM carts", [], scopedKey(.cart), add)
-        try forEachRow(db, "SELECT scope, order_id, state FROM orders", [], scopedKey(.order), add)
-        try forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], accountKey, add)
-        try forEachRow(db, "SELECT store_id, reservation_id, state FROM reservations", [], reservationKey, add)
-        try forEachRow(db, "SELECT customer_id, state FROM wishlists", [], wishlistKey, add)
-        try forEachRow(db, "SELECT customer_id, reservation_id, state FROM reservation_notes", [], noteKey, add)
+        let add: (ObjectKey, Data) throws -> Void = { key, data in
+            try state.join(try Self.decode(key, data), at: key)
+        }
+        try Self.forEachCatalogEntry(db, add)
+        try forEachStock(db) { key, value in try state.join(value, at: key) }
+        try Self.forEachRow(db, "SELECT scope, cart_id, state FROM carts", [], Self.scopedKey(.cart), add)
+        try Self.forEachRow(db, "SELECT scope, order_id, state FROM orders", [], Self.scopedKey(.order), add)
+        try Self.forEachRow(db, "SELECT customer_id, state FROM loyalty_balances", [], Self.accountKey, add)
+        try Self.forEachRow(
+            db, "SELECT store_id, reservation_id, state FROM reservations", [], Self.reservationKey, add)
+        try Self.forEachRow(db, "SELECT customer_id, state FROM wishlists", [], Self.wishlistKey, add)
+        try Self.forEachRow(
+            db, "SELECT customer_id, reservation_id, state FROM reservation_notes", [], Self.noteKey, add)
         return state
     }
 
     /// Every object of `scope`, each with its whole state (a snapshot's content).
-    static func loadScope(_ scope: Scope, _ db: Database) throws -> [ObjectKey: ObjectValue] {
+    func loadScope(_ scope: Scope, _ db: Database) throws -> [ObjectKey: ObjectValue] {
         var objects: [ObjectKey: ObjectValue] = [:]
-        let add: (ObjectKey, Data) throws -> Void = { key, data in objects[key] = try decode(key, data) }
+        let add: (ObjectKey, Data) throws -> Void = { key, data in objects[key] = try Self.decode(key, data) }
         let name: any DatabaseValueConvertible = scope.description
         switch scope {
         case .catalog:
-            try forEachCatalogEntry(db, add)
+            try Self.forEachCatalogEntry(db, add)
         case .loyalty(let customer):
-            try forEachRow(
+            try Self.forEachRow(
                 db, "SELECT customer_id, state FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue],
-                accountKey, add)
+                Self.accountKey, add)
         case .store, .customer:
             if case .store(let store) = scope {
-                try forEachRow(
-                    db, "SELECT store_id, sku, state FROM stock_levels WHERE store_id = ?", [store.rawValue],
-                    stockKey, add)
-                try forEachRow(
+                try forEachStock(at: store, db) { key, value in objects[key] = value }
+                try Self.forEachRow(
                     db, "SELECT store_id, reservation_id, state FROM reservations WHERE store_id = ?",
-                    [store.rawValue], reservationKey, add)
+                    [store.rawValue], Self.reservationKey, add)
             }
-            try forEachRow(db, "SELECT scope, cart_id, state FROM carts WHERE scope = ?", [name], scopedKey(.cart), add)
-            try forEachRow(
-                db, "SELECT scope, order_id, state FROM orders WHERE scope = ?", [name], scopedKey(.order), add)
+            try Self.forEachRow(
+                db, "SELECT scope, cart_id, state FROM carts WHERE scope = ?", [name], Self.scopedKey(.cart), add)
+            try Self.forEachRow(
+                db, "SELECT scope, order_id, state FROM orders WHERE scope = ?", [name], Self.scopedKey(.order), add)
             if case .customer(let customer) = scope {
-                try forEachRow(
+                try Self.forEachRow(
                     db, "SELECT customer_id, state FROM wishlists WHERE customer_id = ?", [customer.rawValue],
-                    wishlistKey, add)
-                try forEachRow(
+                    Self.wishlistKey, add)
+                try Self.forEachRow(
                     db, "SELECT customer_id, reservation_id, state FROM reservation_notes WHERE customer_id = ?",
-                    [customer.rawValue], noteKey, add)
+                    [customer.rawValue], Self.noteKey, add)
             }
         }
         return objects
@@ -252,16 +252,12 @@ enum ObjectRows {
     }
 
     /// Runs `body` on the key and state of every row `sql` selects (the state is the last column).
-    private static func forEachRow(
+    static func forEachRow(
         _ db: Database, _ sql: String, _ arguments: [any DatabaseValueConvertible], _ key: (Row) throws -> ObjectKey,
         _ body: (ObjectKey, Data) throws -> Void
     ) throws {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while let row = try rows.next() { try body(try key(row), row["state"]) }
-    }
-
-    private static func stockKey(_ row: Row) throws -> ObjectKey {
-        try ObjectKey(scope: .store(try StoreID(row[0])), kind: .stock, id: row[1])
     }
 
     private static func wishlistKey(_ row: Row) throws -> ObjectKey {

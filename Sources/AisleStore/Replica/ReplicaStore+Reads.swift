@@ -44,7 +44,7 @@ extension ReplicaStore {
     public func cart(_ id: CartID, in home: CartHome) throws -> PricedCart? {
         try pool.read { db in
             let key = try ObjectKey(scope: home.scope, kind: .cart, id: id.rawValue)
-            guard case .cart(let cart)? = try ObjectRows.load(key, db) else { return nil }
+            guard case .cart(let cart)? = try self.rows.load(key, db) else { return nil }
             var catalog = RetailState()
             try ObjectRows.loadCatalog(into: &catalog, db)
             return PricedCart(cart: cart, totals: cart.priced(with: catalog.catalog))
@@ -63,18 +63,19 @@ extension ReplicaStore {
 
     /// Stock of `sku` in `store`; zero when never booked.
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
-        let (level, sellable) = try readPair(
-            "SELECT level, sellable_here FROM stock_levels WHERE store_id = ? AND sku = ?",
-            [store.rawValue, sku.rawValue])
+        let (level, sellable) = try readPair("SELECT level, sellable_here FROM stock WHERE store_no = ? AND sku = ?") {
+            db in try self.rows.names.existingNumber(for: store.rawValue, db).map { [$0, sku.rawValue] }
+        }
         return StockLevel(level: level, sellableHere: sellable)
     }
 
     /// The SKUs of `store` this replica holds rights to sell (the hub: what its bank can hand out).
     public func skusHeld(in store: StoreID) throws -> [SKU] {
-        try pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT sku FROM stock_levels WHERE store_id = ? AND sellable_here > 0 ORDER BY sku",
-                arguments: [store.rawValue])
+        try pool.read { db -> [String] in
+            guard let number = try self.rows.names.existingNumber(for: store.rawValue, db) else { return [] }
+            return try String.fetchAll(
+                db, sql: "SELECT sku FROM stock WHERE store_no = ? AND sellable_here > 0 ORDER BY sku",
+                arguments: [number])
         }.map { try SKU($0) }
     }
 
@@ -89,13 +90,18 @@ extension ReplicaStore {
     /// Points of `customer`; zero when never booked.
     public func loyaltyBalance(of customer: CustomerID) throws -> LoyaltyBalance {
         let (balance, redeemable) = try readPair(
-            "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?", [customer.rawValue])
+            "SELECT balance, redeemable_here FROM loyalty_balances WHERE customer_id = ?"
+        ) { _ in [customer.rawValue] }
         return LoyaltyBalance(balance: balance, redeemableHere: redeemable)
     }
 
-    /// Two integer columns of one row by primary key, zeros when there is no row.
-    private func readPair(_ sql: String, _ arguments: StatementArguments) throws -> (Int64, Int64) {
+    /// The two integer columns of the row `sql` selects with the `arguments` worked out in the same
+    /// read transaction; (0, 0) when there is no such row (or `arguments` is nil: nothing to find).
+    private func readPair(
+        _ sql: String, _ arguments: (Database) throws -> StatementArguments?
+    ) throws -> (Int64, Int64) {
         try pool.read { db in
+            guard let arguments = try arguments(db) else { return (0, 0) }
             // A cursor's row is read in place, without the copy `fetchOne` makes: this is the hot read.
             // The statement is ours and its arguments always match, so they are bound unchecked.
             let statement = try db.cachedStatement(sql: sql)
@@ -109,7 +115,7 @@ extension ReplicaStore {
     /// Order `id` in `home`; nil when not recorded here.
     public func order(_ id: OrderID, in home: CartHome) throws -> Order? {
         let key = try ObjectKey(scope: home.scope, kind: .order, id: id.rawValue)
-        guard case .order(let order)? = try pool.read({ db in try ObjectRows.load(key, db) }) else { return nil }
+        guard case .order(let order)? = try pool.read({ db in try self.rows.load(key, db) }) else { return nil }
         return order
     }
 

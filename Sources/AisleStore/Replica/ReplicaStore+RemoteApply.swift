@@ -133,7 +133,7 @@ extension ReplicaStore {
         // The delivery callback cannot capture an inout memo: it works on this one, moved out
         // (so no copy is made) and moved back below.
         var working = memo
-        memo = WriterMemo(dataVersion: working.dataVersion, objectLimit: 0)
+        memo = WriterMemo(dataVersion: working.dataVersion, objectLimit: 0, rows: rows)
         let apply: (Change<RemoteChange>) throws -> Void = { ready in
             let change = ready.delta
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }

@@ -84,7 +84,7 @@ extension ReplicaStore {
     /// Reservation `id` at `store`; nil when unknown here.
     public func reservation(_ id: ReservationID, at store: StoreID) throws -> Reservation? {
         let key = ObjectKey.reservation(id, at: store)
-        guard case .reservation(let reservation)? = try pool.read({ db in try ObjectRows.load(key, db) }) else {
+        guard case .reservation(let reservation)? = try pool.read({ db in try self.rows.load(key, db) }) else {
             return nil
         }
         return reservation

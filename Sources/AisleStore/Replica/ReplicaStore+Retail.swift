@@ -48,7 +48,7 @@ extension ReplicaStore {
         // transaction is refused as an undeclared write, and the checkout is tried again.
         for attempt in 1...3 {
             var cartState = RetailState()
-            if let value = try await pool.read({ db in try ObjectRows.load(cartKey, db) }) {
+            if let value = try await pool.read({ db in try self.rows.load(cartKey, db) }) {
                 try cartState.join(value, at: cartKey)
             }
             let skus = cartState.cart(id, in: home).lines.store.entries.keys.sorted()
@@ -167,7 +167,7 @@ extension ReplicaStore {
     /// The bounded counters at `keys`, read in one read transaction (a till or hub weighing the
     /// rights of a whole store pays one, not one per SKU); each empty when never written.
     public func counters(at keys: [ObjectKey]) throws -> [ObjectKey: BoundedCounter] {
-        let values = try pool.read { db in try keys.map { try ObjectRows.load($0, db) } }
+        let values = try pool.read { db in try keys.map { try self.rows.load($0, db) } }
         var counters: [ObjectKey: BoundedCounter] = [:]
         counters.reserveCapacity(keys.count)
         for (key, value) in zip(keys, values) {
@@ -200,7 +200,7 @@ extension ReplicaStore {
     /// `customer`'s wishlist: each SKU with where it was added, by SKU.
     public func wishlist(of customer: CustomerID) throws -> [(sku: SKU, addedAt: String)] {
         let key = ObjectKey.wishlist(of: customer)
-        guard case .wishlist(let wishlist)? = try pool.read({ db in try ObjectRows.load(key, db) }) else { return [] }
+        guard case .wishlist(let wishlist)? = try pool.read({ db in try self.rows.load(key, db) }) else { return [] }
         return wishlist.entries
     }
 

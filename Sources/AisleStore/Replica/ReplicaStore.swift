@@ -19,6 +19,8 @@ public final class ReplicaStore: Sendable {
     let clock: Mutex<HybridLogicalClock>
     /// Milliseconds since the Unix epoch, as this replica reads them.
     public let wallClock: @Sendable () -> UInt64
+    /// Reads and writes objects as rows (sharing the store's name numbers).
+    let rows = ObjectRows(names: NameNumbers())
     /// The writer's memo of committed version vectors (see ``WriterMemo``).
     let writerMemo = Mutex<WriterMemo?>(nil)
     /// Writes waiting to be committed together (``writeTransaction(_:)``).
@@ -119,7 +121,7 @@ public final class ReplicaStore: Sendable {
     /// Everything this replica holds, assembled in memory (for digests and tests; reads for
     /// people go through the read methods).
     public func state() throws -> RetailState {
-        try pool.read { db in try ObjectRows.loadAll(db) }
+        try pool.read { db in try self.rows.loadAll(db) }
     }
 
     /// Per origin, the highest sequence number applied without gaps in `scope`.

@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case refusedOnReceipt(scope: Scope, origin: ReplicaID, seq: UInt64, ReceiptRefusal)
     /// A stored object could not be decoded: the file is damaged.
     case corruptState(ObjectKey, CanonicalDecodingError)
+    /// A stored row refers to a store by a number `name_numbers` does not hold: the file is damaged.
+    case unknownNumber(Int64)
     /// A mutation wrote an object it had not declared (a programming error in the caller).
     case undeclaredWrite(ObjectKey)
     /// The backup or restore target already exists.
@@ -54,6 +56,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(origin)#\(seq) in \(scope): \(refusal); nothing from its batch was applied"
         case .corruptState(let key, let error):
             "stored state of \(key) is damaged (\(error)): restore from a backup"
+        case .unknownNumber(let number):
+            "a stock row refers to store number \(number), which name_numbers does not hold (the file is damaged): "
+                + "restore from a backup"
         case .undeclaredWrite(let key):
             "mutation wrote \(key), which it did not declare: nothing was written"
         case .targetExists(let path):
@@ -67,9 +72,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "the peer needs a snapshot of the scope from the hub"
         case .snapshotAhead(let scope, let seq, let has):
             "a snapshot of \(scope) holds this replica's own changes up to #\(seq), but it has only #\(has): "
+                + "it lost changes (restored from an old backup?); enrol it again as a new device"
         case .flushFailed(let path, let errno):
             "cannot flush \(path) to disk: \(String(cString: strerror(errno))) (errno \(errno))"
-                + "it lost changes (restored from an old backup?); enrol it again as a new device"
         }
     }
 }

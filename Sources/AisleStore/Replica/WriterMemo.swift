@@ -15,12 +15,15 @@ struct WriterMemo: Sendable {
     let dataVersion: Int64
     /// At most this many decoded objects are kept; past it the memo forgets them all and refills.
     let objectLimit: Int
+    /// How objects are read from and written to their rows.
+    let rows: ObjectRows
     private var versions: [Scope: VersionVector] = [:]
     private var objects: [ObjectKey: ObjectValue] = [:]
 
-    init(dataVersion: Int64, objectLimit: Int) {
+    init(dataVersion: Int64, objectLimit: Int, rows: ObjectRows) {
         self.dataVersion = dataVersion
         self.objectLimit = objectLimit
+        self.rows = rows
     }
 
     /// The version vector of `scope` as committed, read from disk the first time.
@@ -39,7 +42,7 @@ struct WriterMemo: Sendable {
     /// The object at `key`, nil when never written; read and decoded from disk when not remembered.
     mutating func object(at key: ObjectKey, _ db: Database) throws -> ObjectValue? {
         if let known = objects[key] { return known }
-        guard let loaded = try ObjectRows.load(key, db) else { return nil }
+        guard let loaded = try rows.load(key, db) else { return nil }
         remember(loaded, at: key)
         return loaded
     }
@@ -48,7 +51,7 @@ struct WriterMemo: Sendable {
     mutating func save(
         _ value: ObjectValue, at key: ObjectKey, previous: ObjectValue?, replica: ReplicaID, _ db: Database
     ) throws {
-        try ObjectRows.save(value, at: key, previous: previous, replica: replica, db)
+        try rows.save(value, at: key, previous: previous, replica: replica, db)
         remember(value, at: key)
     }
 
@@ -65,10 +68,12 @@ struct WriterMemo: Sendable {
     }
 
     /// The memo once the running transaction (or a savepoint in it) has rolled back: empty,
-    /// so it holds nothing the rollback undid.
+    /// so it holds nothing the rollback undid, and the store's name numbers forgotten (the
+    /// rollback may have undone numbers handed out).
     mutating func rolledBack() {
         objects.removeAll()
         versions.removeAll()
+        rows.names.forgetAll()
     }
 }
 
@@ -110,7 +115,7 @@ extension ReplicaStore {
             return held
         }
         if memo?.dataVersion != dataVersion {
-            memo = WriterMemo(dataVersion: dataVersion, objectLimit: objectLimit)
+            memo = WriterMemo(dataVersion: dataVersion, objectLimit: objectLimit, rows: rows)
         }
         var working = memo.take()!
         let result: T

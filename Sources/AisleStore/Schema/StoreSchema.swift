@@ -25,6 +25,9 @@ enum StoreSchema {
         migrator.registerMigration("v6-reservation-notes") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7-numbered-stock") { db in
+            try migrateToNumberedStock(db)
+        }
         return migrator
     }
 
