@@ -10,12 +10,12 @@ extension ObjectRows {
     /// The stock counter of `sku` at `store`, nil when never written.
     func loadStock(_ key: ObjectKey, at store: StoreID, _ db: Database) throws -> ObjectValue? {
         guard let storeNumber = try names.existingNumber(for: store.rawValue, db) else { return nil }
-        guard
-            let data = try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM stock WHERE store_no = ? AND sku = ?"),
-                arguments: [storeNumber, key.id])
-        else { return nil }
-        return try decodeStock(data, at: key, db)
+        // Read once per stock delta applied (unless the writer's memo holds it): the C API again.
+        var statement = try BoundStatement(db, sql: "SELECT state FROM stock WHERE store_no = ? AND sku = ?")
+        statement.bind(storeNumber)
+        statement.bind(key.id)
+        guard let state = try statement.firstBlob() else { return nil }
+        return try decodeStock(state, at: key, db)
     }
 
     /// Writes `counter` as the stock of `sku` at `store`, with its read columns.
@@ -58,16 +58,16 @@ extension ObjectRows {
                 throw StoreError.unknownNumber(number)
             }
             let key = try ObjectKey(scope: .store(store), kind: .stock, id: row[1])
-            try body(key, try decodeStock(row[2], at: key, db))
+            try body(key, try decodeStock(Array(row[2] as Data), at: key, db))
         }
     }
 
     /// Decodes a numbered stock state; damage (or a replica number nobody has) is a
     /// ``StoreError/corruptState(_:_:)``.
-    private func decodeStock(_ data: Data, at key: ObjectKey, _ db: Database) throws -> ObjectValue {
+    private func decodeStock(_ state: [UInt8], at key: ObjectKey, _ db: Database) throws -> ObjectValue {
         do {
             return .stock(
-                try BoundedCounter(numberedBytes: Array(data)) { number in
+                try BoundedCounter(numberedBytes: state) { number in
                     try names.name(of: Int64(bitPattern: number), db).flatMap { try? ReplicaID($0) }
                 })
         } catch let error as CanonicalDecodingError {

@@ -18,7 +18,8 @@ struct WriterMemo: Sendable {
     /// How objects are read from and written to their rows.
     let rows: ObjectRows
     private var versions: [Scope: VersionVector] = [:]
-    private var objects: [ObjectKey: ObjectValue] = [:]
+    /// Decoded objects, and (as nil) keys known to hold no object yet.
+    private var objects: [ObjectKey: ObjectValue?] = [:]
 
     init(dataVersion: Int64, objectLimit: Int, rows: ObjectRows) {
         self.dataVersion = dataVersion
@@ -42,7 +43,7 @@ struct WriterMemo: Sendable {
     /// The object at `key`, nil when never written; read and decoded from disk when not remembered.
     mutating func object(at key: ObjectKey, _ db: Database) throws -> ObjectValue? {
         if let known = objects[key] { return known }
-        guard let loaded = try rows.load(key, db) else { return nil }
+        let loaded = try rows.load(key, db)
         remember(loaded, at: key)
         return loaded
     }
@@ -62,9 +63,10 @@ struct WriterMemo: Sendable {
         try save(merged, at: key, previous: previous, replica: replica, db)
     }
 
-    private mutating func remember(_ value: ObjectValue, at key: ObjectKey) {
+    /// Remembers `value` (nil: no object yet) as the object at `key`.
+    private mutating func remember(_ value: ObjectValue?, at key: ObjectKey) {
         if objects.count >= objectLimit { objects.removeAll(keepingCapacity: true) }
-        objects[key] = value
+        objects.updateValue(value, forKey: key)
     }
 
     /// The memo once the running transaction (or a savepoint in it) has rolled back: empty,

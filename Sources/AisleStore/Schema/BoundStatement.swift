@@ -2,12 +2,13 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// One run of a cached write statement whose arguments are bound through SQLite's C API.
+/// One run of a cached statement whose arguments are bound through SQLite's C API.
 ///
-/// The hot writes (a stock row, a change-log row, a version) run once per applied delta; GRDB's
-/// `StatementArguments` (an array of existentials converted to `DatabaseValue`s, then bound) cost
-/// more than the statement itself there (docs/performance.md). Bind every parameter, in order,
-/// then ``run()``. Only for statements that return no rows, inside a transaction GRDB opened.
+/// The hot statements (reading and writing a stock row, a change-log row, a version) run once
+/// per applied delta; GRDB's `StatementArguments` (an array of existentials converted to
+/// `DatabaseValue`s, then bound) cost more than the statement itself there
+/// (docs/performance.md). Bind every parameter, in order, then ``run()`` a write or read the
+/// ``firstBlob()`` of a query, inside a transaction GRDB opened.
 struct BoundStatement: ~Copyable {
     private let statement: Statement
     private let handle: OpaquePointer
@@ -57,10 +58,32 @@ struct BoundStatement: ~Copyable {
         precondition(index == sqlite3_bind_parameter_count(handle), "every parameter is bound")
         let code = sqlite3_step(handle)
         defer { sqlite3_reset(handle) }
-        guard code == SQLITE_DONE else {
-            let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        guard code == SQLITE_DONE else { throw failure(code) }
+    }
+
+    /// The first column of the first row the query returns, as bytes; nil when it returns no row
+    /// (or NULL there). Resets the statement.
+    /// - Throws: `DatabaseError` as GRDB reports one.
+    consuming func firstBlob() throws -> [UInt8]? {
+        precondition(index == sqlite3_bind_parameter_count(handle), "every parameter is bound")
+        let code = sqlite3_step(handle)
+        defer { sqlite3_reset(handle) }
+        switch code {
+        case SQLITE_DONE:
+            return nil
+        case SQLITE_ROW:
+            guard sqlite3_column_type(handle, 0) != SQLITE_NULL else { return nil }
+            let count = Int(sqlite3_column_bytes(handle, 0))
+            guard count > 0, let bytes = sqlite3_column_blob(handle, 0) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+        default:
+            throw failure(code)
         }
+    }
+
+    private func failure(_ code: Int32) -> DatabaseError {
+        let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 }
 
