@@ -169,7 +169,10 @@ public final class ReplicaNode: Sendable {
         let now = store.wallClock()
         let trust = self.trust.withLock { $0 }
         var changes: [RemoteChange] = []
+        // What opening each envelope decoded, so the store does not decode it again.
+        var decoded: [ObjectDelta?] = []
         changes.reserveCapacity(envelopes.count)
+        decoded.reserveCapacity(envelopes.count)
         for envelope in envelopes {
             let header = envelope.header
             do {
@@ -179,14 +182,19 @@ public final class ReplicaNode: Sendable {
                         RemoteChange(
                             scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
                             dependencies: header.dependencies, delta: [], envelope: envelope.canonicalBytes))
+                    decoded.append(nil)
                     continue
                 }
-                let delta = try ObjectDelta(
-                    joining: trust.open(envelope, now: now, maxDrift: maxDrift), in: header.scope)
+                let opened = try trust.openDeltas(envelope, now: now, maxDrift: maxDrift)
+                let delta = try ObjectDelta(joining: opened.map(\.delta), in: header.scope)
                 changes.append(
                     RemoteChange(
                         scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
-                        dependencies: header.dependencies, delta: delta.encoded, envelope: envelope.canonicalBytes))
+                        dependencies: header.dependencies,
+                        // One delta (the usual envelope): logged as the bytes it came in, not encoded again.
+                        delta: opened.count == 1 ? opened[0].encoded : delta.encoded,
+                        envelope: envelope.canonicalBytes))
+                decoded.append(delta)
             } catch {
                 throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
             }
@@ -197,7 +205,7 @@ public final class ReplicaNode: Sendable {
             if keeping { try await journal.keep(envelopes) }
             journalState.withLock { $0.markKept(envelopes, own: store.replica) }
         }
-        return try await store.apply(changes)
+        return try await store.apply(changes, decoded: decoded)
     }
 
     /// Whether this node relays `header`'s change without reading it: the hub, which holds no

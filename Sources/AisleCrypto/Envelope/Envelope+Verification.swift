@@ -12,12 +12,23 @@ extension TrustStore {
     public func open(_ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift)
         throws(EnvelopeRefusal) -> [ObjectDelta]
     {
+        try openDeltas(envelope, now: now, maxDrift: maxDrift).map(\.delta)
+    }
+
+    /// As ``open(_:now:maxDrift:)``, each delta with the bytes it was decoded from (so a receiver
+    /// can log them without encoding the delta again).
+    public func openDeltas(
+        _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
+    ) throws(EnvelopeRefusal) -> [(delta: ObjectDelta, encoded: [UInt8])] {
         let (role, payload) = try openPayload(envelope, now: now, maxDrift: maxDrift)
-        var deltas: [ObjectDelta] = []
+        var deltas: [(delta: ObjectDelta, encoded: [UInt8])] = []
         var decoder = CanonicalDecoder(payload)
         do {
             let count = try decoder.readCount()
-            for _ in 0..<count { deltas.append(try ObjectDelta(encoded: decoder.readBytes())) }
+            for _ in 0..<count {
+                let encoded = try decoder.readBytes()
+                deltas.append((try ObjectDelta(encoded: encoded), encoded))
+            }
             try decoder.finish()
         } catch let error as DeltaDecodingError {
             throw .corruptDelta(error)
@@ -26,7 +37,7 @@ extension TrustStore {
         } catch {
             throw .malformed("\(error)")
         }
-        for delta in deltas {
+        for (delta, _) in deltas {
             guard delta.scope == envelope.header.scope else { throw .deltaOutsideScope(delta.scope) }
             try Authorization.check(delta, by: role, origin: envelope.header.origin)
         }

@@ -78,12 +78,25 @@ extension ReplicaStore {
     ///   whole batch is then refused and the store is unchanged by it.
     @discardableResult
     public func apply(_ batch: [RemoteChange]) async throws -> [DeliveryOutcome] {
+        try await apply(batch, decoded: Array(repeating: nil, count: batch.count))
+    }
+
+    /// As ``apply(_:)``, for changes whose deltas the caller has decoded already (a node that
+    /// opened their envelopes): `decoded[i]` is `batch[i].delta` decoded, or nil to decode it here.
+    /// The caller vouches that each decoded delta is what its bytes encode.
+    @discardableResult
+    public func apply(_ batch: [RemoteChange], decoded deltas: [ObjectDelta?]) async throws -> [DeliveryOutcome] {
+        precondition(deltas.count == batch.count, "one decoded delta (or nil) per change")
         // Sequence numbers are per scope: the same (origin, seq) names different changes in two scopes.
         var decoded: [Scope: [Dot: ObjectDelta]] = [:]
-        for change in batch where !change.isOpaque {
+        for (change, known) in zip(batch, deltas) where !change.isOpaque {
             let delta: ObjectDelta
-            do { delta = try ObjectDelta(encoded: change.delta) } catch {
-                throw StoreError.corruptDelta(scope: change.scope, origin: change.origin, seq: change.seq, error)
+            if let known {
+                delta = known
+            } else {
+                do { delta = try ObjectDelta(encoded: change.delta) } catch {
+                    throw StoreError.corruptDelta(scope: change.scope, origin: change.origin, seq: change.seq, error)
+                }
             }
             guard delta.scope == change.scope else {
                 throw StoreError.scopeMismatch(
