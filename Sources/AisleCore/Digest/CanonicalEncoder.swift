@@ -60,6 +60,12 @@ public struct CanonicalEncoder: Sendable {
         storage.append(contentsOf: encoded)
     }
 
+    /// Appends one raw byte.
+    @inlinable
+    public mutating func append(byte: UInt8) {
+        storage.append(byte)
+    }
+
     /// Appends a nested value.
     public mutating func append(_ value: some CanonicalEncodable) {
         value.encode(to: &self)

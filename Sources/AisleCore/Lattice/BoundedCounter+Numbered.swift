@@ -10,29 +10,38 @@
 extension BoundedCounter {
     /// The numbered bytes of this counter, `number` giving each replica's number.
     public func numberedBytes(_ number: (ReplicaID) throws -> UInt64) rethrows -> [UInt8] {
-        let increments = try Self.numbered(counts.increments, number)
-        let decrements = try Self.numbered(counts.decrements, number)
+        let (increments, decrements) = (counts.increments, counts.decrements)
+        var encoder = CanonicalEncoder(
+            reservingCapacity: 4 + 4 * (increments.count + decrements.count + transfers.count))
+        if increments.count < 8, decrements.count < 4, transfers.count < 4 {
+            encoder.append(byte: UInt8(increments.count << 4 | decrements.count << 2 | transfers.count))
+        } else {
+            encoder.append(byte: 0x80)
+            encoder.append(UInt64(increments.count))
+            encoder.append(UInt64(decrements.count))
+            encoder.append(UInt64(transfers.count))
+        }
+        for amounts in [increments, decrements] {
+            if amounts.count == 1, let (replica, amount) = amounts.first {
+                // The usual case (one replica added to, or one sold): nothing to sort.
+                encoder.append(try number(replica))
+                encoder.append(amount)
+                continue
+            }
+            var entries: [(UInt64, UInt64)] = []
+            entries.reserveCapacity(amounts.count)
+            for (replica, amount) in amounts { entries.append((try number(replica), amount)) }
+            for (replica, amount) in entries.sorted(by: { $0.0 < $1.0 }) {
+                encoder.append(replica)
+                encoder.append(amount)
+            }
+        }
         var moves: [(from: UInt64, to: UInt64, amount: UInt64)] = []
         moves.reserveCapacity(transfers.count)
         for (transfer, amount) in transfers {
             moves.append((try number(transfer.from), try number(transfer.to), amount))
         }
-        if moves.count > 1 { moves.sort { ($0.from, $0.to) < ($1.from, $1.to) } }
-
-        var encoder = CanonicalEncoder(reservingCapacity: 1 + 4 * (increments.count + decrements.count + moves.count))
-        if increments.count < 8, decrements.count < 4, moves.count < 4 {
-            encoder.append(raw: [UInt8(increments.count << 4 | decrements.count << 2 | moves.count)])
-        } else {
-            encoder.append(raw: [0x80])
-            encoder.append(UInt64(increments.count))
-            encoder.append(UInt64(decrements.count))
-            encoder.append(UInt64(moves.count))
-        }
-        for (replica, amount) in increments + decrements {
-            encoder.append(replica)
-            encoder.append(amount)
-        }
-        for move in moves {
+        for move in moves.sorted(by: { ($0.from, $0.to) < ($1.from, $1.to) }) {
             encoder.append(move.from)
             encoder.append(move.to)
             encoder.append(move.amount)
@@ -82,15 +91,5 @@ extension BoundedCounter {
             }
         }
         return result
-    }
-
-    private static func numbered(
-        _ amounts: [ReplicaID: UInt64], _ number: (ReplicaID) throws -> UInt64
-    ) rethrows -> [(UInt64, UInt64)] {
-        var entries: [(UInt64, UInt64)] = []
-        entries.reserveCapacity(amounts.count)
-        for (replica, amount) in amounts { entries.append((try number(replica), amount)) }
-        if entries.count > 1 { entries.sort { $0.0 < $1.0 } }
-        return entries
     }
 }

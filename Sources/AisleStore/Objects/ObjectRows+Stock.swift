@@ -24,14 +24,10 @@ extension ObjectRows {
     {
         let storeNumber = try names.number(for: store.rawValue, db)
         let state = try counter.numberedBytes { UInt64(try names.number(for: $0.rawValue, db)) }
-        // The hottest write of all (one per stock delta applied): bound through the C API.
+        // The hottest write of all (one per stock delta applied): bound through the C API. The
+        // row is the whole object, so REPLACE (an overwrite: `stock` has no other index) serves.
         var statement = try BoundStatement(
-            db,
-            sql: """
-                INSERT INTO stock (store_no, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (store_no, sku) DO UPDATE SET
-                    level = excluded.level, sellable_here = excluded.sellable_here, state = excluded.state
-                """)
+            db, sql: "INSERT OR REPLACE INTO stock (store_no, sku, level, sellable_here, state) VALUES (?, ?, ?, ?, ?)")
         statement.bind(storeNumber)
         statement.bind(sku)
         statement.bind(counter.value)
