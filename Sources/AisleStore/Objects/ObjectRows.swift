@@ -61,7 +61,8 @@ struct ObjectRows: Sendable {
         case (.cart(let cart), let scope):
             var previousLines: [CartLineView] = []
             if case .cart(let old)? = previous { previousLines = old.visibleLines }
-            try Self.saveCart(cart, previousLines: previousLines, scope: scope, id: key.id, state: state, db)
+            try Self.saveCart(
+                cart, previousLines: previousLines, scope: scope, id: key.id, state: value.canonicalBytes, db)
         case (.order(let order), let scope):
             let totals = order.totals
             try db.cachedStatement(
@@ -122,36 +123,49 @@ struct ObjectRows: Sendable {
         }
     }
 
+    /// A cart's row and its changed lines (a cart edit is the till's most frequent local write:
+    /// bound through the C API, like the stock rows).
     private static func saveCart(
-        _ cart: Cart, previousLines: [CartLineView], scope: Scope, id: String, state: Data, _ db: Database
+        _ cart: Cart, previousLines: [CartLineView], scope: Scope, id: String, state: [UInt8], _ db: Database
     ) throws {
         let lines = cart.visibleLines
-        try db.cachedStatement(
+        let scopeName = scope.description
+        var row = try BoundStatement(
+            db,
             sql: """
-                INSERT INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
+                INSERT OR REPLACE INTO carts (scope, cart_id, owner, phase, line_count, item_count, late_edits, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (scope, cart_id) DO UPDATE SET owner = excluded.owner, phase = excluded.phase,
-                    line_count = excluded.line_count, item_count = excluded.item_count,
-                    late_edits = excluded.late_edits, state = excluded.state
-                """
-        ).execute(arguments: [
-            scope.description, id, cart.owner.value?.rawValue, cart.phase.value.description, lines.count,
-            lines.reduce(0) { $0 + $1.quantity }, cart.lateEdits.count, state,
-        ])
+                """)
+        row.bind(scopeName)
+        row.bind(id)
+        row.bind(cart.owner.value?.rawValue)
+        row.bind(cart.phase.value.description)
+        row.bind(lines.count)
+        row.bind(lines.reduce(0) { $0 + $1.quantity })
+        row.bind(cart.lateEdits.count)
+        row.bind(state)
+        try row.run()
         // Rewrite only the lines that changed: one edit touches one line of a long cart.
         let current = Dictionary(uniqueKeysWithValues: lines.map { ($0.sku, $0) })
         for old in previousLines where current[old.sku] == nil {
-            try db.cachedStatement(sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ? AND sku = ?").execute(
-                arguments: [scope.description, id, old.sku.rawValue])
+            var delete = try BoundStatement(
+                db, sql: "DELETE FROM cart_lines WHERE scope = ? AND cart_id = ? AND sku = ?")
+            delete.bind(scopeName)
+            delete.bind(id)
+            delete.bind(old.sku.rawValue)
+            try delete.run()
         }
         let unchanged = Set(previousLines.filter { current[$0.sku] == $0 }.map(\.sku))
         for line in lines where !unchanged.contains(line.sku) {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (scope, cart_id, sku) DO UPDATE SET quantity = excluded.quantity, note = excluded.note
-                    """
-            ).execute(arguments: [scope.description, id, line.sku.rawValue, line.quantity, line.note])
+            var upsert = try BoundStatement(
+                db,
+                sql: "INSERT OR REPLACE INTO cart_lines (scope, cart_id, sku, quantity, note) VALUES (?, ?, ?, ?, ?)")
+            upsert.bind(scopeName)
+            upsert.bind(id)
+            upsert.bind(line.sku.rawValue)
+            upsert.bind(line.quantity)
+            upsert.bind(line.note)
+            try upsert.run()
         }
     }
 

@@ -29,6 +29,15 @@ struct BoundStatement: ~Copyable {
         }
     }
 
+    mutating func bind(_ text: String?) {
+        guard let text else {
+            index += 1
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        bind(text)
+    }
+
     mutating func bind(_ integer: Int64) {
         index += 1
         sqlite3_bind_int64(handle, index, integer)
