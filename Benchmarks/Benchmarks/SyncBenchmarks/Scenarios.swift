@@ -32,7 +32,7 @@ struct Handoff3: Sendable {
         tenant = try TestTenant(prefix: "sync-bench")
         // Each at the durability its program runs it with: `aisle hub serve` relays at once and
         // acknowledges once flushed, `aisle mobile` commits at NORMAL, an edge (the till) at FULL.
-        hub = try tenant.liveNode("hub", .hub, [.allStores], keys: [berlin], durability: .full)
+        hub = try tenant.liveNode("hub", .hub, [.allStores], keys: [berlin], durability: .flushed)
         phone = try tenant.liveNode("phone-anna", .mobile, [.exactly(anna)], keys: [anna], durability: .normal)
         till = try tenant.liveNode("till-1", .pos, [.exactly(berlin)], keys: [berlin], durability: .full)
         try await tenant.introduce([hub, phone, till])

@@ -257,7 +257,7 @@ struct ObjectRows: Sendable {
     }
 
     private static func forEachCatalogEntry(_ db: Database, _ body: (ObjectKey, Data) throws -> Void) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT kind, id, state FROM catalog_entries") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, id, state FROM catalog_entries")) {
             guard let kind = ObjectKind.allCases.first(where: { $0.description == row["kind"] as String }) else {
                 continue
             }
@@ -270,7 +270,7 @@ struct ObjectRows: Sendable {
         _ db: Database, _ sql: String, _ arguments: [any DatabaseValueConvertible], _ key: (Row) throws -> ObjectKey,
         _ body: (ObjectKey, Data) throws -> Void
     ) throws {
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         while let row = try rows.next() { try body(try key(row), row["state"]) }
     }
 

@@ -223,7 +223,8 @@ extension ReplicaStore {
 
     static func heldChanges(in scope: Scope, _ db: Database) throws -> [RemoteChange] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM held_changes WHERE scope = ? ORDER BY origin, seq", arguments: [scope.description]
+            db.cachedStatement(sql: "SELECT * FROM held_changes WHERE scope = ? ORDER BY origin, seq"),
+            arguments: [scope.description]
         ).map(remoteChange)
     }
 
@@ -266,7 +267,8 @@ extension ReplicaStore {
             var result: [RemoteChange] = []
             var budget = maxBytes
             let origins = try String.fetchAll(
-                db, sql: "SELECT origin FROM versions WHERE scope = ? ORDER BY origin", arguments: [scope.description])
+                db.cachedStatement(sql: "SELECT origin FROM versions WHERE scope = ? ORDER BY origin"),
+                arguments: [scope.description])
             for origin in origins {
                 let after = peer[try ReplicaID(origin)]
                 let rows = try Row.fetchCursor(

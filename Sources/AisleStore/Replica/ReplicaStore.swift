@@ -137,7 +137,7 @@ public final class ReplicaStore: Sendable {
     static func vector(in table: String, of scope: Scope, _ db: Database) throws -> VersionVector {
         var entries: [ReplicaID: UInt64] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT origin, seq FROM \(table) WHERE scope = ?", arguments: [scope.description])
+            db.cachedStatement(sql: "SELECT origin, seq FROM \(table) WHERE scope = ?"), arguments: [scope.description])
         {
             entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
         }
