@@ -11,9 +11,14 @@ struct ObjectRows: Sendable {
     /// The object at `key`, nil when never written.
     func load(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
         if case (.stock, .store(let store)) = (key.kind, key.scope) { return try loadStock(key, at: store, db) }
-        let (sql, arguments) = Self.select(key)
+        return try Self.loadRow(key, db)
+    }
+
+    /// The object at `key` from its table's `state` column (every kind but stock), nil when never written.
+    private static func loadRow(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
+        let (sql, arguments) = select(key)
         guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
-        return try Self.decode(key, data)
+        return try decode(key, data)
     }
 
     /// Decodes a stored state column (of any table but `stock`, whose states are numbered);
@@ -170,8 +175,8 @@ struct ObjectRows: Sendable {
     }
 
     private static func refreshProduct(sku: String, _ db: Database) throws {
-        let product = try catalogEntry(.product, sku, db)
-        let price = try catalogEntry(.price, sku, db)
+        let product = try loadRow(ObjectKey(scope: .catalog, kind: .product, id: sku), db)
+        let price = try loadRow(ObjectKey(scope: .catalog, kind: .price, id: sku), db)
         guard case .product(let productRegister)? = product else {
             try db.execute(sql: "DELETE FROM products WHERE sku = ?", arguments: [sku])
             if case .price(let register)? = price, let minor = register.value ?? nil {
@@ -187,14 +192,6 @@ struct ObjectRows: Sendable {
         try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO products (sku, name, category, price_minor) VALUES (?, ?, ?, ?)"
         ).execute(arguments: [sku, described?.name, described?.category, minor])
-    }
-
-    /// The catalog object of `kind` with `id`, nil when never written.
-    private static func catalogEntry(_ kind: ObjectKind, _ id: String, _ db: Database) throws -> ObjectValue? {
-        let key = try ObjectKey(scope: .catalog, kind: kind, id: id)
-        let (sql, arguments) = select(key)
-        guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
-        return try decode(key, data)
     }
 
     /// Joins every catalog object into `state` (pricing needs the whole catalog).
@@ -266,7 +263,7 @@ struct ObjectRows: Sendable {
     }
 
     /// Runs `body` on the key and state of every row `sql` selects (the state is the last column).
-    static func forEachRow(
+    private static func forEachRow(
         _ db: Database, _ sql: String, _ arguments: [any DatabaseValueConvertible], _ key: (Row) throws -> ObjectKey,
         _ body: (ObjectKey, Data) throws -> Void
     ) throws {
