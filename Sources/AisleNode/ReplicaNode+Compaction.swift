@@ -20,10 +20,10 @@ struct PendingAcknowledgements: Sendable {
 public enum CatchUp: Sendable {
     /// The envelopes it lacks (at most the size asked for), and whether that is all of them.
     case envelopes([Envelope], complete: Bool)
-    /// The log no longer holds some of them: the scope's whole state in parts (encoded
-    /// ObjectDeltas, each within the size asked for), this node's clock reading, and the version
-    /// vector the state reflects.
-    case snapshot(parts: [[UInt8]], stamp: UInt64, covers: VersionVector)
+    /// The log no longer holds some of them: the scope's whole state, in parts (encoded
+    /// ObjectDeltas, each within the size asked for) handed out as they are read, with the
+    /// version vector the state reflects and this node's clock reading. Durable once handed here.
+    case snapshot(SnapshotStream)
 }
 
 extension ReplicaNode {
@@ -94,15 +94,14 @@ extension ReplicaNode {
             if envelopes.contains(where: { $0.header.origin == store.replica }) { try await store.flush() }
             return .envelopes(envelopes, complete: complete)
         } catch StoreError.compacted where identity.certificate.body.role == .hub && reads(scope) {
-            let snapshot = try store.snapshot(of: scope)
+            let snapshot = try await store.snapshot(of: scope, partBytes: partBytes)
+            // The read has begun: this makes all it can hold durable.
             try await store.flush()
-            return .snapshot(
-                parts: Self.split(snapshot.objects, partBytes: partBytes), stamp: snapshot.stamp,
-                covers: snapshot.covers)
+            return .snapshot(snapshot)
         }
     }
 
-    /// Installs one part of a hub's snapshot of `scope` (see ``CatchUp/snapshot(parts:stamp:covers:)``).
+    /// Installs one part of a hub's snapshot of `scope` (see ``CatchUp/snapshot(_:)``).
     /// The bytes are untrusted until decoded: every object must be in `scope`.
     /// - Returns: how many objects the part held.
     @discardableResult
@@ -117,27 +116,6 @@ extension ReplicaNode {
         try await store.install(
             ScopeSnapshot(objects: delta, covers: covers ?? VersionVector(), stamp: stamp, source: hub.body.device))
         return delta.objects.count
-    }
-
-    /// The objects of `delta` in encoded parts of about `partBytes` at most (one object may be
-    /// larger), always at least one part.
-    static func split(_ delta: ObjectDelta, partBytes: Int) -> [[UInt8]] {
-        var parts: [[UInt8]] = []
-        var part: [ObjectKey: ObjectValue] = [:]
-        var size = 0
-        for key in delta.objects.keys.sorted() {
-            let value = delta.objects[key]!
-            let bytes = value.canonicalBytes.count + key.id.utf8.count + 16
-            if size + bytes > partBytes, !part.isEmpty {
-                parts.append(ObjectDelta(scope: delta.scope, objects: part).encoded)
-                part = [:]
-                size = 0
-            }
-            part[key] = value
-            size += bytes
-        }
-        parts.append(ObjectDelta(scope: delta.scope, objects: part).encoded)
-        return parts
     }
 }
 

@@ -192,6 +192,27 @@ public actor SyncConnection {
         try await perform(actions)
     }
 
+    /// Sends a snapshot's parts as they are read, each part's frame out before the next part is
+    /// taken, so the peer installs while this side reads; returns what the last part leads to.
+    private func provide(_ snapshot: SnapshotStream) async throws -> [SyncAction] {
+        var parts = snapshot.makeAsyncIterator()
+        var held: [UInt8]?
+        while true {
+            let part: [UInt8]?
+            do { part = try await parts.next() } catch {
+                return session.refuse("the snapshot of \(snapshot.scope) could not be read: \(error)")
+            }
+            guard let part else { break }
+            if let earlier = held {
+                try await perform(
+                    session.provideSnapshot(snapshot.scope, parts: [earlier], stamp: snapshot.stamp, covers: nil))
+            }
+            held = part
+        }
+        guard let last = held else { return session.refuse("the snapshot of \(snapshot.scope) had no part") }
+        return session.provideSnapshot(snapshot.scope, parts: [last], stamp: snapshot.stamp, covers: snapshot.covers)
+    }
+
     private func perform(_ actions: [SyncAction]) async throws {
         var pending = actions[...]
         while let action = pending.popFirst() {
@@ -221,8 +242,8 @@ public actor SyncConnection {
                     pending += session.provide(
                         scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
                         grants: node.grants(for: scope), caughtUp: complete)
-                case .snapshot(let parts, let stamp, let covers):
-                    pending += session.provideSnapshot(scope, parts: parts, stamp: stamp, covers: covers)
+                case .snapshot(let snapshot):
+                    pending += try await provide(snapshot)
                 }
             case .acknowledged(let scope, let vector):
                 guard let peer = session.peer else { continue }

@@ -65,9 +65,11 @@ extension SyncSession {
 
     /// Hands over a snapshot of `scope` instead of envelopes, for a fetch that found the peer
     /// lacks changes the log no longer holds: `parts` are encoded ObjectDeltas of whole objects,
-    /// each fitting a frame; `covers` is the version vector they reflect together. Only a hub
-    /// sends snapshots (the peer refuses them from anyone else).
-    public func provideSnapshot(_ scope: Scope, parts: [[UInt8]], stamp: UInt64, covers: VersionVector)
+    /// each fitting a frame. A snapshot may be handed over in several calls, as its parts are
+    /// read: `covers`, the version vector the parts reflect together, goes with the last call
+    /// (nil until then; no fetch is asked for meanwhile). Only a hub sends snapshots (the peer
+    /// refuses them from anyone else).
+    public func provideSnapshot(_ scope: Scope, parts: [[UInt8]], stamp: UInt64, covers: VersionVector?)
         -> [SyncAction]
     {
         guard peer != nil, var scopeState = outgoing[scope], scopeState.fetching, !parts.isEmpty else { return [] }
@@ -80,15 +82,19 @@ extension SyncSession {
             message.scope = scope.description
             message.objects = Data(part)
             message.stamp = stamp
-            if index == parts.count - 1 {
+            if let covers, index == parts.count - 1 {
                 message.last = true
                 message.covers = Wire.entries(covers)
             }
             actions.append(seal(.snapshot(message)))
         }
+        scopeState.inFlight += parts.count
+        guard let covers else {
+            outgoing[scope] = scopeState
+            return actions
+        }
         scopeState.fetching = false
         scopeState.sent.join(covers)
-        scopeState.inFlight += parts.count
         // Fetch again: for what came after the snapshot, or to say the peer is caught up.
         scopeState.more = true
         scopeState.announcedCaughtUp = false

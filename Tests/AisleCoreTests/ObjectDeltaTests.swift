@@ -52,6 +52,43 @@ struct ObjectDeltaTests {
         }
     }
 
+    @Test(
+        "a scope's objects in parts: each part a delta within its budget, together the scope, one part the delta's own bytes"
+    )
+    func partsCoverTheScope() async {
+        await propertyCheck(count: 200, input: Gen.uint64().array(of: 0...30)) { words in
+            let state = Self.richState(words)
+            let budget = 1 + Int((words.last ?? 0) % 400)
+            for delta in state.deltasByScope {
+                var parts = ObjectDeltaParts(scope: delta.scope, partBytes: budget)
+                // In no particular order, as a store reads them.
+                var encoded = delta.objects.shuffled().compactMap { parts.append($0.value, at: $0.key) }
+                encoded += parts.finish().map { [$0] } ?? []
+                var joined: [ObjectKey: ObjectValue] = [:]
+                for part in encoded {
+                    guard let decoded = try? ObjectDelta(encoded: part) else {
+                        Issue.record("a part does not decode")
+                        return
+                    }
+                    #expect(decoded.objects.count == 1 || part.count <= budget + 64)
+                    for (key, value) in decoded.objects {
+                        #expect(joined.updateValue(value, forKey: key) == nil, "an object in two parts")
+                    }
+                }
+                #expect(joined == delta.objects)
+                if encoded.count == 1 { #expect(encoded[0] == delta.encoded) }
+            }
+        }
+    }
+
+    @Test("an empty scope's snapshot is one empty part")
+    func emptyScopeIsOnePart() throws {
+        var parts = ObjectDeltaParts(scope: .store("berlin"), partBytes: 100)
+        let part = parts.finish()
+        #expect(part.flatMap { try? ObjectDelta(encoded: $0) } == ObjectDelta(scope: .store("berlin"), objects: [:]))
+        #expect(parts.finish() == nil)
+    }
+
     @Test("a mutation's delta splits into one delta per scope it touched")
     func splitsByScope() throws {
         var state = RetailLawTests.pricedState()

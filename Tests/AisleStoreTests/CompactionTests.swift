@@ -74,35 +74,62 @@ struct CompactionTests {
     @Test("a snapshot brings a fresh replica to the same state and vector, and releases what it held")
     func snapshotInstallsAndReleasesHeldChanges() async throws {
         let source = try await Self.till(sales: 5)
-        let snapshot = try source.store.snapshot(of: Self.berlin)
-        #expect(snapshot.covers == VersionVector(["till-1": 6]))
+        try await source.store.receiveStock(3, of: "bread", in: "berlin")
+        // Parts small enough that each object is one.
+        let parts = try await source.store.snapshotParts(of: Self.berlin, partBytes: 16)
+        #expect(parts.count == 2)
+        #expect(parts.last?.covers == VersionVector(["till-1": 7]))
         try await source.store.sell(2, of: "milk", in: "berlin")
-        let later = try source.store.changes(in: Self.berlin, missingFrom: snapshot.covers)
-        #expect(later.map(\.seq) == [7])
+        let later = try source.store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 7]))
+        #expect(later.map(\.seq) == [8])
 
         let fresh = try TestStore("till-2")
-        // Change #7 arrives first: it waits for #1...#6, which no log will send again.
+        // Change #8 arrives first: it waits for #1...#7, which no log will send again.
         let held = try await fresh.store.apply(later)
         #expect(held.allSatisfy { if case .held = $0 { true } else { false } })
-        let released = try await fresh.store.install(snapshot)
+        var released: [DeliveryOutcome] = []
+        for part in parts { released += try await fresh.store.install(part) }
         #expect(released.count == 1)
         #expect(try fresh.store.digest() == source.store.digest())
         #expect(try fresh.store.versionVector(of: Self.berlin) == source.store.versionVector(of: Self.berlin))
         #expect(try fresh.store.stockLevel(of: "milk", in: "berlin").level == 13)
         // The fresh replica's log starts after the snapshot: it cannot serve what came before.
-        #expect(try fresh.store.logFloor(of: Self.berlin) == VersionVector(["till-1": 6]))
+        #expect(try fresh.store.logFloor(of: Self.berlin) == VersionVector(["till-1": 7]))
         #expect(throws: StoreError.self) {
             try fresh.store.changes(in: Self.berlin, missingFrom: VersionVector())
         }
         // Installing it again changes nothing.
-        try await fresh.store.install(snapshot)
+        for part in parts { try await fresh.store.install(part) }
         #expect(try fresh.store.digest() == source.store.digest())
+    }
+
+    @Test("a snapshot's read ends when its consumer drops it midway, and writes go on meanwhile")
+    func droppedSnapshotEndsItsRead() async throws {
+        let source = try TestStore("till-1")
+        for index in 0..<50 { try await source.store.receiveStock(1, of: SKU("sku-\(index)"), in: "berlin") }
+        do {
+            let stream = try await source.store.snapshot(of: Self.berlin, partBytes: 16)
+            var parts = stream.makeAsyncIterator()
+            #expect(try await parts.next() != nil)
+            #expect(source.store.snapshotsReading == 1)
+            // The read holds its own view: a write commits meanwhile.
+            try await source.store.receiveStock(1, of: "late", in: "berlin")
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while source.store.snapshotsReading > 0, clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(source.store.snapshotsReading == 0)
+        // A snapshot read to the end holds every object, the late one too.
+        let parts = try await source.store.snapshotParts(of: Self.berlin, partBytes: 1 << 20)
+        #expect(parts.count == 1)
+        #expect(parts[0].objects.objects.count == 51)
+        #expect(source.store.snapshotsReading == 0)
     }
 
     @Test("a snapshot covering more of a replica's own changes than it holds is refused, nothing installed")
     func snapshotAheadOfOwnChangesRefused() async throws {
         let source = try await Self.till(sales: 2)
-        let snapshot = try source.store.snapshot(of: Self.berlin)
+        let snapshot = try await source.store.snapshotParts(of: Self.berlin).last!
         // The same replica, restored from a backup taken before any of its changes.
         let restored = try TestStore("till-1")
         let digest = try restored.store.digest()
@@ -110,5 +137,20 @@ struct CompactionTests {
             try await restored.store.install(snapshot)
         }
         #expect(try restored.store.digest() == digest)
+    }
+}
+
+extension ReplicaStore {
+    /// The snapshot of `scope` read in parts of about `partBytes`, each as it is installed: the
+    /// last carries what they cover together, the others nothing.
+    func snapshotParts(of scope: Scope, partBytes: Int = 1 << 20) async throws -> [ScopeSnapshot] {
+        let stream = try await snapshot(of: scope, partBytes: partBytes)
+        var parts: [ObjectDelta] = []
+        for try await part in stream { parts.append(try ObjectDelta(encoded: part)) }
+        return parts.enumerated().map { index, objects in
+            ScopeSnapshot(
+                objects: objects, covers: index == parts.count - 1 ? stream.covers : VersionVector(),
+                stamp: stream.stamp, source: replica)
+        }
     }
 }

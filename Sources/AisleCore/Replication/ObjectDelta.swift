@@ -25,16 +25,24 @@ public struct ObjectDelta: Equatable, Sendable {
     /// The encoded bytes.
     public var encoded: [UInt8] {
         var encoder = CanonicalEncoder()
-        encoder.append(bytes: Self.magic)
-        encoder.append(Self.formatVersion)
-        encoder.append(scope)
-        encoder.append(UInt64(objects.count))
-        for key in objects.keys.sorted() {
-            encoder.append(UInt64(key.kind.rawValue))
-            encoder.append(key.id)
-            encoder.append(objects[key]!)
-        }
+        Self.appendHeader(of: scope, count: objects.count, to: &encoder)
+        for key in objects.keys.sorted() { Self.appendObject(objects[key]!, at: key, to: &encoder) }
         return encoder.bytes
+    }
+
+    /// What comes before the objects: marker, format version, scope and object count.
+    static func appendHeader(of scope: Scope, count: Int, to encoder: inout CanonicalEncoder) {
+        encoder.append(bytes: magic)
+        encoder.append(formatVersion)
+        encoder.append(scope)
+        encoder.append(UInt64(count))
+    }
+
+    /// One object as a delta lists it: kind, id, value.
+    static func appendObject(_ value: ObjectValue, at key: ObjectKey, to encoder: inout CanonicalEncoder) {
+        encoder.append(UInt64(key.kind.rawValue))
+        encoder.append(key.id)
+        encoder.append(value)
     }
 
     /// Decodes and validates an encoded delta.

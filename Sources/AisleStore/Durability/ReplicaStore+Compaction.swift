@@ -176,16 +176,6 @@ extension ReplicaStore {
         ).execute(arguments: [scope.description, origin.rawValue, Int64(seq)])
     }
 
-    /// Every object of `scope` with its whole state, and the version vector it reflects, read in
-    /// one transaction.
-    public func snapshot(of scope: Scope) throws -> ScopeSnapshot {
-        try pool.read { db in
-            ScopeSnapshot(
-                objects: ObjectDelta(scope: scope, objects: try self.rows.loadScope(scope, db)),
-                covers: try Self.versionVector(of: scope, db), stamp: clock.withLock { $0.last }, source: replica)
-        }
-    }
-
     /// Installs a snapshot (or one part of one; only the last part carries `covers`) in one
     /// transaction: joins its objects, raises the version vector and the log's floor to what it
     /// covers, drops held changes it covers and applies those it releases.

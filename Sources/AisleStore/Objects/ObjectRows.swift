@@ -218,10 +218,11 @@ struct ObjectRows: Sendable {
         return state
     }
 
-    /// Every object of `scope`, each with its whole state (a snapshot's content).
-    func loadScope(_ scope: Scope, _ db: Database) throws -> [ObjectKey: ObjectValue] {
-        var objects: [ObjectKey: ObjectValue] = [:]
-        let add: (ObjectKey, Data) throws -> Void = { key, data in objects[key] = try Self.decode(key, data) }
+    /// Runs `body` on every object of `scope`, each with its whole state (a snapshot's content).
+    func forEachObject(
+        in scope: Scope, _ db: Database, _ body: (ObjectKey, ObjectValue) throws -> Void
+    ) throws {
+        let add: (ObjectKey, Data) throws -> Void = { key, data in try body(key, try Self.decode(key, data)) }
         let name: any DatabaseValueConvertible = scope.description
         switch scope {
         case .catalog:
@@ -232,7 +233,7 @@ struct ObjectRows: Sendable {
                 Self.accountKey, add)
         case .store, .customer:
             if case .store(let store) = scope {
-                try forEachStock(at: store, db) { key, value in objects[key] = value }
+                try forEachStock(at: store, db, body)
                 try Self.forEachRow(
                     db, "SELECT store_id, reservation_id, state FROM reservations WHERE store_id = ?",
                     [store.rawValue], Self.reservationKey, add)
@@ -250,7 +251,6 @@ struct ObjectRows: Sendable {
                     [customer.rawValue], Self.noteKey, add)
             }
         }
-        return objects
     }
 
     private static func forEachCatalogEntry(_ db: Database, _ body: (ObjectKey, Data) throws -> Void) throws {

@@ -27,6 +27,8 @@ public final class ReplicaStore: Sendable {
     let waitingWrites = GroupQueue<WaitingWrite>()
     /// Makes `.flushed` commits durable (``flush()``).
     let flusher: WALFlusher
+    /// Snapshot reads running (``snapshot(of:partBytes:)``).
+    let snapshotReaders = Atomic<Int>(0)
 
     /// Opens (creating if needed) the replica database at `configuration.path`.
     ///
