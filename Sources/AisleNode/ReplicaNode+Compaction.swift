@@ -101,21 +101,18 @@ extension ReplicaNode {
         }
     }
 
-    /// Installs one part of a hub's snapshot of `scope` (see ``CatchUp/snapshot(_:)``).
-    /// The bytes are untrusted until decoded: every object must be in `scope`.
-    /// - Returns: how many objects the part held.
-    @discardableResult
-    public func install(
+    /// One part of a hub's snapshot of `scope` (see ``CatchUp/snapshot(_:)``), decoded and checked,
+    /// ready for ``ReplicaStore/install(_:)``. The bytes are untrusted until decoded: every object
+    /// must be in `scope`.
+    public func snapshotPart(
         _ scope: Scope, objects: [UInt8], stamp: UInt64, covers: VersionVector?, from hub: Certificate
-    ) async throws -> Int {
+    ) throws -> ScopeSnapshot {
         let delta: ObjectDelta
         do { delta = try ObjectDelta(encoded: objects) } catch {
             throw NodeError.badSnapshot(scope, "\(error)")
         }
         guard delta.scope == scope else { throw NodeError.badSnapshot(scope, "it holds objects of \(delta.scope)") }
-        try await store.install(
-            ScopeSnapshot(objects: delta, covers: covers ?? VersionVector(), stamp: stamp, source: hub.body.device))
-        return delta.objects.count
+        return ScopeSnapshot(objects: delta, covers: covers ?? VersionVector(), stamp: stamp, source: hub.body.device)
     }
 }
 

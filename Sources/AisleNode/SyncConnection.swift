@@ -50,6 +50,8 @@ public actor SyncConnection {
     /// Questions asked of the peer (``ask(_:)``), waiting for its answer.
     private var questions: [UInt64: CheckedContinuation<SyncReply, any Error>] = [:]
     private var lastQuestion: UInt64 = 0
+    /// A snapshot part being written while the next is read and decoded.
+    private var installing: Task<Void, any Error>?
     /// The hub's way to ask the store's tills for rights a reservation lacks.
     private let recall: (any RightsRecall)?
 
@@ -213,9 +215,26 @@ public actor SyncConnection {
         return session.provideSnapshot(snapshot.scope, parts: [last], stamp: snapshot.stamp, covers: snapshot.covers)
     }
 
+    /// Waits for the snapshot part being written, if any (see `.install` in ``perform(_:)``).
+    /// - Throws: why it could not be written.
+    private func installed() async throws {
+        guard let part = installing else { return }
+        installing = nil
+        try await part.value
+    }
+
     private func perform(_ actions: [SyncAction]) async throws {
         var pending = actions[...]
         while let action = pending.popFirst() {
+            // Whatever comes after a snapshot part is carried out once the part is in.
+            switch action {
+            case .send, .install: break
+            default:
+                do { try await installed() } catch {
+                    pending += session.refuse("\(error)")
+                    continue
+                }
+            }
             switch action {
             case .send(let frame):
                 try await send(frame)
@@ -256,15 +275,28 @@ public actor SyncConnection {
                     pending += session.subscribe([scope: try await durableVector(of: scope)])
                 }
             case .install(let scope, let objects, let stamp, let covers):
-                let count: Int
+                // Decoded here while the part before is still being written: the two run at once.
+                let part: ScopeSnapshot
                 do {
-                    count = try await node.install(
+                    part = try node.snapshotPart(
                         scope, objects: objects, stamp: stamp, covers: covers, from: session.peer!)
+                    try await installed()
                 } catch {
                     pending += session.refuse("\(error)")
                     continue
                 }
-                progress(.installed(scope, objects: count, last: covers != nil))
+                if covers == nil {
+                    // Not the last part: it moves no version vector, so nothing waits for it but the
+                    // next part (or whatever comes next), and the acknowledgement is flow control only.
+                    let store = node.store
+                    installing = Task { _ = try await store.install(part) }
+                } else {
+                    do { try await node.store.install(part) } catch {
+                        pending += session.refuse("\(error)")
+                        continue
+                    }
+                }
+                progress(.installed(scope, objects: part.objects.objects.count, last: covers != nil))
                 pending += session.applied(scope, vector: try await durableVector(of: scope))
             case .learn(let grant, let grantor):
                 do {

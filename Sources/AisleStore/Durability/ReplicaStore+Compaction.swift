@@ -199,9 +199,7 @@ extension ReplicaStore {
                         replica: snapshot.source),
                     wallMillis: self.wallClock())
             }
-            for (key, value) in snapshot.objects.objects {
-                try memo.join(value, at: key, replica: self.replica, db)
-            }
+            try memo.joinAll(snapshot.objects.objects, replica: self.replica, db)
             for (origin, seq) in snapshot.covers.entries where seq > current[origin] {
                 try Self.setVersion(scope, origin, seq, db)
                 try db.execute(

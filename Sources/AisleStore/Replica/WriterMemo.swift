@@ -63,6 +63,19 @@ struct WriterMemo: Sendable {
         try save(merged, at: key, previous: previous, replica: replica, db)
     }
 
+    /// Joins each of `objects` (a snapshot's: each key once, most never seen here) into its row,
+    /// read from and written to disk without remembering it: a million objects remembered once
+    /// each would only churn the memo. The memo then forgets the objects it held, which may be
+    /// among those written.
+    mutating func joinAll(_ objects: [ObjectKey: ObjectValue], replica: ReplicaID, _ db: Database) throws {
+        for (key, value) in objects {
+            let previous = try rows.load(key, db)
+            try rows.save(
+                previous.flatMap { $0.joined(with: value) } ?? value, at: key, previous: previous, replica: replica, db)
+        }
+        self.objects.removeAll()
+    }
+
     /// Remembers `value` (nil: no object yet) as the object at `key`.
     private mutating func remember(_ value: ObjectValue?, at key: ObjectKey) {
         if objects.count >= objectLimit { objects.removeAll(keepingCapacity: true) }
