@@ -28,7 +28,9 @@ public enum SyncProgress: Sendable, Equatable {
 /// acknowledge, push changes).
 ///
 /// Frames are handled one at a time, each fully (a delivered batch is applied and committed)
-/// before the next is read: the transport's reading pace is the backpressure. Calls from
+/// before the next is read: the transport's reading pace is the backpressure. The one exception
+/// is a snapshot part before the last, which is written while the next frame is read and decoded
+/// (it moves no version vector); anything after it waits until it is in. Calls from
 /// different tasks (a frame read, a local change pushed, a tick) take turns, each carried out to
 /// the end before the next starts, so frames are written in the order they were sealed (the
 /// secretstream refuses any other).
