@@ -34,6 +34,31 @@ struct LocalWriteTests {
         #expect(orders.first?.totals.total == 736)
     }
 
+    @Test("a cart read prices its lines from their prices and the promotions alone, as the whole catalog would")
+    func cartReadPricesLikeTheWholeCatalog() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
+        try await test.publishPrices(["milk": 129, "bread": 349, "cheese": 599])
+        let promotions = try ["p-milk", "p-all"].map { try ObjectKey(scope: .catalog, kind: .promotion, id: $0) }
+        try await store.updateCatalog(touching: promotions + [.price(of: "cheese")]) { catalog, stamp in
+            var delta = try catalog.setPromotion("p-milk", .buyXGetY("milk", buy: 2, free: 1), at: stamp)
+            delta.join(try catalog.setPromotion("p-all", .pointsMultiplier(nil, multiplier: 3), at: stamp))
+            // A price withdrawn: the line is unpriced.
+            delta.join(try catalog.setPrice("cheese", nil, at: stamp))
+            return delta
+        }
+        for (sku, quantity): (SKU, Int64) in [("milk", 3), ("cheese", 1), ("unknown", 1)] {
+            try await store.updateCart("c1", in: .store("berlin")) { cart, me, _ in
+                try cart.add(sku, quantity: quantity, at: me)
+            }
+        }
+        let priced = try #require(try store.cart("c1", in: .store("berlin")))
+        #expect(priced.totals == priced.cart.priced(with: try store.catalog()))
+        #expect(priced.totals.total == 2 * 129)
+        #expect(priced.totals.unpriced == ["cheese", "unknown"])
+    }
+
     @Test("counters read together equal counters read one by one, empty where never written")
     func countersReadTogether() async throws {
         let test = try TestStore("till-1")

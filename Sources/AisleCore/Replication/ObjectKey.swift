@@ -111,6 +111,11 @@ extension ObjectKey {
         ObjectKey(unchecked: .store(store), .stock, sku.rawValue)
     }
 
+    /// The catalog's price of `sku`.
+    public static func price(of sku: SKU) -> ObjectKey {
+        ObjectKey(unchecked: .catalog, .price, sku.rawValue)
+    }
+
     /// `customer`'s points account, in the customer's loyalty scope.
     public static func account(of customer: CustomerID) -> ObjectKey {
         ObjectKey(unchecked: .loyalty(customer), .account, "")

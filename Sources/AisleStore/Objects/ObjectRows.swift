@@ -199,6 +199,19 @@ struct ObjectRows: Sendable {
         try forEachCatalogEntry(db) { key, data in try state.join(try decode(key, data), at: key) }
     }
 
+    /// Joins into `state` what pricing lines of `skus` reads of the catalog (``Pricing``): their
+    /// prices and every promotion, not the whole catalog (a till shows its cart on every change).
+    static func loadPricing(of skus: some Sequence<SKU>, into state: inout RetailState, _ db: Database) throws {
+        try forEachRow(
+            db, "SELECT id, state FROM catalog_entries WHERE kind = ?", [ObjectKind.promotion.description],
+            { row in try ObjectKey(scope: .catalog, kind: .promotion, id: row[0]) }
+        ) { key, data in try state.join(try decode(key, data), at: key) }
+        for sku in skus {
+            let key = ObjectKey.price(of: sku)
+            if let price = try loadRow(key, db) { try state.join(price, at: key) }
+        }
+    }
+
     /// Every object stored, as a state (for digests, backups checks and tests).
     func loadAll(_ db: Database) throws -> RetailState {
         var state = RetailState()

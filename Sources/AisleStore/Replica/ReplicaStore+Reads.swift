@@ -46,7 +46,7 @@ extension ReplicaStore {
             let key = try ObjectKey(scope: home.scope, kind: .cart, id: id.rawValue)
             guard case .cart(let cart)? = try self.rows.load(key, db) else { return nil }
             var catalog = RetailState()
-            try ObjectRows.loadCatalog(into: &catalog, db)
+            try ObjectRows.loadPricing(of: cart.visibleLines.map(\.sku), into: &catalog, db)
             return PricedCart(cart: cart, totals: cart.priced(with: catalog.catalog))
         }
     }
