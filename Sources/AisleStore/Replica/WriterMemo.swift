@@ -59,8 +59,12 @@ struct WriterMemo: Sendable {
     /// Joins `value` into the object at `key` (a remote change's or a snapshot's) and writes it.
     mutating func join(_ value: ObjectValue, at key: ObjectKey, replica: ReplicaID, _ db: Database) throws {
         let previous = try object(at: key, db)
-        let merged = previous.flatMap { $0.joined(with: value) } ?? value
-        try save(merged, at: key, previous: previous, replica: replica, db)
+        try save(Self.merged(previous, value), at: key, previous: previous, replica: replica, db)
+    }
+
+    /// `value` joined into the object `previous` (a value of another kind replaces it).
+    private static func merged(_ previous: ObjectValue?, _ value: ObjectValue) -> ObjectValue {
+        previous.flatMap { $0.joined(with: value) } ?? value
     }
 
     /// Joins each of `objects` (a snapshot's: each key once, most never seen here) into its row,
@@ -70,8 +74,7 @@ struct WriterMemo: Sendable {
     mutating func joinAll(_ objects: [ObjectKey: ObjectValue], replica: ReplicaID, _ db: Database) throws {
         for (key, value) in objects {
             let previous = try rows.load(key, db)
-            try rows.save(
-                previous.flatMap { $0.joined(with: value) } ?? value, at: key, previous: previous, replica: replica, db)
+            try rows.save(Self.merged(previous, value), at: key, previous: previous, replica: replica, db)
         }
         self.objects.removeAll()
     }
