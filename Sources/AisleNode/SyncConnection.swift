@@ -287,13 +287,13 @@ public actor SyncConnection {
                     pending += session.refuse("\(error)")
                     continue
                 }
-                if covers == nil {
-                    // Not the last part: it moves no version vector, so nothing waits for it but the
-                    // next part (or whatever comes next), and the acknowledgement is flow control only.
-                    let store = node.store
-                    installing = Task { _ = try await store.install(part) }
-                } else {
-                    do { try await node.store.install(part) } catch {
+                let store = node.store
+                installing = Task { _ = try await store.install(part) }
+                // A part before the last moves no version vector: nothing waits for it but the next
+                // part (or whatever comes next), and its acknowledgement is flow control only. The
+                // last raises the vector, so it is in before the acknowledgement says so.
+                if covers != nil {
+                    do { try await installed() } catch {
                         pending += session.refuse("\(error)")
                         continue
                     }
