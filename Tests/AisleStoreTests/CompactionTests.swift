@@ -45,6 +45,24 @@ struct CompactionTests {
         #expect(try store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 5])).map(\.seq) == [6])
     }
 
+    @Test("the version vector outlives the changes it counts: a log dropped whole, a reopened file, the next seq")
+    func versionVectorOutlivesTheLog() async throws {
+        let till = try await Self.till(sales: 2)
+        let path = till.directory.file("till-1.db")
+        #expect(try await till.store.truncateLog(in: Self.berlin, acknowledgedBy: VersionVector(["till-1": 3])) == 3)
+        #expect(try till.store.changes(in: Self.berlin, missingFrom: VersionVector(["till-1": 3])).isEmpty)
+        #expect(try till.store.versionVector(of: Self.berlin) == VersionVector(["till-1": 3]))
+        try till.store.close()
+
+        let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try reopened.versionVector(of: Self.berlin) == VersionVector(["till-1": 3]))
+        #expect(try reopened.scopes() == [Self.berlin])
+        let acknowledged = try await reopened.sell(1, of: "milk", in: "berlin")
+        #expect(acknowledged.map(\.seq) == [4])
+        #expect(try reopened.versionVector(of: Self.berlin) == VersionVector(["till-1": 4]))
+        try reopened.close()
+    }
+
     @Test("a till drops nothing the hub lacks, however long the hub has been silent")
     func nothingIsDroppedBeforeTheHubHasIt() async throws {
         let till = try await Self.till(sales: 4)

@@ -112,6 +112,44 @@ struct StoreFileTests {
         try after.close()
     }
 
+    @Test("version rows written under schema v7 (each write updating its row) keep their vectors under v8's marks")
+    func v7VersionsMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        try await store.receiveStock(7, of: "milk", in: "berlin")
+        try await store.sell(2, of: "milk", in: "berlin")
+        try await store.updateCart("c", in: .customer("anna")) { cart, me, _ in try cart.add("milk", quantity: 1, at: me) }
+        let berlin = try store.versionVector(of: .store("berlin"))
+        let anna = try store.versionVector(of: .customer("anna"))
+        #expect(berlin == VersionVector(["till-1": 2]))
+        try store.close()
+        // Back to v7: a versions table holding each origin's highest sequence, and a log compacted
+        // away (so only the table knows the vectors).
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    DROP VIEW versions;
+                    CREATE TABLE versions (
+                        scope TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (scope, origin)
+                    ) WITHOUT ROWID;
+                    INSERT INTO versions SELECT scope, origin, max(seq) FROM changes GROUP BY scope, origin;
+                    DROP TABLE version_marks;
+                    DELETE FROM changes;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v8-version-marks';
+                    """)
+        }
+        try database.close()
+
+        let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try reopened.versionVector(of: .store("berlin")) == berlin)
+        #expect(try reopened.versionVector(of: .customer("anna")) == anna)
+        #expect(try await reopened.sell(1, of: "milk", in: "berlin").map(\.seq) == [3])
+        try reopened.close()
+    }
+
     @Test("a database belonging to another replica is refused")
     func replicaMismatchRefused() throws {
         let directory = try TemporaryDirectory()

@@ -154,6 +154,8 @@ extension ReplicaStore {
                 sql: "DELETE FROM changes WHERE scope = ? AND origin = ? AND seq <= ?",
                 arguments: [scope.description, origin.rawValue, Int64(seq)])
             dropped += db.changesCount
+            // The dropped changes no longer show in the view `versions`: the mark keeps them.
+            try Self.markVersion(scope, origin, seq, db)
             try Self.raiseFloor(scope, origin, to: seq, db)
         }
         // Keep the clock's high-water mark, which the dropped changes carried.
@@ -201,7 +203,7 @@ extension ReplicaStore {
             }
             try memo.joinAll(snapshot.objects.objects, replica: self.replica, db)
             for (origin, seq) in snapshot.covers.entries where seq > current[origin] {
-                try Self.setVersion(scope, origin, seq, db)
+                try Self.markVersion(scope, origin, seq, db)
                 try db.execute(
                     sql: "DELETE FROM held_changes WHERE scope = ? AND origin = ? AND seq <= ?",
                     arguments: [scope.description, origin.rawValue, Int64(seq)])

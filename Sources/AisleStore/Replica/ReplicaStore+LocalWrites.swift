@@ -66,7 +66,8 @@ extension ReplicaStore {
         }
     }
 
-    /// Appends one change to the log and advances the scope's version vector.
+    /// Appends one change to the log, which advances the scope's version vector (the view
+    /// `versions`); an origin's first change also gets its row in `version_marks`.
     static func appendChange(
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
         envelope: [UInt8]? = nil, _ db: Database
@@ -84,16 +85,19 @@ extension ReplicaStore {
         statement.bind(delta)
         statement.bind(envelope)
         try statement.run()
-        try setVersion(scope, origin, seq, db)
+        // Changes are logged gaplessly from 1 (a snapshot that covers an origin's first changes
+        // marks the origin itself): seq 1 is the origin's first here.
+        if seq == 1 { try markVersion(scope, origin, seq, db) }
     }
 
-    /// Records `seq` as the highest sequence of `origin` applied without gaps in `scope`.
-    static func setVersion(_ scope: Scope, _ origin: ReplicaID, _ seq: UInt64, _ db: Database) throws {
+    /// Records that `origin`'s changes up to `seq` are applied in `scope` (whether or not the log
+    /// still holds them); a lower mark than the one kept changes nothing.
+    static func markVersion(_ scope: Scope, _ origin: ReplicaID, _ seq: UInt64, _ db: Database) throws {
         var statement = try BoundStatement(
             db,
             sql: """
-                INSERT INTO versions (scope, origin, seq) VALUES (?, ?, ?)
-                ON CONFLICT (scope, origin) DO UPDATE SET seq = excluded.seq
+                INSERT INTO version_marks (scope, origin, seq) VALUES (?, ?, ?)
+                ON CONFLICT (scope, origin) DO UPDATE SET seq = max(seq, excluded.seq)
                 """)
         statement.bind(scope.description)
         statement.bind(origin.rawValue)

@@ -28,6 +28,9 @@ enum StoreSchema {
         migrator.registerMigration("v7-numbered-stock") { db in
             try migrateToNumberedStock(db)
         }
+        migrator.registerMigration("v8-version-marks") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -231,5 +234,23 @@ enum StoreSchema {
             state BLOB NOT NULL,
             PRIMARY KEY (customer_id, reservation_id)
         ) WITHOUT ROWID;
+        """
+
+    /// A write no longer updates a version row (one B-tree page fewer per commit: docs/performance.md
+    /// `local_write_single`): an origin's highest applied sequence is the larger of its row in
+    /// `version_marks` and its highest change in the log, which the view `versions` shows.
+    static let v8 = """
+        -- Per scope and origin: a sequence number of the origin's applied here, written when its
+        -- first change is logged and raised when the log is truncated or a snapshot installed.
+        -- The highest sequence applied is the larger of this and the highest logged change: read
+        -- the view versions.
+        ALTER TABLE versions RENAME TO version_marks;
+
+        -- Per scope, per origin: the highest sequence number applied without gaps.
+        CREATE VIEW versions (scope, origin, seq) AS
+            SELECT marks.scope, marks.origin, max(marks.seq, coalesce((
+                SELECT max(changes.seq) FROM changes
+                WHERE changes.scope = marks.scope AND changes.origin = marks.origin), 0))
+            FROM version_marks AS marks;
         """
 }
