@@ -111,12 +111,31 @@ extension ReplicaStore {
     /// Not interrupted if the calling task is cancelled (GRDB's async `write` would be): the
     /// transaction may hold other callers' writes too (``writeTransaction(_:)``), and a service
     /// shutting down must not cut off a commit another connection is waiting for.
+    ///
+    /// Begins and commits through cached statements: GRDB's `inTransaction` prepares its `BEGIN`
+    /// and `COMMIT` afresh each time, which cost a single cart-line write about a tenth of its
+    /// time (docs/performance.md, `local_write_single`). Executed as GRDB statements, so GRDB
+    /// still sees the transaction end (``memoBody(_:_:)``'s commit and rollback callbacks).
     func memoTransaction<T: Sendable>(
         _ body: @escaping @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            pool.asyncWrite(
-                { db in try self.memoBody(db, body) }, completion: { _, result in continuation.resume(with: result) })
+            pool.asyncWriteWithoutTransaction { db in
+                continuation.resume(
+                    with: Result {
+                        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+                        do {
+                            let value = try self.memoBody(db, body)
+                            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                            return value
+                        } catch {
+                            // As GRDB's own transactions: the first error is the one reported; a
+                            // transaction SQLite already rolled back makes this rollback fail.
+                            try? db.rollback()
+                            throw error
+                        }
+                    })
+            }
         }
     }
 
@@ -126,7 +145,7 @@ extension ReplicaStore {
         _ db: Database, _ body: @Sendable (Database, inout WriterMemo) throws -> T
     ) throws -> T {
         let objectLimit = configuration.memoObjects
-        let dataVersion = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        let dataVersion = try BoundStatement(db, sql: "PRAGMA data_version").firstInteger() ?? 0
         // Taken out while the transaction runs, so updating it never copies it.
         var memo = self.writerMemo.withLock { held in
             defer { held = nil }

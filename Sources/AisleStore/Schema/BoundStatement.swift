@@ -90,6 +90,20 @@ struct BoundStatement: ~Copyable {
         }
     }
 
+    /// The first column of the first row the query returns, as an integer; nil when it returns
+    /// no row. Resets the statement.
+    /// - Throws: `DatabaseError` as GRDB reports one.
+    consuming func firstInteger() throws -> Int64? {
+        precondition(index == sqlite3_bind_parameter_count(handle), "every parameter is bound")
+        let code = sqlite3_step(handle)
+        defer { sqlite3_reset(handle) }
+        switch code {
+        case SQLITE_DONE: return nil
+        case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
+        default: throw failure(code)
+        }
+    }
+
     private func failure(_ code: Int32) -> DatabaseError {
         let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
