@@ -120,7 +120,9 @@ struct StoreFileTests {
         let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         try await store.receiveStock(7, of: "milk", in: "berlin")
         try await store.sell(2, of: "milk", in: "berlin")
-        try await store.updateCart("c", in: .customer("anna")) { cart, me, _ in try cart.add("milk", quantity: 1, at: me) }
+        try await store.updateCart("c", in: .customer("anna")) { cart, me, _ in
+            try cart.add("milk", quantity: 1, at: me)
+        }
         let berlin = try store.versionVector(of: .store("berlin"))
         let anna = try store.versionVector(of: .customer("anna"))
         #expect(berlin == VersionVector(["till-1": 2]))
