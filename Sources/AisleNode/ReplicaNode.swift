@@ -47,6 +47,9 @@ public final class ReplicaNode: Sendable {
         self.identity = identity
         self.trust = Mutex(trust)
         self.maxDrift = maxDrift
+        // Own changes are sealed as they are written, under the newest key epoch held then; one
+        // of a scope this node holds no key for yet is sealed when first sent (``envelopes``).
+        store.sealOwnChanges { [weak self] change in try? self?.seal(change).canonicalBytes }
     }
 
     /// The kinds of trusted records a node keeps: device certificates and handoff grants.
@@ -226,8 +229,9 @@ public final class ReplicaNode: Sendable {
     /// lacks, each origin's in sequence order.
     ///
     /// A change that arrived in an envelope is sent as that envelope, byte for byte (only its author
-    /// can sign it). This node's own changes are sealed the first time they are sent, under the
-    /// newest key epoch it holds, and the envelope is kept, so every later send is identical.
+    /// can sign it). This node's own changes are sealed as they are written (``ReplicaStore/sealOwnChanges(with:)``),
+    /// or else the first time they are sent, under the newest key epoch it holds then, and the
+    /// envelope is kept, so every later send is identical.
     /// Changes logged without an envelope by another origin (before [3/6]) cannot be forwarded
     /// and are left out.
     /// - Throws: ``NodeError/noKey(_:)`` when an own change must be sealed without the scope's key.

@@ -125,6 +125,19 @@ struct ReceiveTests {
         #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
     }
 
+    @Test("an own change is logged already sealed, and the envelope kept is the one sent")
+    func ownChangesSealedAsWritten() async throws {
+        let berlin = try await Berlin()
+        try await berlin.till1.store.receiveStock(5, of: "milk", in: "berlin")
+        let logged = try berlin.till1.store.changes(in: scope, missingFrom: VersionVector())
+        let kept = try #require(logged.first?.envelope)
+        let envelope = try Envelope(canonicalBytes: kept)
+        #expect(envelope.header.origin == "till-1" && envelope.header.seq == 1)
+        let sent = try await berlin.till1.envelopes(in: scope, missingFrom: VersionVector())
+        #expect(sent.map(\.canonicalBytes) == [kept])
+        #expect(try await berlin.hub.receive(sent) == [.applied(origin: "till-1", seq: 1)])
+    }
+
     @Test("a node without a scope's key cannot seal its own change there, and says so")
     func sealingWithoutAKeyFails() async throws {
         let chain = try TestTenant()

@@ -31,7 +31,8 @@ extension ReplicaStore {
         objects: [ObjectKey], readsCatalog: Bool = false,
         _ mutation: @escaping @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
     ) async throws -> [Acknowledgement] {
-        try await writeTransaction { db, memo in
+        let sealer = ownSealer.withLock { $0 }
+        return try await writeTransaction { db, memo in
             var working = RetailState()
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
             var previous: [ObjectKey: ObjectValue] = [:]
@@ -54,9 +55,12 @@ extension ReplicaStore {
                 }
                 let dependencies = try memo.versionVector(of: scopeDelta.scope, db)
                 let seq = dependencies[self.replica] + 1
-                try Self.appendChange(
+                let change = RemoteChange(
                     scope: scopeDelta.scope, origin: self.replica, seq: seq, stamp: stamp.packed,
-                    dependencies: dependencies, delta: scopeDelta.encoded, db)
+                    dependencies: dependencies, delta: scopeDelta.encoded)
+                try Self.appendChange(
+                    scope: change.scope, origin: change.origin, seq: seq, stamp: change.stamp,
+                    dependencies: dependencies, delta: change.delta, envelope: sealer?(change), db)
                 var applied = dependencies
                 applied.advance(self.replica, to: seq)
                 memo.record(applied, for: scopeDelta.scope)

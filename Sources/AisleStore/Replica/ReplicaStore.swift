@@ -29,6 +29,20 @@ public final class ReplicaStore: Sendable {
     let flusher: WALFlusher
     /// Snapshot reads running (``snapshot(of:partBytes:)``).
     let snapshotReaders = Atomic<Int>(0)
+    /// Seals this replica's own changes as they are written (``sealOwnChanges(with:)``).
+    let ownSealer = Mutex<OwnSealer?>(nil)
+
+    /// Seals one of this replica's own changes for sending: the envelope's bytes, or nil when it
+    /// cannot be sealed now (it is sealed when first sent instead).
+    public typealias OwnSealer = @Sendable (RemoteChange) -> [UInt8]?
+
+    /// From now on, seals each of this replica's own changes inside the transaction that writes it
+    /// and keeps the envelope with the change, so sending it needs no second transaction (a till
+    /// at `synchronous = FULL` would otherwise sync twice per sale). The node that holds this
+    /// replica's keys sets it.
+    public func sealOwnChanges(with sealer: @escaping OwnSealer) {
+        ownSealer.withLock { $0 = sealer }
+    }
 
     /// Opens (creating if needed) the replica database at `configuration.path`.
     ///
