@@ -61,14 +61,20 @@ struct StoreFileTests {
         #expect(try await reopened.attachEnvelopes([([4, 5, 6], logged[0])]) == [[1, 2, 3]])
     }
 
-    @Test("stock written under schema v6 (names as text) is moved to numbered rows on open: same state, same view")
-    func v6StockMigrated() async throws {
+    /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.
+    static func tillFileWithSales() async throws -> (TemporaryDirectory, String, ReplicaStore) {
         let directory = try TemporaryDirectory()
-        defer { withExtendedLifetime(directory) {} }
         let path = directory.file("edge.db")
         let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         try await store.receiveStock(7, of: "milk", in: "berlin")
         try await store.sell(2, of: "milk", in: "berlin")
+        return (directory, path, store)
+    }
+
+    @Test("stock written under schema v6 (names as text) is moved to numbered rows on open: same state, same view")
+    func v6StockMigrated() async throws {
+        let (directory, path, store) = try await Self.tillFileWithSales()
+        defer { withExtendedLifetime(directory) {} }
         try await store.transferStockRights(3, of: "milk", in: "berlin", to: "till-2")
         try await store.receiveStock(4, of: "oat", in: "hamburg")
         let digest = try store.digest()
@@ -114,12 +120,8 @@ struct StoreFileTests {
 
     @Test("version rows written under schema v7 (each write updating its row) keep their vectors under v8's marks")
     func v7VersionsMigrated() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, path, store) = try await Self.tillFileWithSales()
         defer { withExtendedLifetime(directory) {} }
-        let path = directory.file("edge.db")
-        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
-        try await store.receiveStock(7, of: "milk", in: "berlin")
-        try await store.sell(2, of: "milk", in: "berlin")
         try await store.updateCart("c", in: .customer("anna")) { cart, me, _ in
             try cart.add("milk", quantity: 1, at: me)
         }
