@@ -66,3 +66,24 @@ struct IdentifierTests {
         #expect(error?.description.hasPrefix("SKU ") == true)
     }
 }
+
+@Suite("Canonical strings")
+struct CanonicalStringTests {
+    static func decoded(_ bytes: [UInt8]) throws(CanonicalDecodingError) -> String {
+        var encoder = CanonicalEncoder()
+        encoder.append(bytes: bytes)
+        var decoder = CanonicalDecoder(encoder.bytes)
+        return try decoder.readString()
+    }
+
+    @Test("ASCII and other valid UTF-8 decode as written; invalid UTF-8 is refused, not repaired")
+    func stringsAreValidatedUTF8() throws {
+        #expect(try Self.decoded(Array("sku-42".utf8)) == "sku-42")
+        #expect(try Self.decoded(Array("Brötchen ×2".utf8)) == "Brötchen ×2")
+        #expect(try Self.decoded([]) == "")
+        // A lone continuation byte, a truncated two-byte sequence, an overlong encoding of "/".
+        for bad: [UInt8] in [[0x61, 0x80], [0x61, 0xC3], [0xC0, 0xAF]] {
+            #expect(throws: CanonicalDecodingError.self) { try Self.decoded(bad) }
+        }
+    }
+}
