@@ -55,12 +55,11 @@ extension ReplicaStore {
                 }
                 let dependencies = try memo.versionVector(of: scopeDelta.scope, db)
                 let seq = dependencies[self.replica] + 1
-                let change = RemoteChange(
+                var change = RemoteChange(
                     scope: scopeDelta.scope, origin: self.replica, seq: seq, stamp: stamp.packed,
                     dependencies: dependencies, delta: scopeDelta.encoded)
-                try Self.appendChange(
-                    scope: change.scope, origin: change.origin, seq: seq, stamp: change.stamp,
-                    dependencies: dependencies, delta: change.delta, envelope: sealer?(change), db)
+                change.envelope = sealer?(change)
+                try Self.appendChange(change, db)
                 var applied = dependencies
                 applied.advance(self.replica, to: seq)
                 memo.record(applied, for: scopeDelta.scope)
@@ -72,26 +71,23 @@ extension ReplicaStore {
 
     /// Appends one change to the log, which advances the scope's version vector (the view
     /// `versions`); an origin's first change also gets its row in `version_marks`.
-    static func appendChange(
-        scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
-        envelope: [UInt8]? = nil, _ db: Database
-    ) throws {
+    static func appendChange(_ change: RemoteChange, _ db: Database) throws {
         var statement = try BoundStatement(
             db,
             sql:
                 "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
-        statement.bind(scope.description)
-        statement.bind(origin.rawValue)
-        statement.bind(Int64(seq))
-        statement.bind(Int64(bitPattern: stamp))
-        statement.bind(dependencies.canonicalBytes)
-        statement.bind(delta)
-        statement.bind(envelope)
+        statement.bind(change.scope.description)
+        statement.bind(change.origin.rawValue)
+        statement.bind(Int64(change.seq))
+        statement.bind(Int64(bitPattern: change.stamp))
+        statement.bind(change.dependencies.canonicalBytes)
+        statement.bind(change.delta)
+        statement.bind(change.envelope)
         try statement.run()
         // Changes are logged gaplessly from 1 (a snapshot that covers an origin's first changes
         // marks the origin itself): seq 1 is the origin's first here.
-        if seq == 1 { try markVersion(scope, origin, seq, db) }
+        if change.seq == 1 { try markVersion(change.scope, change.origin, 1, db) }
     }
 
     /// Records that `origin`'s changes up to `seq` are applied in `scope` (whether or not the log

@@ -24,8 +24,9 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     public let dependencies: VersionVector
     /// The encoded ``ObjectDelta``.
     public let delta: [UInt8]
-    /// The sealed envelope the change arrived in, kept to forward it unchanged (opaque here).
-    public let envelope: [UInt8]?
+    /// The sealed envelope the change arrived in, kept to forward it unchanged (opaque here); for
+    /// an own change, the one it was sealed into as it was written.
+    public internal(set) var envelope: [UInt8]?
 
     /// A change as received.
     public init(
@@ -187,9 +188,7 @@ extension ReplicaStore {
         if let delta { try checkOnReceipt(delta, of: change, memo: &memo, db) }
         for (key, value) in delta?.objects ?? [:] { try memo.join(value, at: key, replica: replica, db) }
         try Self.dropHeld(change, db)
-        try Self.appendChange(
-            scope: change.scope, origin: change.origin, seq: change.seq, stamp: change.stamp,
-            dependencies: change.dependencies, delta: change.delta, envelope: change.envelope, db)
+        try Self.appendChange(change, db)
     }
 
     /// Runs ``ReceiptCheck`` on a change about to be joined, against the objects it touches as
