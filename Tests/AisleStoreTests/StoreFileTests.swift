@@ -248,16 +248,52 @@ struct StoreFileTests {
         #expect(store.walFlushes == shared + 1)
     }
 
-    @Test("at .full and .normal, flush never syncs: commits are durable already, or never promised to be")
-    func flushIsFreeOtherwise() async throws {
-        for durability in [StoreConfiguration.Durability.full, .normal] {
-            let directory = try TemporaryDirectory()
-            defer { withExtendedLifetime(directory) {} }
-            let store = try ReplicaStore(
-                StoreConfiguration(path: directory.file("till.db"), durability: durability), replica: "till-1")
-            try await store.receiveStock(1, of: "milk", in: "berlin")
-            try await store.flush()
-            #expect(store.walFlushes == 0)
-        }
+    @Test(
+        "at .full, an own write syncs at its commit, remote changes commit unsynced until a flush or the next own write"
+    )
+    func remoteChangesAreSyncedBeforeAcknowledgement() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let source = try TestStore("till-9")
+        defer { withExtendedLifetime(source) {} }
+        try await source.store.receiveStock(5, of: "milk", in: "berlin")
+        try await source.store.sell(1, of: "milk", in: "berlin")
+        let remote = try source.store.allChanges()
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("till.db"), durability: .full), replica: "till-1")
+        // synchronous: 1 = NORMAL, 2 = FULL (the writer's setting after its last transaction).
+        try await store.receiveStock(1, of: "bread", in: "berlin")
+        #expect(try store.pragma("synchronous") == "2")
+        try await store.flush()
+        #expect(store.walFlushes == 0, "an own write is durable at its commit")
+
+        try await store.apply([remote[0]])
+        #expect(try store.pragma("synchronous") == "1", "a remote change commits without a sync")
+        try await store.flush()
+        #expect(store.walFlushes == 1, "and the flush before acknowledging it syncs")
+        try await store.flush()
+        #expect(store.walFlushes == 1, "nothing committed since the last flush")
+
+        try await store.apply([remote[1]])
+        try await store.sell(1, of: "bread", in: "berlin")
+        #expect(try store.pragma("synchronous") == "2")
+        try await store.flush()
+        #expect(store.walFlushes == 1, "the own write's sync made the remote change before it durable")
+        #expect(try store.stockLevel(of: "milk", in: "berlin").level == 4)
+    }
+
+    @Test("at .normal, flush never syncs: commits are never promised to survive a power cut")
+    func flushIsFreeAtNormal() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let source = try TestStore("till-9")
+        defer { withExtendedLifetime(source) {} }
+        try await source.store.receiveStock(5, of: "milk", in: "berlin")
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("phone.db"), durability: .normal), replica: "phone-1")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try await store.apply(try source.store.allChanges())
+        try await store.flush()
+        #expect(store.walFlushes == 0)
     }
 }

@@ -188,7 +188,7 @@ extension ReplicaStore {
     @discardableResult
     public func install(_ snapshot: ScopeSnapshot) async throws -> [DeliveryOutcome] {
         let scope = snapshot.scope
-        return try await writeTransaction { db, memo in
+        return try await writeTransaction(refetchable: true) { db, memo in
             let current = try memo.versionVector(of: scope, db)
             guard snapshot.covers[self.replica] <= current[self.replica] else {
                 throw StoreError.snapshotAhead(

@@ -2,7 +2,9 @@
 public struct StoreConfiguration: Sendable {
     /// What an acknowledged write survives; docs/durability.md has the table.
     public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible {
-        /// `synchronous=FULL`: survives process kill and power loss; one fsync per commit.
+        /// `synchronous=FULL` for the replica's own writes: survives process kill and power loss;
+        /// one fsync per commit. Changes received from peers commit at NORMAL and are made durable
+        /// by ``ReplicaStore/flush()`` before they are acknowledged (as at `.flushed`).
         case full
         /// `synchronous=NORMAL` on commit, made durable by ``ReplicaStore/flush()``: one
         /// `fdatasync` of the WAL shared by every commit before it. What is flushed survives

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Makes commits made at `synchronous = NORMAL` durable on demand (``ReplicaStore/flush()``): one
 /// `fdatasync` of the WAL file serves every caller that asked while the previous one ran (group
-/// flush).
+/// flush). A commit at `synchronous = FULL` syncs the WAL itself, and so every commit before it.
 ///
 /// Correct because, in WAL mode, a commit has written its frames to the WAL file before `COMMIT`
 /// returns, and SQLite overwrites WAL frames only after a checkpoint has copied them into the
@@ -39,8 +39,11 @@ final class WALFlusher: Sendable {
     }
 
     /// Counts a committed write transaction (called on commit, before its caller resumes).
-    func committed() {
-        commits.add(1, ordering: .releasing)
+    /// - Parameter synced: SQLite synced the WAL at this commit (`synchronous = FULL`), which makes
+    ///   every commit before it durable too.
+    func committed(synced: Bool) {
+        let count = commits.add(1, ordering: .releasing).newValue
+        if synced { state.withLock { $0.durable = max($0.durable, count) } }
     }
 
     /// Returns once every commit made before the call is on disk (at once if a flush begun

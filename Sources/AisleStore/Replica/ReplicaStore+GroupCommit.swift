@@ -10,13 +10,20 @@ extension ReplicaStore {
     /// write that throws is rolled back alone and its caller gets its error. A hub with a
     /// thousand connections then pays one commit (and one `fsync` at `synchronous = FULL`) for
     /// many devices' batches, not one each.
+    ///
+    /// - Parameter refetchable: the write only holds what a peer can send again until this replica
+    ///   acknowledges it (remote changes, snapshot parts): at ``StoreConfiguration/Durability-swift.enum/full``
+    ///   it commits without a sync of its own, made durable by the next commit that syncs or by
+    ///   ``flush()``, which comes before any acknowledgement (docs/durability.md).
     func writeTransaction<T: Sendable>(
+        refetchable: Bool = false,
         _ body: @escaping @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
         // Nobody committing: this caller commits its write, with any that arrive meanwhile, itself.
         if waitingWrites.lead() {
             let mine = Outcome<T>()
             let own = WaitingWrite(
+                refetchable: refetchable,
                 perform: { db, memo in
                     let value = try body(db, &memo)
                     return { mine.set(.success(value)) }
@@ -29,6 +36,7 @@ extension ReplicaStore {
         }
         return try await withCheckedThrowingContinuation { continuation in
             let write = WaitingWrite(
+                refetchable: refetchable,
                 perform: { db, memo in
                     let value = try body(db, &memo)
                     return { continuation.resume(returning: value) }
@@ -49,11 +57,12 @@ extension ReplicaStore {
     }
 
     /// Commits `group` in one transaction, each write in a savepoint of its own (alone, in the
-    /// transaction itself), then resumes each write's caller with its result.
+    /// transaction itself), then resumes each write's caller with its result. The commit syncs
+    /// unless every write in it is refetchable.
     private func commit(_ group: [WaitingWrite]) async {
         let outcomes: [Result<@Sendable () -> Void, any Error>]
         do {
-            outcomes = try await memoTransaction { db, memo in
+            outcomes = try await memoTransaction(refetchable: group.allSatisfy(\.refetchable)) { db, memo in
                 // Alone, the write is the transaction: if it throws, all of it rolls back.
                 if group.count == 1 { return [.success(try group[0].perform(db, &memo))] }
                 return group.map { write in
@@ -87,10 +96,12 @@ extension ReplicaStore {
 
 }
 
-/// One caller's write, waiting for the writer connection (``ReplicaStore/writeTransaction(_:)``):
+/// One caller's write, waiting for the writer connection (``ReplicaStore/writeTransaction(refetchable:_:)``):
 /// `perform` runs it in the transaction and returns what resumes the caller once the transaction
 /// has committed; `fail` resumes it with an error instead.
 struct WaitingWrite: Sendable {
+    /// See ``ReplicaStore/writeTransaction(refetchable:_:)``.
+    let refetchable: Bool
     let perform: @Sendable (Database, inout WriterMemo) throws -> @Sendable () -> Void
     let fail: @Sendable (any Error) -> Void
 }

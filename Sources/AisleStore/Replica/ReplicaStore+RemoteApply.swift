@@ -72,7 +72,7 @@ extension ReplicaStore {
     /// replica's clock is refused (reported, not held): it must be sent again later.
     ///
     /// Batches from concurrent callers (a hub's many connections) share a commit (see
-    /// ``writeTransaction(_:)``); each is still all or nothing.
+    /// ``writeTransaction(refetchable:_:)``); each is still all or nothing.
     ///
     /// - Returns: what happened to each change, including held changes this batch released.
     /// - Throws: ``StoreError`` for a corrupt delta, a scope mismatch or an equivocation; the
@@ -106,7 +106,7 @@ extension ReplicaStore {
             decoded[change.scope, default: [:]][Dot(change.origin, change.seq)] = delta
         }
         let validated = decoded
-        return try await writeTransaction { db, memo in
+        return try await writeTransaction(refetchable: true) { db, memo in
             var outcomes: [DeliveryOutcome] = []
             var scopes: [Scope] = []
             for change in batch where !scopes.contains(change.scope) { scopes.append(change.scope) }

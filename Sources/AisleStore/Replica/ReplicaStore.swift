@@ -23,10 +23,14 @@ public final class ReplicaStore: Sendable {
     let rows = ObjectRows(names: NameNumbers())
     /// The writer's memo of committed version vectors (see ``WriterMemo``).
     let writerMemo = Mutex<WriterMemo?>(nil)
-    /// Writes waiting to be committed together (``writeTransaction(_:)``).
+    /// Writes waiting to be committed together (``writeTransaction(refetchable:_:)``).
     let waitingWrites = GroupQueue<WaitingWrite>()
-    /// Makes `.flushed` commits durable (``flush()``).
+    /// Makes `.flushed` commits, and `.full` commits of refetchable writes, durable (``flush()``).
     let flusher: WALFlusher
+    /// At `.full`: whether the writer connection is at `synchronous = NORMAL` now, as it is for a
+    /// transaction of refetchable writes only (``writeTransaction(refetchable:_:)``). Used on the
+    /// writer's queue only.
+    let writerRelaxed = Atomic<Bool>(false)
     /// Snapshot reads running (``snapshot(of:partBytes:)``).
     let snapshotReaders = Atomic<Int>(0)
     /// Seals this replica's own changes as they are written (``sealOwnChanges(with:)``).
@@ -110,13 +114,14 @@ public final class ReplicaStore: Sendable {
         }
     }
 
-    /// Returns once every write committed before the call survives a power cut: at
-    /// ``StoreConfiguration/Durability-swift.enum/flushed``, one `fdatasync` of the WAL shared
-    /// by every caller that asked meanwhile; at once for the other settings (`.full` commits are
-    /// durable already, `.normal` and `.off` promise no more).
+    /// Returns once every write committed before the call survives a power cut: one `fdatasync`
+    /// of the WAL shared by every caller that asked meanwhile, at
+    /// ``StoreConfiguration/Durability-swift.enum/flushed`` and at `.full` when refetchable writes
+    /// (remote changes, snapshot parts) committed since the last sync; at once otherwise
+    /// (`.normal` and `.off` promise no more).
     /// - Throws: ``StoreError/flushFailed(path:errno:)``.
     public func flush() async throws {
-        guard configuration.durability == .flushed else { return }
+        guard configuration.durability == .flushed || configuration.durability == .full else { return }
         try await flusher.flush()
     }
 

@@ -109,23 +109,33 @@ extension ReplicaStore {
     /// One write transaction with the writer's memo (``WriterMemo``).
     ///
     /// Not interrupted if the calling task is cancelled (GRDB's async `write` would be): the
-    /// transaction may hold other callers' writes too (``writeTransaction(_:)``), and a service
+    /// transaction may hold other callers' writes too (``writeTransaction(refetchable:_:)``), and a service
     /// shutting down must not cut off a commit another connection is waiting for.
     ///
     /// Begins and commits through cached statements: GRDB's `inTransaction` prepares its `BEGIN`
     /// and `COMMIT` afresh each time, which cost a single cart-line write about a tenth of its
     /// time (docs/performance.md, `local_write_single`). Executed as GRDB statements, so GRDB
     /// still sees the transaction end (``memoBody(_:_:)``'s commit and rollback callbacks).
+    ///
+    /// - Parameter refetchable: at ``StoreConfiguration/Durability-swift.enum/full``, commit at
+    ///   `synchronous = NORMAL` (``writeTransaction(refetchable:_:)``).
     func memoTransaction<T: Sendable>(
+        refetchable: Bool = false,
         _ body: @escaping @Sendable (Database, inout WriterMemo) throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let durability = configuration.durability
+        let synced = durability == .full && !refetchable
+        return try await withCheckedThrowingContinuation { continuation in
             pool.asyncWriteWithoutTransaction { db in
                 continuation.resume(
                     with: Result {
+                        if durability == .full, self.writerRelaxed.load(ordering: .relaxed) == synced {
+                            try db.cachedStatement(sql: "PRAGMA synchronous = \(synced ? "FULL" : "NORMAL")").execute()
+                            self.writerRelaxed.store(!synced, ordering: .relaxed)
+                        }
                         try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
                         do {
-                            let value = try self.memoBody(db, body)
+                            let value = try self.memoBody(db, synced: synced, body)
                             try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
                             return value
                         } catch {
@@ -142,7 +152,7 @@ extension ReplicaStore {
     /// The transaction's body: the memo taken out, `body` run on it, and put back at commit or
     /// rollback.
     private func memoBody<T: Sendable>(
-        _ db: Database, _ body: @Sendable (Database, inout WriterMemo) throws -> T
+        _ db: Database, synced: Bool, _ body: @Sendable (Database, inout WriterMemo) throws -> T
     ) throws -> T {
         let objectLimit = configuration.memoObjects
         let dataVersion = try BoundStatement(db, sql: "PRAGMA data_version").firstInteger() ?? 0
@@ -166,7 +176,7 @@ extension ReplicaStore {
         let handoff = MemoHandoff(working)
         db.afterNextTransaction(
             onCommit: { _ in
-                self.flusher.committed()
+                self.flusher.committed(synced: synced)
                 let memo = handoff.memo.take()!
                 self.writerMemo.withLock { $0 = memo }
             },
