@@ -170,7 +170,7 @@ public actor SyncConnection {
     /// subscription or an acknowledgement) lets the peer drop what it covers, so it must never
     /// name a change a power cut could take back (``ReplicaStore/flush()``).
     private func durableVector(of scope: Scope) async throws -> VersionVector {
-        let vector = try node.store.versionVector(of: scope)
+        let vector = try node.store.committedVector(of: scope)
         try await node.store.flush()
         return vector
     }
@@ -245,7 +245,7 @@ public actor SyncConnection {
                 // Grants first: they let this side subscribe to the customers' scopes they cover.
                 for (grant, grantor) in node.grantsInUse() { pending += session.useGrant(grant, grantor: grantor) }
                 var vectors: [Scope: VersionVector] = [:]
-                for scope in try scopes(peer) { vectors[scope] = try node.store.versionVector(of: scope) }
+                for scope in try scopes(peer) { vectors[scope] = try node.store.committedVector(of: scope) }
                 try await node.store.flush()
                 pending += session.subscribe(vectors)
             case .fetch(let scope, let after, let maxBytes):

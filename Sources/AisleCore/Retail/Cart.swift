@@ -52,8 +52,7 @@ public struct Cart: Lattice, CanonicalEncodable {
     /// Lines whose quantity is zero or less (every unit removed on some device) are not shown.
     public var visibleLines: [CartLineView] {
         let source = phase.value == .checkedOut ? sealed.store : lines.store
-        return source.entries.keys.sorted().compactMap { sku in
-            let line = source[sku]
+        return source.entries.sorted { $0.key < $1.key }.compactMap { sku, line in
             let quantity = line.quantityValue
             guard quantity > 0 else { return nil }
             return CartLineView(sku: sku, quantity: quantity, note: line.noteValue)

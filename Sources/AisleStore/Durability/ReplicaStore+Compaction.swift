@@ -160,6 +160,9 @@ extension ReplicaStore {
         }
         // Keep the clock's high-water mark, which the dropped changes carried.
         try persistClock(db)
+        // A peer behind the new floor needs a snapshot, not the changes the memory still holds.
+        // (On the writer's queue: no memo transaction is running, the memo is in its place.)
+        if dropped > 0 { writerMemo.withLock { $0?.forgetRecent(scope) } }
         return dropped
     }
 
@@ -210,7 +213,7 @@ extension ReplicaStore {
                 try Self.raiseFloor(scope, origin, to: seq, db)
             }
             try self.persistClock(db)
-            memo.record(current.joined(with: snapshot.covers), for: scope)
+            memo.record(current.joined(with: snapshot.covers), for: scope, logging: [])
             // Held changes the snapshot did not cover may now be deliverable.
             return try self.apply([], in: scope, decoded: [:], memo: &memo, db)
         }

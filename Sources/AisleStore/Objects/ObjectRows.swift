@@ -15,23 +15,31 @@ struct ObjectRows: Sendable {
     }
 
     /// The object at `key` from its table's `state` column (every kind but stock), nil when never written.
+    /// Bound through SQLite's C API (``BoundStatement``): a till prices a cart by reading each
+    /// line's price, and GRDB's argument handling cost more than the lookups themselves.
     private static func loadRow(_ key: ObjectKey, _ db: Database) throws -> ObjectValue? {
         let (sql, arguments) = select(key)
-        guard let data = try Data.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
-        return try decode(key, data)
+        var statement = try BoundStatement(db, sql: sql)
+        for argument in arguments { statement.bind(argument) }
+        guard let bytes = try statement.firstBlob() else { return nil }
+        return try decode(key, bytes)
     }
 
     /// Decodes a stored state column (of any table but `stock`, whose states are numbered);
     /// damage is a ``StoreError/corruptState(_:_:)``.
     static func decode(_ key: ObjectKey, _ data: Data) throws -> ObjectValue {
+        try decode(key, Array(data))
+    }
+
+    static func decode(_ key: ObjectKey, _ bytes: [UInt8]) throws -> ObjectValue {
         do {
-            return try ObjectValue(key.kind, canonicalBytes: Array(data))
+            return try ObjectValue(key.kind, canonicalBytes: bytes)
         } catch {
             throw StoreError.corruptState(key, error)
         }
     }
 
-    private static func select(_ key: ObjectKey) -> (String, StatementArguments) {
+    private static func select(_ key: ObjectKey) -> (String, [String]) {
         switch (key.kind, key.scope) {
         case (.cart, _):
             ("SELECT state FROM carts WHERE scope = ? AND cart_id = ?", [key.scope.description, key.id])
@@ -206,9 +214,15 @@ struct ObjectRows: Sendable {
             db, "SELECT id, state FROM catalog_entries WHERE kind = ?", [ObjectKind.promotion.description],
             { row in try ObjectKey(scope: .catalog, kind: .promotion, id: row[0]) }
         ) { key, data in try state.join(try decode(key, data), at: key) }
-        for sku in skus {
-            let key = ObjectKey.price(of: sku)
-            if let price = try loadRow(key, db) { try state.join(price, at: key) }
+        // Every line's price in one query: a SKU is an identifier ([A-Za-z0-9._:-]), so quoting
+        // each makes a JSON array.
+        var prices = try BoundStatement(
+            db, sql: "SELECT id, state FROM catalog_entries WHERE kind = ? AND id IN (SELECT value FROM json_each(?))")
+        prices.bind(ObjectKind.price.description)
+        prices.bind("[" + skus.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]")
+        try prices.forEachRow { id, bytes in
+            let key = try ObjectKey(scope: .catalog, kind: .price, id: id)
+            try state.join(try decode(key, bytes), at: key)
         }
     }
 

@@ -62,7 +62,7 @@ extension ReplicaStore {
                 try Self.appendChange(change, db)
                 var applied = dependencies
                 applied.advance(self.replica, to: seq)
-                memo.record(applied, for: scopeDelta.scope)
+                memo.record(applied, for: scopeDelta.scope, logging: [change])
                 acknowledgements.append(Acknowledgement(scope: scopeDelta.scope, origin: self.replica, seq: seq))
             }
             return acknowledgements

@@ -144,6 +144,7 @@ extension ReplicaStore {
             incoming.append(change)
         }
         var storageFailure: (any Error)?
+        var logged: [RemoteChange] = []
         // The delivery callback cannot capture an inout memo: it works on this one, moved out
         // (so no copy is made) and moved back below.
         var working = memo
@@ -152,7 +153,10 @@ extension ReplicaStore {
             let change = ready.delta
             try self.clock.withLock { clock in _ = try clock.receive(change.timestamp, wallMillis: self.wallClock()) }
             do {
-                try self.join(change, decoded: decoded[Dot(change.origin, change.seq)], memo: &working, db)
+                try self.join(
+                    change, decoded: decoded[Dot(change.origin, change.seq)],
+                    held: earlier.contains(Dot(ready.origin, ready.seq)), memo: &working, db)
+                logged.append(change)
             } catch let refusal as StoreError
                 where refusal.isReceiptRefusal && earlier.contains(Dot(ready.origin, ready.seq))
             {
@@ -172,7 +176,7 @@ extension ReplicaStore {
         for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
         memo = working
         if let storageFailure { throw storageFailure }
-        memo.record(delivery.delivered, for: scope)
+        memo.record(delivery.delivered, for: scope, logging: logged)
         let refused = Set(outcomes.compactMap(\.refusedChange))
         for change in incoming where change.seq > delivery.delivered[change.origin] {
             guard !refused.contains(Dot(change.origin, change.seq)) else { continue }
@@ -181,13 +185,16 @@ extension ReplicaStore {
         return outcomes
     }
 
-    /// Joins a deliverable change's objects and logs it.
-    private func join(_ change: RemoteChange, decoded: ObjectDelta?, memo: inout WriterMemo, _ db: Database) throws {
+    /// Joins a deliverable change's objects and logs it (`held`: it was held by an earlier batch,
+    /// so its row in `held_changes` goes; changes of this batch are held only after it is applied).
+    private func join(
+        _ change: RemoteChange, decoded: ObjectDelta?, held: Bool, memo: inout WriterMemo, _ db: Database
+    ) throws {
         // Held changes from earlier batches were validated when they arrived.
         let delta = try change.isOpaque ? nil : decoded ?? ObjectDelta(encoded: change.delta)
         if let delta { try checkOnReceipt(delta, of: change, memo: &memo, db) }
         for (key, value) in delta?.objects ?? [:] { try memo.join(value, at: key, replica: replica, db) }
-        try Self.dropHeld(change, db)
+        if held { try Self.dropHeld(change, db) }
         try Self.appendChange(change, db)
     }
 
@@ -252,13 +259,17 @@ extension ReplicaStore {
 
     /// At most about `maxBytes` (always at least one change) of the logged changes of `scope` a
     /// peer that has applied `peer` lacks, each origin in order, and whether that is all of them.
-    /// Reads each origin's range by index, never the whole log.
+    /// Reads each origin's range by index, never the whole log; a peer only the last few changes
+    /// behind (the live push after a write) is answered from memory (``RecentChanges``).
     /// - Throws: ``StoreError/compacted(scope:origin:through:)`` when the peer lacks changes the
     ///   log no longer holds: it needs a snapshot.
     public func changes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) throws -> (
         changes: [RemoteChange], complete: Bool
     ) {
-        try pool.read { db in
+        if let recent = writerMemo.withLock({ $0?.recent.missing(in: scope, from: peer, maxBytes: maxBytes) }) {
+            return recent
+        }
+        return try pool.read { db in
             for (origin, seq) in try Self.logFloor(of: scope, db).entries.sorted(by: { $0.key < $1.key })
             where peer[origin] < seq {
                 throw StoreError.compacted(scope: scope, origin: origin, through: seq)
@@ -276,7 +287,7 @@ extension ReplicaStore {
                     arguments: [scope.description, origin, Int64(after)])
                 while let row = try rows.next() {
                     let change = try Self.remoteChange(row)
-                    let size = change.delta.count + (change.envelope?.count ?? 0) + 64
+                    let size = Self.sendSize(of: change)
                     if size > budget, !result.isEmpty { return (result, false) }
                     budget -= size
                     result.append(change)
@@ -284,6 +295,11 @@ extension ReplicaStore {
             }
             return (result, true)
         }
+    }
+
+    /// What a change counts for against a batch's byte budget.
+    static func sendSize(of change: RemoteChange) -> Int {
+        change.delta.count + (change.envelope?.count ?? 0) + 64
     }
 
     /// The scopes this replica holds changes of.

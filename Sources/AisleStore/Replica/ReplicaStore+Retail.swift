@@ -53,7 +53,7 @@ extension ReplicaStore {
             }
             let skus = cartState.cart(id, in: home).lines.store.entries.keys.sorted()
             var keys =
-                try [cartKey, try ObjectKey(scope: home.scope, kind: .order, id: orderID.rawValue)]
+                [cartKey, try ObjectKey(scope: home.scope, kind: .order, id: orderID.rawValue)]
                 + skus.map { .stock($0, at: store) }
             if let customer = cartState.customer(of: id, in: home) {
                 keys.append(.account(of: customer))

@@ -150,6 +150,15 @@ public final class ReplicaStore: Sendable {
         try pool.read { db in try Self.versionVector(of: scope, db) }
     }
 
+    /// What to tell a peer this replica holds of `scope` (an acknowledgement, a subscription):
+    /// the writer's memory of the committed vector when it has one, else ``versionVector(of:)``.
+    /// Never names a change not committed; may lack changes another process committed since this
+    /// writer's last transaction, which only makes the peer send them again.
+    public func committedVector(of scope: Scope) throws -> VersionVector {
+        if let known = writerMemo.withLock({ $0?.knownVector(of: scope) }) { return known }
+        return try versionVector(of: scope)
+    }
+
     static func versionVector(of scope: Scope, _ db: Database) throws -> VersionVector {
         try vector(in: "versions", of: scope, db)
     }

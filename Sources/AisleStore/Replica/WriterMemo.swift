@@ -20,6 +20,8 @@ struct WriterMemo: Sendable {
     private var versions: [Scope: VersionVector] = [:]
     /// Decoded objects, and (as nil) keys known to hold no object yet.
     private var objects: [ObjectKey: ObjectValue?] = [:]
+    /// The changes logged last in each scope, for peers just behind (``RecentChanges``).
+    private(set) var recent = RecentChanges()
 
     init(dataVersion: Int64, objectLimit: Int, rows: ObjectRows) {
         self.dataVersion = dataVersion
@@ -35,8 +37,25 @@ struct WriterMemo: Sendable {
         return loaded
     }
 
-    /// Records `vector` as the version vector of `scope` (what `versions` now holds).
-    mutating func record(_ vector: VersionVector, for scope: Scope) {
+    /// The version vector of `scope` as committed, if remembered.
+    func knownVector(of scope: Scope) -> VersionVector? {
+        versions[scope]
+    }
+
+    /// Forgets the changes logged last in `scope` (the log dropped some of them).
+    mutating func forgetRecent(_ scope: Scope) {
+        recent.forget(scope)
+    }
+
+    /// Records `vector` as the version vector of `scope` (what `versions` now holds), reached by
+    /// logging `changes` in this order (none: a snapshot raised it) since the vector this memo held,
+    /// which the caller read through ``versionVector(of:_:)``.
+    mutating func record(_ vector: VersionVector, for scope: Scope, logging changes: [RemoteChange]) {
+        if let before = versions[scope] {
+            recent.logged(changes, in: scope, before: before, after: vector)
+        } else {
+            recent.forget(scope)
+        }
         versions[scope] = vector
     }
 
@@ -91,6 +110,7 @@ struct WriterMemo: Sendable {
     mutating func rolledBack() {
         objects.removeAll()
         versions.removeAll()
+        recent.forgetAll()
         rows.names.forgetAll()
     }
 }

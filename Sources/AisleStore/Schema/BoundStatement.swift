@@ -90,6 +90,25 @@ struct BoundStatement: ~Copyable {
         }
     }
 
+    /// Hands `body` each row the query returns, its first column as text and its second as bytes
+    /// (NULL as empty). Resets the statement.
+    /// - Throws: `DatabaseError` as GRDB reports one, or what `body` throws.
+    consuming func forEachRow(_ body: (String, [UInt8]) throws -> Void) throws {
+        precondition(index == sqlite3_bind_parameter_count(handle), "every parameter is bound")
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return }
+                throw failure(code)
+            }
+            let text = sqlite3_column_text(handle, 0).map { String(cString: $0) } ?? ""
+            let count = Int(sqlite3_column_bytes(handle, 1))
+            let bytes = sqlite3_column_blob(handle, 1).map { Array(UnsafeRawBufferPointer(start: $0, count: count)) }
+            try body(text, bytes ?? [])
+        }
+    }
+
     /// The first column of the first row the query returns, as an integer; nil when it returns
     /// no row. Resets the statement.
     /// - Throws: `DatabaseError` as GRDB reports one.
