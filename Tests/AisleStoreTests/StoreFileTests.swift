@@ -248,19 +248,26 @@ struct StoreFileTests {
         #expect(store.walFlushes == shared + 1)
     }
 
+    /// A store at `durability` in `directory`, and another till's changes for it to apply (five
+    /// milk received, then one sold: two changes).
+    static func storeAndRemoteChanges(_ durability: StoreConfiguration.Durability, in directory: TemporaryDirectory)
+        async throws -> (ReplicaStore, [RemoteChange])
+    {
+        let source = try TestStore("till-9")
+        try await source.store.receiveStock(5, of: "milk", in: "berlin")
+        try await source.store.sell(1, of: "milk", in: "berlin")
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("till.db"), durability: durability), replica: "till-1")
+        return (store, try source.store.allChanges())
+    }
+
     @Test(
         "at .full, an own write syncs at its commit, remote changes commit unsynced until a flush or the next own write"
     )
     func remoteChangesAreSyncedBeforeAcknowledgement() async throws {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }
-        let source = try TestStore("till-9")
-        defer { withExtendedLifetime(source) {} }
-        try await source.store.receiveStock(5, of: "milk", in: "berlin")
-        try await source.store.sell(1, of: "milk", in: "berlin")
-        let remote = try source.store.allChanges()
-        let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("till.db"), durability: .full), replica: "till-1")
+        let (store, remote) = try await Self.storeAndRemoteChanges(.full, in: directory)
         // synchronous: 1 = NORMAL, 2 = FULL (the writer's setting after its last transaction).
         try await store.receiveStock(1, of: "bread", in: "berlin")
         #expect(try store.pragma("synchronous") == "2")
@@ -286,13 +293,9 @@ struct StoreFileTests {
     func flushIsFreeAtNormal() async throws {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }
-        let source = try TestStore("till-9")
-        defer { withExtendedLifetime(source) {} }
-        try await source.store.receiveStock(5, of: "milk", in: "berlin")
-        let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("phone.db"), durability: .normal), replica: "phone-1")
-        try await store.receiveStock(1, of: "milk", in: "berlin")
-        try await store.apply(try source.store.allChanges())
+        let (store, remote) = try await Self.storeAndRemoteChanges(.normal, in: directory)
+        try await store.receiveStock(1, of: "bread", in: "berlin")
+        try await store.apply(remote)
         try await store.flush()
         #expect(store.walFlushes == 0)
     }
