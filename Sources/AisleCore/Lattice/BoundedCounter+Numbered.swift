@@ -21,12 +21,15 @@ extension BoundedCounter {
             encoder.append(UInt64(decrements.count))
             encoder.append(UInt64(transfers.count))
         }
-        for amounts in [increments, decrements] {
-            if amounts.count == 1, let (replica, amount) = amounts.first {
-                // The usual case (one replica added to, or one sold): nothing to sort.
-                encoder.append(try number(replica))
-                encoder.append(amount)
-                continue
+        // Written without temporary arrays where nothing needs sorting (zero or one entry): a
+        // stock row is saved for every stock delta applied (sealed_apply in docs/performance.md).
+        func append(_ amounts: [ReplicaID: UInt64]) throws {
+            if amounts.count <= 1 {
+                for (replica, amount) in amounts {
+                    encoder.append(try number(replica))
+                    encoder.append(amount)
+                }
+                return
             }
             var entries: [(UInt64, UInt64)] = []
             entries.reserveCapacity(amounts.count)
@@ -36,6 +39,9 @@ extension BoundedCounter {
                 encoder.append(amount)
             }
         }
+        try append(increments)
+        try append(decrements)
+        guard !transfers.isEmpty else { return encoder.bytes }
         var moves: [(from: UInt64, to: UInt64, amount: UInt64)] = []
         moves.reserveCapacity(transfers.count)
         for (transfer, amount) in transfers {

@@ -77,8 +77,16 @@ struct WriterMemo: Sendable {
 
     /// Joins `value` into the object at `key` (a remote change's or a snapshot's) and writes it.
     mutating func join(_ value: ObjectValue, at key: ObjectKey, replica: ReplicaID, _ db: Database) throws {
-        let previous = try object(at: key, db)
-        try save(Self.merged(previous, value), at: key, previous: previous, replica: replica, db)
+        // A remembered object is found, read and replaced through one index: one hash of its key,
+        // not two (sealed_apply in docs/performance.md).
+        guard let index = objects.index(forKey: key) else {
+            let previous = try rows.load(key, db)
+            return try save(Self.merged(previous, value), at: key, previous: previous, replica: replica, db)
+        }
+        let previous = objects.values[index]
+        let merged = Self.merged(previous, value)
+        try rows.save(merged, at: key, previous: previous, replica: replica, db)
+        objects.values[index] = merged
     }
 
     /// `value` joined into the object `previous` (a value of another kind replaces it).
