@@ -126,8 +126,7 @@ public struct CanonicalDecoder: Sendable {
         let count = try readCount(elementSize: 2)
         // Most maps of a delta are empty (a counter nobody subtracted from): no storage for them.
         guard count > 0 else { return [:] }
-        var result: [Key: Value] = [:]
-        result.reserveCapacity(count)
+        var result = [Key: Value](minimumCapacity: count)
         for _ in 0..<count {
             let key = try Key(from: &self)
             guard result.updateValue(try Value(from: &self), forKey: key) == nil else {

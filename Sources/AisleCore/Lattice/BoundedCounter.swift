@@ -78,7 +78,7 @@ public struct BoundedCounter: Lattice, Hashable, CanonicalEncodable {
 
     public mutating func join(_ other: BoundedCounter) {
         counts.join(other.counts)
-        transfers.merge(other.transfers, uniquingKeysWith: max)
+        if !other.transfers.isEmpty { transfers.merge(other.transfers, uniquingKeysWith: max) }
     }
 
     /// Adds `amount` at `replica`, which gains the rights; returns the delta.

@@ -29,8 +29,9 @@ public struct PNCounter: Lattice, Hashable, CanonicalEncodable {
     }
 
     public mutating func join(_ other: PNCounter) {
-        increments.merge(other.increments, uniquingKeysWith: max)
-        decrements.merge(other.decrements, uniquingKeysWith: max)
+        // Merging nothing would still copy a shared dictionary (most deltas only add, or only sell).
+        if !other.increments.isEmpty { increments.merge(other.increments, uniquingKeysWith: max) }
+        if !other.decrements.isEmpty { decrements.merge(other.decrements, uniquingKeysWith: max) }
     }
 
     /// Adds `amount` at `replica`; returns the delta.

@@ -59,8 +59,7 @@ public struct ObjectDelta: Equatable, Sendable {
             let scope: Scope
             do { scope = try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject(error.description) }
             let count = try decoder.readCount(elementSize: 3)
-            var objects: [ObjectKey: ObjectValue] = [:]
-            objects.reserveCapacity(count)
+            var objects = [ObjectKey: ObjectValue](minimumCapacity: count)
             for _ in 0..<count {
                 let rawKind = try decoder.readUInt64()
                 guard rawKind <= UInt64(UInt8.max), let kind = ObjectKind(rawValue: UInt8(rawKind)) else {
