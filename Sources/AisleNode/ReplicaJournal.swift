@@ -49,7 +49,7 @@ struct JournalState: Sendable {
 
     mutating func markKept(_ envelopes: [Envelope], own: ReplicaID) {
         for envelope in envelopes where envelope.header.origin == own {
-            kept[envelope.header.scope] = max(kept[envelope.header.scope, default: 0], envelope.header.seq)
+            kept[envelope.header.scope] = max(kept[envelope.header.scope, default: 0], envelope.header.lastSeq)
         }
     }
 }

@@ -179,25 +179,31 @@ public final class ReplicaNode: Sendable {
         for envelope in envelopes {
             let header = envelope.header
             do {
+                // Every change of a run keeps the run's envelope (one array, shared), to forward it.
+                let bytes = envelope.canonicalBytes
+                func change(_ index: Int, delta: [UInt8]) -> RemoteChange {
+                    let listed =
+                        index == 0
+                        ? RunFollower(hlc: header.hlc, dependencies: header.dependencies)
+                        : header.followers[index - 1]
+                    return RemoteChange(
+                        scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
+                        dependencies: listed.dependencies, delta: delta, envelope: bytes)
+                }
                 if relaysUnread(header) {
                     _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
-                    changes.append(
-                        RemoteChange(
-                            scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
-                            dependencies: header.dependencies, delta: [], envelope: envelope.canonicalBytes))
-                    decoded.append(nil)
+                    for index in 0..<header.count {
+                        changes.append(change(index, delta: []))
+                        decoded.append(nil)
+                    }
                     continue
                 }
-                let opened = try trust.openDeltas(envelope, now: now, maxDrift: maxDrift)
-                let delta = try ObjectDelta(joining: opened.map(\.delta), in: header.scope)
-                changes.append(
-                    RemoteChange(
-                        scope: header.scope, origin: header.origin, seq: header.seq, stamp: header.hlc,
-                        dependencies: header.dependencies,
-                        // One delta (the usual envelope): logged as the bytes it came in, not encoded again.
-                        delta: opened.count == 1 ? opened[0].encoded : delta.encoded,
-                        envelope: envelope.canonicalBytes))
-                decoded.append(delta)
+                for (index, opened) in try trust.openRun(envelope, now: now, maxDrift: maxDrift).enumerated() {
+                    let delta = try ObjectDelta(joining: opened.map(\.delta), in: header.scope)
+                    // One delta (the usual change): logged as the bytes it came in, not encoded again.
+                    changes.append(change(index, delta: opened.count == 1 ? opened[0].encoded : delta.encoded))
+                    decoded.append(delta)
+                }
             } catch {
                 throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
             }

@@ -42,7 +42,7 @@ extension SyncSession {
                 }
                 batches[batches.count - 1].append(bytes)
                 batchBytes += bytes.count + 8
-                scopeState.sent.advance(envelope.header.origin, to: envelope.header.seq)
+                scopeState.sent.advance(envelope.header.origin, to: envelope.header.lastSeq)
                 sent += 1
             }
             let complete = caughtUp && sent == envelopes.count

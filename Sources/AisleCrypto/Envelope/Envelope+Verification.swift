@@ -20,16 +20,38 @@ extension TrustStore {
     public func openDeltas(
         _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
     ) throws(EnvelopeRefusal) -> [(delta: ObjectDelta, encoded: [UInt8])] {
+        guard envelope.header.followers.isEmpty else {
+            throw .malformed("a run of \(envelope.header.count) changes where one was expected")
+        }
+        return try openRun(envelope, now: now, maxDrift: maxDrift)[0]
+    }
+
+    /// As ``openDeltas(_:now:maxDrift:)`` for an envelope of one change or a run: the deltas of
+    /// each change the header lists, in order.
+    public func openRun(
+        _ envelope: Envelope, now: UInt64, maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
+    ) throws(EnvelopeRefusal) -> [[(delta: ObjectDelta, encoded: [UInt8])]] {
+        let header = envelope.header
         let (role, payload) = try openPayload(envelope, now: now, maxDrift: maxDrift)
-        var deltas: [(delta: ObjectDelta, encoded: [UInt8])] = []
+        var changes: [[(delta: ObjectDelta, encoded: [UInt8])]] = []
         var decoder = CanonicalDecoder(payload)
         do {
-            let count = try decoder.readCount()
+            let count = header.followers.isEmpty ? 1 : try decoder.readCount()
+            guard count == header.count else {
+                throw EnvelopeRefusal.malformed("\(count) changes sealed under a header of \(header.count)")
+            }
+            changes.reserveCapacity(count)
             for _ in 0..<count {
-                let encoded = try decoder.readBytes()
-                deltas.append((try ObjectDelta(encoded: encoded), encoded))
+                var deltas: [(delta: ObjectDelta, encoded: [UInt8])] = []
+                for _ in 0..<(try decoder.readCount()) {
+                    let encoded = try decoder.readBytes()
+                    deltas.append((try ObjectDelta(encoded: encoded), encoded))
+                }
+                changes.append(deltas)
             }
             try decoder.finish()
+        } catch let error as EnvelopeRefusal {
+            throw error
         } catch let error as DeltaDecodingError {
             throw .corruptDelta(error)
         } catch let error as CanonicalDecodingError {
@@ -37,11 +59,13 @@ extension TrustStore {
         } catch {
             throw .malformed("\(error)")
         }
-        for (delta, _) in deltas {
-            guard delta.scope == envelope.header.scope else { throw .deltaOutsideScope(delta.scope) }
-            try Authorization.check(delta, by: role, origin: envelope.header.origin)
+        for deltas in changes {
+            for (delta, _) in deltas {
+                guard delta.scope == header.scope else { throw .deltaOutsideScope(delta.scope) }
+                try Authorization.check(delta, by: role, origin: header.origin)
+            }
         }
-        return deltas
+        return changes
     }
 
     /// The checks that need no scope key: tenant, certificate (known, not expired, not revoked,
@@ -65,9 +89,11 @@ extension TrustStore {
         guard body.device == header.origin else { throw .originMismatch(certified: body.device, header: header.origin) }
         guard now <= body.notAfter else { throw .certificateExpired(notAfter: body.notAfter) }
         guard !revoked.contains(header.certificate) else { throw .certificateRevoked(body.device) }
-        let stamped = header.hlc >> 16
+        // A run's last change is its latest.
+        let stamped = (header.followers.last?.hlc ?? header.hlc) >> 16
         // A till writes a customer's scope under the customer's handoff grant, judged at the
-        // change's own time (so it still checks after the grant has expired).
+        // change's own time (so it still checks after the grant has expired); a grant holds until
+        // its end, so one that covers a run's last change covers them all.
         guard Authorization.mayWrite(body.role, header.scope),
             body.scopes.contains(where: { $0.covers(header.scope) }) || isGranted(header.scope, to: body, at: stamped)
         else { throw .scopeNotAllowed(body.role, header.scope) }
