@@ -20,12 +20,18 @@ public struct NodeIdentity: Sendable {
 public final class ReplicaNode: Sendable {
     public let store: ReplicaStore
     public let identity: NodeIdentity
-    private let trust: Mutex<TrustStore>
+    let trust: Mutex<TrustStore>
     private let maxDrift: UInt64
     /// What peers reported holding, not yet written (see ``acknowledged(_:by:_:)``).
     let acknowledgements = Mutex(PendingAcknowledgements())
     /// The journal shared with other hub processes, if any (``ReplicaJournal``).
     let journalState = Mutex(JournalState())
+    /// Sync connections open on this node (``SyncConnection``): while there is one, own changes
+    /// are sealed as they are written, to be pushed at once; with none, they are sealed when
+    /// first sent, consecutive ones as one run (``envelopes(in:missingFrom:maxBytes:)``).
+    let openConnections = Atomic<Int>(0)
+    /// Whether own changes are sealed as they are written even with no connection open.
+    let sealsEachChange = Atomic<Bool>(false)
 
     /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
     /// certificates the store kept from earlier connections.
@@ -47,9 +53,21 @@ public final class ReplicaNode: Sendable {
         self.identity = identity
         self.trust = Mutex(trust)
         self.maxDrift = maxDrift
-        // Own changes are sealed as they are written, under the newest key epoch held then; one
-        // of a scope this node holds no key for yet is sealed when first sent (``envelopes``).
-        store.sealOwnChanges { [weak self] change in try? self?.seal(change).canonicalBytes }
+        // Own changes are sealed as they are written while a connection can push them, under the
+        // newest key epoch held then; otherwise (or in a scope this node holds no key for yet)
+        // when first sent (``envelopes``), as runs.
+        store.sealOwnChanges { [weak self] change in
+            guard let self,
+                self.openConnections.load(ordering: .relaxed) > 0 || self.sealsEachChange.load(ordering: .relaxed)
+            else { return nil }
+            return try? self.seal([change]).canonicalBytes
+        }
+    }
+
+    /// Seals each own change as it is written from now on, connection or not: one envelope per
+    /// change, never a run (tests that send changes one by one, out of order, use it).
+    @_spi(Testing) public func sealEachChangeAsWritten() {
+        sealsEachChange.store(true, ordering: .relaxed)
     }
 
     /// The kinds of trusted records a node keeps: device certificates and handoff grants.
@@ -188,7 +206,8 @@ public final class ReplicaNode: Sendable {
                         : header.followers[index - 1]
                     return RemoteChange(
                         scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
-                        dependencies: listed.dependencies, delta: delta, envelope: bytes)
+                        dependencies: listed.dependencies, delta: delta, envelope: bytes,
+                        runStart: index == 0 ? nil : header.seq)
                 }
                 if relaysUnread(header) {
                     _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
@@ -229,75 +248,6 @@ public final class ReplicaNode: Sendable {
     func reads(_ scope: Scope) -> Bool {
         guard identity.certificate.body.role == .hub, case .customer = scope else { return true }
         return trust.withLock { $0.keyring.newestEpoch(for: scope) != nil }
-    }
-
-    /// The envelopes of every logged change of `scope` that a peer which has applied `peer`
-    /// lacks, each origin's in sequence order.
-    ///
-    /// A change that arrived in an envelope is sent as that envelope, byte for byte (only its author
-    /// can sign it). This node's own changes are sealed as they are written (``ReplicaStore/sealOwnChanges(with:)``),
-    /// or else the first time they are sent, under the newest key epoch it holds then, and the
-    /// envelope is kept, so every later send is identical.
-    /// Changes logged without an envelope by another origin (before [3/6]) cannot be forwarded
-    /// and are left out.
-    /// - Throws: ``NodeError/noKey(_:)`` when an own change must be sealed without the scope's key.
-    public func envelopes(in scope: Scope, missingFrom peer: VersionVector) async throws -> [Envelope] {
-        try await envelopes(in: scope, missingFrom: peer, maxBytes: .max).envelopes
-    }
-
-    /// As ``envelopes(in:missingFrom:)``, at most about `maxBytes` of them (at least one), and
-    /// whether that is all the peer lacks.
-    ///
-    /// With a journal attached, this node's own changes not yet kept in it are left out (they go
-    /// once kept), unless `unkept` (sealing them to keep them).
-    public func envelopes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int) async throws -> (
-        envelopes: [Envelope], complete: Bool
-    ) {
-        try await envelopes(in: scope, missingFrom: peer, maxBytes: maxBytes, unkept: false)
-    }
-
-    func envelopes(in scope: Scope, missingFrom peer: VersionVector, maxBytes: Int, unkept: Bool) async throws -> (
-        envelopes: [Envelope], complete: Bool
-    ) {
-        let (changes, complete) = try store.changes(in: scope, missingFrom: peer, maxBytes: maxBytes)
-        var envelopes: [Envelope] = []
-        envelopes.reserveCapacity(changes.count)
-        var sealed: [(envelope: [UInt8], change: RemoteChange)] = []
-        var sealedAt: [Int] = []
-        let own = store.replica
-        let journal = journalState.withLock { $0 }
-        for change in changes {
-            guard unkept || journal.maySend(scope, origin: change.origin, seq: change.seq, own: own) else { continue }
-            if let stored = change.envelope {
-                envelopes.append(try Envelope(canonicalBytes: stored))
-            } else if change.origin == store.replica {
-                let envelope = try seal(change)
-                sealed.append((envelope.canonicalBytes, change))
-                sealedAt.append(envelopes.count)
-                envelopes.append(envelope)
-            }
-        }
-        // Kept before any is sent (one transaction for the batch), so every later send is identical;
-        // where another connection kept its sealing first, that one is sent.
-        for (index, kept) in zip(sealedAt, try await store.attachEnvelopes(sealed))
-        where kept != envelopes[index].canonicalBytes {
-            envelopes[index] = try Envelope(canonicalBytes: kept)
-        }
-        return (envelopes, complete)
-    }
-
-    /// Seals and signs one of this node's own changes.
-    private func seal(_ change: RemoteChange) throws -> Envelope {
-        let key = try trust.withLock { trust throws(NodeError) -> (UInt64, AEADKey) in
-            guard let epoch = trust.keyring.newestEpoch(for: change.scope),
-                let key = trust.key(for: change.scope, epoch: epoch)
-            else { throw NodeError.noKey(change.scope) }
-            return (epoch, key)
-        }
-        let header = EnvelopeHeader(
-            tenant: identity.certificate.body.tenant, scope: change.scope, origin: change.origin, seq: change.seq,
-            epoch: key.0, hlc: change.stamp, certificate: identity.certificate.id, dependencies: change.dependencies)
-        return Envelope(header: header, encodedDeltas: [change.delta], key: key.1, author: identity.signing)
     }
 }
 

@@ -85,6 +85,11 @@ public actor SyncConnection {
         self.scopes = scopes
         self.send = send
         self.progress = progress
+        node.openConnections.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        node.openConnections.subtract(1, ordering: .relaxed)
     }
 
     /// The peer, once the handshake is done.
@@ -321,9 +326,9 @@ public actor SyncConnection {
                     pending += session.refuse("\(error)")
                     continue
                 }
-                NodeMetrics.applied(envelopes.count, of: scope, in: ContinuousClock.now - started)
+                NodeMetrics.applied(envelopes.changeCount, of: scope, in: ContinuousClock.now - started)
                 // Passed on to the other connections now; acknowledged once durable.
-                progress(.applied(scope, count: envelopes.count, caughtUp: caughtUp))
+                progress(.applied(scope, count: envelopes.changeCount, caughtUp: caughtUp))
                 pending += session.applied(scope, vector: try await durableVector(of: scope))
             case .caughtUp(let scope):
                 progress(.caughtUp(scope))
@@ -351,8 +356,8 @@ public actor SyncConnection {
                         continue
                     }
                     let scope = envelopes[0].header.scope
-                    NodeMetrics.applied(envelopes.count, of: scope, in: ContinuousClock.now - started)
-                    progress(.applied(scope, count: envelopes.count, caughtUp: false))
+                    NodeMetrics.applied(envelopes.changeCount, of: scope, in: ContinuousClock.now - started)
+                    progress(.applied(scope, count: envelopes.changeCount, caughtUp: false))
                 }
                 settle(id, with: .success(reply))
             case .close(let error):
@@ -363,4 +368,9 @@ public actor SyncConnection {
             }
         }
     }
+}
+
+extension [Envelope] {
+    /// How many changes these envelopes carry (a run envelope carries several).
+    var changeCount: Int { reduce(0) { $0 + $1.header.count } }
 }

@@ -58,7 +58,7 @@ struct StoreFileTests {
         #expect(try reopened.changes(in: .store("berlin"), missingFrom: VersionVector()).first?.envelope == [1, 2, 3])
         // A second sealing (another connection's, a fresh nonce) loses to the kept one: every send
         // of a change carries the same bytes.
-        #expect(try await reopened.attachEnvelopes([([4, 5, 6], logged[0])]) == [[1, 2, 3]])
+        #expect(try await reopened.attachEnvelopes([([4, 5, 6], [logged[0]])]) == [[1, 2, 3]])
     }
 
     /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.

@@ -1,7 +1,7 @@
 import AisleCore
 import AisleCrypto
 import AisleHub
-import AisleNode
+@_spi(Testing) import AisleNode
 import AisleStore
 import AisleTesting
 import Logging
@@ -24,6 +24,8 @@ struct JournalKeepTests {
         let hub = try chain.node("hub", .hub, [.allStores], keys: [scope])
         let reader = try chain.node("hub-2", .hub, [.allStores], keys: [scope])
         try await chain.introduce([till1, till2, hub, reader])
+        // One envelope per change, as tills with a connection open seal them (no runs).
+        till2.sealEachChangeAsWritten()
 
         try await till1.store.receiveStock(1, of: "milk", in: "berlin")
         let genuine = try await till1.envelopes(in: scope, missingFrom: VersionVector())

@@ -150,6 +150,7 @@ extension ReplicaStore {
     private func truncate(_ scope: Scope, through stable: VersionVector, _ db: Database) throws -> Int {
         var dropped = 0
         for (origin, seq) in stable.entries {
+            try Self.keepRunsWhole(scope, origin, through: seq, db)
             try db.execute(
                 sql: "DELETE FROM changes WHERE scope = ? AND origin = ? AND seq <= ?",
                 arguments: [scope.description, origin.rawValue, Int64(seq)])

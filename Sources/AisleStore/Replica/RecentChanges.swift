@@ -82,7 +82,7 @@ struct RecentChanges: Sendable {
         var budget = maxBytes
         var result: [RemoteChange] = []
         for change in lacking {
-            let size = ReplicaStore.sendSize(of: change)
+            let size = ReplicaStore.sendSize(of: change, after: result.last)
             if size > budget, !result.isEmpty { return (result, false) }
             budget -= size
             result.append(change)

@@ -71,11 +71,19 @@ extension ReplicaStore {
 
     /// Appends one change to the log, which advances the scope's version vector (the view
     /// `versions`); an origin's first change also gets its row in `version_marks`.
+    ///
+    /// A later change of a run envelope names the run's first change instead of keeping the
+    /// envelope again, when that change's row keeps it (``RunEnvelopes``).
     static func appendChange(_ change: RemoteChange, _ db: Database) throws {
+        let runStart = try change.runStart.flatMap { start in
+            try keepsEnvelope(change.scope, change.origin, start, db) ? start : nil
+        }
         var statement = try BoundStatement(
             db,
-            sql:
-                "INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            sql: """
+                INSERT INTO changes (scope, origin, seq, hlc, dependencies, delta, envelope, run_start)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
         )
         statement.bind(change.scope.description)
         statement.bind(change.origin.rawValue)
@@ -83,7 +91,8 @@ extension ReplicaStore {
         statement.bind(Int64(bitPattern: change.stamp))
         statement.bind(change.dependencies.canonicalBytes)
         statement.bind(change.delta)
-        statement.bind(change.envelope)
+        statement.bind(runStart == nil ? change.envelope : nil)
+        statement.bind(runStart.map { Int64($0) })
         try statement.run()
         // Changes are logged gaplessly from 1 (a snapshot that covers an origin's first changes
         // marks the origin itself): seq 1 is the origin's first here.
@@ -108,25 +117,6 @@ extension ReplicaStore {
     /// Keeps the envelope a logged change was sealed into, so later sends forward the same bytes.
     /// A change that already has one keeps it.
     public func attachEnvelope(_ envelope: [UInt8], to change: RemoteChange) async throws {
-        _ = try await attachEnvelopes([(envelope, change)])
-    }
-
-    /// As ``attachEnvelope(_:to:)`` for several changes, in one transaction.
-    /// - Returns: the envelope each change now has: the one given, or the one another send (on
-    ///   another connection) kept first, which is the one to send.
-    public func attachEnvelopes(_ sealed: [(envelope: [UInt8], change: RemoteChange)]) async throws -> [[UInt8]] {
-        guard !sealed.isEmpty else { return [] }
-        return try await writeTransaction { db, _ in
-            let update = try db.cachedStatement(
-                sql: "UPDATE changes SET envelope = ? WHERE scope = ? AND origin = ? AND seq = ? AND envelope IS NULL")
-            let kept = try db.cachedStatement(
-                sql: "SELECT envelope FROM changes WHERE scope = ? AND origin = ? AND seq = ?")
-            return try sealed.map { envelope, change in
-                let key: StatementArguments = [change.scope.description, change.origin.rawValue, Int64(change.seq)]
-                try update.execute(arguments: [Data(envelope)] + key)
-                guard db.changesCount == 0, let first = try Data.fetchOne(kept, arguments: key) else { return envelope }
-                return Array(first)
-            }
-        }
+        _ = try await attachEnvelopes([(envelope, [change])])
     }
 }

@@ -27,12 +27,17 @@ public struct RemoteChange: Sendable, Equatable, CustomStringConvertible {
     /// The sealed envelope the change arrived in, kept to forward it unchanged (opaque here); for
     /// an own change, the one it was sealed into as it was written.
     public internal(set) var envelope: [UInt8]?
+    /// For a change that travels in a run envelope after the run's first change: that change's
+    /// sequence number (``envelope`` is then the run's, which the log keeps with that change).
+    public internal(set) var runStart: UInt64?
 
     /// A change as received.
     public init(
         scope: Scope, origin: ReplicaID, seq: UInt64, stamp: UInt64, dependencies: VersionVector, delta: [UInt8],
-        envelope: [UInt8]? = nil
+        envelope: [UInt8]? = nil, runStart: UInt64? = nil
     ) {
+        precondition(runStart.map { $0 < seq } ?? true, "a run starts before its later changes")
+        self.runStart = runStart
         self.scope = scope
         self.origin = origin
         self.seq = seq
@@ -224,7 +229,8 @@ extension ReplicaStore {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM changes WHERE scope = ? AND origin = ? AND seq = ?"),
             arguments: [scope.description, origin.rawValue, Int64(seq)])
-        return try row.map(remoteChange)
+        var runs = RunEnvelopes()
+        return try row.map { try runs.loggedChange($0, db) }
     }
 
     static func heldChanges(in scope: Scope, _ db: Database) throws -> [RemoteChange] {
@@ -276,6 +282,7 @@ extension ReplicaStore {
             }
             var result: [RemoteChange] = []
             var budget = maxBytes
+            var runs = RunEnvelopes()
             let origins = try String.fetchAll(
                 db.cachedStatement(sql: "SELECT origin FROM versions WHERE scope = ? ORDER BY origin"),
                 arguments: [scope.description])
@@ -286,8 +293,8 @@ extension ReplicaStore {
                         sql: "SELECT * FROM changes WHERE scope = ? AND origin = ? AND seq > ? ORDER BY seq"),
                     arguments: [scope.description, origin, Int64(after)])
                 while let row = try rows.next() {
-                    let change = try Self.remoteChange(row)
-                    let size = Self.sendSize(of: change)
+                    let change = try runs.loggedChange(row, db)
+                    let size = Self.sendSize(of: change, after: result.last)
                     if size > budget, !result.isEmpty { return (result, false) }
                     budget -= size
                     result.append(change)
@@ -297,9 +304,15 @@ extension ReplicaStore {
         }
     }
 
-    /// What a change counts for against a batch's byte budget.
-    static func sendSize(of change: RemoteChange) -> Int {
-        change.delta.count + (change.envelope?.count ?? 0) + 64
+    /// What a change counts for against a batch's byte budget, sent after `previous`: a change
+    /// of the run `previous` belongs to adds nothing but its share of the run's bookkeeping.
+    static func sendSize(of change: RemoteChange, after previous: RemoteChange?) -> Int {
+        if let start = change.runStart, let previous, previous.origin == change.origin,
+            previous.seq + 1 == change.seq, (previous.runStart ?? previous.seq) == start
+        {
+            return change.delta.count + 64
+        }
+        return change.delta.count + (change.envelope?.count ?? 0) + 64
     }
 
     /// The scopes this replica holds changes of.

@@ -45,6 +45,15 @@ struct BoundStatement: ~Copyable {
 
     mutating func bind(_ integer: Int) { bind(Int64(integer)) }
 
+    mutating func bind(_ integer: Int64?) {
+        guard let integer else {
+            index += 1
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        bind(integer)
+    }
+
     mutating func bind(_ blob: [UInt8]?) {
         index += 1
         guard let blob else {

@@ -31,6 +31,9 @@ enum StoreSchema {
         migrator.registerMigration("v8-version-marks") { db in
             try db.execute(sql: v8)
         }
+        migrator.registerMigration("v9-run-envelopes") { db in
+            try db.execute(sql: v9)
+        }
         return migrator
     }
 
@@ -252,5 +255,12 @@ enum StoreSchema {
                 SELECT max(changes.seq) FROM changes
                 WHERE changes.scope = marks.scope AND changes.origin = marks.origin), 0))
             FROM version_marks AS marks;
+        """
+
+    /// Run envelopes (docs/sync.md): one envelope carries an origin's consecutive changes. It is
+    /// kept once, with the run's first change still in the log; each later change of the run
+    /// names that change in `run_start` and keeps no envelope of its own.
+    static let v9 = """
+        ALTER TABLE changes ADD COLUMN run_start INTEGER;
         """
 }
