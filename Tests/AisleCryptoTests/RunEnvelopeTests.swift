@@ -11,6 +11,17 @@ struct ThreeSales {
     let header: EnvelopeHeader
     let envelope: Envelope
 
+    /// Till-1's header of a run from seq 4 (nil where the changes cannot share one).
+    static func header(_ changes: [RunFollower], certificate: [UInt8]) -> EnvelopeHeader? {
+        EnvelopeHeader(
+            tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1, certificate: certificate,
+            run: changes)
+    }
+
+    func runHeader(_ changes: [RunFollower]) -> EnvelopeHeader? {
+        Self.header(changes, certificate: tenant.till.id)
+    }
+
     init() throws {
         tenant = try Tenant()
         sales = (1...3).map { units in
@@ -23,9 +34,7 @@ struct ThreeSales {
             RunFollower(hlc: stamp + 1, dependencies: VersionVector(["till-1": 4, "till-2": 7])),
             RunFollower(hlc: stamp + 70_000, dependencies: VersionVector(["till-1": 5, "till-2": 7])),
         ]
-        header = EnvelopeHeader(
-            tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-            certificate: tenant.till.id, run: changes)!
+        header = Self.header(changes, certificate: tenant.till.id)!
         envelope = Envelope(
             header: header, run: sales.map { [$0] }, key: tenant.scopeKeys[.store("berlin")]!,
             author: tenant.tillKeys)
@@ -51,9 +60,7 @@ struct RunEnvelopeTests {
     @Test("one change keeps the v1 form byte for byte, and opens as a run of one")
     func singleChangeIsV1() throws {
         let run = try ThreeSales()
-        let single = EnvelopeHeader(
-            tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-            certificate: run.tenant.till.id, run: [run.changes[0]])!
+        let single = run.runHeader([run.changes[0]])!
         let legacy = EnvelopeHeader(
             tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1, hlc: run.changes[0].hlc,
             certificate: run.tenant.till.id, dependencies: run.changes[0].dependencies)
@@ -68,9 +75,7 @@ struct RunEnvelopeTests {
     @Test("a follower's clock reading and grown dependencies cost a few bytes, not a header")
     func followersAreSmall() throws {
         let run = try ThreeSales()
-        let first = EnvelopeHeader(
-            tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-            certificate: run.tenant.till.id, run: [run.changes[0]])!
+        let first = run.runHeader([run.changes[0]])!
         // The follower count (1 byte); the second change: +1 tick (1), one grown entry (1),
         // till-2 (7) at 7 (1); the third: +70,000 ticks (3), nothing grown (1).
         #expect(run.header.canonicalBytes.count - first.canonicalBytes.count == 1 + (1 + 1 + 7 + 1) + (3 + 1))
@@ -79,11 +84,7 @@ struct RunEnvelopeTests {
     @Test("changes that cannot share a header are refused when the run is made")
     func unrunnableChangesRefused() throws {
         let run = try ThreeSales()
-        func header(_ changes: [RunFollower]) -> EnvelopeHeader? {
-            EnvelopeHeader(
-                tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-                certificate: run.tenant.till.id, run: changes)
-        }
+        let header = run.runHeader
         #expect(header([]) == nil)
         // Clock going back, dependencies shrinking, a follower not depending on the change before it.
         #expect(header([run.changes[1], run.changes[0]]) == nil)
@@ -103,9 +104,7 @@ struct RunEnvelopeTests {
         var moved = run.changes
         moved[2] = RunFollower(hlc: moved[2].hlc + 1, dependencies: moved[2].dependencies)
         let forged = Envelope(
-            header: EnvelopeHeader(
-                tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-                certificate: run.tenant.till.id, run: moved)!,
+            header: run.runHeader(moved)!,
             nonce: run.envelope.nonce, ciphertext: run.envelope.ciphertext, signature: run.envelope.signature)
         #expect(throws: EnvelopeRefusal.badSignature) { try run.tenant.trust.openRun(forged, now: Tenant.now) }
         // Sealed honestly, but two changes' deltas under a header of three.
@@ -119,10 +118,8 @@ struct RunEnvelopeTests {
     func runClockDriftJudgedAtItsEnd() throws {
         let run = try ThreeSales()
         let ahead = run.changes[0].hlc + (HybridLogicalClock.defaultMaxDrift + 1_000) << 16
-        let header = EnvelopeHeader(
-            tenant: "acme", scope: .store("berlin"), origin: "till-1", seq: 4, epoch: 1,
-            certificate: run.tenant.till.id,
-            run: [run.changes[0], RunFollower(hlc: ahead, dependencies: run.changes[1].dependencies)])!
+        let header = run.runHeader([run.changes[0], RunFollower(hlc: ahead, dependencies: run.changes[1].dependencies)]
+        )!
         let envelope = Envelope(
             header: header, run: run.sales.prefix(2).map { [$0] }, key: run.tenant.scopeKeys[.store("berlin")]!,
             author: run.tenant.tillKeys)
