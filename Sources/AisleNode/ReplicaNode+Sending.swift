@@ -153,6 +153,11 @@ extension ReplicaNode {
                 tenant: tenant, scope: first.scope, origin: first.origin, seq: first.seq, epoch: epoch,
                 certificate: certificate, run: listed)
         else { preconditionFailure("runs(of:) makes only runs a header can list") }
-        return Envelope(header: header, run: changes.map { [$0.delta] }, key: key, author: identity.signing)
+        let deltas = try changes.map { change in
+            do throws(DeltaDecodingError) { return [try ObjectDelta(encoded: change.delta)] } catch {
+                throw StoreError.corruptDelta(scope: change.scope, origin: change.origin, seq: change.seq, error)
+            }
+        }
+        return Envelope(header: header, run: deltas, key: key, author: identity.signing)
     }
 }

@@ -36,7 +36,8 @@ struct ThreeSales {
         ]
         header = Self.header(changes, certificate: tenant.till.id)!
         envelope = Envelope(
-            header: header, run: sales.map { [$0] }, key: tenant.scopeKeys[.store("berlin")]!,
+            header: header, run: try sales.map { [try ObjectDelta(encoded: $0)] },
+            key: tenant.scopeKeys[.store("berlin")]!,
             author: tenant.tillKeys)
     }
 }
@@ -121,7 +122,8 @@ struct RunEnvelopeTests {
         let header = run.runHeader([run.changes[0], RunFollower(hlc: ahead, dependencies: run.changes[1].dependencies)]
         )!
         let envelope = Envelope(
-            header: header, run: run.sales.prefix(2).map { [$0] }, key: run.tenant.scopeKeys[.store("berlin")]!,
+            header: header, run: try run.sales.prefix(2).map { [try ObjectDelta(encoded: $0)] },
+            key: run.tenant.scopeKeys[.store("berlin")]!,
             author: run.tenant.tillKeys)
         #expect(throws: EnvelopeRefusal.self) { try run.tenant.trust.openRun(envelope, now: Tenant.now) }
     }

@@ -7,6 +7,9 @@ public struct CanonicalDecoder: Sendable {
     private let bytes: [UInt8]
     /// How many bytes have been read.
     public private(set) var offset = 0
+    /// The name an empty identifier stands for (``CanonicalEncoder/impliedName``); with none, an
+    /// empty identifier is refused as always.
+    public var impliedName: String?
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -203,7 +206,8 @@ extension Optional: CanonicalDecodable where Wrapped: CanonicalDecodable {
 extension Identifier: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         let start = decoder.offset
-        let text = try decoder.readString()
+        var text = try decoder.readString()
+        if text.isEmpty, let implied = decoder.impliedName { text = implied }
         do {
             try self.init(text)
         } catch {

@@ -9,6 +9,11 @@ public struct CanonicalEncoder: Sendable {
     // Internal storage the inlinable appends below write to (they inline into other modules'
     // hot loops: payload assembly, state encoding).
     @usableFromInline var storage: [UInt8] = []
+    /// When set, an identifier with this name is written as the empty text, which no identifier
+    /// is: a run envelope's changes name their origin (in their dots and stamps) in one byte, not
+    /// in its whole name (``ObjectDelta/encodedInRun(origin:)``). A ``CanonicalDecoder`` with the
+    /// same name reads them back.
+    public var impliedName: String?
 
     public init() {}
 

@@ -67,7 +67,7 @@ extension Identifier: ExpressibleByStringLiteral {
 
 extension Identifier: CanonicalEncodable {
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.append(rawValue)
+        encoder.append(rawValue == encoder.impliedName ? "" : rawValue)
     }
 }
 

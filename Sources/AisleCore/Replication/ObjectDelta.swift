@@ -45,6 +45,26 @@ public struct ObjectDelta: Equatable, Sendable {
         encoder.append(value)
     }
 
+    /// The delta as a run envelope carries it (docs/sync.md, "Run envelopes"): its objects
+    /// only (the envelope's header names the scope), and `origin`, the run's author, written in
+    /// one byte wherever it is named (``CanonicalEncoder/impliedName``).
+    public func encodedInRun(origin: ReplicaID) -> [UInt8] {
+        var encoder = CanonicalEncoder()
+        encoder.impliedName = origin.rawValue
+        encoder.append(UInt64(objects.count))
+        for key in objects.keys.sorted() { Self.appendObject(objects[key]!, at: key, to: &encoder) }
+        return encoder.bytes
+    }
+
+    /// Decodes a delta of `scope` from its form in a run envelope by `origin`
+    /// (``encodedInRun(origin:)``).
+    /// - Throws: ``DeltaDecodingError`` as ``init(encoded:)``.
+    public init(inRun bytes: [UInt8], scope: Scope, origin: ReplicaID) throws(DeltaDecodingError) {
+        var decoder = CanonicalDecoder(bytes)
+        decoder.impliedName = origin.rawValue
+        self.init(scope: scope, objects: try Self.decodeObjects(of: scope, from: &decoder))
+    }
+
     /// Decodes and validates an encoded delta.
     ///
     /// - Throws: ``DeltaDecodingError`` naming what is wrong: not a delta, a newer format, a
@@ -58,6 +78,23 @@ public struct ObjectDelta: Equatable, Sendable {
             let scopeText = try decoder.readString()
             let scope: Scope
             do { scope = try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject(error.description) }
+            self.init(scope: scope, objects: try Self.decodeObjects(of: scope, from: &decoder))
+        } catch let error as CanonicalDecodingError {
+            throw .malformed(error)
+        } catch let error as DeltaDecodingError {
+            throw error
+        } catch {
+            throw .invalidObject("\(error)")
+        }
+    }
+}
+
+extension ObjectDelta {
+    /// The object count and objects of a delta of `scope`, to the end of `decoder`'s bytes.
+    static func decodeObjects(of scope: Scope, from decoder: inout CanonicalDecoder) throws(DeltaDecodingError)
+        -> [ObjectKey: ObjectValue]
+    {
+        do {
             let count = try decoder.readCount(elementSize: 3)
             var objects = [ObjectKey: ObjectValue](minimumCapacity: count)
             for _ in 0..<count {
@@ -75,7 +112,7 @@ public struct ObjectDelta: Equatable, Sendable {
                 }
             }
             try decoder.finish()
-            self.init(scope: scope, objects: objects)
+            return objects
         } catch let error as CanonicalDecodingError {
             throw .malformed(error)
         } catch let error as DeltaDecodingError {

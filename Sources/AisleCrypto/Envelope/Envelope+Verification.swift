@@ -44,8 +44,15 @@ extension TrustStore {
             for _ in 0..<count {
                 var deltas: [(delta: ObjectDelta, encoded: [UInt8])] = []
                 for _ in 0..<(try decoder.readCount()) {
-                    let encoded = try decoder.readBytes()
-                    deltas.append((try ObjectDelta(encoded: encoded), encoded))
+                    let bytes = try decoder.readBytes()
+                    if count == 1 {
+                        deltas.append((try ObjectDelta(encoded: bytes), bytes))
+                    } else {
+                        // A run's deltas travel without their scope (the header's) and name the
+                        // origin in one byte: encoded in full again for the log.
+                        let delta = try ObjectDelta(inRun: bytes, scope: header.scope, origin: header.origin)
+                        deltas.append((delta, delta.encoded))
+                    }
                 }
                 changes.append(deltas)
             }

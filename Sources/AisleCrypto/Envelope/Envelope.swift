@@ -189,10 +189,13 @@ public struct Envelope: Sendable, Equatable, CanonicalEncodable, CanonicalDecoda
         self.init(header: header, payload: Self.payload(of: [encodedDeltas]), key: key, author: author)
     }
 
-    /// Seals and signs a run: `changes[i]` holds the encoded deltas of the header's change `i`.
-    public init(header: EnvelopeHeader, run changes: [[[UInt8]]], key: AEADKey, author: SigningKeyPair) {
+    /// Seals and signs a run: `changes[i]` holds the deltas of the header's change `i`, each
+    /// carried in its run form (``ObjectDelta/encodedInRun(origin:)``: no scope, the origin named
+    /// in one byte).
+    public init(header: EnvelopeHeader, run changes: [[ObjectDelta]], key: AEADKey, author: SigningKeyPair) {
         precondition(changes.count == header.count, "one list of deltas per change of the header")
-        self.init(header: header, payload: Self.payload(of: changes), key: key, author: author)
+        let payload = Self.payload(of: changes.map { $0.map { $0.encodedInRun(origin: header.origin) } })
+        self.init(header: header, payload: payload, key: key, author: author)
     }
 
     /// The plaintext of one change (its deltas, counted) or of a run (the changes, counted, each so).
