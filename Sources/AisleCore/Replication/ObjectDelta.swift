@@ -26,8 +26,13 @@ public struct ObjectDelta: Equatable, Sendable {
     public var encoded: [UInt8] {
         var encoder = CanonicalEncoder()
         Self.appendHeader(of: scope, count: objects.count, to: &encoder)
-        for key in objects.keys.sorted() { Self.appendObject(objects[key]!, at: key, to: &encoder) }
+        appendObjects(to: &encoder)
         return encoder.bytes
+    }
+
+    /// Every object, in key order, as a delta lists them.
+    private func appendObjects(to encoder: inout CanonicalEncoder) {
+        for key in objects.keys.sorted() { Self.appendObject(objects[key]!, at: key, to: &encoder) }
     }
 
     /// What comes before the objects: marker, format version, scope and object count.
@@ -52,7 +57,7 @@ public struct ObjectDelta: Equatable, Sendable {
         var encoder = CanonicalEncoder()
         encoder.impliedName = origin.rawValue
         encoder.append(UInt64(objects.count))
-        for key in objects.keys.sorted() { Self.appendObject(objects[key]!, at: key, to: &encoder) }
+        appendObjects(to: &encoder)
         return encoder.bytes
     }
 

@@ -30,12 +30,14 @@ struct BoundStatement: ~Copyable {
     }
 
     mutating func bind(_ text: String?) {
-        guard let text else {
-            index += 1
-            sqlite3_bind_null(handle, index)
-            return
-        }
+        guard let text else { return bindNull() }
         bind(text)
+    }
+
+    /// Binds NULL to the next parameter.
+    mutating func bindNull() {
+        index += 1
+        sqlite3_bind_null(handle, index)
     }
 
     mutating func bind(_ integer: Int64) {
@@ -46,20 +48,13 @@ struct BoundStatement: ~Copyable {
     mutating func bind(_ integer: Int) { bind(Int64(integer)) }
 
     mutating func bind(_ integer: Int64?) {
-        guard let integer else {
-            index += 1
-            sqlite3_bind_null(handle, index)
-            return
-        }
+        guard let integer else { return bindNull() }
         bind(integer)
     }
 
     mutating func bind(_ blob: [UInt8]?) {
+        guard let blob else { return bindNull() }
         index += 1
-        guard let blob else {
-            sqlite3_bind_null(handle, index)
-            return
-        }
         guard !blob.isEmpty else {
             // Not NULL: a zero-length blob (sqlite3_bind_blob would store NULL for no bytes).
             sqlite3_bind_zeroblob(handle, index, 0)
