@@ -1,7 +1,9 @@
 import AisleCore
 import AisleStore
 import AisleTesting
+import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @Suite("Local writes and reads")
@@ -183,5 +185,22 @@ struct LocalWriteTests {
             }
         }
         #expect(lines == ["eggs×6", "milk×5"])
+    }
+
+    @Test("the own-change sealer is called as deep on the 200th write as on the 5th: writes do not wrap it")
+    func sealerDepthDoesNotGrowWithWrites() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let depths = Mutex<[Int]>([])
+        test.store.sealOwnChanges { _ in
+            depths.withLock { $0.append(Thread.callStackReturnAddresses.count) }
+            return nil
+        }
+        for _ in 0..<200 {
+            try await test.store.receiveStock(1, of: "milk", in: "berlin")
+        }
+        let seen = depths.withLock { $0 }
+        #expect(seen.count == 200)
+        #expect(seen[199] == seen[4], "call depth grew from \(seen[4]) to \(seen[199])")
     }
 }

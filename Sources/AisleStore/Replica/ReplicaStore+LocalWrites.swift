@@ -31,7 +31,7 @@ extension ReplicaStore {
         objects: [ObjectKey], readsCatalog: Bool = false,
         _ mutation: @escaping @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
     ) async throws -> [Acknowledgement] {
-        let sealer = ownSealer.withLock { $0 }
+        let sealer = ownSealer.withLock { $0 }?.seal
         return try await writeTransaction { db, memo in
             var working = RetailState()
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
