@@ -203,4 +203,23 @@ struct LocalWriteTests {
         #expect(seen.count == 200)
         #expect(seen[199] == seen[4], "call depth grew from \(seen[4]) to \(seen[199])")
     }
+
+    @Test(
+        "a commit that does not sync runs on the writing task's thread; one that syncs runs on the writer's queue",
+        arguments: [StoreConfiguration.Durability.normal, .flushed, .full])
+    func commitThread(durability: StoreConfiguration.Durability) async throws {
+        let test = try TestStore("till-1", durability: durability)
+        defer { withExtendedLifetime(test) {} }
+        let sealing = Mutex<pthread_t?>(nil)
+        test.store.sealOwnChanges { _ in
+            sealing.withLock { $0 = pthread_self() }
+            return nil
+        }
+        for _ in 0..<20 {
+            let caller = pthread_self()
+            try await test.store.receiveStock(1, of: "milk", in: "berlin")
+            let sealer = try #require(sealing.withLock { $0 })
+            #expect((pthread_equal(sealer, caller) != 0) == (durability != .full))
+        }
+    }
 }

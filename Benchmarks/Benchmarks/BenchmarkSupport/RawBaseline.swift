@@ -2,15 +2,18 @@ import Foundation
 public import GRDB
 
 /// The raw-SQLite baseline: the equivalent statements on plain tables, through the same library
-/// (GRDB) and the same access (async writes, as a server calls them; reads on the reader pool),
-/// the same WAL mode and the same `synchronous` setting as the Aisle store under test.
+/// (GRDB) and the same access as the Aisle store under test (a commit that does not sync runs on
+/// the calling thread, one that syncs on GRDB's writer queue; reads on the reader pool), the same
+/// WAL mode and the same `synchronous` setting.
 public final class RawBaseline: Sendable {
     public let pool: DatabasePool
     public let path: String
     private let checkpointer: DatabaseQueue
+    private let syncs: Bool
 
     public init(path: String, synchronous: String = "NORMAL") throws {
         self.path = path
+        syncs = synchronous == "FULL"
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -32,9 +35,16 @@ public final class RawBaseline: Sendable {
         _ = try checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
+    /// One write transaction, where the Aisle store would run it (``ReplicaStore``'s `memoTransaction`).
+    private func write(_ updates: @escaping @Sendable (Database) throws -> Void) async throws {
+        if syncs { try await pool.write(updates) } else { try writeHere(updates) }
+    }
+
+    private func writeHere(_ updates: (Database) throws -> Void) throws { try pool.write(updates) }
+
     /// Adds `amount` to each SKU's level, one upsert per SKU, all in one transaction.
     public func upsertStock(_ skus: [String], amount: Int = 1) async throws {
-        try await pool.write { db in
+        try await write { db in
             let statement = try db.cachedStatement(
                 sql:
                     "INSERT INTO stock (sku, level) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET level = level + excluded.level"
@@ -45,7 +55,7 @@ public final class RawBaseline: Sendable {
 
     /// Adds one unit to a cart line: one upsert, one transaction.
     public func addCartLine(cart: String, sku: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO cart_lines (cart_id, sku, quantity) VALUES (?, ?, 1)

@@ -170,6 +170,14 @@ extension ReplicaStore {
     /// time (docs/performance.md, `local_write_single`). Executed as GRDB statements, so GRDB
     /// still sees the transaction end (``memoBody(_:_:)``'s commit and rollback callbacks).
     ///
+    /// A commit that does not sync (every durability but `.full`, and refetchable writes at
+    /// `.full`) runs on the calling thread: it is CPU work and a write into the page cache, and
+    /// sending it to GRDB's writer queue and resuming the caller afterwards cost two thread
+    /// wake-ups at each of a handoff's three nodes (docs/performance.md, thirteenth session). Only
+    /// the group commit's leader writes, so this holds at most one cooperative thread per store.
+    /// A commit that syncs waits for the disk for milliseconds: it runs on the writer's queue,
+    /// and the calling task is suspended meanwhile.
+    ///
     /// - Parameter refetchable: at ``StoreConfiguration/Durability-swift.enum/full``, commit at
     ///   `synchronous = NORMAL` (``writeTransaction(refetchable:_:)``).
     func memoTransaction<T: Sendable>(
@@ -178,28 +186,33 @@ extension ReplicaStore {
     ) async throws -> T {
         let durability = configuration.durability
         let synced = durability == .full && !refetchable
-        return try await withCheckedThrowingContinuation { continuation in
-            pool.asyncWriteWithoutTransaction { db in
-                continuation.resume(
-                    with: Result {
-                        if durability == .full, self.writerRelaxed.load(ordering: .relaxed) == synced {
-                            try db.cachedStatement(sql: "PRAGMA synchronous = \(synced ? "FULL" : "NORMAL")").execute()
-                            self.writerRelaxed.store(!synced, ordering: .relaxed)
-                        }
-                        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
-                        do {
-                            let value = try self.memoBody(db, synced: synced, body)
-                            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-                            return value
-                        } catch {
-                            // As GRDB's own transactions: the first error is the one reported; a
-                            // transaction SQLite already rolled back makes this rollback fail.
-                            try? db.rollback()
-                            throw error
-                        }
-                    })
+        let transaction: @Sendable (Database) throws -> T = { db in
+            if durability == .full, self.writerRelaxed.load(ordering: .relaxed) == synced {
+                try db.cachedStatement(sql: "PRAGMA synchronous = \(synced ? "FULL" : "NORMAL")").execute()
+                self.writerRelaxed.store(!synced, ordering: .relaxed)
+            }
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+            do {
+                let value = try self.memoBody(db, synced: synced, body)
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                return value
+            } catch {
+                // As GRDB's own transactions: the first error is the one reported; a
+                // transaction SQLite already rolled back makes this rollback fail.
+                try? db.rollback()
+                throw error
             }
         }
+        if !synced { return try writeHere(transaction) }
+        return try await withCheckedThrowingContinuation { continuation in
+            pool.asyncWriteWithoutTransaction { db in continuation.resume(with: Result { try transaction(db) }) }
+        }
+    }
+
+    /// Runs `transaction` on the writer connection from the calling thread (GRDB's synchronous
+    /// write: a `DispatchQueue.sync` that libdispatch runs on the caller's thread).
+    private func writeHere<T>(_ transaction: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(transaction)
     }
 
     /// The transaction's body: the memo taken out, `body` run on it, and put back at commit or
