@@ -76,21 +76,14 @@ public struct ObjectDelta: Equatable, Sendable {
     ///   malformed scope, key or value, or trailing bytes. Nothing is partly decoded.
     public init(encoded bytes: [UInt8]) throws(DeltaDecodingError) {
         var decoder = CanonicalDecoder(bytes)
-        do {
+        let scope = try DeltaDecodingError.naming { () throws -> Scope in
             guard try decoder.readBytes() == Self.magic else { throw DeltaDecodingError.notADelta }
             let version = try decoder.readUInt64()
             guard version == Self.formatVersion else { throw DeltaDecodingError.unsupportedVersion(version) }
             let scopeText = try decoder.readString()
-            let scope: Scope
-            do { scope = try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject(error.description) }
-            self.init(scope: scope, objects: try Self.decodeObjects(of: scope, from: &decoder))
-        } catch let error as CanonicalDecodingError {
-            throw .malformed(error)
-        } catch let error as DeltaDecodingError {
-            throw error
-        } catch {
-            throw .invalidObject("\(error)")
+            do { return try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject("\(error)") }
         }
+        self.init(scope: scope, objects: try Self.decodeObjects(of: scope, from: &decoder))
     }
 }
 
@@ -99,7 +92,7 @@ extension ObjectDelta {
     static func decodeObjects(of scope: Scope, from decoder: inout CanonicalDecoder) throws(DeltaDecodingError)
         -> [ObjectKey: ObjectValue]
     {
-        do {
+        try DeltaDecodingError.naming {
             let count = try decoder.readCount(elementSize: 3)
             var objects = [ObjectKey: ObjectValue](minimumCapacity: count)
             for _ in 0..<count {
@@ -110,7 +103,7 @@ extension ObjectDelta {
                 let id = try decoder.readString()
                 let key: ObjectKey
                 do { key = try ObjectKey(scope: scope, kind: kind, id: id) } catch {
-                    throw DeltaDecodingError.invalidObject(error.description)
+                    throw DeltaDecodingError.invalidObject("\(error)")
                 }
                 guard objects.updateValue(try ObjectValue.decode(kind, from: &decoder), forKey: key) == nil else {
                     throw DeltaDecodingError.invalidObject("object \(key) appears twice")
@@ -118,6 +111,17 @@ extension ObjectDelta {
             }
             try decoder.finish()
             return objects
+        }
+    }
+}
+
+extension DeltaDecodingError {
+    /// Runs a step of decoding a delta, naming what it throws as a ``DeltaDecodingError``:
+    /// malformed bytes as ``malformed(_:)``, any other error as ``invalidObject(_:)``.
+    @inline(__always)
+    static func naming<T>(_ step: () throws -> T) throws(DeltaDecodingError) -> T {
+        do {
+            return try step()
         } catch let error as CanonicalDecodingError {
             throw .malformed(error)
         } catch let error as DeltaDecodingError {
