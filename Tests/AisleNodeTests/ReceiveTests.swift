@@ -115,6 +115,36 @@ struct ReceiveTests {
         #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 2)
     }
 
+    @Test(
+        "a catch-up batch opened on every core is applied whole in order, or refused at its first bad envelope"
+    )
+    func largeBatchRefusedAtFirstBadEnvelope() async throws {
+        let berlin = try await Berlin()
+        berlin.till1.sealEachChangeAsWritten()
+        for _ in 0..<12 { try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin") }
+        let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        #expect(envelopes.count == 12)
+        // Signatures that no longer match in the first half and the second: seq 3 is the first.
+        var tampered = envelopes
+        for index in [9, 2] {
+            let envelope = envelopes[index]
+            tampered[index] = Envelope(
+                header: envelope.header, nonce: envelope.nonce, ciphertext: envelope.ciphertext.reversed(),
+                signature: envelope.signature)
+        }
+        let before = try berlin.hub.store.digest()
+        await #expect {
+            try await berlin.hub.receive(tampered)
+        } throws: { error in
+            guard case NodeError.refused(_, "till-1", 3, .badSignature) = error else { return false }
+            return true
+        }
+        #expect(try berlin.hub.store.digest() == before)
+        let outcomes = try await berlin.hub.receive(envelopes)
+        #expect(outcomes == (1...12).map { .applied(origin: "till-1", seq: $0) })
+        #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
+    }
+
     @Test("envelopes delivered out of order are held until their dependencies arrive")
     func outOfOrderEnvelopesAreHeld() async throws {
         let berlin = try await Berlin()
