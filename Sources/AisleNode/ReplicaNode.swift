@@ -1,7 +1,6 @@
 public import AisleCore
 public import AisleCrypto
 public import AisleStore
-import Foundation
 import Synchronization
 
 /// Who a node is: its certificate and the signing key behind it.
@@ -190,80 +189,51 @@ public final class ReplicaNode: Sendable {
     func receive(_ envelopes: [Envelope], keeping: Bool) async throws -> [DeliveryOutcome] {
         let now = store.wallClock()
         let trust = self.trust.withLock { $0 }
-        let opened = try await open(envelopes, trust: trust, now: now)
+        var changes: [RemoteChange] = []
+        // What opening each envelope decoded, so the store does not decode it again.
+        var decoded: [ObjectDelta?] = []
+        changes.reserveCapacity(envelopes.count)
+        decoded.reserveCapacity(envelopes.count)
+        for envelope in envelopes {
+            let header = envelope.header
+            do {
+                // Every change of a run keeps the run's envelope (one array, shared), to forward it.
+                let bytes = envelope.canonicalBytes
+                func change(_ index: Int, delta: [UInt8]) -> RemoteChange {
+                    let listed =
+                        index == 0
+                        ? RunFollower(hlc: header.hlc, dependencies: header.dependencies)
+                        : header.followers[index - 1]
+                    return RemoteChange(
+                        scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
+                        dependencies: listed.dependencies, delta: delta, envelope: bytes,
+                        runStart: index == 0 ? nil : header.seq)
+                }
+                if relaysUnread(header) {
+                    _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
+                    for index in 0..<header.count {
+                        changes.append(change(index, delta: []))
+                        decoded.append(nil)
+                    }
+                    continue
+                }
+                for (index, opened) in try trust.openRun(envelope, now: now, maxDrift: maxDrift).enumerated() {
+                    let delta = try ObjectDelta(joining: opened.map(\.delta), in: header.scope)
+                    // One delta (the usual change): logged as the bytes it came in, not encoded again.
+                    changes.append(change(index, delta: opened.count == 1 ? opened[0].encoded : delta.encoded))
+                    decoded.append(delta)
+                }
+            } catch {
+                throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
+            }
+        }
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.
         if let journal {
             if keeping { try await journal.keep(envelopes) }
             journalState.withLock { $0.markKept(envelopes, own: store.replica) }
         }
-        return try await store.apply(opened.map(\.change), decoded: opened.map(\.decoded))
-    }
-
-    /// Checks and opens `envelopes` (``TrustStore/openRun(_:now:maxDrift:)``): each change, with
-    /// what opening it decoded so the store does not decode it again, in order.
-    ///
-    /// A batch of several envelopes (a catch-up) is opened on every core, in as many slices:
-    /// verifying, decrypting and decoding are most of a received change's CPU besides its write
-    /// (`sealed_apply` in docs/performance.md), and independent from one envelope to the next.
-    /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
-    private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64) async throws
-        -> [(change: RemoteChange, decoded: ObjectDelta?)]
-    {
-        let slices = min(Self.openingSlices, envelopes.count / Self.envelopesPerSlice)
-        guard slices > 1 else { return try envelopes.flatMap { try open($0, trust: trust, now: now) } }
-        let size = (envelopes.count + slices - 1) / slices
-        let results = await withTaskGroup { group in
-            for start in stride(from: 0, to: envelopes.count, by: size) {
-                let slice = envelopes[start..<min(start + size, envelopes.count)]
-                group.addTask {
-                    (start, Result { try slice.flatMap { try self.open($0, trust: trust, now: now) } })
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        // Each slice stopped at its first refusal: the earliest slice's is the batch's first.
-        return try results.sorted { $0.0 < $1.0 }.flatMap { try $0.1.get() }
-    }
-
-    /// Slices a batch is opened in at most: one per core.
-    private static let openingSlices = ProcessInfo.processInfo.activeProcessorCount
-    /// A slice holds at least this many envelopes (fewer are not worth a task of their own).
-    private static let envelopesPerSlice = 2
-
-    /// Checks and opens one envelope: its changes, each with its decoded delta (nil: relayed unread).
-    /// - Throws: ``NodeError/refused(scope:origin:seq:_:)``.
-    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64) throws
-        -> [(change: RemoteChange, decoded: ObjectDelta?)]
-    {
-        let header = envelope.header
-        do {
-            // Every change of a run keeps the run's envelope (one array, shared), to forward it.
-            let bytes = envelope.canonicalBytes
-            func change(_ index: Int, delta: [UInt8]) -> RemoteChange {
-                let listed =
-                    index == 0
-                    ? RunFollower(hlc: header.hlc, dependencies: header.dependencies)
-                    : header.followers[index - 1]
-                return RemoteChange(
-                    scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
-                    dependencies: listed.dependencies, delta: delta, envelope: bytes,
-                    runStart: index == 0 ? nil : header.seq)
-            }
-            if relaysUnread(header) {
-                _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
-                return (0..<header.count).map { (change($0, delta: []), nil) }
-            }
-            var changes: [(change: RemoteChange, decoded: ObjectDelta?)] = []
-            for (index, opened) in try trust.openRun(envelope, now: now, maxDrift: maxDrift).enumerated() {
-                let delta = try ObjectDelta(joining: opened.map(\.delta), in: header.scope)
-                // One delta (the usual change): logged as the bytes it came in, not encoded again.
-                changes.append((change(index, delta: opened.count == 1 ? opened[0].encoded : delta.encoded), delta))
-            }
-            return changes
-        } catch {
-            throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
-        }
+        return try await store.apply(changes, decoded: decoded)
     }
 
     /// Whether this node relays `header`'s change without reading it: the hub, which holds no

@@ -115,9 +115,7 @@ struct ReceiveTests {
         #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 2)
     }
 
-    @Test(
-        "a catch-up batch opened on every core is applied whole in order, or refused at its first bad envelope"
-    )
+    @Test("a catch-up batch is applied whole in order, or refused at its first bad envelope with nothing applied")
     func largeBatchRefusedAtFirstBadEnvelope() async throws {
         let berlin = try await Berlin()
         berlin.till1.sealEachChangeAsWritten()
