@@ -81,7 +81,7 @@ public struct ObjectDelta: Equatable, Sendable {
             let version = try decoder.readUInt64()
             guard version == Self.formatVersion else { throw DeltaDecodingError.unsupportedVersion(version) }
             let scopeText = try decoder.readString()
-            do { return try Scope(scopeText) } catch { throw DeltaDecodingError.invalidObject("\(error)") }
+            return try Scope(scopeText)
         }
         self.init(scope: scope, objects: try Self.decodeObjects(of: scope, from: &decoder))
     }
@@ -101,10 +101,7 @@ extension ObjectDelta {
                     throw DeltaDecodingError.invalidObject("unknown object kind \(rawKind)")
                 }
                 let id = try decoder.readString()
-                let key: ObjectKey
-                do { key = try ObjectKey(scope: scope, kind: kind, id: id) } catch {
-                    throw DeltaDecodingError.invalidObject("\(error)")
-                }
+                let key = try ObjectKey(scope: scope, kind: kind, id: id)
                 guard objects.updateValue(try ObjectValue.decode(kind, from: &decoder), forKey: key) == nil else {
                     throw DeltaDecodingError.invalidObject("object \(key) appears twice")
                 }
@@ -117,7 +114,8 @@ extension ObjectDelta {
 
 extension DeltaDecodingError {
     /// Runs a step of decoding a delta, naming what it throws as a ``DeltaDecodingError``:
-    /// malformed bytes as ``malformed(_:)``, any other error as ``invalidObject(_:)``.
+    /// malformed bytes as ``malformed(_:)``, any other error (an invalid scope or key, say) as
+    /// ``invalidObject(_:)`` with its description.
     @inline(__always)
     static func naming<T>(_ step: () throws -> T) throws(DeltaDecodingError) -> T {
         do {
