@@ -32,6 +32,22 @@ extension ReplicaNode {
 struct ReceiveTests {
     let scope = Scope.store("berlin")
 
+    /// Expects `node` to refuse the batch `envelopes` at `origin`'s change `seq` for `reason`,
+    /// applying none of it.
+    private func expectRefusedWhole(
+        _ envelopes: [Envelope], by node: ReplicaNode, at origin: ReplicaID, _ seq: UInt64,
+        _ reason: EnvelopeRefusal, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let before = try node.store.digest()
+        await #expect(sourceLocation: sourceLocation) {
+            try await node.receive(envelopes)
+        } throws: { error in
+            guard case NodeError.refused(_, origin, seq, reason) = error else { return false }
+            return true
+        }
+        #expect(try node.store.digest() == before, sourceLocation: sourceLocation)
+    }
+
     @Test("a till's changes reach the hub as sealed envelopes and both hold the same state")
     func changesTravelSealed() async throws {
         let berlin = try await Berlin()
@@ -103,14 +119,7 @@ struct ReceiveTests {
         try berlin.hub.apply(
             RevocationList(
                 tenant: "acme", revoked: [berlin.till2.identity.certificate.id], admin: berlin.chain.admin.signing))
-        let before = try berlin.hub.store.digest()
-        await #expect {
-            try await berlin.hub.receive(good + revoked)
-        } throws: { error in
-            guard case NodeError.refused(_, "till-2", 1, .certificateRevoked("till-2")) = error else { return false }
-            return true
-        }
-        #expect(try berlin.hub.store.digest() == before)
+        try await expectRefusedWhole(good + revoked, by: berlin.hub, at: "till-2", 1, .certificateRevoked("till-2"))
         try await berlin.hub.receive(good)
         #expect(try berlin.hub.store.stockLevel(of: "milk", in: "berlin").level == 2)
     }
@@ -130,14 +139,7 @@ struct ReceiveTests {
                 header: envelope.header, nonce: envelope.nonce, ciphertext: envelope.ciphertext.reversed(),
                 signature: envelope.signature)
         }
-        let before = try berlin.hub.store.digest()
-        await #expect {
-            try await berlin.hub.receive(tampered)
-        } throws: { error in
-            guard case NodeError.refused(_, "till-1", 3, .badSignature) = error else { return false }
-            return true
-        }
-        #expect(try berlin.hub.store.digest() == before)
+        try await expectRefusedWhole(tampered, by: berlin.hub, at: "till-1", 3, .badSignature)
         let outcomes = try await berlin.hub.receive(envelopes)
         #expect(outcomes == (1...12).map { .applied(origin: "till-1", seq: $0) })
         #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
