@@ -19,6 +19,14 @@ struct Berlin {
         hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
         try await chain.introduce([till1, till2, hub])
     }
+
+    /// `count` receipts of one unit of milk at till 1, each sealed in an envelope of its own (seq
+    /// 1 to `count`), as the hub lacks them.
+    func till1Receipts(_ count: Int) async throws -> [Envelope] {
+        till1.sealEachChangeAsWritten()
+        for _ in 0..<count { try await till1.store.receiveStock(1, of: "milk", in: "berlin") }
+        return try await till1.envelopes(for: hub, in: .store("berlin"))
+    }
 }
 
 extension ReplicaNode {
@@ -127,9 +135,7 @@ struct ReceiveTests {
     @Test("a catch-up batch is applied whole in order, or refused at its first bad envelope with nothing applied")
     func largeBatchRefusedAtFirstBadEnvelope() async throws {
         let berlin = try await Berlin()
-        berlin.till1.sealEachChangeAsWritten()
-        for _ in 0..<12 { try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin") }
-        let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        let envelopes = try await berlin.till1Receipts(12)
         #expect(envelopes.count == 12)
         // Signatures that no longer match in the first half and the second: seq 3 is the first.
         var tampered = envelopes
@@ -148,9 +154,7 @@ struct ReceiveTests {
     @Test("envelopes delivered out of order are held until their dependencies arrive")
     func outOfOrderEnvelopesAreHeld() async throws {
         let berlin = try await Berlin()
-        berlin.till1.sealEachChangeAsWritten()
-        for _ in 0..<3 { try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin") }
-        let envelopes = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        let envelopes = try await berlin.till1Receipts(3)
         try await berlin.hub.receive([envelopes[2], envelopes[1]])
         #expect(try berlin.hub.store.versionVector(of: scope)["till-1"] == 0)
         try await berlin.hub.receive([envelopes[0]])
