@@ -1,6 +1,6 @@
 import AisleCore
 import AisleCrypto
-import AisleHub
+@_spi(Testing) import AisleHub
 @_spi(Testing) import AisleNode
 import AisleStore
 import AisleTesting
@@ -75,5 +75,44 @@ struct JournalKeepTests {
         defer { reading.cancel() }
         #expect(try await other2.catchUp() == 3)
         #expect(try reader.store.stockLevel(of: "milk", in: "berlin").level == 3)
+    }
+
+    @Test("acknowledgement reports are kept in statements of a thousand; a newer report kept is never overwritten by an older one")
+    func acknowledgementsKeptInBulk() async throws {
+        let postgres = try PostgresServer()
+        let chain = try TestTenant()
+        defer { withExtendedLifetime((postgres, chain)) {} }
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [scope])
+        let journal = PostgresJournal(
+            at: try PostgresLocation(url: postgres.url), node: hub, logger: Logger(label: "test")
+        ) { _ in }
+        let running = Task { await journal.runClient() }
+        defer { running.cancel() }
+        try await journal.migrate()
+        func report(_ peer: Int, seq: UInt64, at: UInt64) throws -> PeerAcknowledgement {
+            let id = try ReplicaID("till-\(peer)")
+            return PeerAcknowledgement(scope: scope, peer: id, vector: VersionVector([id: seq]), at: at)
+        }
+
+        // More reports than one statement takes: all kept, each as noted.
+        let devices = PostgresJournal.reportsPerStatement + 1
+        for peer in 0..<devices { journal.noteAcknowledgement(try report(peer, seq: 5, at: 200)) }
+        try await journal.keepAcknowledgements()
+        var kept = try await journal.acknowledgements()
+        #expect(kept.count == devices)
+        #expect(Set(kept.map(\.peer)).count == devices)
+        #expect(kept.allSatisfy { $0.vector[$0.peer] == 5 && $0.at == 200 })
+
+        // An older report (another hub process noted it late) loses to the newer one kept; a
+        // newer one replaces it.
+        journal.noteAcknowledgement(try report(0, seq: 3, at: 100))
+        journal.noteAcknowledgement(try report(1, seq: 9, at: 300))
+        try await journal.keepAcknowledgements()
+        kept = try await journal.acknowledgements()
+        #expect(kept.count == devices)
+        let first = try #require(kept.first { $0.peer == "till-0" })
+        let second = try #require(kept.first { $0.peer == "till-1" })
+        #expect(first.vector["till-0"] == 5 && first.at == 200)
+        #expect(second.vector["till-1"] == 9 && second.at == 300)
     }
 }

@@ -176,27 +176,46 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
         reports.withLock { $0["\(report.peer) \(report.scope)"] = report }
     }
 
-    /// Keeps the reports noted since the last time (a newer report already kept wins).
-    func keepAcknowledgements() async throws {
+    /// Keeps the reports noted since the last time (a newer report already kept wins), up to
+    /// ``reportsPerStatement`` in one statement: each statement is a commit, which PostgreSQL
+    /// flushes to disk, and a hub with a thousand devices notes thousands of reports every two
+    /// seconds (one statement each kept the database's log busy flushing them, and every device's
+    /// envelopes waited behind them: docs/performance.md, [6/6] fourteenth session).
+    @_spi(Testing) public func keepAcknowledgements() async throws {
         let noted = reports.withLock { reports in
             defer { reports.removeAll() }
             return Array(reports.values)
         }
         guard !noted.isEmpty else { return }
         try await client.withConnection { connection in
-            for report in noted {
-                try await connection.query(
-                    """
+            for start in stride(from: 0, to: noted.count, by: Self.reportsPerStatement) {
+                let chunk = noted[start..<min(start + Self.reportsPerStatement, noted.count)]
+                var binds = PostgresBindings(capacity: chunk.count * 5)
+                var rows: [String] = []
+                for report in chunk {
+                    let first = binds.count + 1
+                    rows.append("($\(first), $\(first + 1), $\(first + 2), $\(first + 3), $\(first + 4))")
+                    binds.append(report.peer.rawValue)
+                    binds.append(report.scope.description)
+                    try binds.append(Data(report.vector.canonicalBytes))
+                    binds.append(Int64(report.at))
+                    binds.append(report.archive)
+                }
+                // Each (peer, scope) once: `reports` holds the newest per pair.
+                let sql = """
                     INSERT INTO aisle_acknowledgements (peer, scope, vector, reported_at_ms, archive)
-                    VALUES (\(report.peer.rawValue), \(report.scope.description),
-                        \(Data(report.vector.canonicalBytes)), \(Int64(report.at)), \(report.archive))
+                    VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (peer, scope) DO UPDATE SET vector = excluded.vector,
                         reported_at_ms = excluded.reported_at_ms, archive = excluded.archive
                     WHERE aisle_acknowledgements.reported_at_ms <= excluded.reported_at_ms
-                    """, logger: logger)
+                    """
+                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             }
         }
     }
+
+    /// Reports kept by one statement at most (5 parameters each, of PostgreSQL's 65,535).
+    @_spi(Testing) public static let reportsPerStatement = 1_000
 
     public func acknowledgements() async throws -> [PeerAcknowledgement] {
         let rows = try await client.query(
