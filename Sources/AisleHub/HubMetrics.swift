@@ -19,4 +19,22 @@ extension SyncServer {
 /// The names of the metrics the hub's own code reports (the node's are in `NodeMetrics`).
 public enum HubMetrics {
     public static let connectedDevices = "aisle_connected_devices"
+    /// PostgreSQL hubs: how long keeping one group of devices' envelopes takes (its `INSERT` and
+    /// `NOTIFY`); every envelope a device sends waits for it before it is applied and acknowledged.
+    public static let journalKeep = "aisle_journal_keep_seconds"
+    /// PostgreSQL hubs: one batch of the other processes' envelopes followed, by `stage`: `read`
+    /// (the query) and `apply` (verified and applied here).
+    public static let journalFollow = "aisle_journal_follow_seconds"
+    /// PostgreSQL hubs: one of the hub's own writes (a rights grant, a reservation), by `stage`:
+    /// `wait` (for this process's turn, the advisory lock the processes share, and applying what
+    /// the others committed before it) and `write` (the write, sealed and kept).
+    public static let journalOwnWrite = "aisle_journal_own_write_seconds"
+
+    /// Creates the journal's timers, so a dashboard sees them before their first event (a hub on
+    /// PostgreSQL; call after bootstrapping).
+    public static func declareJournal() {
+        _ = Timer(label: journalKeep)
+        for stage in ["read", "apply"] { _ = Timer(label: journalFollow, dimensions: [("stage", stage)]) }
+        for stage in ["wait", "write"] { _ = Timer(label: journalOwnWrite, dimensions: [("stage", stage)]) }
+    }
 }

@@ -77,7 +77,9 @@ struct JournalKeepTests {
         #expect(try reader.store.stockLevel(of: "milk", in: "berlin").level == 3)
     }
 
-    @Test("acknowledgement reports are kept in statements of a thousand; a newer report kept is never overwritten by an older one")
+    @Test(
+        "acknowledgement reports are kept in statements of a thousand; a newer report kept is never overwritten by an older one"
+    )
     func acknowledgementsKeptInBulk() async throws {
         let postgres = try PostgresServer()
         let chain = try TestTenant()

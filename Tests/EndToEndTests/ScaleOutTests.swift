@@ -7,7 +7,7 @@ import Testing
 @Suite("Hubs scaled out on PostgreSQL, with real processes", .serialized)
 struct ScaleOutTests {
     @Test(
-        "edges on different hubs converge through PostgreSQL; a hub killed under load hands its edges to the other with no acknowledged change lost"
+        "edges on different hubs converge through PostgreSQL, each hub timing its part; a hub killed under load hands its edges to the other with no acknowledged change lost"
     )
     func edgesConvergeAndFailOver() async throws {
         let postgres = try PostgresServer()
@@ -49,6 +49,19 @@ struct ScaleOutTests {
                 if status == 200 { sold = held + 1 }
                 return status == 200
             }, "\(refusal)")
+
+        // Each hub timed its part in PostgreSQL: hub 1 kept till 1's goods, hub 2 followed them
+        // (read and applied) and wrote the grant as its own change.
+        let scrape1 = try await Exposition.scrape("http://127.0.0.1:\(port1)/metrics")
+        let scrape2 = try await Exposition.scrape("http://127.0.0.1:\(port2)/metrics")
+        for name in ["aisle_journal_keep_seconds", "aisle_journal_follow_seconds", "aisle_journal_own_write_seconds"] {
+            #expect(scrape1.types[name] == "histogram" && scrape2.types[name] == "histogram", "\(name)")
+        }
+        #expect(scrape1.sum("aisle_journal_keep_seconds_count") >= 1)
+        for stage in ["read", "apply"] {
+            #expect(scrape2.sum("aisle_journal_follow_seconds_count", ["stage": stage]) >= 1, "\(stage)")
+        }
+        #expect(scrape2.sum("aisle_journal_own_write_seconds_count", ["stage": "write"]) >= 1)
 
         // Load on till 1: cart lines, each acknowledged one recorded. Hub 1 dies in the middle.
         let acknowledged = Mutex<[String]>([])

@@ -3,6 +3,7 @@ import AisleCrypto
 import AisleNode
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 
 /// Reads the journal into this process's node, in commit order, remembering how far it got.
@@ -32,15 +33,25 @@ actor JournalReader {
     func catchUp() async throws -> (Int, Set<Scope>) {
         var count = 0
         var scopes: Set<Scope> = []
+        let clock = ContinuousClock()
         while true {
-            let rows = try await client.withConnection { connection in
-                try await Self.rows(
-                    "aisle_envelopes", "id", "envelope", after: envelopes, committedOnly: true, connection, logger)
+            var rows: [JournalRow] = []
+            let read = try await clock.measure {
+                rows = try await client.withConnection { connection in
+                    try await Self.rows(
+                        "aisle_envelopes", "id", "envelope", after: envelopes, committedOnly: true, connection, logger)
+                }
             }
+            Timer(label: HubMetrics.journalFollow, dimensions: [("stage", "read")]).record(duration: read)
             guard let last = rows.last else { break }
-            // Certificates and grants are kept before the envelopes they sign: learnt first.
-            try await client.withConnection { connection in try await learnTrusted(connection, committedOnly: true) }
-            scopes.formUnion(await apply(rows.map(\.bytes)))
+            let applied = try await clock.measure {
+                // Certificates and grants are kept before the envelopes they sign: learnt first.
+                try await client.withConnection { connection in
+                    try await learnTrusted(connection, committedOnly: true)
+                }
+                scopes.formUnion(await apply(rows.map(\.bytes)))
+            }
+            Timer(label: HubMetrics.journalFollow, dimensions: [("stage", "apply")]).record(duration: applied)
             envelopes = last.cursor
             count += rows.count
             if rows.count < Self.batch { break }

@@ -3,6 +3,7 @@ public import AisleCrypto
 import AisleStore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import Synchronization
 
@@ -28,11 +29,13 @@ extension PostgresJournal {
             let group = waitingKeeps.take()
             if group.isEmpty { return }
             do {
+                let start = ContinuousClock.now
                 let kept = try await client.withConnection { connection in
                     let kept = try await Self.insert(group.flatMap(\.envelopes), connection, logger: logger)
                     try await connection.query("NOTIFY aisle_envelopes", logger: logger)
                     return kept
                 }
+                Timer(label: HubMetrics.journalKeep).record(duration: ContinuousClock.now - start)
                 for (envelopes, continuation) in group {
                     continuation.resume(with: Result { try Self.refuseEquivocations(envelopes, kept: kept) })
                 }

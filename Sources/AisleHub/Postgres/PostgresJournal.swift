@@ -4,6 +4,7 @@ public import AisleNode
 public import AisleStore
 import Foundation
 public import Logging
+import Metrics
 import PostgresNIO
 import Synchronization
 
@@ -150,12 +151,20 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     public func exclusively<Value: Sendable>(
         _ write: @Sendable () async throws -> (Value, [Envelope])
     ) async throws -> Value {
+        let asked = ContinuousClock.now
         await turn.acquire()
         do {
             let value = try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLock))", logger: logger)
                 // Everything committed before the lock was taken, so the next own seq is free.
                 try await reader.applyVisible(connection)
+                let ready = ContinuousClock.now
+                Timer(label: HubMetrics.journalOwnWrite, dimensions: [("stage", "wait")]).record(
+                    duration: ready - asked)
+                defer {
+                    Timer(label: HubMetrics.journalOwnWrite, dimensions: [("stage", "write")])
+                        .record(duration: ContinuousClock.now - ready)
+                }
                 let (value, envelopes) = try await write()
                 if !envelopes.isEmpty {
                     try Self.refuseEquivocations(

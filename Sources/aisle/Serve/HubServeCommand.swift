@@ -104,6 +104,7 @@ struct HubServeCommand: AsyncParsableCommand {
         }
         let running = Task { await journal.runClient() }
         defer { running.cancel() }
+        HubMetrics.declareJournal()
         do {
             // The pool retries a refused connection without end: give up with a sentence instead.
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -17,11 +17,17 @@ enum ProcessMetrics {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // A delivered batch applies in about a millisecond on a laptop; seconds mean trouble.
-        factory.durationHistogramBuckets[NodeMetrics.Name.apply] = [
+        // The PostgreSQL journal's keep and follow take a round trip or two: the same buckets.
+        let buckets: [Duration] = [
             .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .seconds(2.5), .seconds(5),
         ]
+        for name in [
+            NodeMetrics.Name.apply, HubMetrics.journalKeep, HubMetrics.journalFollow, HubMetrics.journalOwnWrite,
+        ] {
+            factory.durationHistogramBuckets[name] = buckets
+        }
         MetricsSystem.bootstrap(factory)
         NodeMetrics.declare()
         return registry
