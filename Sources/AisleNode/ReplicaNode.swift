@@ -205,10 +205,12 @@ public final class ReplicaNode: Sendable {
     /// A batch of several envelopes (a catch-up) is opened on every core: verifying, decrypting
     /// and decoding are a quarter of a received change's CPU (`sealed_apply` in
     /// docs/performance.md), and independent from one envelope to the next. Opened with
-    /// `DispatchQueue.concurrentPerform`: the calling thread opens envelopes too, and takes the
-    /// next one whenever no other thread has, so a batch is never slower for waiting on a core
-    /// that is busy (a cooperative thread per core may all be; the changes are then applied on the
-    /// thread that began).
+    /// `DispatchQueue.concurrentPerform`, not child tasks: the calling thread opens envelopes too
+    /// and takes each next one no other thread has taken, so the batch does not wait for a second
+    /// cooperative thread that is busy or blocked (a task group's slices then ran one after
+    /// another, slower than a loop), and the changes are applied on the thread that began.
+    /// Every envelope is opened even when an earlier one is refused (the batch is at most a
+    /// frame, 1 MiB).
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
     private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64) throws -> OpenedChanges {
         guard envelopes.count > 1 else { return try open(envelopes[...], trust: trust, now: now) }
