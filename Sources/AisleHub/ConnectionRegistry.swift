@@ -81,9 +81,10 @@ actor ConnectionRegistry {
 
     /// Tells every connection but `except` whose peer follows `scope` that it has new changes
     /// (the others would push nothing): found by scope, never by looking at every connection.
-    func changed(_ scope: Scope, except: UUID?) async {
+    /// Each pushes in its own time (``SyncConnection/announce(_:)``): none waits for another.
+    func changed(_ scope: Scope, except: UUID?) {
         for id in followers.withLock({ $0.byScope[scope] ?? [] }) where id != except {
-            try? await connections[id]?.changed(scope)
+            connections[id]?.announce(scope)
         }
     }
 }

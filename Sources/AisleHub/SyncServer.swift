@@ -45,11 +45,12 @@ public final class SyncServer: Sendable {
         }
     }
 
-    /// Tells every connection that `scope` has new changes (made here or received elsewhere); on
-    /// the hub, a store's change also tops up its tills from the rights bank.
-    public func changed(_ scope: Scope) async {
-        await registry.changed(scope, except: nil)
-        if case .store(let store) = scope { await rebalance(store) }
+    /// Tells every connection that `scopes` have new changes (made here or received elsewhere);
+    /// on the hub, a store's change also tops up its tills from the rights bank, after every
+    /// connection was told of every scope (a top-up may wait for the other hub processes).
+    public func changed(_ scopes: [Scope]) async {
+        for scope in scopes { await registry.changed(scope, except: nil) }
+        for case .store(let store) in scopes { await rebalance(store) }
     }
 
     /// The WebSocket upgrade for `/v1/sync`, to serve next to an application's HTTP routes.

@@ -56,6 +56,8 @@ public actor SyncConnection {
     private var installing: Task<Void, any Error>?
     /// The hub's way to ask the store's tills for rights a reservation lacks.
     private let recall: (any RightsRecall)?
+    /// Scopes ``announce(_:)`` was told of and not yet pushed; nil when no push is scheduled.
+    private nonisolated let announced = Mutex<Set<Scope>?>(nil)
 
     /// - Parameters:
     ///   - side: whether this side opened the connection.
@@ -109,9 +111,36 @@ public actor SyncConnection {
         try await turn { session.receive(frame, now: node.store.wallClock()) }
     }
 
-    /// Tells the peer about new local or relayed changes in `scope` (live push).
+    /// Tells the peer about new local or relayed changes in `scope` (live push), and returns once
+    /// that is sent.
     public func changed(_ scope: Scope) async throws {
         try await turn { session.changed(scope) }
+    }
+
+    /// Tells the peer about new changes in `scope` without waiting: the push is made in this
+    /// connection's turn, by a task of its own, together with every scope announced before it
+    /// runs. For a server telling many connections of one change: a connection busy with its
+    /// own turn (applying a batch its peer sent, keeping it in a journal first) delays only its
+    /// own push, not the others' (``changed(_:)`` awaited one connection after another did).
+    public nonisolated func announce(_ scope: Scope) {
+        let first = announced.withLock { pending in
+            guard pending != nil else {
+                pending = [scope]
+                return true
+            }
+            pending?.insert(scope)
+            return false
+        }
+        if first { Task { await self.pushAnnounced() } }
+    }
+
+    /// Pushes the scopes announced so far (a session that ended pushes nothing).
+    private func pushAnnounced() async {
+        let scopes = announced.withLock { pending in
+            defer { pending = nil }
+            return pending ?? []
+        }
+        for scope in scopes.sorted() { try? await changed(scope) }
     }
 
     /// Starts using a customer's handoff grant on this connection: shows it to the peer, then

@@ -18,7 +18,11 @@ final class MemoryLink: Sendable {
     let connections: [SyncConnection]
     let state = LinkState()
 
-    init(_ initiator: ReplicaNode, _ responder: ReplicaNode, scopes: @escaping @Sendable (Certificate) -> [Scope]) {
+    /// - Parameter responderGate: where the responder's writes wait while it is closed.
+    init(
+        _ initiator: ReplicaNode, _ responder: ReplicaNode, scopes: @escaping @Sendable (Certificate) -> [Scope],
+        responderGate: SendGate? = nil
+    ) {
         let state = self.state
         connections = [initiator, responder].enumerated().map { index, node in
             SyncConnection(
@@ -27,6 +31,7 @@ final class MemoryLink: Sendable {
                     // A real transport suspends while writing; so does this one, so calls from
                     // several tasks can interleave here as they would on a socket.
                     await Task.yield()
+                    if index == 1 { await responderGate?.pass() }
                     state.inboxes.withLock { $0[1 - index].append(frame) }
                 },
                 progress: { event in state.progress.withLock { $0[index].append(event) } })
@@ -55,6 +60,35 @@ final class MemoryLink: Sendable {
                 }
             }
             if !moved { return }
+        }
+    }
+}
+
+/// A gate a link's writes wait at while it is closed (a slow socket).
+final class SendGate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((true, []))
+
+    func close() { state.withLock { $0.open = false } }
+
+    func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for writer in waiting { writer.resume() }
+    }
+
+    /// How many writes wait now.
+    var waiting: Int { state.withLock { $0.waiting.count } }
+
+    func pass() async {
+        await withCheckedContinuation { writer in
+            let open = state.withLock { state in
+                if !state.open { state.waiting.append(writer) }
+                return state.open
+            }
+            if open { writer.resume() }
         }
     }
 }
@@ -91,6 +125,49 @@ struct SyncTests {
         try await down.connections[1].changed(.store("berlin"))
         try await down.pump()
         #expect(try till2.store.stockLevel(of: "milk", in: "berlin").level == 5)
+    }
+
+    @Test(
+        "a connection told of a change while its turn is busy writing pushes it once the turn is free, without its caller waiting"
+    )
+    func announcedChangeIsPushedAfterABusyTurn() async throws {
+        let chain = try TestTenant()
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")])
+        let peers = [hub.identity.certificate]
+        let till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: peers)
+        let till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: peers)
+        let scopes: @Sendable (Certificate) -> [Scope] = { _ in [.store("berlin")] }
+        let up = MemoryLink(till1, hub, scopes: scopes)
+        try await up.connect()
+        let gate = SendGate()
+        let down = MemoryLink(till2, hub, scopes: scopes, responderGate: gate)
+        try await down.connect()
+
+        // The hub's push of the milk to till 2 is stuck writing: its connection's turn is busy.
+        gate.close()
+        try await till1.store.receiveStock(5, of: "milk", in: "berlin")
+        try await up.connections[0].changed(.store("berlin"))
+        try await up.pump()
+        let busy = Task { try await down.connections[1].changed(.store("berlin")) }
+        while gate.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+
+        // The bread reaches the hub meanwhile, and the hub announces it: the call returns at once.
+        try await till1.store.receiveStock(3, of: "bread", in: "berlin")
+        try await up.connections[0].changed(.store("berlin"))
+        try await up.pump()
+        down.connections[1].announce(.store("berlin"))
+        #expect(gate.waiting == 1)
+
+        // Once the write goes through, the announced push follows it (the stuck one was
+        // fetched before the bread arrived).
+        gate.open()
+        try await busy.value
+        for _ in 0..<500 where try till2.store.stockLevel(of: "bread", in: "berlin").level != 3 {
+            try await down.pump()
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(try till2.store.stockLevel(of: "milk", in: "berlin").level == 5)
+        #expect(try till2.store.stockLevel(of: "bread", in: "berlin").level == 3)
     }
 
     @Test("the hub relays a customer's cart it cannot read, and the customer's other phone reads it")

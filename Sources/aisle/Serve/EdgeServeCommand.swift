@@ -160,7 +160,7 @@ actor Fanout {
             await link.changed(scope)
         }
         switch source {
-        case .local, .link: await server?.changed(scope)
+        case .local, .link: await server?.changed([scope])
         case .terminal: break
         }
     }

@@ -76,7 +76,7 @@ struct HubServeCommand: AsyncParsableCommand {
                     application,
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
-                        released: { store in await hub.changed(.store(store)) }),
+                        released: { store in await hub.changed([.store(store)]) }),
                     MetricsSampling.hub(
                         hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ] + extra(hub),
@@ -145,7 +145,7 @@ struct JournalFollower: Service {
                 guard changed.add(scope) else { return }
                 Task {
                     while case let scopes = Set(changed.take()), !scopes.isEmpty {
-                        for scope in scopes.sorted() { await hub.changed(scope) }
+                        await hub.changed(scopes.sorted())
                     }
                 }
             }
