@@ -1,5 +1,6 @@
 import AisleTesting
 import Foundation
+import Glibc
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -107,5 +108,70 @@ struct SyncProcessTests {
         ])
         #expect(result.status != 0)
         #expect(result.output.contains("certificate not signed by this tenant's admin key"), "\(result.output)")
+    }
+
+    @Test(
+        "a connection that upgrades to the sync socket and never says hello is closed after the handshake timeout, while a device syncs"
+    )
+    func stalledHandshakeClosed() async throws {
+        let world = try SyncWorld()
+        defer { withExtendedLifetime(world) {} }
+        let (hub, port) = try await world.startHub()
+        defer { hub.stop(SIGKILL) }
+        let started = ContinuousClock.now
+        let stalled = Task.detached { try StalledSocket.upgradeAndWaitForClose(port: port, within: .seconds(60)) }
+        // Meanwhile a device completes its handshake and syncs.
+        let url = "ws://127.0.0.1:\(port)/v1/sync"
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "1"])
+        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url, "--timeout", "20"])
+        let response = try await stalled.value
+        let waited = ContinuousClock.now - started
+        #expect(response.hasPrefix("HTTP/1.1 101"), "\(response)")
+        // The limit is 10 s, checked each second; the WebSocket then waits up to 15 s for a
+        // close reply the stalled client never sends.
+        #expect(waited >= .seconds(9) && waited < .seconds(45), "closed after \(waited)")
+    }
+}
+
+/// A raw TCP client that upgrades to the hub's WebSocket and then sends nothing.
+enum StalledSocket {
+    /// Connects, upgrades, and reads until the hub closes the connection.
+    /// - Returns: the hub's upgrade response head.
+    /// - Throws: when the connection is not closed `within` the given time.
+    static func upgradeAndWaitForClose(port: Int, within limit: Duration) throws -> String {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure("socket: \(errno)") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure("connect: \(errno)") }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request =
+            "GET /v1/sync HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        _ = request.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count == 0 { return String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0] }
+            if count > 0 { received += buffer[..<count] }
+            // count < 0: the 1-second receive timeout; read again.
+        }
+        throw Failure("still open after \(limit); received \(received.count) bytes")
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 }
