@@ -119,7 +119,15 @@ struct SyncProcessTests {
         let (hub, port) = try await world.startHub()
         defer { hub.stop(SIGKILL) }
         let started = ContinuousClock.now
-        let stalled = Task.detached { try StalledSocket.upgradeAndWaitForClose(port: port, within: .seconds(60)) }
+        // On a thread of its own: the client blocks reading, which no cooperative thread should.
+        let stalled = Task {
+            try await withCheckedThrowingContinuation { reply in
+                DispatchQueue.global().async {
+                    reply.resume(
+                        with: Result { try StalledSocket.upgradeAndWaitForClose(port: port, within: .seconds(60)) })
+                }
+            }
+        }
         // Meanwhile a device completes its handshake and syncs.
         let url = "ws://127.0.0.1:\(port)/v1/sync"
         _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "1"])
