@@ -213,53 +213,51 @@ public final class ReplicaNode: Sendable {
     /// frame, 1 MiB).
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
     private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64) throws -> OpenedChanges {
-        guard envelopes.count > 1 else { return try open(envelopes[...], trust: trust, now: now) }
+        guard envelopes.count > 1 else {
+            return try envelopes.first.map { try open($0, trust: trust, now: now) } ?? OpenedChanges()
+        }
         let results = OpeningResults(count: envelopes.count)
         DispatchQueue.concurrentPerform(iterations: envelopes.count) { index in
-            results[index] = Result { try self.open(envelopes[index...index], trust: trust, now: now) }
+            results[index] = Result { try self.open(envelopes[index], trust: trust, now: now) }
         }
         var opened = OpenedChanges()
-        opened.reserveCapacity(envelopes.count)
         // Refused: the first envelope refused, as if opened one after another.
         for index in envelopes.indices { opened.append(try results[index].get()) }
         return opened
     }
 
-    /// Checks and opens `envelopes` one after another, on the calling thread.
-    /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
-    private func open(_ envelopes: ArraySlice<Envelope>, trust: TrustStore, now: UInt64) throws -> OpenedChanges {
+    /// Checks and opens one envelope: its changes, each with its decoded delta (nil: relayed unread).
+    /// - Throws: ``NodeError/refused(scope:origin:seq:_:)``.
+    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64) throws -> OpenedChanges {
+        let header = envelope.header
         var opened = OpenedChanges()
-        opened.reserveCapacity(envelopes.count)
-        for envelope in envelopes {
-            let header = envelope.header
-            do {
-                // Every change of a run keeps the run's envelope (one array, shared), to forward it.
-                let bytes = envelope.canonicalBytes
-                func change(_ index: Int, delta: [UInt8]) -> RemoteChange {
-                    let listed =
-                        index == 0
-                        ? RunFollower(hlc: header.hlc, dependencies: header.dependencies)
-                        : header.followers[index - 1]
-                    return RemoteChange(
-                        scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
-                        dependencies: listed.dependencies, delta: delta, envelope: bytes,
-                        runStart: index == 0 ? nil : header.seq)
-                }
-                if relaysUnread(header) {
-                    _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
-                    for index in 0..<header.count { opened.append(change(index, delta: []), decoded: nil) }
-                    continue
-                }
-                for (index, run) in try trust.openRun(envelope, now: now, maxDrift: maxDrift).enumerated() {
-                    let delta = try ObjectDelta(joining: run.map(\.delta), in: header.scope)
-                    // One delta (the usual change): logged as the bytes it came in, not encoded again.
-                    opened.append(change(index, delta: run.count == 1 ? run[0].encoded : delta.encoded), decoded: delta)
-                }
-            } catch {
-                throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
+        do {
+            // Every change of a run keeps the run's envelope (one array, shared), to forward it.
+            let bytes = envelope.canonicalBytes
+            func change(_ index: Int, delta: [UInt8]) -> RemoteChange {
+                let listed =
+                    index == 0
+                    ? RunFollower(hlc: header.hlc, dependencies: header.dependencies)
+                    : header.followers[index - 1]
+                return RemoteChange(
+                    scope: header.scope, origin: header.origin, seq: header.seq + UInt64(index), stamp: listed.hlc,
+                    dependencies: listed.dependencies, delta: delta, envelope: bytes,
+                    runStart: index == 0 ? nil : header.seq)
             }
+            if relaysUnread(header) {
+                _ = try trust.verify(envelope, now: now, maxDrift: maxDrift)
+                for index in 0..<header.count { opened.append(change(index, delta: []), decoded: nil) }
+                return opened
+            }
+            for (index, run) in try trust.openRun(envelope, now: now, maxDrift: maxDrift).enumerated() {
+                let delta = try ObjectDelta(joining: run.map(\.delta), in: header.scope)
+                // One delta (the usual change): logged as the bytes it came in, not encoded again.
+                opened.append(change(index, delta: run.count == 1 ? run[0].encoded : delta.encoded), decoded: delta)
+            }
+            return opened
+        } catch {
+            throw NodeError.refused(scope: header.scope, origin: header.origin, seq: header.seq, error)
         }
-        return opened
     }
 
     /// Whether this node relays `header`'s change without reading it: the hub, which holds no
@@ -281,11 +279,6 @@ public final class ReplicaNode: Sendable {
 private struct OpenedChanges: Sendable {
     var changes: [RemoteChange] = []
     var decoded: [ObjectDelta?] = []
-
-    mutating func reserveCapacity(_ count: Int) {
-        changes.reserveCapacity(count)
-        decoded.reserveCapacity(count)
-    }
 
     mutating func append(_ change: RemoteChange, decoded delta: ObjectDelta?) {
         changes.append(change)
