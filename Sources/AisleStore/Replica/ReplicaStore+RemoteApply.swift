@@ -179,7 +179,10 @@ extension ReplicaStore {
             outcomes += delivery.receive(change.delivery, apply: apply).filter { !$0.isHeld }
         }
         for change in incoming { outcomes += delivery.receive(change.delivery, apply: apply) }
-        memo = working
+        // Swapped back, not assigned: the callback's captured `working` would otherwise keep a
+        // second reference to every table of the memo, and the first update below would copy
+        // them all (every scope's version vector on a hub: a profile's largest cost).
+        swap(&memo, &working)
         if let storageFailure { throw storageFailure }
         memo.record(delivery.delivered, for: scope, logging: logged)
         let refused = Set(outcomes.compactMap(\.refusedChange))
