@@ -1,4 +1,5 @@
 public import AisleNode
+public import AisleSync
 import Foundation
 
 /// `edge/edge.json`: the hub to sync with, the till API's address, the database and identity.
@@ -20,6 +21,21 @@ public struct EdgeConfiguration: Codable, Sendable {
     public var peers: [String]?
     /// When to compact the log (optional; docs/sync.md).
     public var compaction: CompactionSettings?
+    /// Seconds between the pings each sync link sends (default 15): a link whose hub answers no
+    /// ping before the next is due ends and moves to the next hub (optional; docs/scale-out.md).
+    public var keepalive: Double?
+
+    /// The sync limits this configuration sets (``keepalive``).
+    /// - Throws: ``EdgeConfigurationError/badKeepalive(_:)`` for a keepalive that is not a
+    ///   positive number of seconds.
+    public func syncLimits() throws(EdgeConfigurationError) -> SyncLimits {
+        var limits = SyncLimits()
+        if let keepalive {
+            guard keepalive.isFinite, keepalive >= 0.1, keepalive <= 3_600 else { throw .badKeepalive(keepalive) }
+            limits.pingInterval = UInt64((keepalive * 1_000).rounded())
+        }
+        return limits
+    }
 
     /// The hubs to sync with, in order: `hubs`, or `hub`.
     /// - Throws: ``EdgeConfigurationError/noHub`` when the file names none.
@@ -33,8 +49,14 @@ public struct EdgeConfiguration: Codable, Sendable {
 /// What is wrong with an edge configuration.
 public enum EdgeConfigurationError: Error, CustomStringConvertible {
     case noHub
+    case badKeepalive(Double)
 
     public var description: String {
-        "the edge configuration names no hub: set \"hub\": \"ws://HOST:PORT/v1/sync\" (or \"hubs\": [...])"
+        switch self {
+        case .noHub:
+            "the edge configuration names no hub: set \"hub\": \"ws://HOST:PORT/v1/sync\" (or \"hubs\": [...])"
+        case .badKeepalive(let seconds):
+            "the edge configuration's \"keepalive\" is \(seconds): give the seconds between pings, from 0.1 to 3600"
+        }
     }
 }

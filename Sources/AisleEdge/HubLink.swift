@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdWSClient
 public import Logging
 import NIOWebSocket
+import Synchronization
 
 /// A node's connection to the hub (or to a store's edge acting as its peer): one-shot sync for a
 /// phone, or a link that stays up for an edge, reconnecting with exponential backoff and jitter.
@@ -144,13 +145,51 @@ public actor HubLink {
         }
     }
 
+    /// One connection to the hub in use, until it ends.
+    ///
+    /// A connection not established within ``SyncLimits/handshakeTimeout`` (the TCP connection,
+    /// the WebSocket upgrade and the sync handshake together) is given up: a hub that accepts the
+    /// socket and never answers (a hung process, a proxy in front of a dead one) would otherwise
+    /// hold the link, and its move to the next hub, for good. The upgrade cannot be interrupted
+    /// (the WebSocket client waits on it uncancellably), so the attempt is left behind, cancelled:
+    /// it ends when its socket does, without ever serving. Once established, WebSocket pings
+    /// every ``SyncLimits/pingInterval`` find a hub gone silent without closing (a WAN that drops
+    /// packets): unanswered by the next ping, the connection ends.
     private func session(untilSettled: Bool) async throws {
+        let end = AttemptEnd()
+        let limits = self.limits
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                end.wait(
+                    continuation,
+                    attempt: Task {
+                        do {
+                            try await self.connect(untilSettled: untilSettled)
+                            end.finish(.success(()))
+                        } catch {
+                            end.finish(.failure(error))
+                        }
+                    },
+                    deadline: Task {
+                        try await Task.sleep(for: .milliseconds(limits.handshakeTimeout))
+                        if await !self.isConnected { end.finish(.failure(SyncError.handshakeTimedOut)) }
+                    })
+            }
+        } onCancel: {
+            end.finish(.failure(CancellationError()))
+        }
+    }
+
+    private func connect(untilSettled: Bool) async throws {
         let node = self.node
         let limits = self.limits
         let progress = self.progress
-        let closeFrame = try await WebSocketClient.connect(
-            url: urls[current], configuration: .init(maxFrameSize: limits.maxFrameBytes + 4_096), logger: logger
-        ) { inbound, outbound, _ in
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: limits.maxFrameBytes + 4_096, autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))
+        let closeFrame = try await WebSocketClient.connect(url: urls[current], configuration: configuration, logger: logger)
+        { inbound, outbound, _ in
+            // An attempt given up while its upgrade was pending never serves.
+            try Task.checkCancellation()
             let connection = SyncConnection(
                 node: node, side: .initiator, limits: limits,
                 scopes: { peer in try node.scopes(sharedWith: peer) },
@@ -194,5 +233,49 @@ extension HubLink: RightsBank {
     public func ask(_ request: SyncRequest, timeout: Duration) async throws -> SyncReply {
         guard let connection else { throw RightsUnavailable.offline }
         return try await connection.ask(request, timeout: timeout)
+    }
+}
+
+/// How one connection attempt ended, told once: by the attempt itself, by its deadline, or by the
+/// link's cancellation; whichever comes first resumes the waiting link and cancels the others.
+private final class AttemptEnd: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Void, any Error>?
+        var result: Result<Void, any Error>?
+        var tasks: [Task<Void, any Error>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Waits on `continuation` for the end of `attempt`, or `deadline`'s verdict.
+    func wait(
+        _ continuation: CheckedContinuation<Void, any Error>, attempt: Task<Void, any Error>,
+        deadline: Task<Void, any Error>
+    ) {
+        let ended = state.withLock { state -> Result<Void, any Error>? in
+            state.tasks = [attempt, deadline]
+            guard let result = state.result else {
+                state.continuation = continuation
+                return nil
+            }
+            return result
+        }
+        if let ended {
+            attempt.cancel()
+            deadline.cancel()
+            continuation.resume(with: ended)
+        }
+    }
+
+    /// The attempt's end; only the first call counts.
+    func finish(_ result: Result<Void, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, [Task<Void, any Error>]) in
+            guard state.result == nil else { return (nil, []) }
+            state.result = result
+            defer { state.continuation = nil }
+            return (state.continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
     }
 }

@@ -62,7 +62,10 @@ public final class SyncServer: Sendable {
             await self.serve(inbound: inbound, outbound: outbound)
         }
         return .http1WebSocketUpgrade(
-            webSocketRouter: sockets, configuration: .init(ws: .init(maxFrameSize: limits.maxFrameBytes + 4_096)))
+            webSocketRouter: sockets, configuration: .init(
+                ws: .init(
+                    maxFrameSize: limits.maxFrameBytes + 4_096,
+                    autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))))
     }
 
     /// The hub's HTTP application (`/health` and the sync upgrade), ready to run as a service.

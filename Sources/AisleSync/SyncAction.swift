@@ -87,10 +87,18 @@ public struct SyncLimits: Sendable {
     public var window: Int
     /// Milliseconds the handshake may take.
     public var handshakeTimeout: UInt64
+    /// Milliseconds between the WebSocket pings each side of a connection sends; a ping not
+    /// answered by the time the next is due ends the connection. Finds a peer gone silent without
+    /// closing (a WAN that drops packets, a host that lost power), which TCP alone would notice
+    /// only after many minutes, or never on an idle connection.
+    public var pingInterval: UInt64
 
-    public init(maxFrameBytes: Int = 1 << 20, window: Int = 4, handshakeTimeout: UInt64 = 10_000) {
+    public init(
+        maxFrameBytes: Int = 1 << 20, window: Int = 4, handshakeTimeout: UInt64 = 10_000, pingInterval: UInt64 = 15_000
+    ) {
         self.maxFrameBytes = maxFrameBytes
         self.window = window
         self.handshakeTimeout = handshakeTimeout
+        self.pingInterval = pingInterval
     }
 }

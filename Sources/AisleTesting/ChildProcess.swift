@@ -72,11 +72,19 @@ public final class ServerProcess: Sendable {
         return Int(text[range].split(separator: ":").last ?? "")
     }
 
-    /// Sends `signal` and waits for the process to exit; returns its status.
+    /// Sends `signal` and waits for the process to exit; returns its status. A process still
+    /// running `grace` later (a shutdown that hangs) is killed, and the status is `SIGKILL`'s, so
+    /// a test expecting a clean exit fails instead of waiting forever.
     @discardableResult
-    public func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
+    public func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(30)) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         return process.terminationStatus
     }
 

@@ -22,13 +22,17 @@ struct StoreWorld {
         try await startEdge(dir, hubPorts: [hubPort], peers: peers)
     }
 
-    /// An edge syncing with the hubs on `hubPorts`, in that order (several hubs on one database).
-    func startEdge(_ dir: String, hubPorts: [Int], peers: [Int] = []) async throws -> (ServerProcess, Int) {
+    /// An edge syncing with the hubs on `hubPorts`, in that order (several hubs on one database),
+    /// pinging them every `keepalive` seconds (nil: the default).
+    func startEdge(
+        _ dir: String, hubPorts: [Int], peers: [Int] = [], keepalive: Double? = nil
+    ) async throws -> (ServerProcess, Int) {
         func urls(_ ports: [Int]) -> String {
             ports.map { #""ws://127.0.0.1:\#($0)/v1/sync""# }.joined(separator: ", ")
         }
+        let pings = keepalive.map { #", "keepalive": \#($0)"# } ?? ""
         let config =
-            #"{"hubs": [\#(urls(hubPorts))], "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(urls(peers))]}"#
+            #"{"hubs": [\#(urls(hubPorts))], "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(urls(peers))]\#(pings)}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
         let edge = try ServerProcess(AisleCommandTests.executable, ["edge", "serve", "--config", dir + "/edge.json"])
         guard let port = try await edge.listeningPort() else {

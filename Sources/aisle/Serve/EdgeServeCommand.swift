@@ -4,6 +4,7 @@ import AisleEdge
 import AisleHub
 import AisleNode
 import AisleStore
+import AisleSync
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -52,15 +53,20 @@ struct EdgeServeCommand: AsyncParsableCommand {
         logger[metadataKey: "replica"] = "\(node.store.replica)"
         logger[metadataKey: "store"] = "\(store)"
         let hubURLs: [String]
-        do { hubURLs = hub.isEmpty ? try settings.hubURLs() : hub } catch { throw CommandFailure("\(error)") }
+        let limits: SyncLimits
+        do {
+            hubURLs = hub.isEmpty ? try settings.hubURLs() : hub
+            limits = try settings.syncLimits()
+        } catch { throw CommandFailure("\(error)") }
         let fanout = Fanout()
         let server = SyncServer(
-            node: node, logger: logger, onApplied: { scope in await fanout.changed(scope, from: .terminal) })
+            node: node, limits: limits, logger: logger,
+            onApplied: { scope in await fanout.changed(scope, from: .terminal) })
         var links: [HubLink] = []
         let rights = RightsPlace()
         for urls in [hubURLs] + (settings.peers ?? []).map({ [$0] }) {
             let url = urls[0]
-            let link = HubLink(node: node, urls: urls, logger: logger) { [logger] event in
+            let link = HubLink(node: node, urls: urls, limits: limits, logger: logger) { [logger] event in
                 switch event {
                 case .connected(let device, let role):
                     logger.info(
