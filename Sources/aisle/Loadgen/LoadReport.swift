@@ -81,6 +81,7 @@ final class LoadReport: Sendable {
         line += Self.milliseconds(phoneToTill, 99) + " ms"
         if let rss = hubRSS() { line += " · hub RSS \(rss) MB" }
         print(line)
+        fflush(nil)  // a line at a time, also through a pipe or into a file
     }
 
     func printSummary(_ outcome: LoadOutcome, header: String) {

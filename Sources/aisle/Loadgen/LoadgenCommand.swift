@@ -94,7 +94,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         ) { kind, node, event in
             switch event {
             case .applied(let scope, _, _):
-                guard case .till = kind, let vector = try? node.store.versionVector(of: scope) else { return }
+                // The writer's memory of what it just committed: no read from disk per batch.
+                guard case .till = kind, let vector = try? node.store.committedVector(of: scope) else { return }
                 book.applied(scope, vector, by: node.identity.certificate.body.device)
             case .ended:
                 counters.sessionsEnded.add(1, ordering: .relaxed)
@@ -137,6 +138,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             print(
                 "connecting: \(connected)/\(report.devices.count) after \(Self.seconds(ContinuousClock.now - connectStarted))"
             )
+            fflush(nil)  // progress is for watching, also through a pipe or a file (`| tee`)
         }
         let connectTime = ContinuousClock.now - connectStarted
         guard connected == report.devices.count else {
