@@ -99,8 +99,12 @@ struct ScaleOutTests {
 
         // A new hub process rebuilds everything from PostgreSQL and serves a till that had been
         // away: it receives the whole state.
+        // It also removes the cache the killed hub left behind (or another test's hub did).
         let (hub3, port3) = try await store.world.startHub(storage: postgres.url)
         #expect(hub3.text.contains("rebuilt from"), "\(hub3.text)")
+        let caches = try [hub1, hub2, hub3].map { hub in try #require(cacheDirectory(of: hub), "\(hub.text)") }
+        #expect(!FileManager.default.fileExists(atPath: caches[0]), "\(hub3.text)")
+        #expect(FileManager.default.fileExists(atPath: caches[1]) && FileManager.default.fileExists(atPath: caches[2]))
         edge2.stop(SIGTERM)
         let (edge2again, edgePort3) = try await store.startEdge(store.till2, hubPorts: [port3])
         let till2again = "http://127.0.0.1:\(edgePort3)"
@@ -125,6 +129,16 @@ struct ScaleOutTests {
             let status = server.stop(SIGTERM)
             #expect(status == 0, "\(server.text)")
         }
+        // Stopped, each hub removed its cache.
+        #expect(!caches.contains { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    /// The cache directory a hub logged at start.
+    func cacheDirectory(of hub: ServerProcess) -> String? {
+        let line = hub.text.split(separator: "\n").first { $0.contains("cache kept in a directory of its own") }
+        guard let line, let range = line.range(of: #"/[^ ]*aisle-hub-cache-[A-Za-z0-9]+"#, options: .regularExpression)
+        else { return nil }
+        return String(line[range])
     }
 
     @Test("a hub refuses a PostgreSQL database that a newer Aisle migrated, and says so, touching nothing")

@@ -93,11 +93,16 @@ struct HubServeCommand: AsyncParsableCommand {
     ) async throws {
         let location: PostgresLocation
         do { location = try PostgresLocation(url: url) } catch { throw CommandFailure("\(error)") }
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-hub-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: cache) }
+        let base = FileManager.default.temporaryDirectory
+        for left in HubCacheDirectory.sweep(in: base) {
+            logger.notice("removed the cache a stopped hub process left", metadata: ["directory": "\(left.path)"])
+        }
+        let cache: HubCacheDirectory
+        do { cache = try HubCacheDirectory(in: base) } catch { throw CommandFailure("\(error)") }
+        defer { cache.remove() }
+        logger.info("cache kept in a directory of its own", metadata: ["directory": "\(cache.url.path)"])
         let node = try directory.openNode(
-            database: cache.appendingPathComponent("cache.db").path, durability: .normal)
+            database: cache.url.appendingPathComponent("cache.db").path, durability: .normal)
         let journal = PostgresJournal(at: location, node: node, logger: logger) { _ in
             // The cache is ahead of PostgreSQL: serving on would send a change no other hub has.
             Foundation.exit(75)
