@@ -185,9 +185,11 @@ public actor HubLink {
         let limits = self.limits
         let progress = self.progress
         let configuration = WebSocketClientConfiguration(
-            maxFrameSize: limits.maxFrameBytes + 4_096, autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))
-        let closeFrame = try await WebSocketClient.connect(url: urls[current], configuration: configuration, logger: logger)
-        { inbound, outbound, _ in
+            maxFrameSize: limits.maxFrameBytes + 4_096,
+            autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))
+        let closeFrame = try await WebSocketClient.connect(
+            url: urls[current], configuration: configuration, logger: logger
+        ) { inbound, outbound, _ in
             // An attempt given up while its upgrade was pending never serves.
             try Task.checkCancellation()
             let connection = SyncConnection(
@@ -269,7 +271,8 @@ private final class AttemptEnd: Sendable {
 
     /// The attempt's end; only the first call counts.
     func finish(_ result: Result<Void, any Error>) {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, [Task<Void, any Error>]) in
+        let (continuation, tasks) = state.withLock {
+            state -> (CheckedContinuation<Void, any Error>?, [Task<Void, any Error>]) in
             guard state.result == nil else { return (nil, []) }
             state.result = result
             defer { state.continuation = nil }

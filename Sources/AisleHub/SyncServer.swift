@@ -62,7 +62,8 @@ public final class SyncServer: Sendable {
             await self.serve(inbound: inbound, outbound: outbound)
         }
         return .http1WebSocketUpgrade(
-            webSocketRouter: sockets, configuration: .init(
+            webSocketRouter: sockets,
+            configuration: .init(
                 ws: .init(
                     maxFrameSize: limits.maxFrameBytes + 4_096,
                     autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))))

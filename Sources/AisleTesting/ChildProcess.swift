@@ -49,6 +49,9 @@ public final class ServerProcess: Sendable {
     /// Everything the process has printed so far.
     public var text: String { output.text.withLock { $0 } }
 
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Waits until the output contains `needle` (or the process exits, or `timeout` passes).
     @discardableResult
     public func waitFor(_ needle: String, timeout: Duration = .seconds(60)) async throws -> Bool {

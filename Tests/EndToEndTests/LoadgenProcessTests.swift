@@ -14,6 +14,7 @@ struct LoadgenProcessTests {
         let result = try AisleCommandTests.run([
             "loadgen", "--dir", world.hq, "--hub", "http://127.0.0.1:\(port)", "--stores", "1", "--tills", "2",
             "--phones", "4", "--idle", "3", "--rate", "10", "--duration", "3s", "--connect-timeout", "30s",
+            "--watch-pid", "\(hub.pid)",
         ])
         #expect(result.status == 0, "\(result.output)\n\(hub.text)")
         #expect(result.output.contains("connected ·"), "progress lines while it runs: \(result.output)")
@@ -34,5 +35,11 @@ struct LoadgenProcessTests {
             #expect((Double(figures[key] ?? "") ?? 0) > 0, "\(key) in \(line)")
         }
         #expect(figures["delivered"] == figures["expected"], "every change reached its tills: \(line)")
+        // The watched hub: its memory, and the CPU it and the generator used (both did work).
+        #expect((Int(figures["hub_rss_mb"] ?? "") ?? 0) > 0, "\(line)")
+        for key in ["hub_cpu_cores", "loadgen_cpu_cores"] {
+            #expect((Double(figures[key] ?? "") ?? 0) > 0, "\(key) in \(line)")
+        }
+        #expect(result.output.contains("ms per change written"), "\(result.output)")
     }
 }

@@ -28,7 +28,9 @@ public final class HubCacheDirectory: Sendable {
     /// - Throws: ``HubCacheError`` when it cannot be made or locked.
     public init(in base: URL) throws(HubCacheError) {
         var template = Array(base.appendingPathComponent(Self.newPrefix + "XXXXXX").path.utf8CString)
-        guard let made = mkdtemp(&template) else { throw HubCacheError("cannot make a cache directory in \(base.path)") }
+        guard let made = mkdtemp(&template) else {
+            throw HubCacheError("cannot make a cache directory in \(base.path)")
+        }
         let newPath = String(cString: made)
         let descriptor = open(newPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -64,7 +66,8 @@ public final class HubCacheDirectory: Sendable {
         for name in names where name.hasPrefix(prefix) || name.hasPrefix(newPrefix) {
             let url = base.appendingPathComponent(name, isDirectory: true)
             if name.hasPrefix(newPrefix) {
-                let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+                let modified =
+                    (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
                 guard let modified, modified.timeIntervalSinceNow < -3_600 else { continue }
             }
             let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -15,6 +15,8 @@ final class LoadReport: Sendable {
     /// Written totals at the previous progress line, for the rate of the last second.
     private let previous = Mutex((written: 0, at: ContinuousClock.now))
     private let peakRSS = Atomic<Int>(0)
+    /// CPU seconds the watched process and this one had used when the writing started.
+    private let cpuAtStart = Mutex<(hub: Double?, own: Double?)>((nil, nil))
 
     init(devices: [LoadDevice], book: LatencyBook, rate: Double, watchPid: Int32?) {
         self.devices = devices
@@ -32,6 +34,34 @@ final class LoadReport: Sendable {
     func startWriting() {
         let written = book.written
         previous.withLock { $0 = (written.phones + written.tills, ContinuousClock.now) }
+        cpuAtStart.withLock { $0 = (watchPid.flatMap { Self.cpuSeconds(of: "\($0)") }, Self.cpuSeconds(of: "self")) }
+    }
+
+    /// The cores the watched process and this one kept busy on average since the writing started,
+    /// `elapsed` ago (nil where /proc could not say).
+    func coresSinceWritingStarted(_ elapsed: Duration) -> (hub: Double?, own: Double?) {
+        let seconds = max(Double(elapsed.microseconds) / 1e6, 1e-9)
+        let start = cpuAtStart.withLock { $0 }
+        func cores(_ before: Double?, _ now: Double?) -> Double? {
+            guard let before, let now else { return nil }
+            return (now - before) / seconds
+        }
+        return (
+            cores(start.hub, watchPid.flatMap { Self.cpuSeconds(of: "\($0)") }),
+            cores(start.own, Self.cpuSeconds(of: "self"))
+        )
+    }
+
+    /// The CPU time (user and system) process `pid` ("self" for this one) has used, in seconds,
+    /// from `/proc/PID/stat`.
+    static func cpuSeconds(of pid: String) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name in parentheses: field 3 (state) on; utime and stime are 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// How many devices hold a session with their hub now.
@@ -108,6 +138,12 @@ final class LoadReport: Sendable {
                     + "p90 \(Self.milliseconds(histogram, 90)) ms, p99 \(Self.milliseconds(histogram, 99)) ms, "
                     + "p99.9 \(Self.milliseconds(histogram, 99.9)) ms, max \(Self.milliseconds(histogram, 100)) ms")
         }
+        if let hub = outcome.hubCores {
+            print(
+                String(
+                    format: "cpu       hub %.2f cores (%.3f ms per change written), load generator %.2f cores", hub,
+                    written > 0 ? hub * seconds * 1_000 / Double(written) : 0, outcome.ownCores ?? 0))
+        }
         print(
             "deliveries \(delivered) of \(expectedDeliveries) expected by the end (the \(book.undelivered) missing are in the "
                 + "percentiles at their age then, a lower bound); \(outcome.writeErrors) write errors, "
@@ -128,6 +164,8 @@ final class LoadReport: Sendable {
         if let rss = outcome.hubRSS {
             result += ["hub_rss_mb=\(rss)", "hub_rss_peak_mb=\(max(rss, peakRSS.load(ordering: .relaxed)))"]
         }
+        if let hub = outcome.hubCores { result.append(String(format: "hub_cpu_cores=%.3f", hub)) }
+        if let own = outcome.ownCores { result.append(String(format: "loadgen_cpu_cores=%.3f", own)) }
         print("result " + result.joined(separator: " "))
     }
 

@@ -37,7 +37,8 @@ struct LoadgenCommand: AsyncParsableCommand {
             hubs. --idle N adds N phones that connect and stay idle, to measure what a hub holds per \
             connection: each with its own certificate and handshake, but, since they never write, \
             sharing one store file and one key pair, granted their customer scope only; --watch-pid reports a local \
-            hub's resident memory (VmRSS) as the run goes.
+            hub's resident memory (VmRSS) as the run goes, and the CPU it and the load generator used \
+            while writing (cores, and the hub's milliseconds per change).
             """)
 
     @OptionGroup var tenant: TenantDirectory
@@ -55,7 +56,8 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "How long to write once every device is connected: 60s, 2m, 500ms.") var duration = "60s"
     @Option(help: "Devices to start connecting per second.") var connectRate = 1_000
     @Option(help: "Give up waiting for every device to connect after this long.") var connectTimeout = "120s"
-    @Option(help: "The process id of a hub on this machine, to report its resident memory.") var watchPid: Int32?
+    @Option(help: "The process id of a hub on this machine, to report its resident memory and CPU.") var watchPid:
+        Int32?
     @Option(help: "Log level of the devices' links: trace, debug, info, notice, warning, error.")
     var logLevel = "error"
 
@@ -166,6 +168,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             }
         }
         let writing = ContinuousClock.now - started
+        let cores = report.coresSinceWritingStarted(writing)
         // The last changes are still on their way: wait until every expected delivery is recorded
         // (or 5 s).
         let drainDeadline = ContinuousClock.now + .seconds(5)
@@ -176,7 +179,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         book.closeRun()
         return LoadOutcome(
             connectTime: connectTime, connectFailed: false, writing: writing,
-            connectedAtEnd: connectedAtEnd, hubRSS: report.hubRSS(),
+            connectedAtEnd: connectedAtEnd, hubRSS: report.hubRSS(), hubCores: cores.hub, ownCores: cores.own,
             writeErrors: counters.writeErrors.load(ordering: .relaxed),
             sessionsEnded: counters.sessionsEnded.load(ordering: .relaxed) - endedBefore)
     }
@@ -265,6 +268,9 @@ struct LoadOutcome {
     var writing: Duration = .zero
     var connectedAtEnd = 0
     var hubRSS: Int?
+    /// The cores the watched hub (`--watch-pid`) and the load generator kept busy while writing.
+    var hubCores: Double?
+    var ownCores: Double?
     var writeErrors = 0
     var sessionsEnded = 0
 }
