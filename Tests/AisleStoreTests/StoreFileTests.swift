@@ -248,6 +248,35 @@ struct StoreFileTests {
         #expect(store.walFlushes == shared + 1)
     }
 
+    @Test("at .flushed, writers that flush without pause start a flush at most every 3 ms, each serving several")
+    func flushesAreSpaced() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("hub.db"), durability: .flushed), replica: "hub")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try await store.flush()
+        let before = store.walFlushes
+        let started = ContinuousClock.now
+        let writes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    for _ in 0..<40 {
+                        try await store.receiveStock(1, of: try SKU("sku-\(index)"), in: "berlin")
+                        try await store.flush()
+                    }
+                    return 40
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - started
+        let flushes = store.walFlushes - before
+        let allowed = UInt64(elapsed / .milliseconds(3)) + 1
+        #expect(flushes <= allowed, "\(flushes) flushes in \(elapsed), at most \(allowed)")
+        #expect(writes > Int(flushes), "\(writes) writes, \(flushes) flushes")
+    }
+
     /// A store at `durability` in `directory`, and another till's changes for it to apply (five
     /// milk received, then one sold: two changes).
     static func storeAndRemoteChanges(_ durability: StoreConfiguration.Durability, in directory: TemporaryDirectory)

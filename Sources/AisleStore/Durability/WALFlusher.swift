@@ -5,6 +5,11 @@ import Synchronization
 /// `fdatasync` of the WAL file serves every caller that asked while the previous one ran (group
 /// flush). A commit at `synchronous = FULL` syncs the WAL itself, and so every commit before it.
 ///
+/// Flushes begin at most one per ``minimumInterval``: a hub acknowledging a thousand devices' changes
+/// a second flushed back to back, about one `fdatasync` per change, each a fraction of a millisecond
+/// of CPU; a flush that waits for the interval serves every caller that asked meanwhile. A flush
+/// asked for after a quiet spell begins at once.
+///
 /// Correct because, in WAL mode, a commit has written its frames to the WAL file before `COMMIT`
 /// returns, and SQLite overwrites WAL frames only after a checkpoint has copied them into the
 /// database file and synced it; so once the WAL's data is on disk, every commit made before the
@@ -21,7 +26,14 @@ final class WALFlusher: Sendable {
         var directorySynced = false
         /// The commits counted when the last finished flush began: those are durable.
         var durable: UInt64 = 0
+        /// When the last flush began.
+        var lastBegan: DispatchTime?
     }
+
+    /// The least time from the beginning of one flush to the beginning of the next: an
+    /// acknowledgement waits at most this much longer, and the WAL is synced at most about 330
+    /// times a second.
+    static let minimumInterval = DispatchTimeInterval.milliseconds(3)
 
     private let walPath: String
     private let directory: String
@@ -65,12 +77,15 @@ final class WALFlusher: Sendable {
     /// Begins the next flush on the queue; when it finishes, resumes the callers it covers and
     /// begins another for those that asked meanwhile.
     private func run() {
-        let counted = commits.load(ordering: .acquiring)
-        let syncDirectory = state.withLock { state -> Bool in
-            state.begun += 1
-            return !state.directorySynced
-        }
-        queue.async { [self] in
+        let earliest = state.withLock { $0.lastBegan.map { $0 + Self.minimumInterval } } ?? .now()
+        queue.asyncAfter(deadline: max(earliest, .now())) { [self] in
+            // Counted as it begins: the callers that asked while it waited are served by it.
+            let counted = commits.load(ordering: .acquiring)
+            let syncDirectory = state.withLock { state -> Bool in
+                state.begun += 1
+                state.lastBegan = .now()
+                return !state.directorySynced
+            }
             var failure: (any Error)?
             do {
                 if syncDirectory { try Self.sync(path: directory, directory: true) }

@@ -56,8 +56,8 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "How long to write once every device is connected: 60s, 2m, 500ms.") var duration = "60s"
     @Option(help: "Devices to start connecting per second.") var connectRate = 1_000
     @Option(help: "Give up waiting for every device to connect after this long.") var connectTimeout = "120s"
-    @Option(help: "The process id of a hub on this machine, to report its resident memory and CPU.") var watchPid:
-        Int32?
+    @Option(help: "The process id of a hub on this machine, to report its resident memory and CPU.")
+    var watchPid: Int32?
     @Option(help: "Log level of the devices' links: trace, debug, info, notice, warning, error.")
     var logLevel = "error"
 
