@@ -104,19 +104,7 @@ public struct PostgresUnavailable: Error, CustomStringConvertible {
 
 /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0).
 public func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw PostgresUnavailable(reason: "socket() failed: \(errno)") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-        }
-    }
-    guard bound else { throw PostgresUnavailable(reason: "bind() failed: \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let (descriptor, port) = try LoopbackSocket.bound()
+    close(descriptor)
+    return port
 }

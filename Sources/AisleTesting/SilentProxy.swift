@@ -24,24 +24,13 @@ public final class SilentProxy: Sendable {
     public init(upstreamPort: Int, silent: Bool = false) throws {
         self.upstreamPort = upstreamPort
         self.silent = Atomic(silent)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProxyError("socket: errno \(errno)") }
-        var address = Self.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, Glibc.listen(fd, 64) == 0 else {
+        let (fd, port) = try LoopbackSocket.bound()
+        guard Glibc.listen(fd, 64) == 0 else {
             close(fd)
-            throw ProxyError("bind or listen: errno \(errno)")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            throw LoopbackSocketError("listen: errno \(errno)")
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -69,7 +58,8 @@ public final class SilentProxy: Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
             acceptedCount.add(1, ordering: .relaxed)
-            let upstream = silent.load(ordering: .relaxed) ? -1 : Self.connectLoopback(port: upstreamPort)
+            let upstream =
+                silent.load(ordering: .relaxed) ? -1 : (try? LoopbackSocket.connected(to: upstreamPort)) ?? -1
             Thread.detachNewThread { [self] in pump(client, upstream) }
         }
     }
@@ -114,34 +104,4 @@ public final class SilentProxy: Sendable {
         }
         return true
     }
-
-    private static func connectLoopback(port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            return -1
-        }
-        return fd
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-}
-
-/// A socket call of ``SilentProxy`` failed.
-public struct ProxyError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

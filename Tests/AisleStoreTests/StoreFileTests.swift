@@ -221,10 +221,7 @@ struct StoreFileTests {
     func flushesAreShared() async throws {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }
-        let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("hub.db"), durability: .flushed), replica: "hub")
-        try await store.receiveStock(1, of: "milk", in: "berlin")
-        try await store.flush()
+        let store = try await Self.flushedHubStore(in: directory)
         #expect(store.walFlushes == 1)
         try await store.flush()
         #expect(store.walFlushes == 1, "nothing committed since the last flush")
@@ -252,10 +249,7 @@ struct StoreFileTests {
     func flushesAreSpaced() async throws {
         let directory = try TemporaryDirectory()
         defer { withExtendedLifetime(directory) {} }
-        let store = try ReplicaStore(
-            StoreConfiguration(path: directory.file("hub.db"), durability: .flushed), replica: "hub")
-        try await store.receiveStock(1, of: "milk", in: "berlin")
-        try await store.flush()
+        let store = try await Self.flushedHubStore(in: directory)
         let before = store.walFlushes
         let started = ContinuousClock.now
         let writes = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -275,6 +269,15 @@ struct StoreFileTests {
         let allowed = UInt64(elapsed / .milliseconds(3)) + 1
         #expect(flushes <= allowed, "\(flushes) flushes in \(elapsed), at most \(allowed)")
         #expect(writes > Int(flushes), "\(writes) writes, \(flushes) flushes")
+    }
+
+    /// A hub's store at `.flushed` in `directory`, with one write flushed (so ``walFlushes`` is 1).
+    static func flushedHubStore(in directory: TemporaryDirectory) async throws -> ReplicaStore {
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("hub.db"), durability: .flushed), replica: "hub")
+        try await store.receiveStock(1, of: "milk", in: "berlin")
+        try await store.flush()
+        return store
     }
 
     /// A store at `durability` in `directory`, and another till's changes for it to apply (five

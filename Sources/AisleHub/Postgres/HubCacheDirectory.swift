@@ -38,7 +38,7 @@ public final class HubCacheDirectory: Sendable {
             rmdir(newPath)
             throw HubCacheError("cannot lock the cache directory \(newPath) (errno \(errno))")
         }
-        let suffix = String(newPath.dropFirst(base.appendingPathComponent(Self.newPrefix).path.count))
+        let suffix = URL(fileURLWithPath: newPath).lastPathComponent.dropFirst(Self.newPrefix.count)
         let path = base.appendingPathComponent(Self.prefix + suffix).path
         guard rename(newPath, path) == 0 else {
             close(descriptor)
