@@ -29,6 +29,8 @@ public enum HubMetrics {
     /// `wait` (for this process's turn, the advisory lock the processes share, and applying what
     /// the others committed before it) and `write` (the write, sealed and kept).
     public static let journalOwnWrite = "aisle_journal_own_write_seconds"
+    /// PostgreSQL hubs: envelopes compaction folded into checkpoints and removed from the journal.
+    public static let journalCompacted = "aisle_journal_compacted_envelopes_total"
 
     /// Creates the journal's timers, so a dashboard sees them before their first event (a hub on
     /// PostgreSQL; call after bootstrapping).

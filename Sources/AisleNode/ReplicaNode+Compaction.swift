@@ -123,12 +123,17 @@ public struct CompactionSettings: Codable, Sendable, Equatable {
     /// Days after which a silent peer no longer holds compaction back (default 30): it is sent a
     /// snapshot by the hub if it comes back lacking what was dropped.
     public var peerRetentionDays: Int?
+    /// Seconds between compactions of the shared journal of hubs on PostgreSQL (default 600):
+    /// one process at a time folds what every device acknowledged into checkpoints.
+    public var journalEverySeconds: Int?
 
-    public init(everySeconds: Int? = nil, peerRetentionDays: Int? = nil) {
+    public init(everySeconds: Int? = nil, peerRetentionDays: Int? = nil, journalEverySeconds: Int? = nil) {
         self.everySeconds = everySeconds
         self.peerRetentionDays = peerRetentionDays
+        self.journalEverySeconds = journalEverySeconds
     }
 
     public var interval: Duration { .seconds(max(1, everySeconds ?? 60)) }
+    public var journalInterval: Duration { .seconds(max(1, journalEverySeconds ?? 600)) }
     public var peerRetention: Duration { .seconds(max(0, peerRetentionDays ?? 30) * 24 * 3_600) }
 }

@@ -269,7 +269,7 @@ public final class ReplicaNode: Sendable {
 
     /// Whether this node holds `scope` as state it can read (every scope but the customer scopes a
     /// hub relays unread).
-    func reads(_ scope: Scope) -> Bool {
+    public func reads(_ scope: Scope) -> Bool {
         guard identity.certificate.body.role == .hub, case .customer = scope else { return true }
         return trust.withLock { $0.keyring.newestEpoch(for: scope) != nil }
     }

@@ -56,6 +56,15 @@ public final class TestTenant: Sendable {
             trust: trust(keys: scopes, certificates: [own] + peers))
     }
 
+    /// Another process of `node`'s device, as hub processes sharing a journal are: the same
+    /// identity and what it trusts now, over a store of its own named `name`.
+    public func process(of node: ReplicaNode, named name: String) throws -> ReplicaNode {
+        let store = try ReplicaStore(
+            StoreConfiguration(path: directory.file("\(name).db")), replica: node.store.replica,
+            wallClock: { TestTenant.now })
+        return try ReplicaNode(store: store, identity: node.identity, trust: node.trustSnapshot)
+    }
+
     /// Makes each of `nodes` learn the others' certificates, as their first syncs would.
     public func introduce(_ nodes: [ReplicaNode]) async throws {
         for node in nodes {

@@ -15,6 +15,8 @@ actor JournalReader {
     private var envelopes = Cursor()
     /// The last certificate or grant row learnt, as (tx, seq).
     private var trusted = Cursor()
+    /// The newest checkpoint generation looked at (``installCheckpoints(_:)``).
+    var checkpointGeneration: Int64 = 0
     static let batch = 500
 
     struct Cursor {
@@ -33,6 +35,10 @@ actor JournalReader {
     func catchUp() async throws -> (Int, Set<Scope>) {
         var count = 0
         var scopes: Set<Scope> = []
+        if checkpointGeneration == 0 {
+            // A fresh cache: the checkpoints first, so what follows them applies at once.
+            scopes = try await client.withConnection { connection in try await installCheckpoints(connection) }
+        }
         while true {
             let reading = ContinuousClock.now
             let rows = try await client.withConnection { connection in
@@ -51,6 +57,7 @@ actor JournalReader {
             count += rows.count
             if rows.count < Self.batch { break }
         }
+        scopes.formUnion(try await client.withConnection { connection in try await installCheckpoints(connection) })
         return (count, scopes)
     }
 
@@ -62,11 +69,14 @@ actor JournalReader {
         while true {
             let rows = try await Self.rows(
                 "aisle_envelopes", "id", "envelope", after: cursor, committedOnly: false, connection, logger)
-            guard let last = rows.last else { return }
+            guard let last = rows.last else { break }
             _ = await apply(rows.map(\.bytes))
             cursor = last.cursor
-            if rows.count < Self.batch { return }
+            if rows.count < Self.batch { break }
         }
+        // After the envelopes: a compaction that removed own changes this process never read is
+        // seen here, so the next own sequence number is past them.
+        _ = try await installCheckpoints(connection)
     }
 
     private func learnTrusted(_ connection: PostgresConnection, committedOnly: Bool) async throws {
@@ -91,9 +101,14 @@ actor JournalReader {
         }
     }
 
-    /// Applies envelopes as one batch; when that is refused, one by one, logging each refused one
-    /// (another process accepted it, so this one's edges miss it: say so loudly).
     private func apply(_ rows: [[UInt8]]) async -> Set<Scope> {
+        await Self.apply(rows, to: node, logger)
+    }
+
+    /// Applies envelopes read from the journal to `node` as one batch; when that is refused, one
+    /// by one, logging each refused one (another process accepted it, so this one's edges miss
+    /// it: say so loudly).
+    static func apply(_ rows: [[UInt8]], to node: ReplicaNode, _ logger: Logger) async -> Set<Scope> {
         var envelopes: [Envelope] = []
         for bytes in rows {
             do { envelopes.append(try Envelope(canonicalBytes: bytes)) } catch {

@@ -5,9 +5,15 @@
 ///
 /// Rows carry `tx`, the id of the transaction that inserted them, so followers read them in
 /// commit order (see ``PostgresJournal``).
+///
+/// `aisle_checkpoints` holds, per scope, the state of the envelopes compaction removed from
+/// `aisle_envelopes` (``JournalCompactor``): the version vector it covers, its parts in
+/// `aisle_checkpoint_parts` (encoded ObjectDeltas), and a generation from one sequence, so a
+/// follower asks only for checkpoints newer than the last it saw (version 2).
 enum JournalSchema {
-    /// Bumped when the tables change; a hub refuses a database of a newer version.
-    static let version = 1
+    /// Bumped when the tables change; a hub refuses a database of a newer version, and migrates
+    /// an older one (every change so far only adds tables).
+    static let version = 2
 
     static let statements = [
         "CREATE TABLE IF NOT EXISTS aisle_schema (version integer NOT NULL)",
@@ -41,6 +47,26 @@ enum JournalSchema {
             reported_at_ms bigint NOT NULL,
             archive boolean NOT NULL,
             PRIMARY KEY (peer, scope))
+        """,
+        "CREATE SEQUENCE IF NOT EXISTS aisle_checkpoint_generation",
+        """
+        CREATE TABLE IF NOT EXISTS aisle_checkpoints (
+            scope text PRIMARY KEY,
+            generation bigint NOT NULL,
+            vector bytea NOT NULL,
+            stamp bigint NOT NULL,
+            parts integer NOT NULL,
+            changes bigint NOT NULL,
+            taken_at timestamptz NOT NULL DEFAULT now())
+        """,
+        "CREATE INDEX IF NOT EXISTS aisle_checkpoints_generation ON aisle_checkpoints (generation)",
+        """
+        CREATE TABLE IF NOT EXISTS aisle_checkpoint_parts (
+            scope text NOT NULL,
+            generation bigint NOT NULL,
+            part integer NOT NULL,
+            objects bytea NOT NULL,
+            PRIMARY KEY (scope, generation, part))
         """,
     ]
 }

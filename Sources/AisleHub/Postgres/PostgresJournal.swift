@@ -74,6 +74,10 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
             for try await version in rows.decode(Int.self) { versions.append(version) }
             if let version = versions.max() {
                 guard version <= JournalSchema.version else { throw JournalError.newerSchema(version) }
+                if version < JournalSchema.version {
+                    try await connection.query(
+                        "UPDATE aisle_schema SET version = \(JournalSchema.version)", logger: logger)
+                }
             } else {
                 try await connection.query(
                     "INSERT INTO aisle_schema (version) VALUES (\(JournalSchema.version))", logger: logger)
@@ -272,10 +276,12 @@ public enum JournalError: Error, CustomStringConvertible, RefusalReasonNamed {
     case newerSchema(Int)
     /// The journal holds another envelope for this change.
     case equivocation(scope: String, origin: String, seq: UInt64)
+    /// A scope's checkpoint cannot be read back as written.
+    case badCheckpoint(Scope, String)
 
     public var refusalReason: String {
         switch self {
-        case .newerSchema: "store"
+        case .newerSchema, .badCheckpoint: "store"
         case .equivocation: "equivocation"
         }
     }
@@ -287,6 +293,8 @@ public enum JournalError: Error, CustomStringConvertible, RefusalReasonNamed {
                 + "\(JournalSchema.version): upgrade this hub"
         case .equivocation(let scope, let origin, let seq):
             "equivocation: \(origin) sent a second, different change #\(seq) in \(scope); refused"
+        case .badCheckpoint(let scope, let reason):
+            "the journal's checkpoint of \(scope) is damaged: \(reason)"
         }
     }
 }

@@ -189,12 +189,18 @@ extension ReplicaStore {
     /// - Throws: ``StoreError/snapshotAhead(scope:seq:has:)`` when it covers more of this
     ///   replica's own changes than the replica holds (it lost some: restored from an old backup);
     ///   a `ClockError` when its clock reading is too far ahead of this one. Nothing is installed.
+    ///   With `adoptingOwnChanges`, a snapshot covering own changes this replica lacks is taken
+    ///   and raises its own sequence past them: for a hub process rebuilding its cache from the
+    ///   shared journal, where the processes act as one replica and the checkpoint holds changes
+    ///   another process made under the same identity (docs/scale-out.md).
     @discardableResult
-    public func install(_ snapshot: ScopeSnapshot) async throws -> [DeliveryOutcome] {
+    public func install(_ snapshot: ScopeSnapshot, adoptingOwnChanges: Bool = false) async throws
+        -> [DeliveryOutcome]
+    {
         let scope = snapshot.scope
         return try await writeTransaction(refetchable: true) { db, memo in
             let current = try memo.versionVector(of: scope, db)
-            guard snapshot.covers[self.replica] <= current[self.replica] else {
+            guard adoptingOwnChanges || snapshot.covers[self.replica] <= current[self.replica] else {
                 throw StoreError.snapshotAhead(
                     scope: scope, seq: snapshot.covers[self.replica], has: current[self.replica])
             }

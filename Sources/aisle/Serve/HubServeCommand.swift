@@ -130,7 +130,11 @@ struct HubServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(
             Data("hub: rebuilt from \(location): \(count) changes in \(ContinuousClock.now - started)\n".utf8))
         try await serve(node: node, settings: settings, logger: logger) { hub in
-            [JournalFollower(journal: journal, hub: hub)]
+            [
+                JournalFollower(journal: journal, hub: hub),
+                JournalCompactionService(
+                    journal: journal, compaction: settings.compaction ?? .init(), scratch: cache.url, logger: logger),
+            ]
         }
     }
 }
@@ -152,6 +156,29 @@ struct JournalFollower: Service {
                     while case let scopes = Set(changed.take()), !scopes.isEmpty {
                         await hub.changed(scopes.sorted())
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Compacts the shared journal every `compaction.journalInterval` until graceful shutdown (one
+/// process at a time does the work; the others find the lock taken).
+struct JournalCompactionService: Service {
+    let journal: PostgresJournal
+    let compaction: CompactionSettings
+    let scratch: URL
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { [journal, compaction, scratch, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: compaction.journalInterval)
+                if Task.isCancelled { return }
+                do {
+                    _ = try await journal.compact(peerRetention: compaction.peerRetention, scratchDirectory: scratch)
+                } catch {
+                    logger.warning("journal: compaction failed; retrying later", metadata: ["error": "\(error)"])
                 }
             }
         }
