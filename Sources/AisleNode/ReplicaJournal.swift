@@ -91,10 +91,11 @@ extension ReplicaNode {
     }
 
     /// Applies envelopes read back from the journal (another process accepted or wrote them): the
-    /// receive path without keeping them again.
+    /// receive path without keeping them again, each judged as when it was kept (a certificate
+    /// that expired since does not refuse it: ``keptTime(_:)``).
     @discardableResult
     public func receiveFromJournal(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
-        try await receive(envelopes, keeping: false)
+        try await receive(envelopes, keeping: false, asKept: true)
     }
 
     /// This node's change `acknowledgement` (and any later one of its own in the scope), sealed as

@@ -187,8 +187,11 @@ public final class ReplicaNode: Sendable {
 
     /// As ``receive(_:)``; with `keeping`, what passed every check is kept in the attached
     /// journal before it is applied (and so before the peer is acknowledged).
-    func receive(_ envelopes: [Envelope], keeping: Bool) async throws -> [DeliveryOutcome] {
-        let opened = try open(envelopes, trust: trust.withLock { $0 }, now: store.wallClock())
+    /// With `asKept`, the envelopes come back from the journal, where a hub process kept them
+    /// after every check: each is judged at ``keptTime(_:)`` rather than now, so a certificate
+    /// that has expired since does not refuse what its device wrote while it was valid.
+    func receive(_ envelopes: [Envelope], keeping: Bool, asKept: Bool = false) async throws -> [DeliveryOutcome] {
+        let opened = try open(envelopes, trust: trust.withLock { $0 }, now: asKept ? nil : store.wallClock())
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.
         if let journal {
@@ -212,7 +215,8 @@ public final class ReplicaNode: Sendable {
     /// Every envelope is opened even when an earlier one is refused (the batch is at most a
     /// frame, 1 MiB).
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
-    private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64) throws -> OpenedChanges {
+    /// `now` nil judges each envelope at ``keptTime(_:)``.
+    private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64?) throws -> OpenedChanges {
         guard envelopes.count > 1 else {
             return try envelopes.first.map { try open($0, trust: trust, now: now) } ?? OpenedChanges()
         }
@@ -226,10 +230,19 @@ public final class ReplicaNode: Sendable {
         return opened
     }
 
+    /// The time an envelope read back from the journal is judged at: its last change's clock
+    /// reading less the drift allowed, no later than when a hub kept it after every check, so
+    /// what passed then passes again (a certificate expired since included; a revoked one not).
+    func keptTime(_ header: EnvelopeHeader) -> UInt64 {
+        let stamped = (header.followers.last?.hlc ?? header.hlc) >> 16
+        return stamped > maxDrift ? stamped - maxDrift : 0
+    }
+
     /// Checks and opens one envelope: its changes, each with its decoded delta (nil: relayed unread).
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)``.
-    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64) throws -> OpenedChanges {
+    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64?) throws -> OpenedChanges {
         let header = envelope.header
+        let now = now ?? keptTime(header)
         var opened = OpenedChanges()
         do {
             // Every change of a run keeps the run's envelope (one array, shared), to forward it.

@@ -57,11 +57,13 @@ public final class TestTenant: Sendable {
     }
 
     /// Another process of `node`'s device, as hub processes sharing a journal are: the same
-    /// identity and what it trusts now, over a store of its own named `name`.
-    public func process(of node: ReplicaNode, named name: String) throws -> ReplicaNode {
+    /// identity and what it trusts now, over a store of its own named `name`, reading `wallClock`.
+    public func process(
+        of node: ReplicaNode, named name: String, wallClock: @escaping @Sendable () -> UInt64 = { TestTenant.now }
+    ) throws -> ReplicaNode {
         let store = try ReplicaStore(
             StoreConfiguration(path: directory.file("\(name).db")), replica: node.store.replica,
-            wallClock: { TestTenant.now })
+            wallClock: wallClock)
         return try ReplicaNode(store: store, identity: node.identity, trust: node.trustSnapshot)
     }
 

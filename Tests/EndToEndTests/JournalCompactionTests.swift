@@ -184,6 +184,33 @@ final class JournalCompactionTests {
                 .isEmpty)
     }
 
+    @Test(
+        "a hub process starting after a device's certificate expired still takes what the device wrote while it was valid, from envelopes and into a checkpoint"
+    )
+    func expiredCertificateKeepsItsKeptChanges() async throws {
+        try await chain.introduce([till1, till2, hub])
+        let journalA = try await journal(hub)
+        try await receipts(3, on: till1, to: hub)
+        try acknowledge(till1, at: hub, journalA)
+        try acknowledge(till2, at: hub, journalA)
+        try await journalA.keepAcknowledgements()
+        try await receipts(2, on: till1, to: hub)
+        // Two days on, till-1's certificate (valid for one) has expired.
+        let later: @Sendable () -> UInt64 = { TestTenant.now + 2 * 86_400_000 }
+        let processB = try chain.process(of: hub, named: "hub-b", wallClock: later)
+        let journalB = try await journal(processB)
+        #expect(try await journalB.catchUp() == 2)
+        #expect(try processB.store.stockLevel(of: "milk", in: "berlin").level == 5)
+        // B compacts (its scratch replica reads its clock): the first run goes into the checkpoint.
+        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        #expect(done.first?.changes == 3)
+        #expect(done.first?.removed == 1)
+        // And a device with that certificate is still refused now.
+        try await till1.store.receiveStock(1, of: "milk", in: "berlin")
+        let fresh = try await till1.envelopes(in: scope, missingFrom: try processB.store.versionVector(of: scope))
+        await #expect(throws: NodeError.self) { try await processB.receive(fresh) }
+    }
+
     func journal(_ journal: PostgresJournal, notes till: ReplicaNode, holding vector: VersionVector, daysAgo: UInt64) {
         journal.noteAcknowledgement(
             PeerAcknowledgement(
