@@ -126,14 +126,22 @@ public struct CompactionSettings: Codable, Sendable, Equatable {
     /// Seconds between compactions of the shared journal of hubs on PostgreSQL (default 600):
     /// one process at a time folds what every device acknowledged into checkpoints.
     public var journalEverySeconds: Int?
+    /// The fewest newly acknowledged changes of a scope worth a new checkpoint (default 1,000):
+    /// each rewrites the scope's whole state.
+    public var journalMinimumChanges: Int?
 
-    public init(everySeconds: Int? = nil, peerRetentionDays: Int? = nil, journalEverySeconds: Int? = nil) {
+    public init(
+        everySeconds: Int? = nil, peerRetentionDays: Int? = nil, journalEverySeconds: Int? = nil,
+        journalMinimumChanges: Int? = nil
+    ) {
         self.everySeconds = everySeconds
         self.peerRetentionDays = peerRetentionDays
         self.journalEverySeconds = journalEverySeconds
+        self.journalMinimumChanges = journalMinimumChanges
     }
 
     public var interval: Duration { .seconds(max(1, everySeconds ?? 60)) }
     public var journalInterval: Duration { .seconds(max(1, journalEverySeconds ?? 600)) }
+    public var journalMinimum: Int { max(1, journalMinimumChanges ?? 1_000) }
     public var peerRetention: Duration { .seconds(max(0, peerRetentionDays ?? 30) * 24 * 3_600) }
 }

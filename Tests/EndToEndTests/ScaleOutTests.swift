@@ -7,12 +7,17 @@ import Testing
 @Suite("Hubs scaled out on PostgreSQL, with real processes", .serialized)
 struct ScaleOutTests {
     @Test(
-        "edges on different hubs converge through PostgreSQL, each hub timing its part; a hub killed under load hands its edges to the other with no acknowledged change lost"
+        "edges on different hubs converge through PostgreSQL, each hub timing its part; a hub killed under load hands its edges to the other with no acknowledged change lost, while the journal is compacted every second"
     )
     func edgesConvergeAndFailOver() async throws {
         let postgres = try PostgresServer()
         let store = try StoreWorld()
         defer { withExtendedLifetime((store, postgres)) {} }
+        let config = """
+            {"host": "127.0.0.1", "port": 0, "database": "hub.db", "identity": ".",
+             "compaction": {"journalEverySeconds": 1, "journalMinimumChanges": 1}}
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: store.world.hub + "/hub.json"))
         let (hub1, port1) = try await store.world.startHub(storage: postgres.url)
         let (hub2, port2) = try await store.world.startHub(storage: postgres.url)
         let (edge1, edgePort1) = try await store.startEdge(store.till1, hubPorts: [port1, port2])
@@ -97,8 +102,17 @@ struct ScaleOutTests {
                 }, "cart \(cart), acknowledged by till 1, never reached till 2:\n\(hub2.text)")
         }
 
-        // A new hub process rebuilds everything from PostgreSQL and serves a till that had been
-        // away: it receives the whole state.
+        // Hub 2 folded what both tills acknowledged into a checkpoint, and removed its envelopes.
+        var compacted = 0.0
+        #expect(
+            try await eventually {
+                let scrape = try await Exposition.scrape("http://127.0.0.1:\(port2)/metrics")
+                compacted = scrape.sum("aisle_journal_compacted_envelopes_total")
+                return compacted > 0
+            }, "\(hub2.text)")
+
+        // A new hub process rebuilds everything from PostgreSQL (the checkpoint, then the rest) and
+        // serves a till that had been away: it receives the whole state.
         // It also removes the cache the killed hub left behind (or another test's hub did).
         let (hub3, port3) = try await store.world.startHub(storage: postgres.url)
         #expect(hub3.text.contains("rebuilt from"), "\(hub3.text)")
@@ -113,6 +127,25 @@ struct ScaleOutTests {
             try await eventually {
                 try await jsonRequest("GET", till1 + "/v1/stock/milk").1["level"] as? Int == 20 - sold
             })
+        // A till enrolled now, on hub 3 only, gets the compacted state (a snapshot) and the rest.
+        let till3Directory = store.world.directory.file("till-3")
+        _ = try store.world.run([
+            "edge", "init", "--dir", till3Directory, "--tenant", "acme", "--device", "till-3", "--store", "berlin",
+        ])
+        _ = try store.world.run(["admin", "enroll", "--dir", store.world.hq, "--request", till3Directory + "/request.json"])
+        let (edge3, edgePort4) = try await store.startEdge(till3Directory, hubPorts: [port3])
+        let till3 = "http://127.0.0.1:\(edgePort4)"
+        #expect(
+            try await eventually {
+                try await jsonRequest("GET", till3 + "/v1/stock/milk").1["level"] as? Int == 20 - sold
+            }, "\(hub3.text)\n\(edge3.text)")
+        for cart in carts {
+            #expect(
+                try await eventually {
+                    let lines = try await jsonRequest("GET", till3 + "/v1/carts/\(cart)").1["lines"] as? [[String: Any]]
+                    return lines?.first?["quantity"] as? Int == 1
+                }, "cart \(cart) never reached the till enrolled after compaction")
+        }
 
         // Any hub process lists every device, whichever hub it synced with (through PostgreSQL).
         let hub3URL = "ws://127.0.0.1:\(port3)/v1/sync"
@@ -125,7 +158,7 @@ struct ScaleOutTests {
         #expect(table.contains("store berlin"), "\(table)")
         #expect(table.contains("till-1") && table.contains("till-2"), "\(table)")
 
-        for server in [edge1, edge2again, hub2, hub3] {
+        for server in [edge1, edge2again, edge3, hub2, hub3] {
             let status = server.stop(SIGTERM)
             #expect(status == 0, "\(server.text)")
         }

@@ -176,7 +176,9 @@ struct JournalCompactionService: Service {
                 try? await Task.sleep(for: compaction.journalInterval)
                 if Task.isCancelled { return }
                 do {
-                    _ = try await journal.compact(peerRetention: compaction.peerRetention, scratchDirectory: scratch)
+                    _ = try await journal.compact(
+                        peerRetention: compaction.peerRetention, minimumChanges: compaction.journalMinimum,
+                        scratchDirectory: scratch)
                 } catch {
                     logger.warning("journal: compaction failed; retrying later", metadata: ["error": "\(error)"])
                 }
