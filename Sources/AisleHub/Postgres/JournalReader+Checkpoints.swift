@@ -20,6 +20,7 @@ extension JournalReader {
             if try !node.store.versionVector(of: header.scope).includes(header.covers) {
                 try await install(header.scope, connection)
                 installed.insert(header.scope)
+                checkpointsInstalled += 1
             }
             checkpointGeneration = max(checkpointGeneration, header.generation)
         }

@@ -17,6 +17,8 @@ actor JournalReader {
     private var trusted = Cursor()
     /// The newest checkpoint generation looked at (``installCheckpoints(_:)``).
     var checkpointGeneration: Int64 = 0
+    /// Checkpoints installed since this process started.
+    var checkpointsInstalled = 0
     static let batch = 500
 
     struct Cursor {

@@ -95,6 +95,12 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
         return count
     }
 
+    /// How many scope checkpoints this process has installed (its start-up rebuild's, and any it
+    /// installed since because it had not read what a compaction removed).
+    public func checkpointsInstalled() async -> Int {
+        await reader.checkpointsInstalled
+    }
+
     /// Follows the other processes until cancelled: catches up on every NOTIFY, and every
     /// `fallback` in case a notification was lost while the listening connection was down.
     public func follow(fallback: Duration = .seconds(5), changed: @escaping @Sendable (Scope) async -> Void) async {

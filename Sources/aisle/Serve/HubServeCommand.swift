@@ -127,8 +127,11 @@ struct HubServeCommand: AsyncParsableCommand {
         node.attach(journal)
         let started = ContinuousClock.now
         let count = try await journal.catchUp()
+        let checkpoints = await journal.checkpointsInstalled()
         FileHandle.standardOutput.write(
-            Data("hub: rebuilt from \(location): \(count) changes in \(ContinuousClock.now - started)\n".utf8))
+            Data(
+                "hub: rebuilt from \(location): \(count) changes in \(ContinuousClock.now - started) (after \(checkpoints) checkpoints)\n"
+                    .utf8))
         try await serve(node: node, settings: settings, logger: logger) { hub in
             [
                 JournalFollower(journal: journal, hub: hub),
