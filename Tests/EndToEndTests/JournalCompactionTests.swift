@@ -211,6 +211,33 @@ final class JournalCompactionTests {
         await #expect(throws: NodeError.self) { try await processB.receive(fresh) }
     }
 
+    @Test("a database of schema version 1 is migrated in place: its envelopes are compacted like any other")
+    func versionOneDatabaseIsMigrated() async throws {
+        try await chain.introduce([till1, till2, hub])
+        let journalA = try await journal(hub)
+        try await receipts(4, on: till1, to: hub)
+        try await receipts(3, on: till2, to: hub)
+        // Back to what version 1 made: no change counts, no checkpoint tables.
+        try postgres.execute(
+            """
+            ALTER TABLE aisle_envelopes DROP COLUMN changes; DROP TABLE aisle_checkpoints;
+            DROP TABLE aisle_checkpoint_parts; DROP SEQUENCE aisle_checkpoint_generation;
+            UPDATE aisle_schema SET version = 1
+            """)
+        let processB = try chain.process(of: hub, named: "hub-b")
+        let journalB = try await journal(processB)
+        #expect(try await journalB.catchUp() == 2)
+        try acknowledge(till1, at: processB, journalB)
+        try acknowledge(till2, at: processB, journalB)
+        try await journalB.keepAcknowledgements()
+        // Each version-1 row counts as one change: two rows reach a minimum of two.
+        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 2, scratchDirectory: scratch())
+        #expect(done.first?.changes == 7)
+        #expect(done.first?.removed == 2)
+        try await journalA.catchUp()
+        #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 7)
+    }
+
     func journal(_ journal: PostgresJournal, notes till: ReplicaNode, holding vector: VersionVector, daysAgo: UInt64) {
         journal.noteAcknowledgement(
             PeerAcknowledgement(

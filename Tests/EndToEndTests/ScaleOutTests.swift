@@ -132,7 +132,9 @@ struct ScaleOutTests {
         _ = try store.world.run([
             "edge", "init", "--dir", till3Directory, "--tenant", "acme", "--device", "till-3", "--store", "berlin",
         ])
-        _ = try store.world.run(["admin", "enroll", "--dir", store.world.hq, "--request", till3Directory + "/request.json"])
+        _ = try store.world.run([
+            "admin", "enroll", "--dir", store.world.hq, "--request", till3Directory + "/request.json",
+        ])
         let (edge3, edgePort4) = try await store.startEdge(till3Directory, hubPorts: [port3])
         let till3 = "http://127.0.0.1:\(edgePort4)"
         #expect(

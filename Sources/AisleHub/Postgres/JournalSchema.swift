@@ -6,7 +6,8 @@
 /// Rows carry `tx`, the id of the transaction that inserted them, so followers read them in
 /// commit order (see ``PostgresJournal``).
 ///
-/// `aisle_checkpoints` holds, per scope, the state of the envelopes compaction removed from
+/// `changes` on an envelope row is how many changes it carries (a run more than one; rows kept by
+/// version 1 count as one). `aisle_checkpoints` holds, per scope, the state of the envelopes compaction removed from
 /// `aisle_envelopes` (``JournalCompactor``): the version vector it covers, its parts in
 /// `aisle_checkpoint_parts` (encoded ObjectDeltas), and a generation from one sequence, so a
 /// follower asks only for checkpoints newer than the last it saw (version 2).
@@ -48,6 +49,8 @@ enum JournalSchema {
             archive boolean NOT NULL,
             PRIMARY KEY (peer, scope))
         """,
+        // Version 2: how many changes each envelope carries (a run several), for compaction.
+        "ALTER TABLE aisle_envelopes ADD COLUMN IF NOT EXISTS changes integer NOT NULL DEFAULT 1",
         "CREATE SEQUENCE IF NOT EXISTS aisle_checkpoint_generation",
         """
         CREATE TABLE IF NOT EXISTS aisle_checkpoints (

@@ -65,8 +65,21 @@ extension PostgresJournal {
         let retention = UInt64(peerRetention.components.seconds) * 1_000
         let now = node.store.wallClock()
         let cutoff = now > retention ? now - retention : 0
+        // Only scopes whose envelopes carry enough changes to be worth it (a hub relays customer
+        // scopes unread, so never those): a chain's phones report on a million scopes.
+        let worth = try await client.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT scope FROM aisle_envelopes WHERE scope NOT LIKE 'customer:%'
+                GROUP BY scope HAVING sum(changes) >= \(Int64(minimumChanges))
+                """, logger: logger)
+            var scopes: [String] = []
+            for try await scope in rows.decode(String.self) { scopes.append(scope) }
+            return scopes
+        }
+        guard !worth.isEmpty else { return [] }
         var reports: [Scope: [PeerAcknowledgement]] = [:]
-        for report in try await acknowledgements() where report.archive || report.at >= cutoff {
+        for report in try await acknowledgements(in: worth) where report.archive || report.at >= cutoff {
             reports[report.scope, default: []].append(report)
         }
         let previous = try await client.withConnection { connection in

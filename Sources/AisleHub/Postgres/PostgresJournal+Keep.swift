@@ -70,18 +70,20 @@ extension PostgresJournal {
         }
         for start in stride(from: 0, to: unique.count, by: 1_000) {
             let chunk = unique[start..<min(start + 1_000, unique.count)]
-            var binds = PostgresBindings(capacity: chunk.count * 4)
+            var binds = PostgresBindings(capacity: chunk.count * 5)
             var rows: [String] = []
             for envelope in chunk {
                 let header = envelope.header
-                rows.append("($\(binds.count + 1), $\(binds.count + 2), $\(binds.count + 3), $\(binds.count + 4))")
+                let first = binds.count + 1
+                rows.append("($\(first), $\(first + 1), $\(first + 2), $\(first + 3), $\(first + 4))")
                 binds.append(header.scope.description)
                 binds.append(header.origin.rawValue)
                 binds.append(Int64(bitPattern: header.seq))
                 try binds.append(Data(envelope.canonicalBytes))
+                binds.append(Int32(header.count))
             }
             let sql = """
-                INSERT INTO aisle_envelopes (scope, origin, seq, envelope) VALUES \(rows.joined(separator: ", "))
+                INSERT INTO aisle_envelopes (scope, origin, seq, envelope, changes) VALUES \(rows.joined(separator: ", "))
                 ON CONFLICT (scope, origin, seq) DO NOTHING RETURNING scope, origin, seq
                 """
             var inserted: Set<ChangeKey> = []

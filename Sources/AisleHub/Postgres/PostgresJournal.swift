@@ -237,8 +237,18 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     @_spi(Testing) public static let reportsPerStatement = 1_000
 
     public func acknowledgements() async throws -> [PeerAcknowledgement] {
-        let rows = try await client.query(
-            "SELECT peer, scope, vector, reported_at_ms, archive FROM aisle_acknowledgements", logger: logger)
+        try await acknowledgements(in: nil)
+    }
+
+    /// Every peer's newest report kept of `scopes` (nil: of every scope).
+    func acknowledgements(in scopes: [String]?) async throws -> [PeerAcknowledgement] {
+        let select = "SELECT peer, scope, vector, reported_at_ms, archive FROM aisle_acknowledgements"
+        let rows =
+            if let scopes {
+                try await client.query("\(unescaped: select) WHERE scope = ANY(\(scopes))", logger: logger)
+            } else {
+                try await client.query("\(unescaped: select)", logger: logger)
+            }
         var reports: [PeerAcknowledgement] = []
         for try await (peer, scope, vector, at, archive) in rows.decode((String, String, Data, Int64, Bool).self) {
             guard let peer = try? ReplicaID(peer), let scope = try? Scope(scope),
