@@ -32,11 +32,12 @@ public enum HubMetrics {
     /// PostgreSQL hubs: envelopes compaction folded into checkpoints and removed from the journal.
     public static let journalCompacted = "aisle_journal_compacted_envelopes_total"
 
-    /// Creates the journal's timers, so a dashboard sees them before their first event (a hub on
+    /// Creates the journal's timers and counter, so a dashboard sees them before their first event (a hub on
     /// PostgreSQL; call after bootstrapping).
     public static func declareJournal() {
         _ = Timer(label: journalKeep)
         for stage in ["read", "apply"] { _ = Timer(label: journalFollow, dimensions: [("stage", stage)]) }
         for stage in ["wait", "write"] { _ = Timer(label: journalOwnWrite, dimensions: [("stage", stage)]) }
+        _ = Counter(label: journalCompacted)
     }
 }

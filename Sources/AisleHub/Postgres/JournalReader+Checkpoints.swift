@@ -8,7 +8,7 @@ import PostgresNIO
 extension JournalReader {
     /// Installs every checkpoint committed since the last looked at whose version vector this
     /// process's cache does not already include: the state of envelopes compaction removed from
-    /// `aisle_envelopes` (``JournalCompactor``), which this process never read (a fresh cache, or
+    /// `aisle_envelopes` (``PostgresJournal/compact(peerRetention:minimumChanges:scratchDirectory:)``), which this process never read (a fresh cache, or
     /// one that fell behind the compaction).
     ///
     /// Read after the envelopes it follows: a compaction committing between the two is then seen

@@ -8,7 +8,7 @@
 ///
 /// `changes` on an envelope row is how many changes it carries (a run more than one; rows kept by
 /// version 1 count as one). `aisle_checkpoints` holds, per scope, the state of the envelopes compaction removed from
-/// `aisle_envelopes` (``JournalCompactor``): the version vector it covers, its parts in
+/// `aisle_envelopes` (``PostgresJournal/compact(peerRetention:minimumChanges:scratchDirectory:)``): the version vector it covers, its parts in
 /// `aisle_checkpoint_parts` (encoded ObjectDeltas), and a generation from one sequence, so a
 /// follower asks only for checkpoints newer than the last it saw (version 2).
 enum JournalSchema {
