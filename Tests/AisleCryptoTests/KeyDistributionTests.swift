@@ -18,6 +18,33 @@ struct KeyDistributionTests {
         return (Certificate(signing: body, with: admin), box, signer)
     }
 
+    @Test(
+        "a scope key derived from a branch is derived once and kept, at most a few thousand of them, and never answered from a replaced branch"
+    )
+    func derivedScopeKeysAreKept() throws {
+        let root = MasterKey()
+        var keyring = ScopeKeyring()
+        keyring.hold(branch: try root.branchKey(for: .store, epoch: 1), for: .store, epoch: 1)
+        let first = try #require(keyring.key(for: .store("berlin"), epoch: 1))
+        let again = try #require(keyring.key(for: .store("berlin"), epoch: 1))
+        #expect(first.secret === again.secret, "derived a second time")
+        #expect(first == (try root.scopeKey(for: .store("berlin"), epoch: 1)))
+        #expect(keyring.key(for: .store("berlin"), epoch: 2) == nil)
+
+        for index in 0..<ScopeKeyring.derivedKeyCapacity {
+            _ = try #require(keyring.key(for: .store(try StoreID("s\(index)")), epoch: 1))
+        }
+        #expect(keyring.derivedKeyCount == ScopeKeyring.derivedKeyCapacity)
+
+        // A copy made before the branch is replaced keeps its keys; the keyring derives anew.
+        let before = keyring
+        let other = MasterKey()
+        keyring.hold(branch: try other.branchKey(for: .store, epoch: 1), for: .store, epoch: 1)
+        #expect(keyring.derivedKeyCount == 0)
+        #expect(keyring.key(for: .store("berlin"), epoch: 1) == (try other.scopeKey(for: .store("berlin"), epoch: 1)))
+        #expect(before.key(for: .store("berlin"), epoch: 1) == first)
+    }
+
     @Test("a device opens its own bundle and derives exactly the scope keys its grants allow")
     func bundlesFollowGrants() throws {
         let admin = SigningKeyPair()

@@ -1,4 +1,5 @@
 public import AisleCore
+import Synchronization
 
 /// The kinds of scope, each with its own branch of the key hierarchy.
 public enum ScopeKind: UInt64, CaseIterable, Sendable {
@@ -41,9 +42,18 @@ extension MasterKey {
 }
 
 /// The scope keys one device holds: exact scope keys, and branch keys for wildcard grants.
+///
+/// A scope key derived from a branch key is kept (up to ``DerivedScopeKeys/capacity``): each
+/// derivation is a guarded allocation (`sodium_malloc`: its own pages, guard pages, `mprotect`)
+/// freed again with `munmap`, and a hub holding the store and loyalty branches derived one per
+/// envelope it opened or sealed; the page-table changes and the cross-core TLB flushes they cause
+/// were a quarter of a starting hub's CPU (docs/performance.md, [6/6] sixteenth session).
 public struct ScopeKeyring: Sendable {
     private var exact: [Scope: [UInt64: AEADKey]] = [:]
     private var branches: [ScopeKind: [UInt64: MasterKey]] = [:]
+    /// Keys derived from `branches`; replaced whenever a branch key is, so a copy of this keyring
+    /// made before never sees a key derived from another branch key.
+    private var derived = DerivedScopeKeys()
 
     public init() {}
 
@@ -53,6 +63,7 @@ public struct ScopeKeyring: Sendable {
 
     public mutating func hold(branch key: MasterKey, for kind: ScopeKind, epoch: UInt64) {
         branches[kind, default: [:]][epoch] = key
+        derived = DerivedScopeKeys()
     }
 
     /// The newest epoch of `scope` this device holds a key for (what it seals with), nil if none.
@@ -64,6 +75,42 @@ public struct ScopeKeyring: Sendable {
     /// The key for `scope` at `epoch`, if this device was given it or its branch.
     public func key(for scope: Scope, epoch: UInt64) -> AEADKey? {
         if let key = exact[scope]?[epoch] { return key }
-        return try? branches[ScopeKind(of: scope)]?[epoch]?.scopeKey(for: scope)
+        guard let branch = branches[ScopeKind(of: scope)]?[epoch] else { return nil }
+        return derived.key(for: scope, epoch: epoch) { try? branch.scopeKey(for: scope) }
     }
+}
+
+/// Scope keys derived from branch keys, shared by the copies of one keyring: at most
+/// ``capacity``, an arbitrary one dropped to make room (each is a guarded allocation of a few
+/// pages, so a hub relaying a million loyalty accounts must not keep them all).
+final class DerivedScopeKeys: Sendable {
+    static let capacity = 4_096
+
+    private struct Name: Hashable {
+        let scope: Scope
+        let epoch: UInt64
+    }
+
+    private let keys = Mutex<[Name: AEADKey]>([:])
+
+    /// The key of `scope` at `epoch`, derived by `derive` the first time.
+    func key(for scope: Scope, epoch: UInt64, derive: () -> AEADKey?) -> AEADKey? {
+        let name = Name(scope: scope, epoch: epoch)
+        if let key = keys.withLock({ $0[name] }) { return key }
+        guard let key = derive() else { return nil }
+        keys.withLock { keys in
+            if keys.count >= Self.capacity, let any = keys.keys.first { keys[any] = nil }
+            keys[name] = key
+        }
+        return key
+    }
+
+    var count: Int { keys.withLock { $0.count } }
+}
+
+extension ScopeKeyring {
+    /// How many scope keys derived from branch keys this keyring keeps now.
+    @_spi(Testing) public var derivedKeyCount: Int { derived.count }
+    /// The most it keeps.
+    @_spi(Testing) public static var derivedKeyCapacity: Int { DerivedScopeKeys.capacity }
 }
