@@ -44,6 +44,19 @@ final class JournalCompactionTests {
         return journal
     }
 
+    /// The hub's first process, its journal on a fresh database, the tills introduced.
+    func firstProcess() async throws -> PostgresJournal {
+        try await chain.introduce([till1, till2, hub])
+        return try await journal(hub)
+    }
+
+    /// Both tills report holding what `hub` holds of the scope now, and the reports are kept.
+    func bothAcknowledge(at hub: ReplicaNode, _ journal: PostgresJournal) async throws {
+        try acknowledge(till1, at: hub, journal)
+        try acknowledge(till2, at: hub, journal)
+        try await journal.keepAcknowledgements()
+    }
+
     /// `till` reports holding what the hub holds of the scope now, as an acknowledgement would.
     func acknowledge(_ till: ReplicaNode, at hub: ReplicaNode, _ journal: PostgresJournal, at: UInt64? = nil)
         throws
@@ -65,14 +78,11 @@ final class JournalCompactionTests {
         "compaction folds what every device acknowledged into a checkpoint: a process rebuilding from the compacted journal holds the same state, and sends a device that acknowledged it envelopes, not a snapshot"
     )
     func rebuildFromCheckpointMatches() async throws {
-        try await chain.introduce([till1, till2, hub])
-        let journalA = try await journal(hub)
+        let journalA = try await firstProcess()
         try await receipts(30, on: till1, to: hub)
         try await receipts(20, on: till2, to: hub)
         let acknowledged = try hub.store.versionVector(of: scope)
-        try acknowledge(till1, at: hub, journalA)
-        try acknowledge(till2, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
+        try await bothAcknowledge(at: hub, journalA)
         // Acknowledged by neither till: stays in the journal.
         try await receipts(5, on: till1, to: hub)
         let held = try hub.store.versionVector(of: scope)
@@ -120,8 +130,7 @@ final class JournalCompactionTests {
         "a process that never read the changes compaction removed installs the checkpoint before its own next write, and numbers that write past the hub's own changes in it"
     )
     func ownChangesNumberPastTheCheckpoint() async throws {
-        try await chain.introduce([till1, till2, hub])
-        let journalA = try await journal(hub)
+        let journalA = try await firstProcess()
         // The hub process B, attached but reading nothing yet.
         let processB = try chain.process(of: hub, named: "hub-b")
         let journalB = try await journal(processB)
@@ -136,9 +145,7 @@ final class JournalCompactionTests {
             }
         }
         #expect(try hub.store.versionVector(of: scope)["hub"] == 2)
-        try acknowledge(till1, at: hub, journalA)
-        try acknowledge(till2, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
+        try await bothAcknowledge(at: hub, journalA)
         let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
         #expect(done.first?.removed == 3, "till-1's run of two changes and the hub's two")
 
@@ -163,8 +170,7 @@ final class JournalCompactionTests {
         "a device silent for longer than the retention does not hold compaction back; one heard from within it does"
     )
     func retentionBoundsWhatHoldsCompactionBack() async throws {
-        try await chain.introduce([till1, till2, hub])
-        let journalA = try await journal(hub)
+        let journalA = try await firstProcess()
         // till-2 last reported holding nothing, 40 days ago.
         journal(journalA, notes: till2, holding: VersionVector(), daysAgo: 40)
         try await receipts(10, on: till1, to: hub)
@@ -188,12 +194,9 @@ final class JournalCompactionTests {
         "a hub process starting after a device's certificate expired still takes what the device wrote while it was valid, from envelopes and into a checkpoint"
     )
     func expiredCertificateKeepsItsKeptChanges() async throws {
-        try await chain.introduce([till1, till2, hub])
-        let journalA = try await journal(hub)
+        let journalA = try await firstProcess()
         try await receipts(3, on: till1, to: hub)
-        try acknowledge(till1, at: hub, journalA)
-        try acknowledge(till2, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
+        try await bothAcknowledge(at: hub, journalA)
         try await receipts(2, on: till1, to: hub)
         // Two days on, till-1's certificate (valid for one) has expired.
         let later: @Sendable () -> UInt64 = { TestTenant.now + 2 * 86_400_000 }
@@ -213,8 +216,7 @@ final class JournalCompactionTests {
 
     @Test("a database of schema version 1 is migrated in place: its envelopes are compacted like any other")
     func versionOneDatabaseIsMigrated() async throws {
-        try await chain.introduce([till1, till2, hub])
-        let journalA = try await journal(hub)
+        let journalA = try await firstProcess()
         try await receipts(4, on: till1, to: hub)
         try await receipts(3, on: till2, to: hub)
         // Back to what version 1 made: no change counts, no checkpoint tables.
@@ -227,9 +229,7 @@ final class JournalCompactionTests {
         let processB = try chain.process(of: hub, named: "hub-b")
         let journalB = try await journal(processB)
         #expect(try await journalB.catchUp() == 2)
-        try acknowledge(till1, at: processB, journalB)
-        try acknowledge(till2, at: processB, journalB)
-        try await journalB.keepAcknowledgements()
+        try await bothAcknowledge(at: processB, journalB)
         // Each version-1 row counts as one change: two rows reach a minimum of two.
         let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 2, scratchDirectory: scratch())
         #expect(done.first?.changes == 7)
