@@ -113,7 +113,7 @@ extension PostgresJournal {
     /// Folds `scope`'s envelopes up to `stable` into a new checkpoint, built in a scratch replica,
     /// commits it, then removes the envelopes it covers.
     /// - Returns: nil when another checkpoint of the scope was committed meanwhile (left for the
-    ///   next round), or when it would cover nothing more.
+    ///   next round).
     private func fold(_ scope: Scope, through stable: VersionVector, after generation: Int64?, scratchDirectory: URL)
         async throws -> JournalCompaction?
     {
