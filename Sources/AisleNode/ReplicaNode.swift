@@ -234,7 +234,7 @@ public final class ReplicaNode: Sendable {
     /// reading less the drift allowed, no later than when a hub kept it after every check, so
     /// what passed then passes again (a certificate expired since included; a revoked one not).
     func keptTime(_ header: EnvelopeHeader) -> UInt64 {
-        let stamped = (header.followers.last?.hlc ?? header.hlc) >> 16
+        let stamped = header.lastStampMillis
         return stamped > maxDrift ? stamped - maxDrift : 0
     }
 

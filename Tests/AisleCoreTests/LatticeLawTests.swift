@@ -33,6 +33,12 @@ struct LatticeLawTests {
                 #expect(a.meet(a.joined(with: b)) == a, "meet does not absorb join")
                 #expect(a.joined(with: a.meet(b)) == a, "join does not absorb meet")
                 #expect(a.meet(.bottom) == .bottom, "bottom does not annihilate meet")
+                let total = a.entries.values.reduce(0) { $0 + Int($1) }
+                #expect(a.count(beyond: .bottom) == total, "beyond bottom is not every change")
+                #expect(a.count(beyond: a.joined(with: b)) == 0, "a vector counts changes beyond one above it")
+                #expect(
+                    a.count(beyond: a.meet(b)) + a.meet(b).count(beyond: .bottom) == total,
+                    "what a holds beyond a lower vector and that vector's changes do not add up")
             })
     }
 

@@ -96,19 +96,15 @@ struct ScaleOutTests {
         #expect(try await hubLink(of: till1))
         for cart in carts {
             #expect(
-                try await eventually {
-                    let lines = try await jsonRequest("GET", till2 + "/v1/carts/\(cart)").1["lines"] as? [[String: Any]]
-                    return lines?.first?["quantity"] as? Int == 1
-                }, "cart \(cart), acknowledged by till 1, never reached till 2:\n\(hub2.text)")
+                try await eventually { try await holdsOneLine(cart, at: till2) },
+                "cart \(cart), acknowledged by till 1, never reached till 2:\n\(hub2.text)")
         }
 
         // Hub 2 folded what both tills acknowledged into a checkpoint, and removed its envelopes.
-        var compacted = 0.0
         #expect(
             try await eventually {
                 let scrape = try await Exposition.scrape("http://127.0.0.1:\(port2)/metrics")
-                compacted = scrape.sum("aisle_journal_compacted_envelopes_total")
-                return compacted > 0
+                return scrape.sum("aisle_journal_compacted_envelopes_total") > 0
             }, "\(hub2.text)")
 
         // A new hub process rebuilds everything from PostgreSQL (the checkpoint, then the rest) and
@@ -143,10 +139,8 @@ struct ScaleOutTests {
             }, "\(hub3.text)\n\(edge3.text)")
         for cart in carts {
             #expect(
-                try await eventually {
-                    let lines = try await jsonRequest("GET", till3 + "/v1/carts/\(cart)").1["lines"] as? [[String: Any]]
-                    return lines?.first?["quantity"] as? Int == 1
-                }, "cart \(cart) never reached the till enrolled after compaction")
+                try await eventually { try await holdsOneLine(cart, at: till3) },
+                "cart \(cart) never reached the till enrolled after compaction")
         }
 
         // Any hub process lists every device, whichever hub it synced with (through PostgreSQL).
@@ -166,6 +160,12 @@ struct ScaleOutTests {
         }
         // Stopped, each hub removed its cache.
         #expect(!caches.contains { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    /// Whether the till whose API is at `till` holds `cart` with its one line of quantity 1.
+    func holdsOneLine(_ cart: String, at till: String) async throws -> Bool {
+        let lines = try await jsonRequest("GET", till + "/v1/carts/\(cart)").1["lines"] as? [[String: Any]]
+        return lines?.first?["quantity"] as? Int == 1
     }
 
     /// The cache directory a hub logged at start.

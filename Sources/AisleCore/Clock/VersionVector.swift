@@ -62,6 +62,12 @@ extension VersionVector: Lattice {
         }
         return VersionVector(entries)
     }
+
+    /// How many changes this vector includes that `other` does not: per replica, the entries
+    /// past `other`'s.
+    public func count(beyond other: VersionVector) -> Int {
+        entries.reduce(0) { $0 + Int($1.value - min($1.value, other[$1.key])) }
+    }
 }
 
 extension VersionVector: CanonicalEncodable {

@@ -97,7 +97,7 @@ extension TrustStore {
         guard now <= body.notAfter else { throw .certificateExpired(notAfter: body.notAfter) }
         guard !revoked.contains(header.certificate) else { throw .certificateRevoked(body.device) }
         // A run's last change is its latest.
-        let stamped = (header.followers.last?.hlc ?? header.hlc) >> 16
+        let stamped = header.lastStampMillis
         // A till writes a customer's scope under the customer's handoff grant, judged at the
         // change's own time (so it still checks after the grant has expired); a grant holds until
         // its end, so one that covers a run's last change covers them all.

@@ -74,6 +74,9 @@ public struct EnvelopeHeader: Sendable, Equatable, CanonicalEncodable, Canonical
     /// The sequence number of the last change the envelope carries.
     public var lastSeq: UInt64 { seq + UInt64(followers.count) }
 
+    /// The wall-clock milliseconds of the last change's hybrid clock reading (a run's latest).
+    public var lastStampMillis: UInt64 { (followers.last?.hlc ?? hlc) >> 16 }
+
     /// Each change's clock reading and dependencies, first to last.
     public var changes: [RunFollower] { [RunFollower(hlc: hlc, dependencies: dependencies)] + followers }
 

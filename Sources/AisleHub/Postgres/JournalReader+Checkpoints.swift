@@ -63,13 +63,11 @@ extension JournalReader {
 
     /// Reads `scope`'s newest checkpoint, handing each part to `take` as a snapshot part from
     /// `source` as it arrives; only the last (with no objects when there were none) carries the
-    /// version vector the checkpoint covers.
-    /// - Returns: the checkpoint's vector, or nil when the scope has none.
-    @discardableResult
+    /// version vector the checkpoint covers. A scope without a checkpoint hands nothing.
     static func readCheckpoint(
         of scope: Scope, source: ReplicaID, _ connection: PostgresConnection, _ logger: Logger,
         take: @Sendable (ScopeSnapshot) async throws -> Void
-    ) async throws -> VersionVector? {
+    ) async throws {
         let rows = try await connection.query(
             """
             SELECT c.vector, c.stamp, c.parts, p.objects FROM aisle_checkpoints c
@@ -95,7 +93,7 @@ extension JournalReader {
             pending = delta
             count += 1
         }
-        guard let header else { return nil }
+        guard let header else { return }
         guard count == header.parts else {
             throw JournalError.badCheckpoint(scope, "it has \(count) parts of \(header.parts)")
         }
@@ -103,6 +101,5 @@ extension JournalReader {
             ScopeSnapshot(
                 objects: pending ?? ObjectDelta(scope: scope, objects: [:]), covers: header.covers,
                 stamp: header.stamp, source: source))
-        return header.covers
     }
 }

@@ -19,6 +19,8 @@ actor JournalReader {
     var checkpointGeneration: Int64 = 0
     /// Checkpoints installed since this process started.
     var checkpointsInstalled = 0
+    /// Whether a catch-up has run (the first, on a fresh cache, reads checkpoints before envelopes).
+    private var caughtUp = false
     static let batch = 500
 
     struct Cursor {
@@ -37,9 +39,12 @@ actor JournalReader {
     func catchUp() async throws -> (Int, Set<Scope>) {
         var count = 0
         var scopes: Set<Scope> = []
-        if checkpointGeneration == 0 {
-            // A fresh cache: the checkpoints first, so what follows them applies at once.
+        if !caughtUp {
+            // A fresh cache: the checkpoints first, so what follows them applies at once. (Later
+            // catch-ups read them only after the envelopes, once: not twice per notification on a
+            // journal that has no checkpoint yet.)
             scopes = try await client.withConnection { connection in try await installCheckpoints(connection) }
+            caughtUp = true
         }
         while true {
             let reading = ContinuousClock.now

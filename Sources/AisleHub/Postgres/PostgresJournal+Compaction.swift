@@ -92,8 +92,7 @@ extension PostgresJournal {
             var stable = try node.store.versionVector(of: scope)
             for peer in peers { stable = stable.meet(peer.vector) }
             let before = covered[scope]?.covers ?? VersionVector()
-            let gained = stable.entries.reduce(0) { $0 + Int($1.value - min($1.value, before[$1.key])) }
-            guard gained >= minimumChanges else { continue }
+            guard stable.count(beyond: before) >= minimumChanges else { continue }
             let started = ContinuousClock.now
             let compaction = try await fold(
                 scope, through: stable, after: covered[scope]?.generation, scratchDirectory: scratchDirectory)
@@ -146,7 +145,7 @@ extension PostgresJournal {
             for try await (id, bytes) in rows.decode((Int64, Data).self) {
                 guard let envelope = try? Envelope(canonicalBytes: Array(bytes)) else { continue }
                 let header = envelope.header
-                let last = header.seq + UInt64(header.count) - 1
+                let last = header.lastSeq
                 guard last <= stable[header.origin] else { continue }
                 candidates.append((id, header.origin, last))
                 batch.append(Array(bytes))
@@ -218,8 +217,7 @@ extension PostgresJournal {
                     logger: logger)
                 return nil
             }
-            let before = found?.1 ?? VersionVector()
-            let changes = covers.entries.reduce(0) { $0 + Int($1.value - min($1.value, before[$1.key])) }
+            let changes = covers.count(beyond: found?.1 ?? VersionVector())
             let stampBits = Int64(bitPattern: stamp)
             try await connection.query(
                 """
