@@ -6,8 +6,9 @@ import Hummingbird
 
 /// The routes that spend rights: checkout, sales, receipts and returns, points. Each is decided on
 /// the till within the rights it holds; when it holds too few and the hub is reachable, it asks
-/// the hub first (at most ``RightsDesk/timeout``), and afterwards hands in what it holds beyond
-/// its share, off the request's path.
+/// the hub first (at most ``RightsDesk/timeout``), keeps what the sale needs until it is written
+/// (``RightsDesk/spending(_:_:)``), and afterwards hands in what it holds beyond its share, off
+/// the request's path.
 extension EdgeAPI {
     func addSellingRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/carts/:cart/checkout") { request, context in
@@ -32,12 +33,13 @@ extension EdgeAPI {
                     points: points, value: payment.value, total: priced.totals.total)
                 throw HTTPError(.badRequest, message: "\(error)")
             }
-            for line in priced.totals.lines {
-                try await desk.obtain(UInt64(max(0, line.quantity)), of: stockKey(line.sku))
-            }
-            if let customer, points > 0 { try await desk.obtain(points, of: .account(of: customer)) }
+            var spent: [ObjectKey: UInt64] = [:]
+            for line in priced.totals.lines { spent[stockKey(line.sku), default: 0] += UInt64(max(0, line.quantity)) }
+            if let customer { spent[.account(of: customer)] = points }
             do {
-                try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
+                try await desk.spending(spent) {
+                    try await node.store.checkOut(id, in: home, as: order, sellingFrom: store, redeeming: points)
+                }
             } catch let error as CartError {
                 throw HTTPError(.conflict, message: "\(error)")
             } catch let error as StockError {
@@ -76,9 +78,8 @@ extension EdgeAPI {
             let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
             let units = try await request.decode(as: Units.self, context: context).positive()
             let key = stockKey(sku)
-            try await desk.obtain(units, of: key)
             do {
-                try await node.store.sell(units, of: sku, in: store)
+                try await desk.spending([key: units]) { try await node.store.sell(units, of: sku, in: store) }
             } catch let error as StockError {
                 throw await refusal(error)
             }
@@ -106,9 +107,8 @@ extension EdgeAPI {
             let points = try await request.decode(as: Points.self, context: context).positive()
             let key = ObjectKey.account(of: customer)
             await follow(.loyalty(customer))
-            try await desk.obtain(points, of: key)
             do {
-                try await node.store.redeemPoints(points, of: customer)
+                try await desk.spending([key: points]) { try await node.store.redeemPoints(points, of: customer) }
             } catch let error as LoyaltyError {
                 throw HTTPError(.conflict, message: await desk.explain(error.shortfall, of: key))
             }

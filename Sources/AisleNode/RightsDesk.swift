@@ -1,13 +1,15 @@
 public import AisleCore
 import AisleStore
 import AisleSync
+import Synchronization
 
 /// A till's (or kiosk's) side of the rights bank: it keeps the device's share of each counter it
 /// spends, so sales and redemptions are decided locally, and asks the hub only when a sale would
 /// otherwise be refused.
 ///
-/// - ``obtain(_:of:)`` before a sale or redemption: when this device holds too few rights and the
-///   hub is reachable, asks for what is missing (and the rest of its share).
+/// - ``spending(_:_:)`` around a sale or redemption: when this device holds too few rights and the
+///   hub is reachable, asks for what is missing (and the rest of its share), and keeps what the
+///   sale needs from being handed back until it is written.
 /// - ``rebalance(_:)`` after a write: hands rights beyond its share to the hub (goods received
 ///   on this till, points earned on it). Top-ups come from the hub, which pushes them.
 ///
@@ -19,6 +21,8 @@ public struct RightsDesk: Sendable {
     let bank: @Sendable () async -> (any RightsBank)?
     /// How long a sale waits for the hub's answer before going on with what the till holds.
     public var timeout: Duration
+    /// Rights set aside for the sales under way on this device, shared by every copy of the desk.
+    let pending = PendingSales()
 
     public init(
         node: ReplicaNode, timeout: Duration = .seconds(2), bank: @escaping @Sendable () async -> (any RightsBank)?
@@ -48,6 +52,23 @@ public struct RightsDesk: Sendable {
         return try node.store.counter(at: key).rights(of: me) >= Int64(units)
     }
 
+    /// Runs `sale` (a sale, checkout or redemption spending `units` of each counter) with those
+    /// rights obtained first (``obtain(_:of:)``) and set aside until it ends: a grant arriving
+    /// from the hub changes the counter, and a ``rebalance(_:)`` it sets off (or another sale's)
+    /// hands in only what this device holds beyond its share and the sales under way. Points have
+    /// no share on a till, so without this a grant could go straight back before it was spent.
+    ///
+    /// The rights are set aside before they are asked for, so a grant is covered from the moment
+    /// it lands; a sale refused for want of rights ends like any other, and the late grant is then
+    /// handed back.
+    public func spending<T>(_ units: [ObjectKey: UInt64], _ sale: () async throws -> T) async throws -> T {
+        let units = units.filter { $0.value > 0 }
+        pending.add(units)
+        defer { pending.remove(units) }
+        for (key, count) in units.sorted(by: { $0.key < $1.key }) { try await obtain(count, of: key) }
+        return try await sale()
+    }
+
     /// After writes to `keys`, or news that their counters changed (another till joined): hands
     /// each counter's excess to the hub while it is reachable. Top-ups come from the hub, which
     /// pushes them to the tills it reaches, and from ``obtain(_:of:)`` when a sale needs them.
@@ -60,7 +81,13 @@ public struct RightsDesk: Sendable {
         let counters = try node.store.counters(at: keys)
         for key in keys {
             let policy = RightsPolicy.policy(for: key.kind)
-            let excess: @Sendable (BoundedCounter) -> UInt64 = { policy.excess($0, at: me, hub: hub) }
+            let pending = self.pending
+            // What sales under way need stays here; read again inside the transaction.
+            let excess: @Sendable (BoundedCounter) -> UInt64 = {
+                let excess = policy.excess($0, at: me, hub: hub)
+                let needed = pending.units(of: key)
+                return excess > needed ? excess - needed : 0
+            }
             guard let counter = counters[key], excess(counter) > 0 else { continue }
             // Worked out again inside the transaction, from the counter as it is then.
             let (units, _) = try await node.store.transferRights(of: key, to: hub, amount: excess)
@@ -130,6 +157,29 @@ public struct RightsDesk: Sendable {
         }
         return "\(what), \(here) and the hub has none to spare: "
             + (elsewhere.isEmpty ? "try again shortly" : "\(elsewhere), or try again shortly")
+    }
+}
+
+/// The rights each counter's sales under way on a device need, which ``RightsDesk/rebalance(_:)``
+/// leaves in place.
+final class PendingSales: Sendable {
+    private let units = Mutex<[ObjectKey: UInt64]>([:])
+
+    func add(_ sale: [ObjectKey: UInt64]) {
+        units.withLock { $0.merge(sale, uniquingKeysWith: +) }
+    }
+
+    func remove(_ sale: [ObjectKey: UInt64]) {
+        units.withLock { units in
+            for (key, count) in sale {
+                let held = units[key, default: 0]
+                units[key] = held > count ? held - count : nil
+            }
+        }
+    }
+
+    func units(of key: ObjectKey) -> UInt64 {
+        units.withLock { $0[key, default: 0] }
     }
 }
 

@@ -109,6 +109,46 @@ struct RightsBankTests {
         #expect(try till2.store.loyaltyBalance(of: "anna").balance == 20)
     }
 
+    @Test(
+        "points granted for a redemption stay on the till while it is under way, though a hand-in runs when the grant lands, and the rest goes back after"
+    )
+    func grantedPointsAreNotHandedBackBeforeTheRedemption() async throws {
+        let anna = try ObjectKey(scope: .loyalty("anna"), kind: .account, id: "")
+        let up = try await link(till1)
+        try await till1.store.earnPoints(120, for: "anna")
+        let desk1 = RightsDesk(node: till1) { up.connections[0] }
+        _ = try await carrying(up) { try await desk1.rebalance([anna]) }
+        try await up.connections[0].changed(.loyalty("anna"))
+        try await up.pump()
+
+        let down = try await link(till2)
+        let desk2 = RightsDesk(node: till2) { down.connections[0] }
+        // The edge's RightsKeeper runs a hand-in when the grant's change arrives; here it runs
+        // between the grant and the redemption, from a copy of the desk as the keeper holds one.
+        let keeper = desk2
+        let handedInDuring = try await carrying(down) {
+            try await desk2.spending([anna: 100]) {
+                let handedIn = try await keeper.rebalance([anna])
+                try await self.till2.store.redeemPoints(100, of: "anna")
+                return handedIn
+            }
+        }
+        #expect(handedInDuring.isEmpty, "the hand-in gave the granted points back")
+        #expect(try till2.store.loyaltyBalance(of: "anna").balance == 20)
+
+        // A grant beyond the redemption: 50 asked, the hub holds 20; after a partial spend the
+        // set-aside is released and the hand-in returns what is left.
+        let (during, held, after) = try await carrying(down) {
+            let (during, held) = try await desk2.spending([anna: 50]) {
+                (try await keeper.rebalance([anna]), try self.till2.store.counter(at: anna).rights(of: "till-2"))
+            }
+            return (during, held, try await keeper.rebalance([anna]))
+        }
+        #expect(during.isEmpty && held == 20)
+        #expect(after == [.loyalty("anna")])
+        #expect(try till2.store.counter(at: anna).rights(of: "till-2") == 0, "points are banked whole")
+    }
+
     @Test("the hub refuses stock rights to a phone, and a till does not bank rights")
     func onlyTheHubBanksAndOnlyTillsSpendStock() async throws {
         let phone = try chain.node(
