@@ -189,9 +189,12 @@ public final class ReplicaNode: Sendable {
     /// journal before it is applied (and so before the peer is acknowledged).
     /// With `asKept`, the envelopes come back from the journal, where a hub process kept them
     /// after every check: each is judged at ``keptTime(_:)`` rather than now, so a certificate
-    /// that has expired since does not refuse what its device wrote while it was valid.
+    /// that has expired since does not refuse what its device wrote while it was valid, and
+    /// revocations learnt since do not refuse it either (``TrustStore/judgingKept``).
     func receive(_ envelopes: [Envelope], keeping: Bool, asKept: Bool = false) async throws -> [DeliveryOutcome] {
-        let opened = try open(envelopes, trust: trust.withLock { $0 }, now: asKept ? nil : store.wallClock())
+        let trust = self.trust.withLock { $0 }
+        let opened = try open(
+            envelopes, trust: asKept ? trust.judgingKept : trust, now: asKept ? nil : store.wallClock())
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.
         if let journal {

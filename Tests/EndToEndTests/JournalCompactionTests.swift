@@ -214,6 +214,28 @@ final class JournalCompactionTests {
         await #expect(throws: NodeError.self) { try await processB.receive(fresh) }
     }
 
+    @Test(
+        "a hub process that learnt a device's revocation still takes what the device wrote before, from envelopes and into a checkpoint, and refuses its new changes"
+    )
+    func revocationLearntLaterKeepsKeptChanges() async throws {
+        _ = try await firstProcess()
+        try await receipts(3, on: till1, to: hub)
+        // The admin revokes till-1; process B starts with the new list, process A has not learnt it.
+        let processB = try chain.process(of: hub, named: "hub-b")
+        try processB.apply(
+            RevocationList(tenant: "acme", revoked: [till1.identity.certificate.id], admin: chain.admin.signing))
+        let journalB = try await journal(processB)
+        #expect(try await journalB.catchUp() == 1)
+        #expect(try processB.store.digest() == hub.store.digest(), "the processes differ on acknowledged changes")
+        try await bothAcknowledge(at: processB, journalB)
+        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        #expect(done.first?.changes == 3)
+        try await till1.store.receiveStock(1, of: "milk", in: "berlin")
+        let fresh = try await till1.envelopes(in: scope, missingFrom: try processB.store.versionVector(of: scope))
+        await #expect(throws: NodeError.self) { try await processB.receive(fresh) }
+        #expect(try processB.store.stockLevel(of: "milk", in: "berlin").level == 3)
+    }
+
     @Test("a database of schema version 1 is migrated in place: its envelopes are compacted like any other")
     func versionOneDatabaseIsMigrated() async throws {
         let journalA = try await firstProcess()

@@ -40,6 +40,17 @@ public struct TrustStore: Sendable {
         revoked.insert(certificateID)
     }
 
+    /// This store as it judges what a hub process already kept in the hubs' shared journal: the
+    /// revocations learnt since do not refuse it. A process that kept a change had checked it;
+    /// every process must then hold it, or the processes (and a cache rebuilt from the journal)
+    /// would differ on acknowledged changes. A revoked device's new changes are still refused by
+    /// every process that knows the revocation, before they are kept.
+    public var judgingKept: TrustStore {
+        var store = self
+        store.revoked = []
+        return store
+    }
+
     /// Holds `key` for `scope` at `epoch`.
     public mutating func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
         keyring.hold(key, for: scope, epoch: epoch)
