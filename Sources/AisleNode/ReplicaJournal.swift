@@ -90,6 +90,19 @@ extension ReplicaNode {
         }
     }
 
+    /// Of envelopes read back from the journal, those carrying a change this node has not
+    /// committed. Most a process reads back are its own (it kept them itself, or another process
+    /// already passed them on): they need no verifying, and no write, again.
+    public func notHeld(_ envelopes: [Envelope]) throws -> [Envelope] {
+        var vectors: [Scope: VersionVector] = [:]
+        return try envelopes.filter { envelope in
+            let header = envelope.header
+            let vector = try vectors[header.scope] ?? store.committedVector(of: header.scope)
+            vectors[header.scope] = vector
+            return vector[header.origin] < header.lastSeq
+        }
+    }
+
     /// Applies envelopes read back from the journal (another process accepted or wrote them): the
     /// receive path without keeping them again, each judged as when it was kept (a certificate
     /// that expired since does not refuse it: ``keptTime(_:)``).

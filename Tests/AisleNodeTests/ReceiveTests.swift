@@ -151,6 +151,15 @@ struct ReceiveTests {
         #expect(try berlin.hub.store.digest() == berlin.till1.store.digest())
     }
 
+    @Test("of envelopes read back from a journal, those whose changes the node holds are left out unverified")
+    func heldEnvelopesAreLeftOut() async throws {
+        let berlin = try await Berlin()
+        let envelopes = try await berlin.till1Receipts(3)
+        try await berlin.hub.receive(Array(envelopes.prefix(2)))
+        #expect(try berlin.hub.notHeld(envelopes).map(\.header.seq) == [3])
+        #expect(try berlin.till2.notHeld(envelopes).map(\.header.seq) == [1, 2, 3])
+    }
+
     @Test("envelopes delivered out of order are held until their dependencies arrive")
     func outOfOrderEnvelopesAreHeld() async throws {
         let berlin = try await Berlin()

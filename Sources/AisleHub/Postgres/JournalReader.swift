@@ -112,9 +112,10 @@ actor JournalReader {
         await Self.apply(rows, to: node, logger)
     }
 
-    /// Applies envelopes read from the journal to `node` as one batch; when that is refused, one
-    /// by one, logging each refused one (another process accepted it, so this one's edges miss
-    /// it: say so loudly).
+    /// Applies envelopes read from the journal to `node` as one batch, but those whose changes it
+    /// holds already (its own among them); when that is refused, one by one, logging each refused
+    /// one (another process accepted it, so this one's edges miss it: say so loudly).
+    /// - Returns: the scopes of the envelopes it applied.
     static func apply(_ rows: [[UInt8]], to node: ReplicaNode, _ logger: Logger) async -> Set<Scope> {
         var envelopes: [Envelope] = []
         for bytes in rows {
@@ -122,6 +123,10 @@ actor JournalReader {
                 logger.error("journal: an envelope does not decode", metadata: ["reason": "\(error)"])
             }
         }
+        do { envelopes = try node.notHeld(envelopes) } catch {
+            logger.warning("journal: reading the cache's version vectors failed", metadata: ["reason": "\(error)"])
+        }
+        guard !envelopes.isEmpty else { return [] }
         do {
             try await node.receiveFromJournal(envelopes)
         } catch {
