@@ -25,6 +25,10 @@ public enum HubMetrics {
     /// PostgreSQL hubs: one batch of the other processes' envelopes followed, by `stage`: `read`
     /// (the query) and `apply` (verified and applied here).
     public static let journalFollow = "aisle_journal_follow_seconds"
+    /// PostgreSQL hubs: how old each change another process kept was (from its hybrid clock
+    /// reading) when this process read it from the journal and applied it: the journal's share of
+    /// a device's lag to devices on another hub process.
+    public static let journalFollowLag = "aisle_journal_follow_lag_seconds"
     /// PostgreSQL hubs: one of the hub's own writes (a rights grant, a reservation), by `stage`:
     /// `wait` (for this process's turn, the advisory lock the processes share, and applying what
     /// the others committed before it) and `write` (the write, sealed and kept).
@@ -37,6 +41,7 @@ public enum HubMetrics {
     public static func declareJournal() {
         _ = Timer(label: journalKeep)
         for stage in ["read", "apply"] { _ = Timer(label: journalFollow, dimensions: [("stage", stage)]) }
+        _ = Timer(label: journalFollowLag)
         for stage in ["wait", "write"] { _ = Timer(label: journalOwnWrite, dimensions: [("stage", stage)]) }
         _ = Counter(label: journalCompacted)
     }

@@ -1,6 +1,7 @@
 import AisleCore
 import AisleCrypto
 import AisleNode
+import AisleStore
 import Foundation
 import Logging
 import Metrics
@@ -39,6 +40,8 @@ actor JournalReader {
     func catchUp() async throws -> (Int, Set<Scope>) {
         var count = 0
         var scopes: Set<Scope> = []
+        // The start-up rebuild reads what is old by design: not a lag.
+        let following = caughtUp
         if !caughtUp {
             // A fresh cache: the checkpoints first, so what follows them applies at once. (Later
             // catch-ups read them only after the envelopes, once: not twice per notification on a
@@ -57,9 +60,11 @@ actor JournalReader {
             guard let last = rows.last else { break }
             // Certificates and grants are kept before the envelopes they sign: learnt first.
             try await client.withConnection { connection in try await learnTrusted(connection, committedOnly: true) }
-            scopes.formUnion(await apply(rows.map(\.bytes)))
+            let applied = await apply(rows.map(\.bytes))
             Timer(label: HubMetrics.journalFollow, dimensions: [("stage", "apply")])
                 .record(duration: ContinuousClock.now - applying)
+            if following { recordLag(of: applied) }
+            scopes.formUnion(applied.map(\.header.scope))
             envelopes = last.cursor
             count += rows.count
             if rows.count < Self.batch { break }
@@ -108,15 +113,26 @@ actor JournalReader {
         }
     }
 
-    private func apply(_ rows: [[UInt8]]) async -> Set<Scope> {
+    private func apply(_ rows: [[UInt8]]) async -> [Envelope] {
         await Self.apply(rows, to: node, logger)
+    }
+
+    /// Records how old each change of `envelopes` was when followed, from its hybrid clock reading
+    /// (a device's clock: at most the allowed drift ahead, so a lag reads 0 at worst).
+    private func recordLag(of envelopes: [Envelope]) {
+        let now = node.store.wallClock()
+        let lag = Timer(label: HubMetrics.journalFollowLag)
+        for envelope in envelopes {
+            let stamped = envelope.header.lastStampMillis
+            lag.record(duration: .milliseconds(now > stamped ? now - stamped : 0))
+        }
     }
 
     /// Applies envelopes read from the journal to `node` as one batch, but those whose changes it
     /// holds already (its own among them); when that is refused, one by one, logging each refused
     /// one (another process accepted it, so this one's edges miss it: say so loudly).
-    /// - Returns: the scopes of the envelopes it applied.
-    static func apply(_ rows: [[UInt8]], to node: ReplicaNode, _ logger: Logger) async -> Set<Scope> {
+    /// - Returns: the envelopes it applied (or tried to).
+    static func apply(_ rows: [[UInt8]], to node: ReplicaNode, _ logger: Logger) async -> [Envelope] {
         var envelopes: [Envelope] = []
         for bytes in rows {
             do { envelopes.append(try Envelope(canonicalBytes: bytes)) } catch {
@@ -141,7 +157,7 @@ actor JournalReader {
                 }
             }
         }
-        return Set(envelopes.map(\.header.scope))
+        return envelopes
     }
 
     struct JournalRow {
