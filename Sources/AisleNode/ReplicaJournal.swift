@@ -108,7 +108,7 @@ extension ReplicaNode {
     /// that expired since does not refuse it: ``keptTime(_:)``).
     @discardableResult
     public func receiveFromJournal(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
-        try await receive(envelopes, keeping: false, asKept: true)
+        try await receive(envelopes, keeping: false, judged: .kept)
     }
 
     /// This node's change `acknowledgement` (and any later one of its own in the scope), sealed as

@@ -182,19 +182,48 @@ public final class ReplicaNode: Sendable {
     ///   ``StoreError`` (an equivocation among them); nothing of the batch is applied then.
     @discardableResult
     public func receive(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
-        try await receive(envelopes, keeping: true)
+        try await receive(envelopes, keeping: true, judged: .live)
+    }
+
+    /// As ``receive(_:)`` for envelopes a sync peer sent: those `peer` wrote are judged live, with
+    /// every check as of now; those it passes on from other devices as it accepted them
+    /// (``Judgement/relayedBy(_:)``). A nil peer (not known yet) judges every one live.
+    @discardableResult
+    public func receive(_ envelopes: [Envelope], from peer: ReplicaID?) async throws -> [DeliveryOutcome] {
+        try await receive(envelopes, keeping: true, judged: peer.map(Judgement.relayedBy) ?? .live)
+    }
+
+    /// How a received envelope is judged.
+    enum Judgement {
+        /// Every check as of now.
+        case live
+        /// As when a hub process kept it in the shared journal after every check: at
+        /// ``keptTime(_:)``, and revocations learnt since do not refuse it
+        /// (``TrustStore/judgingKept``).
+        case kept
+        /// Live for the envelopes `peer` wrote itself; as kept for those it passes on, which a node
+        /// accepted after every check when their author connected to it. A device whose
+        /// certificate has expired or been revoked since cannot connect anywhere that knows it, and
+        /// its earlier changes keep reaching the devices that lack them (refusing them here ended
+        /// every session with the peer, and a till enrolled after a revocation never synced its
+        /// store).
+        case relayedBy(ReplicaID)
+
+        func isLive(_ header: EnvelopeHeader) -> Bool {
+            switch self {
+            case .live: true
+            case .kept: false
+            case .relayedBy(let peer): header.origin == peer
+            }
+        }
     }
 
     /// As ``receive(_:)``; with `keeping`, what passed every check is kept in the attached
     /// journal before it is applied (and so before the peer is acknowledged).
-    /// With `asKept`, the envelopes come back from the journal, where a hub process kept them
-    /// after every check: each is judged at ``keptTime(_:)`` rather than now, so a certificate
-    /// that has expired since does not refuse what its device wrote while it was valid, and
-    /// revocations learnt since do not refuse it either (``TrustStore/judgingKept``).
-    func receive(_ envelopes: [Envelope], keeping: Bool, asKept: Bool = false) async throws -> [DeliveryOutcome] {
-        let trust = self.trust.withLock { $0 }
-        let opened = try open(
-            envelopes, trust: asKept ? trust.judgingKept : trust, now: asKept ? nil : store.wallClock())
+    func receive(_ envelopes: [Envelope], keeping: Bool, judged judgement: Judgement) async throws
+        -> [DeliveryOutcome]
+    {
+        let opened = try open(envelopes, judged: judgement, trust: trust.withLock { $0 }, now: store.wallClock())
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.
         if let journal {
@@ -216,16 +245,22 @@ public final class ReplicaNode: Sendable {
     /// cooperative thread that is busy or blocked (a task group's slices then ran one after
     /// another, slower than a loop), and the changes are applied on the thread that began.
     /// Every envelope is opened even when an earlier one is refused (the batch is at most a
-    /// frame, 1 MiB).
+    /// frame, 1 MiB). Each is judged live (with `trust`, at `now`) or as kept, by `judgement`.
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
-    /// `now` nil judges each envelope at ``keptTime(_:)``.
-    private func open(_ envelopes: [Envelope], trust: TrustStore, now: UInt64?) throws -> OpenedChanges {
+    private func open(_ envelopes: [Envelope], judged judgement: Judgement, trust: TrustStore, now: UInt64) throws
+        -> OpenedChanges
+    {
+        let kept = trust.judgingKept
+        @Sendable func open(_ envelope: Envelope) throws -> OpenedChanges {
+            let live = judgement.isLive(envelope.header)
+            return try self.open(envelope, trust: live ? trust : kept, now: live ? now : keptTime(envelope.header))
+        }
         guard envelopes.count > 1 else {
-            return try envelopes.first.map { try open($0, trust: trust, now: now) } ?? OpenedChanges()
+            return try envelopes.first.map(open) ?? OpenedChanges()
         }
         let results = OpeningResults(count: envelopes.count)
         DispatchQueue.concurrentPerform(iterations: envelopes.count) { index in
-            results[index] = Result { try self.open(envelopes[index], trust: trust, now: now) }
+            results[index] = Result { try open(envelopes[index]) }
         }
         var opened = OpenedChanges()
         // Refused: the first envelope refused, as if opened one after another.
@@ -243,9 +278,8 @@ public final class ReplicaNode: Sendable {
 
     /// Checks and opens one envelope: its changes, each with its decoded delta (nil: relayed unread).
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)``.
-    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64?) throws -> OpenedChanges {
+    private func open(_ envelope: Envelope, trust: TrustStore, now: UInt64) throws -> OpenedChanges {
         let header = envelope.header
-        let now = now ?? keptTime(header)
         var opened = OpenedChanges()
         do {
             // Every change of a run keeps the run's envelope (one array, shared), to forward it.

@@ -349,7 +349,7 @@ public actor SyncConnection {
                 do {
                     for certificate in certificates { try await node.learn(certificate) }
                     for grant in grants { try await node.learn(grant) }
-                    try await node.receive(envelopes)
+                    try await node.receive(envelopes, from: session.peer?.body.device)
                 } catch {
                     NodeMetrics.refused(error)
                     pending += session.refuse("\(error)")

@@ -40,11 +40,12 @@ public struct TrustStore: Sendable {
         revoked.insert(certificateID)
     }
 
-    /// This store as it judges what a hub process already kept in the hubs' shared journal: the
-    /// revocations learnt since do not refuse it. A process that kept a change had checked it;
-    /// every process must then hold it, or the processes (and a cache rebuilt from the journal)
-    /// would differ on acknowledged changes. A revoked device's new changes are still refused by
-    /// every process that knows the revocation, before they are kept.
+    /// This store as it judges a change another node already accepted after every check (read
+    /// back from the hubs' shared journal, or passed on by a sync peer that is not its author):
+    /// the revocations learnt since do not refuse it. Every node must then hold it, or they would
+    /// differ on acknowledged changes, and one that refused it could never sync the scope again.
+    /// A revoked device's new changes are refused where it connects, by every node that knows the
+    /// revocation.
     public var judgingKept: TrustStore {
         var store = self
         store.revoked = []
