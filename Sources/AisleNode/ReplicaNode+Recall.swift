@@ -6,7 +6,8 @@ public import AisleSync
 /// Rights recall (docs/sync.md, "Rights recall"): a reservation the hub cannot cover from its own
 /// stock rights, when the store's units sit in its tills' rights. The hub asks the store's tills
 /// connected now to hand in what they can spare (``RightsPolicy/spare(_:at:hub:asked:)``: what a
-/// till holds beyond the refill floor of its share), and places the reservation with what came in.
+/// till holds beyond the refill floor of its share, less what its sales under way need), and
+/// places the reservation with what came in.
 /// A till that is offline does not answer, and the reservation is refused as before.
 extension ReplicaNode {
     /// A till's answer to the hub's recall: hands the hub what it can spare of each SKU of `store`,
@@ -18,13 +19,15 @@ extension ReplicaNode {
         let hub = peer.body.device
         let me = self.store.replica
         let policy = RightsPolicy.stock
+        let pending = pendingSales
         var handed: UInt64 = 0
         var first: Acknowledgement?
         do {
             for (sku, asked) in lines.sorted(by: { $0.key < $1.key }) {
-                let (units, acknowledgements) = try await self.store.transferRights(of: .stock(sku, at: store), to: hub)
-                {
-                    policy.spare($0, at: me, hub: hub, asked: asked)
+                let key = ObjectKey.stock(sku, at: store)
+                // What it can spare beyond its floor and the sales under way here, at most `asked`.
+                let (units, acknowledgements) = try await self.store.transferRights(of: key, to: hub) {
+                    min(asked, pending.beyond(of: key, policy.spare($0, at: me, hub: hub, asked: .max)))
                 }
                 handed += units
                 if first == nil { first = acknowledgements.first }

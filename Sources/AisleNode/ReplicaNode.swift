@@ -27,6 +27,9 @@ public final class ReplicaNode: Sendable {
     let acknowledgements = Mutex(PendingAcknowledgements())
     /// The journal shared with other hub processes, if any (``ReplicaJournal``).
     let journalState = Mutex(JournalState())
+    /// Rights set aside for the sales under way on this device (``RightsDesk/spending(_:_:)``),
+    /// which neither a hand-in nor the hub's recall takes.
+    let pendingSales = PendingSales()
     /// Sync connections open on this node (``SyncConnection``): while there is one, own changes
     /// are sealed as they are written, to be pushed at once; with none, they are sealed when
     /// first sent, consecutive ones as one run (``envelopes(in:missingFrom:maxBytes:)``).

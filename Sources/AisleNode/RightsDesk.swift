@@ -21,8 +21,6 @@ public struct RightsDesk: Sendable {
     let bank: @Sendable () async -> (any RightsBank)?
     /// How long a sale waits for the hub's answer before going on with what the till holds.
     public var timeout: Duration
-    /// Rights set aside for the sales under way on this device, shared by every copy of the desk.
-    let pending = PendingSales()
 
     public init(
         node: ReplicaNode, timeout: Duration = .seconds(2), bank: @escaping @Sendable () async -> (any RightsBank)?
@@ -63,8 +61,8 @@ public struct RightsDesk: Sendable {
     /// handed back.
     public func spending<T>(_ units: [ObjectKey: UInt64], _ sale: () async throws -> T) async throws -> T {
         let units = units.filter { $0.value > 0 }
-        pending.add(units)
-        defer { pending.remove(units) }
+        node.pendingSales.add(units)
+        defer { node.pendingSales.remove(units) }
         for (key, count) in units.sorted(by: { $0.key < $1.key }) { try await obtain(count, of: key) }
         return try await sale()
     }
@@ -81,12 +79,10 @@ public struct RightsDesk: Sendable {
         let counters = try node.store.counters(at: keys)
         for key in keys {
             let policy = RightsPolicy.policy(for: key.kind)
-            let pending = self.pending
+            let pending = node.pendingSales
             // What sales under way need stays here; read again inside the transaction.
             let excess: @Sendable (BoundedCounter) -> UInt64 = {
-                let excess = policy.excess($0, at: me, hub: hub)
-                let needed = pending.units(of: key)
-                return excess > needed ? excess - needed : 0
+                pending.beyond(of: key, policy.excess($0, at: me, hub: hub))
             }
             guard let counter = counters[key], excess(counter) > 0 else { continue }
             // Worked out again inside the transaction, from the counter as it is then.
@@ -161,7 +157,7 @@ public struct RightsDesk: Sendable {
 }
 
 /// The rights each counter's sales under way on a device need, which ``RightsDesk/rebalance(_:)``
-/// leaves in place.
+/// and the hub's recall leave in place.
 final class PendingSales: Sendable {
     private let units = Mutex<[ObjectKey: UInt64]>([:])
 
@@ -178,8 +174,10 @@ final class PendingSales: Sendable {
         }
     }
 
-    func units(of key: ObjectKey) -> UInt64 {
-        units.withLock { $0[key, default: 0] }
+    /// What is left of `units` of `key`'s rights once the sales under way have theirs.
+    func beyond(of key: ObjectKey, _ units: UInt64) -> UInt64 {
+        let needed = self.units.withLock { $0[key, default: 0] }
+        return units > needed ? units - needed : 0
     }
 }
 

@@ -162,6 +162,26 @@ struct ReservationSyncTests {
         #expect(try bank.hub.store.stockLevel(of: "oat-milk", in: "berlin").level == 5, "nothing was set aside")
     }
 
+    @Test("a till answering a recall keeps what its sales under way need, besides its floor")
+    func recallLeavesSalesUnderWayTheirRights() async throws {
+        let up = try await bank.link(bank.till1)
+        let oat = ObjectKey.stock("oat-milk", at: "berlin")
+        try await bank.till1.store.receiveStock(10, of: "oat-milk", in: "berlin")
+        let desk = RightsDesk(node: bank.till1) { up.connections[0] }
+        _ = try await bank.carrying(up) { try await desk.rebalance([oat]) }
+        // It holds its share of 10, 8; its floor is 4. A sale of 3 is under way when the hub recalls.
+        let hub = bank.hub.identity.certificate
+        let (reply, _) = try await desk.spending([oat: 3]) {
+            await bank.till1.serve(.recall(store: "berlin", lines: ["oat-milk": 10]), from: hub)
+        }
+        guard case .granted(let units, _) = reply else {
+            Issue.record("refused: \(reply)")
+            return
+        }
+        #expect(units == 1)
+        #expect(try bank.till1.store.counter(at: oat).rights(of: "till-1") == 7)
+    }
+
     @Test("a till hands in rights only when the hub recalls them")
     func onlyTheHubRecalls() async throws {
         let (reply, wrote) = await bank.till1.serve(
