@@ -120,15 +120,22 @@ struct ReservationSyncTests {
         #expect(notes.first?.note.terms?.store == "berlin")
     }
 
-    @Test(
-        "a reservation beyond the hub's own rights is placed with what the store's till hands in when recalled; the till keeps its floor"
-    )
-    func reservationServedThroughARecall() async throws {
+    /// Till 1, linked to the hub, receives 10 oat milk and hands the hub what it holds beyond its
+    /// share (2). Returns its link, its desk and the SKU's key.
+    func tillReceivesTenOatMilk() async throws -> (MemoryLink, RightsDesk, ObjectKey) {
         let up = try await bank.link(bank.till1)
         let oat = ObjectKey.stock("oat-milk", at: "berlin")
         try await bank.till1.store.receiveStock(10, of: "oat-milk", in: "berlin")
         let desk = RightsDesk(node: bank.till1) { up.connections[0] }
         _ = try await bank.carrying(up) { try await desk.rebalance([oat]) }
+        return (up, desk, oat)
+    }
+
+    @Test(
+        "a reservation beyond the hub's own rights is placed with what the store's till hands in when recalled; the till keeps its floor"
+    )
+    func reservationServedThroughARecall() async throws {
+        let (up, _, oat) = try await tillReceivesTenOatMilk()
         try await up.connections[0].changed(.store("berlin"))
         try await up.pump()
         #expect(try bank.hub.store.counter(at: oat).rights(of: "hub") == 2)
@@ -164,11 +171,7 @@ struct ReservationSyncTests {
 
     @Test("a till answering a recall keeps what its sales under way need, besides its floor")
     func recallLeavesSalesUnderWayTheirRights() async throws {
-        let up = try await bank.link(bank.till1)
-        let oat = ObjectKey.stock("oat-milk", at: "berlin")
-        try await bank.till1.store.receiveStock(10, of: "oat-milk", in: "berlin")
-        let desk = RightsDesk(node: bank.till1) { up.connections[0] }
-        _ = try await bank.carrying(up) { try await desk.rebalance([oat]) }
+        let (_, desk, oat) = try await tillReceivesTenOatMilk()
         // It holds its share of 10, 8; its floor is 4. A sale of 3 is under way when the hub recalls.
         let hub = bank.hub.identity.certificate
         let (reply, _) = try await desk.spending([oat: 3]) {

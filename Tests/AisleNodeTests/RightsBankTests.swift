@@ -89,16 +89,22 @@ struct RightsBankTests {
         #expect(offline.contains("sell from another till (till-1 holds 5)"), "\(offline)")
     }
 
-    @Test("points earned at one till are handed to the hub and redeemed at another through it, never twice")
-    func pointsRedeemedElsewhere() async throws {
+    /// Anna earns 120 points at till 1, which hands them in to the hub. Returns her account's key.
+    func annaEarns120AtTill1() async throws -> ObjectKey {
         let anna = try ObjectKey(scope: .loyalty("anna"), kind: .account, id: "")
         let up = try await link(till1)
         try await till1.store.earnPoints(120, for: "anna")
         let desk1 = RightsDesk(node: till1) { up.connections[0] }
         _ = try await carrying(up) { try await desk1.rebalance([anna]) }
-        #expect(try till1.store.counter(at: anna).rights(of: "till-1") == 0, "points are banked whole")
         try await up.connections[0].changed(.loyalty("anna"))
         try await up.pump()
+        return anna
+    }
+
+    @Test("points earned at one till are handed to the hub and redeemed at another through it, never twice")
+    func pointsRedeemedElsewhere() async throws {
+        let anna = try await annaEarns120AtTill1()
+        #expect(try till1.store.counter(at: anna).rights(of: "till-1") == 0, "points are banked whole")
 
         let down = try await link(till2)
         let desk2 = RightsDesk(node: till2) { down.connections[0] }
@@ -113,13 +119,7 @@ struct RightsBankTests {
         "points granted for a redemption stay on the till while it is under way, though a hand-in runs when the grant lands, and the rest goes back after"
     )
     func grantedPointsAreNotHandedBackBeforeTheRedemption() async throws {
-        let anna = try ObjectKey(scope: .loyalty("anna"), kind: .account, id: "")
-        let up = try await link(till1)
-        try await till1.store.earnPoints(120, for: "anna")
-        let desk1 = RightsDesk(node: till1) { up.connections[0] }
-        _ = try await carrying(up) { try await desk1.rebalance([anna]) }
-        try await up.connections[0].changed(.loyalty("anna"))
-        try await up.pump()
+        let anna = try await annaEarns120AtTill1()
 
         let down = try await link(till2)
         let desk2 = RightsDesk(node: till2) { down.connections[0] }
