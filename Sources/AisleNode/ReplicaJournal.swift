@@ -105,7 +105,7 @@ extension ReplicaNode {
 
     /// Applies envelopes read back from the journal (another process accepted or wrote them): the
     /// receive path without keeping them again, each judged as when it was kept (a certificate
-    /// that expired since does not refuse it: ``keptTime(_:)``).
+    /// that expired or was revoked since does not refuse it: ``Judgement/kept``).
     @discardableResult
     public func receiveFromJournal(_ envelopes: [Envelope]) async throws -> [DeliveryOutcome] {
         try await receive(envelopes, keeping: false, judged: .kept)
