@@ -196,31 +196,6 @@ public final class ReplicaNode: Sendable {
         try await receive(envelopes, keeping: true, judged: peer.map(Judgement.relayedBy) ?? .live)
     }
 
-    /// How a received envelope is judged.
-    enum Judgement {
-        /// Every check as of now.
-        case live
-        /// As when a hub process kept it in the shared journal after every check: at
-        /// ``keptTime(_:)``, and revocations learnt since do not refuse it
-        /// (``TrustStore/judgingKept``).
-        case kept
-        /// Live for the envelopes `peer` wrote itself; as kept for those it passes on, which a node
-        /// accepted after every check when their author connected to it. A device whose
-        /// certificate has expired or been revoked since cannot connect anywhere that knows it, and
-        /// its earlier changes keep reaching the devices that lack them (refusing them here ended
-        /// every session with the peer, and a till enrolled after a revocation never synced its
-        /// store).
-        case relayedBy(ReplicaID)
-
-        func isLive(_ header: EnvelopeHeader) -> Bool {
-            switch self {
-            case .live: true
-            case .kept: false
-            case .relayedBy(let peer): header.origin == peer
-            }
-        }
-    }
-
     /// As ``receive(_:)``; with `keeping`, what passed every check is kept in the attached
     /// journal before it is applied (and so before the peer is acknowledged).
     func receive(_ envelopes: [Envelope], keeping: Bool, judged judgement: Judgement) async throws
@@ -273,7 +248,8 @@ public final class ReplicaNode: Sendable {
 
     /// The time an envelope read back from the journal is judged at: its last change's clock
     /// reading less the drift allowed, no later than when a hub kept it after every check, so
-    /// what passed then passes again (a certificate expired since included; a revoked one not).
+    /// what passed then passes again (a certificate expired since included; revocations learnt
+    /// since are left out by ``TrustStore/judgingKept``).
     func keptTime(_ header: EnvelopeHeader) -> UInt64 {
         let stamped = header.lastStampMillis
         return stamped > maxDrift ? stamped - maxDrift : 0
