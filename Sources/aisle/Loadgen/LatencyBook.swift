@@ -41,6 +41,8 @@ final class LatencyBook: Sendable {
         var delivered: UInt64 = 0
         var phoneToTill = LatencyBook.histogram()
         var tillToTill = LatencyBook.histogram()
+        /// Phone → till since the last ``takeRecentPhoneToTill()``.
+        var recentPhoneToTill = LatencyBook.histogram()
     }
 
     private let state = Mutex(State())
@@ -81,7 +83,9 @@ final class LatencyBook: Sendable {
                 for index in Int(from)..<Int(to) {
                     let micros = UInt64(max(0, (now - starts[index]).microseconds))
                     switch path {
-                    case .phoneToTill: state.phoneToTill.record(micros)
+                    case .phoneToTill:
+                        state.phoneToTill.record(micros)
+                        state.recentPhoneToTill.record(micros)
                     case .tillToTill: state.tillToTill.record(micros)
                     }
                 }
@@ -147,6 +151,15 @@ final class LatencyBook: Sendable {
 
     /// How many changes reached a receiver that should see them, on both paths.
     var delivered: UInt64 { state.withLock { $0.delivered } }
+
+    /// Phone → till deliveries recorded since the last call (the run's first call: since it began),
+    /// so progress shows the latency of now and not only of the run so far.
+    func takeRecentPhoneToTill() -> Histogram<UInt64> {
+        state.withLock { state in
+            defer { state.recentPhoneToTill = LatencyBook.histogram() }
+            return state.recentPhoneToTill
+        }
+    }
 
     /// A copy of the histogram of `path`.
     func histogram(_ path: LatencyPath) -> Histogram<UInt64> {

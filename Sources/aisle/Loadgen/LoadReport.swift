@@ -103,12 +103,16 @@ final class LoadReport: Sendable {
         }
         let seconds = Double((now - last.at).microseconds) / 1e6
         let phoneToTill = book.histogram(.phoneToTill)
+        let recent = book.takeRecentPhoneToTill()
         let connected = await connected()
         var line = String(
             format: "[%5.1f s] %d/%d connected · written %d (%.0f/s) · phone → till %llu seen, p99 ",
             Double(elapsed.microseconds) / 1e6, connected, devices.count, written,
             seconds > 0 ? Double(written - last.written) / seconds : 0, phoneToTill.totalCount)
         line += Self.milliseconds(phoneToTill, 99) + " ms"
+        line +=
+            " (last second: \(recent.totalCount) seen, p99 " + Self.milliseconds(recent, 99) + " ms, max "
+            + Self.milliseconds(recent, 100) + " ms)"
         if let rss = hubRSS() { line += " · hub RSS \(rss) MB" }
         print(line)
         fflush(nil)  // a line at a time, also through a pipe or into a file
