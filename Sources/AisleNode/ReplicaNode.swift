@@ -74,21 +74,6 @@ public final class ReplicaNode: Sendable {
         sealsEachChange.store(true, ordering: .relaxed)
     }
 
-    /// The kinds of trusted records a node keeps: device certificates and handoff grants.
-    public static let certificateKind = "certificate"
-    public static let grantKind = "grant"
-
-    /// Learns a customer's handoff grant after checking it (its grantor's certificate must be
-    /// known), and keeps it in the store like a certificate.
-    public func learn(_ grant: HandoffGrant) async throws {
-        let known = try trust.withLock { trust throws(EnvelopeRefusal) -> Bool in
-            let known = trust.grants[grant.scope, default: []].contains { $0.id == grant.id }
-            try trust.admit(grant)
-            return known
-        }
-        if !known { try await keepTrusted(kind: Self.grantKind, id: grant.id, bytes: grant.canonicalBytes) }
-    }
-
     /// Holds a scope key for this process's life (a handoff's customer key at a till).
     func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
         trust.withLock { $0.hold(key, for: scope, epoch: epoch) }
@@ -117,25 +102,6 @@ public final class ReplicaNode: Sendable {
                 return (grant, grantor)
             }
         }
-    }
-
-    /// Learns a device's certificate after checking it against the admin key, and keeps it in the
-    /// store, so the node can check and forward that device's changes after a restart too.
-    public func learn(_ certificate: Certificate) async throws {
-        let known = try trust.withLock { trust throws(EnvelopeRefusal) -> Bool in
-            let known = trust.certificates[certificate.id] != nil
-            try trust.add(certificate)
-            return known
-        }
-        if !known {
-            try await keepTrusted(kind: Self.certificateKind, id: certificate.id, bytes: certificate.canonicalBytes)
-        }
-    }
-
-    /// Keeps a certificate or grant in the store, and in the journal when one is attached.
-    private func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
-        try await store.keepTrusted(kind: kind, id: id, bytes: bytes)
-        try await journal?.keepTrusted(kind: kind, id: id, bytes: bytes)
     }
 
     /// What this node trusts now (certificates, revocations, keys), for a new connection.

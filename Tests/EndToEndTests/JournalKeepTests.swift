@@ -117,4 +117,38 @@ struct JournalKeepTests {
         #expect(first.vector["till-0"] == 5 && first.at == 200)
         #expect(second.vector["till-1"] == 9 && second.at == 300)
     }
+
+    @Test(
+        "a device's certificate kept by one hub process is learnt by another at once, before any envelope it signs"
+    )
+    func keptCertificateWakesTheOtherProcess() async throws {
+        let postgres = try PostgresServer()
+        let chain = try TestTenant()
+        defer { withExtendedLifetime((postgres, chain)) {} }
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [scope])
+        let other = try chain.process(of: hub, named: "hub-2")
+        let till = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
+        let location = try PostgresLocation(url: postgres.url)
+        let keeping = PostgresJournal(at: location, node: hub, logger: Logger(label: "test")) { _ in }
+        let following = PostgresJournal(at: location, node: other, logger: Logger(label: "test")) { _ in }
+        hub.attach(keeping)
+        other.attach(following)
+        let clients = [Task { await keeping.runClient() }, Task { await following.runClient() }]
+        defer { for client in clients { client.cancel() } }
+        try await keeping.migrate()
+        try await following.catchUp()
+        // Only a notification wakes it within the test: its fallback poll is a minute away.
+        let follower = Task { await following.follow(fallback: .seconds(60)) { _ in } }
+        defer { follower.cancel() }
+        try await Task.sleep(for: .milliseconds(300))  // listening
+
+        try await hub.learn(till.identity.certificate)  // till-1 connected to the first process
+        let id = till.identity.certificate.id
+        let deadline = ContinuousClock.now + .seconds(10)
+        while other.trustSnapshot.certificates[id] == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(other.trustSnapshot.certificates[id] != nil)
+        #expect(try other.store.trusted(kind: ReplicaNode.certificateKind).count == 1)
+    }
 }

@@ -57,9 +57,11 @@ actor JournalReader {
             }
             let applying = ContinuousClock.now
             Timer(label: HubMetrics.journalFollow, dimensions: [("stage", "read")]).record(duration: applying - reading)
-            guard let last = rows.last else { break }
-            // Certificates and grants are kept before the envelopes they sign: learnt first.
+            // Certificates and grants are kept before the envelopes they sign: learnt after reading
+            // the envelopes, before applying them (and also with no envelope: a device that just
+            // connected to another process).
             try await client.withConnection { connection in try await learnTrusted(connection, committedOnly: true) }
+            guard let last = rows.last else { break }
             let applied = await apply(rows.map(\.bytes))
             Timer(label: HubMetrics.journalFollow, dimensions: [("stage", "apply")])
                 .record(duration: ContinuousClock.now - applying)
@@ -96,16 +98,23 @@ actor JournalReader {
             let rows = try await Self.rows(
                 "aisle_trusted", "seq", "bytes", after: trusted, committedOnly: committedOnly, connection, logger,
                 kind: true)
+            var records: [TrustedRecord] = []
             for row in rows {
                 do {
                     switch row.kind {
-                    case ReplicaNode.certificateKind: try await node.learn(try Certificate(canonicalBytes: row.bytes))
-                    case ReplicaNode.grantKind: try await node.learn(try HandoffGrant(canonicalBytes: row.bytes))
+                    case ReplicaNode.certificateKind:
+                        records.append(.certificate(try Certificate(canonicalBytes: row.bytes)))
+                    case ReplicaNode.grantKind: records.append(.grant(try HandoffGrant(canonicalBytes: row.bytes)))
                     default: logger.warning("journal: unknown trusted kind", metadata: ["kind": "\(row.kind)"])
                     }
                 } catch {
-                    logger.error("journal: a kept certificate or grant is refused", metadata: ["reason": "\(error)"])
+                    logger.error("journal: a kept certificate or grant is unreadable", metadata: ["reason": "\(error)"])
                 }
+            }
+            // One store write for the lot: a thousand devices connecting to the other process
+            // must not hold up the envelopes that follow them.
+            for (_, reason) in try await node.learnKept(records) {
+                logger.error("journal: a kept certificate or grant is refused", metadata: ["reason": "\(reason)"])
             }
             if committedOnly, let last = rows.last { trusted = last.cursor }
             if rows.count < Self.batch { return }

@@ -150,11 +150,16 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
 
     // MARK: ReplicaJournal
 
+    /// Keeps a certificate or grant, and wakes the other processes when it is new: they learn it
+    /// before the first envelope it signs reaches them, not with it.
     public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
         try await client.query(
             """
-            INSERT INTO aisle_trusted (kind, id, bytes) VALUES (\(kind), \(Data(id)), \(Data(bytes)))
-            ON CONFLICT (kind, id) DO NOTHING
+            WITH kept AS (
+                INSERT INTO aisle_trusted (kind, id, bytes) VALUES (\(kind), \(Data(id)), \(Data(bytes)))
+                ON CONFLICT (kind, id) DO NOTHING RETURNING 1
+            )
+            SELECT pg_notify(\(Self.channel), '') FROM kept
             """, logger: logger)
     }
 

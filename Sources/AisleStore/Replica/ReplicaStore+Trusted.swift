@@ -2,12 +2,14 @@ import Foundation
 import GRDB
 
 extension ReplicaStore {
-    /// Keeps `bytes` (a certificate or grant, checked by the caller) under `kind` and `id`; a
-    /// second copy of the same id is ignored.
-    public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
+    /// Keeps each record's `bytes` (a certificate or grant, checked by the caller) under its
+    /// `kind` and `id`, all in one transaction; a second copy of the same id is ignored.
+    public func keepTrusted(_ records: [(kind: String, id: [UInt8], bytes: [UInt8])]) async throws {
         try await writeTransaction { db, _ in
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO trusted (kind, id, bytes) VALUES (?, ?, ?)").execute(
-                arguments: [kind, Data(id), Data(bytes)])
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO trusted (kind, id, bytes) VALUES (?, ?, ?)")
+            for record in records {
+                try insert.execute(arguments: [record.kind, Data(record.id), Data(record.bytes)])
+            }
         }
     }
 
