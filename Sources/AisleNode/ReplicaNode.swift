@@ -53,6 +53,7 @@ public final class ReplicaNode: Sendable {
             guard let grant = try? HandoffGrant(canonicalBytes: bytes) else { continue }
             try? trust.admit(grant)
         }
+        trust.learn(try store.revocations())
         self.store = store
         self.identity = identity
         self.trust = Mutex(trust)
@@ -133,6 +134,15 @@ public final class ReplicaNode: Sendable {
         }
     }
 
+    /// Learns the revocations head office published in the catalog and this node's store holds:
+    /// the devices they name are refused from now on.
+    /// - Returns: the certificate ids newly revoked.
+    @discardableResult
+    public func learnRevocations() throws -> [[UInt8]] {
+        let revocations = try store.revocations()
+        return trust.withLock { $0.learn(revocations) }
+    }
+
     /// Takes a signed revocation list: the devices on it are refused from now on.
     public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
         try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
@@ -174,7 +184,10 @@ public final class ReplicaNode: Sendable {
             if keeping { try await journal.keep(envelopes) }
             journalState.withLock { $0.markKept(envelopes, own: store.replica) }
         }
-        return try await store.apply(opened.changes, decoded: opened.decoded)
+        let outcomes = try await store.apply(opened.changes, decoded: opened.decoded)
+        // Head office publishes rarely: the catalog's revocations are read again after each change of it.
+        if envelopes.contains(where: { $0.header.scope == .catalog }) { try learnRevocations() }
+        return outcomes
     }
 
     /// Checks and opens `envelopes` (``TrustStore/openRun(_:now:maxDrift:)``): their changes in

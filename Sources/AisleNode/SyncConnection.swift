@@ -327,7 +327,10 @@ public actor SyncConnection {
                 // part (or whatever comes next), and its acknowledgement is flow control only. The
                 // last raises the vector, so it is in before the acknowledgement says so.
                 if covers != nil {
-                    do { try await installed() } catch {
+                    do {
+                        try await installed()
+                        if scope == .catalog { try node.learnRevocations() }
+                    } catch {
                         pending += session.refuse("\(error)")
                         continue
                     }

@@ -16,6 +16,7 @@ struct ObjectDeltaTests {
                 StoreInfo(name: "Mitte", latitudeMicrodegrees: 52_520_008, longitudeMicrodegrees: 13_404_954), at: stamp
             )
             catalog.setHours("store-1", try! OpeningHours(parsing: "Mo-Fr 08:00-20:00; Sa 09:00-14:00"), at: stamp)
+            catalog.revoke(Array(repeating: 0xAB, count: 16), Revocation(signature: Array(repeating: 7, count: 64)))
             return try catalog.setPromotion("p", .pointsMultiplier(nil, multiplier: 2), at: stamp)
         }
         let states = LatticeScript<RetailState>.run(words, start: state) { word, state, replica, stamp in
@@ -161,6 +162,21 @@ struct ObjectDeltaTests {
         encoder.append(UInt64(2))
         #expect(throws: DeltaDecodingError.unsupportedVersion(2)) { try ObjectDelta(encoded: encoder.bytes) }
         #expect(DeltaDecodingError.unsupportedVersion(2).description.contains("upgrade"))
+    }
+
+    @Test("a revocation's id is a certificate id in lowercase hex, and maps back to the id's bytes")
+    func revocationIDs() throws {
+        let certificate: [UInt8] = [0x00, 0x0F, 0xA0, 0xFF] + Array(repeating: 0x5C, count: 12)
+        let id = Revocation.catalogID(of: certificate)
+        #expect(id.rawValue == "000fa0ff" + String(repeating: "5c", count: 12))
+        #expect(Revocation.certificate(of: id) == certificate)
+        _ = try ObjectKey(scope: .catalog, kind: .revocation, id: id.rawValue)
+        for bad in ["sku-1", id.rawValue.uppercased(), String(id.rawValue.dropLast(2)), id.rawValue + "00"] {
+            #expect(throws: ObjectError.self) { try ObjectKey(scope: .catalog, kind: .revocation, id: bad) }
+        }
+        #expect(throws: ObjectError.kindOutsideScope(.revocation, .store("berlin"))) {
+            try ObjectKey(scope: .store("berlin"), kind: .revocation, id: id.rawValue)
+        }
     }
 
     @Test("an object of the wrong kind for its scope is refused")

@@ -51,11 +51,11 @@ struct RetailLawTests {
         }
     }
 
-    @Test("catalogs: join is a lattice under product, price, promotion, store and opening-hours writes")
+    @Test("catalogs: join is a lattice under product, price, promotion, store, opening-hours and revocation writes")
     func catalog() async {
         await LatticeScript<Catalog>.verify { word, catalog, _, stamp in
             let sku = Pick.sku(word >> 2)
-            switch word % 5 {
+            switch word % 6 {
             case 0: return catalog.setProduct(sku, Product(name: "p\(word >> 4 % 3)"), at: stamp)
             case 1: return try? catalog.setPrice(sku, Int64(word >> 4 % 900), at: stamp)
             case 2:
@@ -67,9 +67,13 @@ struct RetailLawTests {
                     Pick.stores[Int(word >> 4 % 2)],
                     StoreInfo(name: "s", latitudeMicrodegrees: Int64(word >> 6 % 1000), longitudeMicrodegrees: 0),
                     at: stamp)
-            default:
+            case 4:
                 let hours = word >> 6 % 3 == 0 ? nil : Pick.hours(word >> 6)
                 return catalog.setHours(Pick.stores[Int(word >> 4 % 2)], hours, at: stamp)
+            default:
+                // Two certificates, each revoked with one of three signatures: copies that differ join.
+                let certificate = Array(repeating: UInt8(word >> 4 % 2), count: 16)
+                return catalog.revoke(certificate, Revocation(signature: [UInt8(word >> 6 % 3)]))
             }
         }
     }

@@ -91,6 +91,7 @@ public enum StoreKind: IdentifierKind { public static var noun: String { "store 
 public enum OrderKind: IdentifierKind { public static var noun: String { "order id" } }
 public enum PromotionKind: IdentifierKind { public static var noun: String { "promotion id" } }
 public enum ReservationKind: IdentifierKind { public static var noun: String { "reservation id" } }
+public enum CertificateKind: IdentifierKind { public static var noun: String { "certificate id" } }
 
 /// One replica: a till, a kiosk, a phone or the hub. Ties between equal clock readings break by it.
 public typealias ReplicaID = Identifier<ReplicaKind>
@@ -108,3 +109,5 @@ public typealias OrderID = Identifier<OrderKind>
 public typealias PromotionID = Identifier<PromotionKind>
 /// A click-and-collect reservation, minted by the hub that places it.
 public typealias ReservationID = Identifier<ReservationKind>
+/// A device certificate, as the catalog's revocations name it (``Revocation/catalogID(of:)``).
+public typealias CertificateID = Identifier<CertificateKind>

@@ -10,6 +10,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case storeInfo = 4
     /// Catalog: a store's weekly opening hours per store id.
     case storeHours = 5
+    /// Catalog: a revoked device certificate per certificate id (``Revocation``).
+    case revocation = 6
     /// Store: the bounded stock counter of one SKU.
     case stock = 10
     /// Store or customer: one cart.
@@ -29,7 +31,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     public func belongs(in scope: Scope) -> Bool {
         switch (self, scope) {
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
-        case (.storeHours, .catalog): true
+        case (.storeHours, .catalog), (.revocation, .catalog): true
         case (.stock, .store), (.cart, .store), (.order, .store), (.reservation, .store): true
         case (.cart, .customer), (.order, .customer), (.wishlist, .customer), (.reservationNote, .customer): true
         case (.account, .loyalty): true
@@ -46,6 +48,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .promotion: "promotion"
         case .storeInfo: "store"
         case .storeHours: "hours"
+        case .revocation: "revocation"
         case .stock: "stock"
         case .cart: "cart"
         case .order: "order"
@@ -74,6 +77,10 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
             case .product, .price, .stock: _ = try SKU(id)
             case .promotion: _ = try PromotionID(id)
             case .storeInfo, .storeHours: _ = try StoreID(id)
+            case .revocation:
+                guard Revocation.certificate(of: try CertificateID(id)) != nil else {
+                    throw ObjectError.invalidID(kind, "a revocation's id is a certificate id: 32 lowercase hex digits")
+                }
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
             case .reservation, .reservationNote: _ = try ReservationID(id)

@@ -9,6 +9,7 @@ public enum ObjectValue: Equatable, Sendable {
     indirect case promotion(LWWRegister<Promotion?>)
     indirect case storeInfo(LWWRegister<StoreInfo?>)
     indirect case storeHours(LWWRegister<OpeningHours?>)
+    case revocation(Revocation)
     case stock(BoundedCounter)
     indirect case cart(Cart)
     indirect case order(Order)
@@ -25,6 +26,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .promotion: .promotion
         case .storeInfo: .storeInfo
         case .storeHours: .storeHours
+        case .revocation: .revocation
         case .stock: .stock
         case .cart: .cart
         case .order: .order
@@ -43,6 +45,7 @@ public enum ObjectValue: Equatable, Sendable {
         case (.promotion(let a), .promotion(let b)): .promotion(a.joined(with: b))
         case (.storeInfo(let a), .storeInfo(let b)): .storeInfo(a.joined(with: b))
         case (.storeHours(let a), .storeHours(let b)): .storeHours(a.joined(with: b))
+        case (.revocation(let a), .revocation(let b)): .revocation(a.joined(with: b))
         case (.stock(let a), .stock(let b)): .stock(a.joined(with: b))
         case (.cart(let a), .cart(let b)): .cart(a.joined(with: b))
         case (.order(let a), .order(let b)):
@@ -65,6 +68,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .promotion: .promotion(try decoder.decode())
         case .storeInfo: .storeInfo(try decoder.decode())
         case .storeHours: .storeHours(try decoder.decode())
+        case .revocation: .revocation(try decoder.decode())
         case .stock: .stock(try decoder.decode())
         case .cart: .cart(try decoder.decode())
         case .order: .order(try decoder.decode())
@@ -91,6 +95,7 @@ extension ObjectValue: CanonicalEncodable {
         case .promotion(let value): encoder.append(value)
         case .storeInfo(let value): encoder.append(value)
         case .storeHours(let value): encoder.append(value)
+        case .revocation(let value): encoder.append(value)
         case .stock(let value): encoder.append(value)
         case .cart(let value): encoder.append(value)
         case .order(let value): encoder.append(value)

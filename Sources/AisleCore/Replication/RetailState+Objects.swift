@@ -30,6 +30,9 @@ extension RetailState {
             for (id, register) in catalog.hours.registers.entries {
                 add(.storeHours, id.rawValue, .storeHours(register))
             }
+            for (id, revocation) in catalog.revocations.entries {
+                add(.revocation, id.rawValue, .revocation(revocation))
+            }
         case .store(let store):
             let state = stores[store]
             for (sku, counter) in state.stock.counters.entries { add(.stock, sku.rawValue, .stock(counter)) }
@@ -78,6 +81,8 @@ extension RetailState {
             catalog.stores.join(LWWMap(registers: LatticeMap([StoreID(unchecked: key.id): register])))
         case (.storeHours(let register), .catalog):
             catalog.hours.join(LWWMap(registers: LatticeMap([StoreID(unchecked: key.id): register])))
+        case (.revocation(let revocation), .catalog):
+            catalog.revocations.join(LatticeMap([CertificateID(unchecked: key.id): revocation]))
         case (.stock(let counter), .store(let store)):
             var state = StoreState()
             state.stock = StockLedger(counters: LatticeMap([SKU(unchecked: key.id): counter]))

@@ -37,11 +37,12 @@ public struct StoreInfo: Hashable, Sendable, CanonicalEncodable {
     }
 }
 
-/// The chain's catalog: products, unit prices, promotions, stores and their opening hours, written
-/// by head office only.
+/// The chain's catalog: products, unit prices, promotions, stores and their opening hours, and the
+/// revoked device certificates, written by head office only.
 ///
-/// Each is a last-writer-wins map, so the newest publication wins everywhere, and pricing a
-/// cart against the same catalog gives the same total on phone, till and hub.
+/// Each but the revocations is a last-writer-wins map, so the newest publication wins everywhere,
+/// and pricing a cart against the same catalog gives the same total on phone, till and hub.
+/// Revocations only grow (``Revocation``).
 public struct Catalog: Lattice, CanonicalEncodable {
     public internal(set) var products: LWWMap<SKU, Product>
     /// Unit prices in integer minor units (cents).
@@ -50,6 +51,8 @@ public struct Catalog: Lattice, CanonicalEncodable {
     public internal(set) var stores: LWWMap<StoreID, StoreInfo>
     /// Each store's weekly opening hours (an object of its own, so ``StoreInfo``'s stored encoding stays as it is).
     public internal(set) var hours: LWWMap<StoreID, OpeningHours>
+    /// The revoked device certificates, by certificate id: grow-only (``Revocation``).
+    public internal(set) var revocations: LatticeMap<CertificateID, Revocation>
 
     public init() {
         products = .bottom
@@ -57,6 +60,7 @@ public struct Catalog: Lattice, CanonicalEncodable {
         promotions = .bottom
         stores = .bottom
         hours = .bottom
+        revocations = .bottom
     }
 
     public static var bottom: Catalog { Catalog() }
@@ -73,6 +77,7 @@ public struct Catalog: Lattice, CanonicalEncodable {
         promotions.join(other.promotions)
         stores.join(other.stores)
         hours.join(other.hours)
+        revocations.join(other.revocations)
     }
 
     /// Publishes or withdraws (nil) a product; returns the delta.
@@ -123,12 +128,27 @@ public struct Catalog: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Revokes the certificate whose id is `certificate`, with the admin's `revocation`; returns
+    /// the delta (bottom when it was revoked already).
+    @discardableResult
+    public mutating func revoke(_ certificate: [UInt8], _ revocation: Revocation) -> Catalog {
+        let id = Revocation.catalogID(of: certificate)
+        var delta = Catalog()
+        guard revocations[id].joined(with: revocation) != revocations[id] else { return delta }
+        delta.revocations = LatticeMap([id: revocation])
+        revocations.join(delta.revocations)
+        return delta
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(products)
         encoder.append(prices)
         encoder.append(promotions)
         encoder.append(stores)
         encoder.append(hours)
+        // Appended last, and only when there is one: a catalog without revocations keeps the
+        // bytes (and digest) it had before revocations were catalog objects.
+        if revocations != .bottom { encoder.append(revocations) }
     }
 }
 

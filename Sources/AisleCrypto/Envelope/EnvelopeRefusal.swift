@@ -13,6 +13,8 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
     case forgedCertificate
     /// A revocation list not signed by this tenant's admin key.
     case forgedRevocationList
+    /// A revocation in the catalog not signed by this tenant's admin key.
+    case forgedRevocation(CertificateID)
     /// A handoff grant whose signature does not verify with its grantor's key.
     case forgedGrant
     /// The certificate names another device than the header's origin.
@@ -45,6 +47,7 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
         case .unknownCertificate: "signed by an unknown certificate: enrol the device first"
         case .forgedCertificate: "certificate not signed by this tenant's admin key"
         case .forgedRevocationList: "revocation list not signed by this tenant's admin key: ignored"
+        case .forgedRevocation(let id): "revocation of certificate \(id) not signed by this tenant's admin key"
         case .forgedGrant: "handoff grant not signed by its grantor: ignored"
         case .originMismatch(let certified, let header): "certificate of \(certified) used by \(header)"
         case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"

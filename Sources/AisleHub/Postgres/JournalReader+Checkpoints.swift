@@ -59,6 +59,7 @@ extension JournalReader {
         try await Self.readCheckpoint(of: scope, source: node.store.replica, connection, logger) { part in
             try await node.store.install(part, adoptingOwnChanges: true)
         }
+        if scope == .catalog { try node.learnRevocations() }
     }
 
     /// Reads `scope`'s newest checkpoint, handing each part to `take` as a snapshot part from

@@ -1,4 +1,4 @@
-import AisleCore
+public import AisleCore
 import AisleCrypto
 import AisleStore
 import AisleSync
@@ -42,5 +42,36 @@ extension ReplicaNode {
             try changes.apply(to: &catalog, at: stamp)
         }
         return changes
+    }
+}
+
+extension ReplicaNode {
+    /// Publishes the admin's `revocation` of the certificate whose id is `certificate` as head
+    /// office: a change in the catalog scope, which sync carries to every node; each checks the
+    /// admin's signature and refuses the device from then on (its connections, and its changes
+    /// judged live).
+    ///
+    /// - Returns: whether it was new (false: this replica's catalog revoked it already).
+    /// - Throws: ``CatalogPublishError`` when this node is not head office's; ``EnvelopeRefusal/forgedRevocation(_:)``
+    ///   when the admin did not sign `revocation`, which every node would refuse. Nothing is written then.
+    @discardableResult
+    public func publishRevocation(of certificate: [UInt8], _ revocation: Revocation) async throws -> Bool {
+        let body = identity.certificate.body
+        guard body.role == .hq else {
+            throw CatalogPublishError.notHeadOffice(role: body.role.rawValue, device: body.device.rawValue)
+        }
+        guard body.scopes.contains(where: { $0.covers(.catalog) }) else {
+            throw CatalogPublishError.noCatalogGrant(device: body.device.rawValue)
+        }
+        let id = Revocation.catalogID(of: certificate)
+        var probe = TrustStore(tenant: body.tenant, admin: trustSnapshot.admin)
+        guard probe.learn(LatticeMap([id: revocation])) == [certificate] else {
+            throw EnvelopeRefusal.forgedRevocation(id)
+        }
+        guard try store.revocations()[id] != revocation else { return false }
+        let key = try ObjectKey(scope: .catalog, kind: .revocation, id: id.rawValue)
+        try await store.updateCatalog(touching: [key]) { catalog, _ in catalog.revoke(certificate, revocation) }
+        try learnRevocations()
+        return true
     }
 }

@@ -207,13 +207,18 @@ struct ObjectRows: Sendable {
         try forEachCatalogEntry(db) { key, data in try state.join(try decode(key, data), at: key) }
     }
 
+    /// Joins every catalog object of `kind` into `state`.
+    static func loadCatalog(_ kind: ObjectKind, into state: inout RetailState, _ db: Database) throws {
+        try forEachRow(
+            db, "SELECT id, state FROM catalog_entries WHERE kind = ?", [kind.description],
+            { row in try ObjectKey(scope: .catalog, kind: kind, id: row[0]) }
+        ) { key, data in try state.join(try decode(key, data), at: key) }
+    }
+
     /// Joins into `state` what pricing lines of `skus` reads of the catalog (``Pricing``): their
     /// prices and every promotion, not the whole catalog (a till shows its cart on every change).
     static func loadPricing(of skus: some Sequence<SKU>, into state: inout RetailState, _ db: Database) throws {
-        try forEachRow(
-            db, "SELECT id, state FROM catalog_entries WHERE kind = ?", [ObjectKind.promotion.description],
-            { row in try ObjectKey(scope: .catalog, kind: .promotion, id: row[0]) }
-        ) { key, data in try state.join(try decode(key, data), at: key) }
+        try loadCatalog(.promotion, into: &state, db)
         // Every line's price in one query: a SKU is an identifier ([A-Za-z0-9._:-]), so quoting
         // each makes a JSON array.
         var prices = try BoundStatement(

@@ -61,6 +61,16 @@ extension ReplicaStore {
         }
     }
 
+    /// The device certificates head office revoked in the catalog, as far as this replica knows
+    /// (each signature checked when its change was received; `TrustStore.learn` checks it again).
+    public func revocations() throws -> LatticeMap<CertificateID, Revocation> {
+        try pool.read { db in
+            var state = RetailState()
+            try ObjectRows.loadCatalog(.revocation, into: &state, db)
+            return state.catalog.revocations
+        }
+    }
+
     /// Stock of `sku` in `store`; zero when never booked.
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
         let (level, sellable) = try readPair("SELECT level, sellable_here FROM stock WHERE store_no = ? AND sku = ?") {

@@ -1,24 +1,33 @@
 import AisleCore
 import AisleCrypto
+import AisleNode
+import AisleStore
 import ArgumentParser
 import Foundation
 
-struct RevokeCommand: ParsableCommand {
+struct RevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
         abstract: "Revoke a device: add its certificate to the tenant's signed revocation list.",
         discussion: """
-            Updates DIR/revocations.bin (the list only grows). Every node that receives the list \
-            refuses the device's envelopes and connections from then on. Follow with `aisle admin \
-            rotate` so the device cannot read what is sealed from then on either. Publishing the list \
-            in the catalog scope comes with sync.
+            Publishes the revocation, signed with the admin key, in the catalog scope through head \
+            office's node (DIR/hq/, as `aisle admin catalog import` does): it reaches the hub with \
+            --hub (now) or with the next catalog import or revoke with --hub, and every till, kiosk and \
+            phone with the catalog at its next sync. Each node checks the admin's signature, and from \
+            then on refuses the device's connections and the changes it sends. It also updates \
+            DIR/revocations.bin (the list only grows), for nodes set up from files. Follow with `aisle \
+            admin rotate` so the device cannot read what is sealed from then on either.
             """
     )
 
     @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's device.cert.") var certificate: String
+    @Option(name: .long, help: "The hub's sync URL, such as ws://127.0.0.1:8470/v1/sync: send the revocation at once.")
+    var hub: String?
+    @Option(name: .long, help: "With --hub: give up the sync after this many seconds.")
+    var timeout: Int = 60
 
-    func run() throws {
+    func run() async throws {
         let (tenantFile, admin) = try tenant.open()
         let dir = tenant.dir
         let revoked: Certificate
@@ -38,5 +47,28 @@ struct RevokeCommand: ParsableCommand {
         print(
             "revoked \(revoked.body.role) \(revoked.body.device) (certificate \(IdentityFiles.hex(revoked.id))); "
                 + "\(updated.revoked.count) revoked in \(path)")
+
+        let node = try HeadOfficeDevice(tenant: tenant).open()
+        defer { try? node.store.close() }
+        let revocation = Revocation(revoking: revoked.id, in: revoked.body.tenant, admin: admin.signing)
+        if try await node.publishRevocation(of: revoked.id, revocation) {
+            print("published in the catalog scope as head office (\(HeadOfficeDevice.device))")
+        } else {
+            print("the catalog revoked it already")
+        }
+        guard let hub else {
+            print(
+                "not sent: the hub gets it at the next `aisle admin revoke` or `aisle admin catalog import` with --hub URL"
+            )
+            return
+        }
+        let elapsed: Duration
+        do { elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout) } catch {
+            throw CommandFailure(
+                "\(error); the revocation is kept in head office's replica and goes to the hub at the next sync with --hub"
+            )
+        }
+        print(
+            "the hub holds the revocation (synced in \(elapsed)); every node gets it with the catalog at its next sync")
     }
 }

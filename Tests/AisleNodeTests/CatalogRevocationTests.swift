@@ -1,0 +1,93 @@
+import AisleCore
+import AisleCrypto
+@_spi(Testing) import AisleNode
+import AisleStore
+import AisleTesting
+import Testing
+
+/// Head office, the hub and two tills of the Berlin store, each knowing the others.
+private struct Chain {
+    let chain: TestTenant
+    let hq: ReplicaNode
+    let hub: ReplicaNode
+    let till1: ReplicaNode
+    let till2: ReplicaNode
+
+    init() async throws {
+        chain = try TestTenant()
+        hq = try chain.node("hq", .hq, [.exactly(.catalog)], keys: [.catalog])
+        hub = try chain.node("hub", .hub, [.allStores], keys: [.catalog, .store("berlin")])
+        till1 = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [.catalog, .store("berlin")])
+        till2 = try chain.node("till-2", .pos, [.exactly(.store("berlin"))], keys: [.catalog, .store("berlin")])
+        try await chain.introduce([hq, hub, till1, till2])
+    }
+
+    /// The admin's revocation of till-1's certificate.
+    var revocationOfTill1: Revocation {
+        Revocation(revoking: till1.identity.certificate.id, in: "acme", admin: chain.admin.signing)
+    }
+}
+
+@Suite("Revocations published in the catalog scope")
+struct CatalogRevocationTests {
+    @Test(
+        "a revocation head office publishes reaches the hub and a till with the catalog: both refuse the device's new changes from then on, and after a restart"
+    )
+    func publishedRevocationRefusesTheDevice() async throws {
+        let berlin = try await Chain()
+        let scope = Scope.store("berlin")
+        try await berlin.till1.store.receiveStock(5, of: "milk", in: "berlin")
+        let before = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        try await berlin.hub.receive(before)
+
+        let certificate = berlin.till1.identity.certificate.id
+        #expect(try await berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1))
+        #expect(try await !berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1))
+        try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
+        try await berlin.till2.receive(berlin.hub.envelopes(for: berlin.till2, in: .catalog), from: "hub")
+        for node in [berlin.hub, berlin.till2] {
+            #expect(node.trustSnapshot.revoked == [certificate])
+        }
+
+        // till-1's next change is refused where it arrives; what it wrote before still syncs.
+        try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin")
+        let after = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
+        await #expect(throws: NodeError.self) { try await berlin.hub.receive(after) }
+        try await berlin.till2.receive(berlin.hub.envelopes(for: berlin.till2, in: scope), from: "hub")
+        #expect(try berlin.till2.store.stockLevel(of: "milk", in: "berlin").level == 5)
+
+        // A node opened again over the same store knows the revocation from its catalog.
+        let reopened = try ReplicaNode(
+            store: berlin.hub.store, identity: berlin.hub.identity,
+            trust: berlin.chain.trust(
+                keys: [.catalog, .store("berlin")],
+                certificates: [berlin.hub.identity.certificate, berlin.till1.identity.certificate]))
+        #expect(reopened.trustSnapshot.revoked == [certificate])
+    }
+
+    @Test(
+        "a revocation the tenant's admin did not sign is refused: head office cannot publish it, and a node refuses a change carrying it"
+    )
+    func forgedRevocationRefused() async throws {
+        let berlin = try await Chain()
+        let certificate = berlin.till1.identity.certificate.id
+        let forged = Revocation(revoking: certificate, in: "acme", admin: SigningKeyPair())
+        let id = Revocation.catalogID(of: certificate)
+        await #expect(throws: EnvelopeRefusal.forgedRevocation(id)) {
+            try await berlin.hq.publishRevocation(of: certificate, forged)
+        }
+
+        // Written past the check, as a head office device with a stolen key but not the admin's could.
+        let key = try ObjectKey(scope: .catalog, kind: .revocation, id: id.rawValue)
+        try await berlin.hq.store.updateCatalog(touching: [key]) { catalog, _ in catalog.revoke(certificate, forged) }
+        let envelopes = try await berlin.hq.envelopes(for: berlin.hub, in: .catalog)
+        await #expect {
+            try await berlin.hub.receive(envelopes)
+        } throws: { error in
+            guard case NodeError.refused(_, "hq", 1, .forgedRevocation(id)) = error else { return false }
+            return true
+        }
+        #expect(berlin.hub.trustSnapshot.revoked.isEmpty)
+        #expect(try berlin.hub.store.revocations() == .bottom)
+    }
+}
