@@ -163,6 +163,9 @@ public final class SyncServer: Sendable {
                         try await Task.sleep(for: .seconds(1))
                         try await connection.tick()
                     } while await connection.peer == nil
+                    // Then it waits, at no cost, for the device's revocation: its session ends
+                    // when head office revokes it, not at its next change.
+                    try await connection.endWhenPeerRevoked()
                     return false
                 }
                 group.addTask { [limits] in

@@ -27,6 +27,8 @@ public final class ReplicaNode: Sendable {
     let acknowledgements = Mutex(PendingAcknowledgements())
     /// The journal shared with other hub processes, if any (``ReplicaJournal``).
     let journalState = Mutex(JournalState())
+    /// Sessions waiting for their peer's certificate to be revoked (``revocation(of:)``).
+    let revocationWaiters = RevocationWaiters()
     /// Rights set aside for the sales under way on this device (``RightsDesk/spending(_:_:)``),
     /// which neither a hand-in nor the hub's recall takes.
     let pendingSales = PendingSales()
@@ -132,20 +134,6 @@ public final class ReplicaNode: Sendable {
             }
             return candidates.filter { receives(own, $0) && receives(peer.body, $0) }.sorted()
         }
-    }
-
-    /// Learns the revocations head office published in the catalog and this node's store holds:
-    /// the devices they name are refused from now on.
-    /// - Returns: the certificate ids newly revoked.
-    @discardableResult
-    public func learnRevocations() throws -> [[UInt8]] {
-        let revocations = try store.revocations()
-        return trust.withLock { $0.learn(revocations) }
-    }
-
-    /// Takes a signed revocation list: the devices on it are refused from now on.
-    public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
-        try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
     }
 
     /// Verifies, opens and applies envelopes from a peer, all in one store transaction.

@@ -200,6 +200,17 @@ public actor SyncConnection {
         try await turn { session.tick(now: node.store.wallClock()) }
     }
 
+    /// Waits until the peer's certificate is revoked on this node (head office's revocation
+    /// arrived with the catalog), then ends the session, telling the peer why.
+    /// - Throws: the ``SyncError`` that ended the session; returns only when cancelled, or when
+    ///   called before the handshake finished.
+    public func endWhenPeerRevoked() async throws {
+        guard let peer = session.peer else { return }
+        await node.revocation(of: peer.id)
+        guard !Task.isCancelled else { return }
+        try await turn { session.peerRevoked() }
+    }
+
     /// What this node holds of `scope`, durable before the peer hears it: a vector sent (in a
     /// subscription or an acknowledgement) lets the peer drop what it covers, so it must never
     /// name a change a power cut could take back (``ReplicaStore/flush()``).

@@ -199,6 +199,13 @@ public final class SyncSession {
         fail(.refusedHere(reason))
     }
 
+    /// Ends an established session because this side learnt since that the peer's certificate
+    /// is revoked; tells the peer so (as the handshake would have).
+    public func peerRevoked() -> [SyncAction] {
+        guard let peer else { return [] }
+        return fail(.peerRefused(.certificateRevoked(peer.body.device)))
+    }
+
     // MARK: - Handshake
 
     private func onHello(_ hello: Aisle_Sync_V1_Hello, frame: [UInt8], now: UInt64) throws -> [SyncAction] {

@@ -90,4 +90,26 @@ struct CatalogRevocationTests {
         #expect(berlin.hub.trustSnapshot.revoked.isEmpty)
         #expect(try berlin.hub.store.revocations() == .bottom)
     }
+
+    @Test(
+        "a task waiting for a device's revocation returns when the revocation arrives, at once when it is known, and when cancelled",
+        .timeLimit(.minutes(1))
+    )
+    func waitingForARevocation() async throws {
+        let berlin = try await Chain()
+        let certificate = berlin.till1.identity.certificate.id
+        let waiting = Task { await berlin.hub.revocation(of: certificate) }
+        let other = Task { await berlin.hub.revocation(of: berlin.till2.identity.certificate.id) }
+        try await Task.sleep(for: .milliseconds(50))
+        try await berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1)
+        try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
+        await waiting.value
+        await berlin.hub.revocation(of: certificate)  // known: returns at once
+
+        // till-2 is not revoked: its waiter returns only when cancelled.
+        try await Task.sleep(for: .milliseconds(50))
+        other.cancel()
+        await other.value
+        #expect(berlin.hub.trustSnapshot.revoked == [certificate])
+    }
 }

@@ -209,6 +209,18 @@ struct SyncSessionTests {
         #expect(expired.closed[1] == .peerRefused(.certificateExpired(notAfter: Devices.now - 1)))
     }
 
+    @Test("a session whose peer is revoked after the handshake ends, and the peer is told why")
+    func peerRevokedDuringTheSession() {
+        let till = devices.device("till-1", .pos, [.exactly(.store("berlin"))])
+        let hub = devices.device("hub", .hub, [.allStores])
+        let link = Link(devices.session(till, .initiator), devices.session(hub, .responder))
+        link.connect()
+        #expect(link.established[1] == till.certificate)
+        link.act(1, link.sides[1].peerRevoked())
+        #expect(link.closed[1] == .peerRefused(.certificateRevoked("till-1")))
+        #expect(link.closed[0] == .refusedByPeer(SyncError.peerRefused(.certificateRevoked("till-1")).description))
+    }
+
     @Test("a certificate not signed by the tenant's admin is refused")
     func forgedCertificateRefused() {
         let impostor = Devices().device("till-1", .pos, [.exactly(.store("berlin"))])

@@ -89,42 +89,6 @@ struct SyncProcessTests {
         #expect(hub.text.contains("hub stopped"))
     }
 
-    @Test(
-        "a device revoked with `aisle admin revoke --hub` is refused by the running hub, after the hub's restart too; the customer's other device gets the revocation with the catalog"
-    )
-    func revokedDeviceRefusedByTheHub() async throws {
-        let world = try SyncWorld()
-        defer { withExtendedLifetime(world) {} }
-        var (hub, port) = try await world.startHub()
-        let url = "ws://127.0.0.1:\(port)/v1/sync"
-        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
-        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
-
-        let revoked = try world.run([
-            "admin", "revoke", "--dir", world.hq, "--certificate", world.phone + "/device.cert", "--hub", url,
-        ])
-        #expect(revoked.contains("published in the catalog scope"), "\(revoked)")
-        #expect(revoked.contains("the hub holds the revocation"), "\(revoked)")
-        let refused = try AisleCommandTests.run([
-            "mobile", "sync", "--dir", world.phone, "--hub", url, "--timeout", "20",
-        ])
-        #expect(refused.status != 0)
-        #expect(refused.output.contains("phone-anna is revoked"), "\(refused.output)")
-
-        // The hub was given no revocation file: it knows from its catalog, also after a restart.
-        #expect(hub.stop(SIGTERM) == 0, "\(hub.text)")
-        (hub, port) = try await world.startHub()
-        defer { hub.stop(SIGKILL) }
-        let again = try AisleCommandTests.run([
-            "mobile", "sync", "--dir", world.phone, "--hub", "ws://127.0.0.1:\(port)/v1/sync", "--timeout", "20",
-        ])
-        #expect(again.status != 0)
-        #expect(again.output.contains("phone-anna is revoked"), "\(again.output)")
-        let tablet = try world.run(["mobile", "sync", "--dir", world.tablet, "--hub", "ws://127.0.0.1:\(port)/v1/sync"])
-        #expect(tablet.contains("catalog: received 1 changes"), "\(tablet)")
-        #expect(tablet.contains("milk  × 2"), "\(tablet)")
-    }
-
     @Test("a device the hub does not trust is refused at the handshake, with the reason")
     func untrustedDeviceRefused() async throws {
         let world = try SyncWorld()
