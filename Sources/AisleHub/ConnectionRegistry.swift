@@ -9,6 +9,8 @@ import Synchronization
 /// followers of each scope, and the tills and kiosks of each store.
 actor ConnectionRegistry {
     private var connections: [UUID: SyncConnection] = [:]
+    /// How to close each connection's socket from outside its own task.
+    private var closers: [UUID: @Sendable () async -> Void] = [:]
     /// Which connections' peers follow each scope (and each connection's scopes), kept by the
     /// connections as their peers subscribe, read without waiting for the actor.
     private nonisolated let followers = Mutex<(byScope: [Scope: Set<UUID>], byConnection: [UUID: Set<Scope>])>(
@@ -20,12 +22,14 @@ actor ConnectionRegistry {
 
     var count: Int { connections.count }
 
-    func add(_ connection: SyncConnection, id: UUID) {
+    func add(_ connection: SyncConnection, id: UUID, close: @escaping @Sendable () async -> Void) {
         connections[id] = connection
+        closers[id] = close
     }
 
     func remove(_ id: UUID) {
         connections[id] = nil
+        closers[id] = nil
         follow([], by: id)
         for store in terminalStores.removeValue(forKey: id) ?? [] {
             terminals[store]?[id] = nil
@@ -44,6 +48,20 @@ actor ConnectionRegistry {
             for scope in scopes.subtracting(before) { followers.byScope[scope, default: []].insert(id) }
             followers.byConnection[id] = scopes.isEmpty ? nil : scopes
         }
+    }
+
+    /// Ends the sessions of the devices whose certificates are `revoked`, telling each why, and
+    /// closes their sockets. Looks at every connection: revocations are rare.
+    /// - Returns: the devices disconnected.
+    func endSessions(of revoked: Set<[UInt8]>) async -> [ReplicaID] {
+        var ended: [ReplicaID] = []
+        for (id, connection) in connections {
+            guard let peer = await connection.peer, revoked.contains(peer.id) else { continue }
+            try? await connection.endAsRevoked()
+            await closers[id]?()
+            ended.append(peer.body.device)
+        }
+        return ended
     }
 
     /// Notes the peer of connection `id`, whose handshake just finished: a till or kiosk is

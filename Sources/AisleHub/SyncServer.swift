@@ -8,6 +8,7 @@ public import Hummingbird
 public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+import NIOWebSocket
 import Synchronization
 
 /// Serves sync over WebSocket at `/v1/sync` for a node: the hub for every store and phone, and a
@@ -35,6 +36,15 @@ public final class SyncServer: Sendable {
         self.logger = logger
         self.onApplied = onApplied
         bank = HubBank(node: node, logger: logger)
+        // A device head office revokes is disconnected at once, not at its next change.
+        node.onRevocation { [registry, logger] revoked in
+            Task {
+                let ended = await registry.endSessions(of: Set(revoked))
+                if !ended.isEmpty {
+                    logger.notice("revoked: sessions ended", metadata: ["devices": "\(ended.map(\.rawValue))"])
+                }
+            }
+        }
     }
 
     /// Tops up the connected tills of `store` from the hub's rights, and pushes what that wrote.
@@ -150,7 +160,9 @@ public final class SyncServer: Sendable {
                 }
             }, recall: TillRecall(node: node, registry: registry, logger: logger),
             followed: { scopes in registry.follow(scopes, by: id) })
-        await registry.add(connection, id: id)
+        await registry.add(connection, id: id) {
+            try? await outbound.close(.policyViolation, reason: "revoked")
+        }
         defer { Task { await registry.remove(id) } }
         do {
             try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -163,9 +175,6 @@ public final class SyncServer: Sendable {
                         try await Task.sleep(for: .seconds(1))
                         try await connection.tick()
                     } while await connection.peer == nil
-                    // Then it waits, at no cost, for the device's revocation: its session ends
-                    // when head office revokes it, not at its next change.
-                    try await connection.endWhenPeerRevoked()
                     return false
                 }
                 group.addTask { [limits] in

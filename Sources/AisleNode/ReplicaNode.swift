@@ -27,8 +27,8 @@ public final class ReplicaNode: Sendable {
     let acknowledgements = Mutex(PendingAcknowledgements())
     /// The journal shared with other hub processes, if any (``ReplicaJournal``).
     let journalState = Mutex(JournalState())
-    /// Sessions waiting for their peer's certificate to be revoked (``revocation(of:)``).
-    let revocationWaiters = RevocationWaiters()
+    /// Who is told of the revocations this node learns (``onRevocation(_:)``).
+    let revocationObservers = RevocationObservers()
     /// Rights set aside for the sales under way on this device (``RightsDesk/spending(_:_:)``),
     /// which neither a hand-in nor the hub's recall takes.
     let pendingSales = PendingSales()

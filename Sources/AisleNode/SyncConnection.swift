@@ -200,14 +200,10 @@ public actor SyncConnection {
         try await turn { session.tick(now: node.store.wallClock()) }
     }
 
-    /// Waits until the peer's certificate is revoked on this node (head office's revocation
-    /// arrived with the catalog), then ends the session, telling the peer why.
-    /// - Throws: the ``SyncError`` that ended the session; returns only when cancelled, or when
-    ///   called before the handshake finished.
-    public func endWhenPeerRevoked() async throws {
-        guard let peer = session.peer else { return }
-        await node.revocation(of: peer.id)
-        guard !Task.isCancelled else { return }
+    /// Ends the session because the peer's certificate was revoked here since it connected
+    /// (head office's revocation arrived with the catalog), telling the peer why.
+    /// - Throws: the ``SyncError`` that ended the session.
+    public func endAsRevoked() async throws {
         try await turn { session.peerRevoked() }
     }
 

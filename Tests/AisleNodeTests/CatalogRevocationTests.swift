@@ -3,6 +3,7 @@ import AisleCrypto
 @_spi(Testing) import AisleNode
 import AisleStore
 import AisleTesting
+import Synchronization
 import Testing
 
 /// Head office, the hub and two tills of the Berlin store, each knowing the others.
@@ -91,25 +92,17 @@ struct CatalogRevocationTests {
         #expect(try berlin.hub.store.revocations() == .bottom)
     }
 
-    @Test(
-        "a task waiting for a device's revocation returns when the revocation arrives, at once when it is known, and when cancelled",
-        .timeLimit(.minutes(1))
-    )
-    func waitingForARevocation() async throws {
+    @Test("a node tells its observers each certificate it newly revokes, once")
+    func observersToldOfNewRevocations() async throws {
         let berlin = try await Chain()
+        let told = Mutex<[[UInt8]]>([])
+        berlin.hub.onRevocation { revoked in told.withLock { $0 += revoked } }
         let certificate = berlin.till1.identity.certificate.id
-        let waiting = Task { await berlin.hub.revocation(of: certificate) }
-        let other = Task { await berlin.hub.revocation(of: berlin.till2.identity.certificate.id) }
-        try await Task.sleep(for: .milliseconds(50))
         try await berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1)
-        try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
-        await waiting.value
-        await berlin.hub.revocation(of: certificate)  // known: returns at once
-
-        // till-2 is not revoked: its waiter returns only when cancelled.
-        try await Task.sleep(for: .milliseconds(50))
-        other.cancel()
-        await other.value
-        #expect(berlin.hub.trustSnapshot.revoked == [certificate])
+        let envelopes = try await berlin.hq.envelopes(for: berlin.hub, in: .catalog)
+        try await berlin.hub.receive(envelopes)
+        try await berlin.hub.receive(envelopes)  // a duplicate
+        try berlin.hub.apply(RevocationList(tenant: "acme", revoked: [certificate], admin: berlin.chain.admin.signing))
+        #expect(told.withLock { $0 } == [certificate])
     }
 }
