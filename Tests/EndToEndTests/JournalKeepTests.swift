@@ -5,6 +5,7 @@ import AisleCrypto
 import AisleStore
 import AisleTesting
 import Logging
+import Synchronization
 import Testing
 
 /// The PostgreSQL journal's keep, against a real server on 127.0.0.1.
@@ -145,10 +146,47 @@ struct JournalKeepTests {
         try await hub.learn(till.identity.certificate)  // till-1 connected to the first process
         let id = till.identity.certificate.id
         let deadline = ContinuousClock.now + .seconds(10)
-        while other.trustSnapshot.certificates[id] == nil, ContinuousClock.now < deadline {
+        // Learnt (trusted) first, then kept in its store: wait for both.
+        func learnt() throws -> Bool {
+            try other.trustSnapshot.certificates[id] != nil
+                && other.store.trusted(kind: ReplicaNode.certificateKind).count == 1
+        }
+        while try !learnt(), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(other.trustSnapshot.certificates[id] != nil)
-        #expect(try other.store.trusted(kind: ReplicaNode.certificateKind).count == 1)
+        #expect(try learnt())
+    }
+
+    @Test(
+        "a revocation head office sent to one hub process reaches the other through the journal, which then refuses the device"
+    )
+    func revocationFollowedByTheOtherProcess() async throws {
+        let postgres = try PostgresServer()
+        let chain = try TestTenant()
+        defer { withExtendedLifetime((postgres, chain)) {} }
+        let hq = try chain.node("hq", .hq, [.exactly(.catalog)], keys: [.catalog])
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [.catalog, scope])
+        let till = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
+        try await chain.introduce([hq, hub, till])
+        let other = try chain.process(of: hub, named: "hub-2")
+        let location = try PostgresLocation(url: postgres.url)
+        let keeping = PostgresJournal(at: location, node: hub, logger: Logger(label: "test")) { _ in }
+        let following = PostgresJournal(at: location, node: other, logger: Logger(label: "test")) { _ in }
+        hub.attach(keeping)
+        other.attach(following)
+        let clients = [Task { await keeping.runClient() }, Task { await following.runClient() }]
+        defer { for client in clients { client.cancel() } }
+        try await keeping.migrate()
+        try await following.catchUp()
+        let told = Mutex<[[UInt8]]>([])
+        other.onRevocation { revoked in told.withLock { $0 += revoked } }
+
+        let certificate = till.identity.certificate.id
+        try await hq.publishRevocation(
+            of: certificate, Revocation(revoking: certificate, in: "acme", admin: chain.admin.signing))
+        try await hub.receive(hq.envelopes(in: .catalog, missingFrom: VersionVector()), from: "hq")
+        try await following.catchUp()
+        #expect(other.trustSnapshot.revoked == [certificate])
+        #expect(told.withLock { $0 } == [certificate])
     }
 }

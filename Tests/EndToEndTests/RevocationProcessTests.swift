@@ -21,6 +21,8 @@ struct RevocationProcessTests {
         ])
         #expect(revoked.contains("published in the catalog scope"), "\(revoked)")
         #expect(revoked.contains("the hub holds the revocation"), "\(revoked)")
+        let shown = try world.run(["admin", "catalog", "show", "--dir", world.hq])
+        #expect(shown.contains("revoked certificates: 1"), "\(shown)")
         let refused = try AisleCommandTests.run([
             "mobile", "sync", "--dir", world.phone, "--hub", url, "--timeout", "20",
         ])

@@ -120,7 +120,8 @@ struct CatalogShowCommand: ParsableCommand {
         let catalog = try store.catalog()
         print(
             "catalog of \(replica) (\(path)): \(catalog.products.keys.count) products, "
-                + "\(catalog.promotions.keys.count) promotions, \(catalog.stores.keys.count) stores")
+                + "\(catalog.promotions.keys.count) promotions, \(catalog.stores.keys.count) stores; "
+                + "revoked certificates: \(catalog.revocations.entries.count)")
         print("stores")
         table(
             catalog.stores.keys.map { id in
