@@ -35,17 +35,17 @@ public enum SyncProgress: Sendable, Equatable {
 /// the end before the next starts, so frames are written in the order they were sealed (the
 /// secretstream refuses any other).
 public actor SyncConnection {
-    private let node: ReplicaNode
-    private let session: SyncSession
-    private let send: @Sendable ([UInt8]) async throws -> Void
-    private let progress: @Sendable (SyncProgress) -> Void
+    let node: ReplicaNode
+    let session: SyncSession
+    let send: @Sendable ([UInt8]) async throws -> Void
+    let progress: @Sendable (SyncProgress) -> Void
     /// The scopes to subscribe to with a given peer.
-    private let scopes: @Sendable (Certificate) throws -> [Scope]
-    public private(set) var ended: SyncError?
+    let scopes: @Sendable (Certificate) throws -> [Scope]
+    public internal(set) var ended: SyncError?
     /// Told the scopes the peer subscribed to whenever they change (see `init`).
-    private let followed: @Sendable (Set<Scope>) -> Void
+    let followed: @Sendable (Set<Scope>) -> Void
     /// How many scopes the peer subscribed to, as last told to `followed`.
-    private var followCount = 0
+    var followCount = 0
     /// Whether a call is being carried out; the others wait in `waiting`, first come first served.
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -53,9 +53,9 @@ public actor SyncConnection {
     private var questions: [UInt64: CheckedContinuation<SyncReply, any Error>] = [:]
     private var lastQuestion: UInt64 = 0
     /// A snapshot part being written while the next is read and decoded.
-    private var installing: Task<Void, any Error>?
+    var installing: Task<Void, any Error>?
     /// The hub's way to ask the store's tills for rights a reservation lacks.
-    private let recall: (any RightsRecall)?
+    let recall: (any RightsRecall)?
     /// Scopes ``announce(_:)`` was told of and not yet pushed; nil when no push is scheduled.
     private nonisolated let announced = Mutex<Set<Scope>?>(nil)
 
@@ -177,11 +177,11 @@ public actor SyncConnection {
         failQuestions(with: ended ?? SyncError.refusedByPeer("the connection closed"))
     }
 
-    private func failQuestions(with error: any Error) {
+    func failQuestions(with error: any Error) {
         for id in questions.keys { settle(id, with: .failure(error)) }
     }
 
-    private func settle(_ id: UInt64, with result: Result<SyncReply, any Error>) {
+    func settle(_ id: UInt64, with result: Result<SyncReply, any Error>) {
         questions.removeValue(forKey: id)?.resume(with: result)
     }
 
@@ -210,7 +210,7 @@ public actor SyncConnection {
     /// What this node holds of `scope`, durable before the peer hears it: a vector sent (in a
     /// subscription or an acknowledgement) lets the peer drop what it covers, so it must never
     /// name a change a power cut could take back (``ReplicaStore/flush()``).
-    private func durableVector(of scope: Scope) async throws -> VersionVector {
+    func durableVector(of scope: Scope) async throws -> VersionVector {
         let vector = try node.store.committedVector(of: scope)
         try await node.store.flush()
         return vector
@@ -235,177 +235,6 @@ public actor SyncConnection {
             followed(session.peerFollows)
         }
         try await perform(actions)
-    }
-
-    /// Sends a snapshot's parts as they are read, each part's frame out before the next part is
-    /// taken, so the peer installs while this side reads; returns what the last part leads to.
-    private func provide(_ snapshot: SnapshotStream) async throws -> [SyncAction] {
-        var parts = snapshot.makeAsyncIterator()
-        var held: [UInt8]?
-        while true {
-            let part: [UInt8]?
-            do { part = try await parts.next() } catch {
-                return session.refuse("the snapshot of \(snapshot.scope) could not be read: \(error)")
-            }
-            guard let part else { break }
-            if let earlier = held {
-                try await perform(
-                    session.provideSnapshot(snapshot.scope, parts: [earlier], stamp: snapshot.stamp, covers: nil))
-            }
-            held = part
-        }
-        guard let last = held else { return session.refuse("the snapshot of \(snapshot.scope) had no part") }
-        return session.provideSnapshot(snapshot.scope, parts: [last], stamp: snapshot.stamp, covers: snapshot.covers)
-    }
-
-    /// Waits for the snapshot part being written, if any (see `.install` in ``perform(_:)``).
-    /// - Throws: why it could not be written.
-    private func installed() async throws {
-        guard let part = installing else { return }
-        installing = nil
-        try await part.value
-    }
-
-    private func perform(_ actions: [SyncAction]) async throws {
-        var pending = actions[...]
-        while let action = pending.popFirst() {
-            // Whatever comes after a snapshot part is carried out once the part is in.
-            switch action {
-            case .send, .install: break
-            default:
-                do { try await installed() } catch {
-                    pending += session.refuse("\(error)")
-                    continue
-                }
-            }
-            switch action {
-            case .send(let frame):
-                try await send(frame)
-            case .established(let peer):
-                progress(.connected(peer.body.device, peer.body.role))
-                // Grants first: they let this side subscribe to the customers' scopes they cover.
-                for (grant, grantor) in node.grantsInUse() { pending += session.useGrant(grant, grantor: grantor) }
-                var vectors: [Scope: VersionVector] = [:]
-                for scope in try scopes(peer) { vectors[scope] = try node.store.committedVector(of: scope) }
-                try await node.store.flush()
-                pending += session.subscribe(vectors)
-            case .fetch(let scope, let after, let maxBytes):
-                let catchUp: CatchUp
-                do {
-                    catchUp = try await node.catchUp(
-                        in: scope, missingFrom: after, maxBytes: maxBytes, partBytes: session.limits.maxFrameBytes / 2)
-                } catch let error as StoreError {
-                    pending += session.refuse("\(error)")
-                    continue
-                }
-                switch catchUp {
-                case .envelopes(let envelopes, let complete):
-                    NodeMetrics.sent(envelopes.count, of: scope)
-                    pending += session.provide(
-                        scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
-                        grants: node.grants(for: scope), caughtUp: complete)
-                case .snapshot(let snapshot):
-                    pending += try await provide(snapshot)
-                }
-            case .acknowledged(let scope, let vector):
-                guard let peer = session.peer else { continue }
-                try await node.acknowledged(scope, by: peer, vector)
-                // A peer following a scope this side has not subscribed to yet (a points account a
-                // till met for the first time) writes there too: follow it back.
-                if !session.isSubscribed(scope), node.canSeal(scope) || node.identity.certificate.body.role == .hub,
-                    try node.scopes(sharedWith: peer, including: [scope]).contains(scope)
-                {
-                    pending += session.subscribe([scope: try await durableVector(of: scope)])
-                }
-            case .install(let scope, let objects, let stamp, let covers):
-                // Decoded here while the part before is still being written: the two run at once.
-                let part: ScopeSnapshot
-                do {
-                    part = try node.snapshotPart(
-                        scope, objects: objects, stamp: stamp, covers: covers, from: session.peer!)
-                    try await installed()
-                } catch {
-                    pending += session.refuse("\(error)")
-                    continue
-                }
-                let store = node.store
-                installing = Task { _ = try await store.install(part) }
-                // A part before the last moves no version vector: nothing waits for it but the next
-                // part (or whatever comes next), and its acknowledgement is flow control only. The
-                // last raises the vector, so it is in before the acknowledgement says so.
-                if covers != nil {
-                    do {
-                        try await installed()
-                        if scope == .catalog { try node.learnRevocations() }
-                    } catch {
-                        pending += session.refuse("\(error)")
-                        continue
-                    }
-                }
-                progress(.installed(scope, objects: part.objects.objects.count, last: covers != nil))
-                pending += session.applied(scope, vector: try await durableVector(of: scope))
-            case .learn(let grant, let grantor):
-                do {
-                    try await node.learn(grantor)
-                    try await node.learn(grant)
-                } catch {
-                    pending += session.refuse("handoff grant for \(grant.scope): \(error)")
-                    continue
-                }
-                // The peer now writes the customer's scope too: ask it for its changes there.
-                pending += session.subscribe([grant.scope: try await durableVector(of: grant.scope)])
-            case .deliver(let scope, let envelopes, let certificates, let grants, let caughtUp):
-                let started = ContinuousClock.now
-                do {
-                    for certificate in certificates { try await node.learn(certificate) }
-                    for grant in grants { try await node.learn(grant) }
-                    try await node.receive(envelopes, from: session.peer?.body.device)
-                } catch {
-                    NodeMetrics.refused(error)
-                    pending += session.refuse("\(error)")
-                    continue
-                }
-                NodeMetrics.applied(envelopes.changeCount, of: scope, in: ContinuousClock.now - started)
-                // Passed on to the other connections now; acknowledged once durable.
-                progress(.applied(scope, count: envelopes.changeCount, caughtUp: caughtUp))
-                pending += session.applied(scope, vector: try await durableVector(of: scope))
-            case .caughtUp(let scope):
-                progress(.caughtUp(scope))
-            case .serve(let id, let request):
-                guard let peer = session.peer else { continue }
-                let (reply, wrote) = await node.serve(request, from: peer, recall: recall)
-                // A change of this node's own is never sent before it is durable (a power cut
-                // must not take back a sequence number a peer holds).
-                if wrote != nil { try await node.store.flush() }
-                if case .granted(_, let envelopes) = reply, let first = envelopes.first {
-                    NodeMetrics.sent(envelopes.count, of: first.header.scope)
-                }
-                pending += session.answer(id, reply)
-                if let wrote { progress(.served(wrote)) }
-            case .answered(let id, let reply):
-                if case .granted(_, let envelopes) = reply, !envelopes.isEmpty, let peer = session.peer {
-                    let started = ContinuousClock.now
-                    do {
-                        try await node.learn(peer)
-                        try await node.receive(envelopes)
-                    } catch {
-                        NodeMetrics.refused(error)
-                        settle(id, with: .failure(error))
-                        pending += session.refuse("the grant in reply \(id): \(error)")
-                        continue
-                    }
-                    let scope = envelopes[0].header.scope
-                    NodeMetrics.applied(envelopes.changeCount, of: scope, in: ContinuousClock.now - started)
-                    progress(.applied(scope, count: envelopes.changeCount, caughtUp: false))
-                }
-                settle(id, with: .success(reply))
-            case .close(let error):
-                ended = error
-                progress(.ended(error))
-                failQuestions(with: error)
-                throw error
-            }
-        }
     }
 }
 
