@@ -129,15 +129,8 @@ struct JournalKeepTests {
         let hub = try chain.node("hub", .hub, [.allStores], keys: [scope])
         let other = try chain.process(of: hub, named: "hub-2")
         let till = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
-        let location = try PostgresLocation(url: postgres.url)
-        let keeping = PostgresJournal(at: location, node: hub, logger: Logger(label: "test")) { _ in }
-        let following = PostgresJournal(at: location, node: other, logger: Logger(label: "test")) { _ in }
-        hub.attach(keeping)
-        other.attach(following)
-        let clients = [Task { await keeping.runClient() }, Task { await following.runClient() }]
+        let (_, following, clients) = try await Self.twoProcesses(hub, other, on: postgres)
         defer { for client in clients { client.cancel() } }
-        try await keeping.migrate()
-        try await following.catchUp()
         // Only a notification wakes it within the test: its fallback poll is a minute away.
         let follower = Task { await following.follow(fallback: .seconds(60)) { _ in } }
         defer { follower.cancel() }
@@ -169,15 +162,8 @@ struct JournalKeepTests {
         let till = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
         try await chain.introduce([hq, hub, till])
         let other = try chain.process(of: hub, named: "hub-2")
-        let location = try PostgresLocation(url: postgres.url)
-        let keeping = PostgresJournal(at: location, node: hub, logger: Logger(label: "test")) { _ in }
-        let following = PostgresJournal(at: location, node: other, logger: Logger(label: "test")) { _ in }
-        hub.attach(keeping)
-        other.attach(following)
-        let clients = [Task { await keeping.runClient() }, Task { await following.runClient() }]
+        let (_, following, clients) = try await Self.twoProcesses(hub, other, on: postgres)
         defer { for client in clients { client.cancel() } }
-        try await keeping.migrate()
-        try await following.catchUp()
         let told = Mutex<[[UInt8]]>([])
         other.onRevocation { revoked in told.withLock { $0 += revoked } }
 
@@ -188,5 +174,26 @@ struct JournalKeepTests {
         try await following.catchUp()
         #expect(other.trustSnapshot.revoked == [certificate])
         #expect(told.withLock { $0 } == [certificate])
+    }
+
+    /// Two hub processes' journals on one database, attached to `hub` and `other`, their clients
+    /// running (cancel them at the end), the schema made and `other` caught up.
+    private static func twoProcesses(_ hub: ReplicaNode, _ other: ReplicaNode, on postgres: PostgresServer)
+        async throws -> (PostgresJournal, PostgresJournal, [Task<Void, Never>])
+    {
+        let location = try PostgresLocation(url: postgres.url)
+        let keeping = PostgresJournal(at: location, node: hub, logger: Logger(label: "test")) { _ in }
+        let following = PostgresJournal(at: location, node: other, logger: Logger(label: "test")) { _ in }
+        hub.attach(keeping)
+        other.attach(following)
+        let clients = [Task { await keeping.runClient() }, Task { await following.runClient() }]
+        do {
+            try await keeping.migrate()
+            try await following.catchUp()
+        } catch {
+            for client in clients { client.cancel() }
+            throw error
+        }
+        return (keeping, following, clients)
     }
 }
