@@ -19,13 +19,7 @@ extension ReplicaNode {
     public func publishCatalog(_ publication: CatalogPublication, keepMissing: Bool = false) async throws
         -> CatalogChanges
     {
-        let body = identity.certificate.body
-        guard body.role == .hq else {
-            throw CatalogPublishError.notHeadOffice(role: body.role.rawValue, device: body.device.rawValue)
-        }
-        guard body.scopes.contains(where: { $0.covers(.catalog) }) else {
-            throw CatalogPublishError.noCatalogGrant(device: body.device.rawValue)
-        }
+        let body = try headOffice()
         let changes = CatalogChanges(publishing: publication, over: try store.catalog(), keepMissing: keepMissing)
         guard !changes.isEmpty else { return changes }
         // Measure the change before writing it: a change larger than a frame would never sync.
@@ -56,13 +50,7 @@ extension ReplicaNode {
     ///   when the admin did not sign `revocation`, which every node would refuse. Nothing is written then.
     @discardableResult
     public func publishRevocation(of certificate: [UInt8], _ revocation: Revocation) async throws -> Bool {
-        let body = identity.certificate.body
-        guard body.role == .hq else {
-            throw CatalogPublishError.notHeadOffice(role: body.role.rawValue, device: body.device.rawValue)
-        }
-        guard body.scopes.contains(where: { $0.covers(.catalog) }) else {
-            throw CatalogPublishError.noCatalogGrant(device: body.device.rawValue)
-        }
+        let body = try headOffice()
         let id = Revocation.catalogID(of: certificate)
         var probe = TrustStore(tenant: body.tenant, admin: trustSnapshot.admin)
         guard probe.learn(LatticeMap([id: revocation])) == [certificate] else {
@@ -73,5 +61,16 @@ extension ReplicaNode {
         try await store.updateCatalog(touching: [key]) { catalog, _ in catalog.revoke(certificate, revocation) }
         try learnRevocations()
         return true
+    }
+
+    /// This node's certificate, once it is head office's: role hq, granted the catalog.
+    /// - Throws: ``CatalogPublishError`` otherwise.
+    private func headOffice() throws(CatalogPublishError) -> CertificateBody {
+        let body = identity.certificate.body
+        guard body.role == .hq else { throw .notHeadOffice(role: body.role.rawValue, device: body.device.rawValue) }
+        guard body.scopes.contains(where: { $0.covers(.catalog) }) else {
+            throw .noCatalogGrant(device: body.device.rawValue)
+        }
+        return body
     }
 }

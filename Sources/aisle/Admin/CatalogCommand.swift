@@ -73,17 +73,7 @@ struct CatalogImportCommand: AsyncParsableCommand {
         if changes.writes.count <= 12 {
             for write in changes.writes { print("  \(write.isWithdrawal ? "withdrew" : "set") \(write.key)") }
         }
-        guard let hub else {
-            print("not sent: the hub gets what it lacks at the next import with --hub URL")
-            return
-        }
-        let elapsed: Duration
-        do { elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout) } catch {
-            throw CommandFailure(
-                "\(error); what was published is kept in head office's replica and goes to the hub at the next import with --hub"
-            )
-        }
-        print("the hub holds the catalog (synced in \(elapsed)); every node gets it at its next sync")
+        try await HeadOfficeDevice.send(node, to: hub, timeout: timeout, holding: "catalog")
     }
 }
 

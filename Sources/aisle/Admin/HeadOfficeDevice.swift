@@ -56,6 +56,24 @@ struct HeadOfficeDevice {
         }
     }
 
+    /// Sends what head office's node holds and the hub lacks (`what` it just published) to the
+    /// hub at `hub`; with none, says when it will go.
+    static func send(_ node: ReplicaNode, to hub: String?, timeout: Int, holding what: String) async throws {
+        guard let hub else {
+            print(
+                "not sent: the hub gets it at the next `aisle admin catalog import` or `aisle admin revoke` with --hub URL"
+            )
+            return
+        }
+        let elapsed: Duration
+        do { elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout) } catch {
+            throw CommandFailure(
+                "\(error); what was published is kept in head office's replica and goes to the hub at the next sync with --hub"
+            )
+        }
+        print("the hub holds the \(what) (synced in \(elapsed)); every node gets it at its next sync")
+    }
+
     /// Whether the certificate expires within ``renewalDays`` or the bundle lacks the tenant's
     /// current epoch.
     private func needsRenewal(passphrase: [UInt8]?) throws -> Bool {

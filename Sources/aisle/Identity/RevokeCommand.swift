@@ -8,7 +8,7 @@ import Foundation
 struct RevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
-        abstract: "Revoke a device: add its certificate to the tenant's signed revocation list.",
+        abstract: "Revoke a device: publish its certificate's revocation, signed, in the catalog.",
         discussion: """
             Publishes the revocation, signed with the admin key, in the catalog scope through head \
             office's node (DIR/hq/, as `aisle admin catalog import` does): it reaches the hub with \
@@ -56,19 +56,6 @@ struct RevokeCommand: AsyncParsableCommand {
         } else {
             print("the catalog revoked it already")
         }
-        guard let hub else {
-            print(
-                "not sent: the hub gets it at the next `aisle admin revoke` or `aisle admin catalog import` with --hub URL"
-            )
-            return
-        }
-        let elapsed: Duration
-        do { elapsed = try await OneShotSync.run(node, hub: hub, timeout: timeout) } catch {
-            throw CommandFailure(
-                "\(error); the revocation is kept in head office's replica and goes to the hub at the next sync with --hub"
-            )
-        }
-        print(
-            "the hub holds the revocation (synced in \(elapsed)); every node gets it with the catalog at its next sync")
+        try await HeadOfficeDevice.send(node, to: hub, timeout: timeout, holding: "revocation")
     }
 }
