@@ -27,6 +27,10 @@ public enum CatchUp: Sendable {
 }
 
 extension ReplicaNode {
+    /// The devices revoked for good here (``TrustStore/revokedDevices``): their reports no longer
+    /// hold compaction back.
+    public var revokedDevices: Set<ReplicaID> { trust.withLock { $0.revokedDevices } }
+
     /// Notes that `peer` holds `scope` up to `vector` (it subscribed, or acknowledged a batch).
     ///
     /// The first report of a scope and peer this process sees is written at once: from then on
@@ -57,7 +61,8 @@ extension ReplicaNode {
     ///
     /// Nothing is dropped before the hub has it (it is the archive every replica catches up from).
     /// Another peer silent for longer than the retention no longer holds compaction back; if it
-    /// comes back lacking what was dropped, the hub sends it a snapshot. A hub keeps the customer
+    /// comes back lacking what was dropped, the hub sends it a snapshot. Nor does a revoked device,
+    /// which can never sync again (``TrustStore/revokedDevices``). A hub keeps the customer
     /// scopes it relays unread whole: it cannot make a snapshot of what it cannot read.
     /// - Returns: what was done, per scope compacted.
     @discardableResult
@@ -70,10 +75,12 @@ extension ReplicaNode {
         let retention = UInt64(peerRetention.components.seconds) * 1_000
         let now = store.wallClock()
         let cutoff = now > retention ? now - retention : 0
+        let revoked = revokedDevices
         var done: [Scope: Compaction] = [:]
         for scope in try store.acknowledgedScopes() where reads(scope) {
             done[scope] = try await store.compactLog(
-                in: scope, peersHeardSince: cutoff, requireArchive: identity.certificate.body.role != .hub)
+                in: scope, peersHeardSince: cutoff, ignoring: revoked,
+                requireArchive: identity.certificate.body.role != .hub)
         }
         return done
     }

@@ -48,6 +48,21 @@ struct CompactionSyncTests {
         #expect(try await hub.compact()[Self.berlin]?.dropped == 0)
     }
 
+    @Test("a revoked till no longer holds the hub's compaction back: what the others acknowledged goes")
+    func revokedTillDoesNotHoldCompactionBack() async throws {
+        let (chain, hub, tills) = try await Self.synced()
+        defer { withExtendedLifetime(chain) {} }
+        #expect(try await hub.compact()[Self.berlin]?.dropped == 12)
+        // till-2 (lost) never acknowledges the next change: the hub keeps it, until till-2 is revoked.
+        try await tills[0].store.sell(1, of: "milk", in: "berlin")
+        try await MemoryLink(tills[0], hub, scopes: Self.scopes).connect()
+        #expect(try await hub.compact()[Self.berlin]?.dropped == 0)
+        try hub.apply(
+            RevocationList(tenant: "acme", revoked: [tills[1].identity.certificate.id], admin: chain.admin.signing))
+        #expect(hub.revokedDevices == ["till-2"])
+        #expect(try await hub.compact()[Self.berlin]?.dropped == 1)
+    }
+
     @Test("a till that joins after the hub compacted gets a snapshot from the hub and converges")
     func lateJoinerBootstrapsFromTheHubsSnapshot() async throws {
         let (chain, hub, tills) = try await Self.synced()

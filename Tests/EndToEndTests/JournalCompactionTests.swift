@@ -190,6 +190,23 @@ final class JournalCompactionTests {
                 .isEmpty)
     }
 
+    @Test("a revoked device does not hold the journal's compaction back, however recently it reported")
+    func revokedDeviceDoesNotHoldCompactionBack() async throws {
+        let journalA = try await firstProcess()
+        // till-2 (lost) reported holding nothing just now: it holds compaction back.
+        journal(journalA, notes: till2, holding: VersionVector(), daysAgo: 0)
+        try await receipts(10, on: till1, to: hub)
+        try acknowledge(till1, at: hub, journalA)
+        try await journalA.keepAcknowledgements()
+        #expect(
+            try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+                .isEmpty)
+        try hub.apply(
+            RevocationList(tenant: "acme", revoked: [till2.identity.certificate.id], admin: chain.admin.signing))
+        let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        #expect(done.first?.changes == 10)
+    }
+
     @Test(
         "a hub process starting after a device's certificate expired still takes what the device wrote while it was valid, from envelopes and into a checkpoint"
     )

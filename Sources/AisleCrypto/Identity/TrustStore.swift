@@ -35,6 +35,21 @@ public struct TrustStore: Sendable {
         guard !revoked.contains(certificate.id) else { throw .certificateRevoked(certificate.body.device) }
     }
 
+    /// The devices whose every known certificate is revoked (a device enrolled again, with a
+    /// certificate that is not, is not among them): they can never sync again.
+    public var revokedDevices: Set<ReplicaID> {
+        var revokedDevices: Set<ReplicaID> = []
+        var live: Set<ReplicaID> = []
+        for certificate in certificates.values {
+            if revoked.contains(certificate.id) {
+                revokedDevices.insert(certificate.body.device)
+            } else {
+                live.insert(certificate.body.device)
+            }
+        }
+        return revokedDevices.subtracting(live)
+    }
+
     /// Revokes a certificate (the list only grows).
     public mutating func revoke(_ certificateID: [UInt8]) {
         revoked.insert(certificateID)

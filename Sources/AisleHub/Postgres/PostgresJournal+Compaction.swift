@@ -79,7 +79,9 @@ extension PostgresJournal {
         }
         guard !worth.isEmpty else { return [] }
         var reports: [Scope: [PeerAcknowledgement]] = [:]
-        for report in try await acknowledgements(in: worth) where report.archive || report.at >= cutoff {
+        let revoked = node.revokedDevices  // they never sync again
+        for report in try await acknowledgements(in: worth)
+        where report.archive || (report.at >= cutoff && !revoked.contains(report.peer)) {
             reports[report.scope, default: []].append(report)
         }
         let previous = try await client.withConnection { connection in

@@ -119,11 +119,14 @@ extension ReplicaStore {
     /// - Parameter requireArchive: drop nothing until an archive (the hub) has synced the scope
     ///   here: every replica but the hub itself, so no change is lost to the replicas that will
     ///   only ever catch up from the hub.
-    public func compactLog(in scope: Scope, peersHeardSince cutoff: UInt64 = 0, requireArchive: Bool = false)
-        async throws -> Compaction
-    {
+    public func compactLog(
+        in scope: Scope, peersHeardSince cutoff: UInt64 = 0, ignoring revoked: Set<ReplicaID> = [],
+        requireArchive: Bool = false
+    ) async throws -> Compaction {
         try await pool.write { db in
-            let peers = try Self.acknowledgements(in: scope, db).filter { $0.archive || $0.at >= cutoff }
+            let peers = try Self.acknowledgements(in: scope, db).filter {
+                $0.archive || ($0.at >= cutoff && !revoked.contains($0.peer))
+            }
             guard !peers.isEmpty, !requireArchive || peers.contains(where: \.archive) else {
                 return Compaction(stable: VersionVector(), dropped: 0)
             }
