@@ -89,9 +89,9 @@ final class JournalCompactionTests {
 
         // Fewer new changes than the minimum: nothing done.
         #expect(
-            try await journalA.compact(peerRetention: Self.month, minimumChanges: 51, scratchDirectory: scratch())
+            try await compact(journalA, minimumChanges: 51)
                 .isEmpty)
-        let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        let done = try await compact(journalA, minimumChanges: 1)
         #expect(done.count == 1)
         #expect(done.first?.scope == scope)
         #expect(done.first?.covers == acknowledged)
@@ -99,7 +99,7 @@ final class JournalCompactionTests {
         #expect(done.first?.removed == 2, "each till sealed its receipts as one run")
         // Nothing new acknowledged: the next round leaves it.
         #expect(
-            try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+            try await compact(journalA, minimumChanges: 1)
                 .isEmpty)
 
         // A second process of the hub starts on a fresh cache.
@@ -146,7 +146,7 @@ final class JournalCompactionTests {
         }
         #expect(try hub.store.versionVector(of: scope)["hub"] == 2)
         try await bothAcknowledge(at: hub, journalA)
-        let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        let done = try await compact(journalA, minimumChanges: 1)
         #expect(done.first?.removed == 3, "till-1's run of two changes and the hub's two")
 
         // B grants once more without having read anything: its turn installs the checkpoint first.
@@ -172,21 +172,15 @@ final class JournalCompactionTests {
     func retentionBoundsWhatHoldsCompactionBack() async throws {
         let journalA = try await firstProcess()
         // till-2 last reported holding nothing, 40 days ago.
-        journal(journalA, notes: till2, holding: VersionVector(), daysAgo: 40)
-        try await receipts(10, on: till1, to: hub)
-        try acknowledge(till1, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
-        let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        try await tenReceiptsTill1Acknowledges(journalA, till2ReportedDaysAgo: 40)
+        let done = try await compact(journalA, minimumChanges: 1)
         #expect(done.first?.removed == 1)
         #expect(done.first?.changes == 10)
 
         // The same report 20 days old counts: nothing more is removed.
-        journal(journalA, notes: till2, holding: VersionVector(), daysAgo: 20)
-        try await receipts(10, on: till1, to: hub)
-        try acknowledge(till1, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
+        try await tenReceiptsTill1Acknowledges(journalA, till2ReportedDaysAgo: 20)
         #expect(
-            try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+            try await compact(journalA, minimumChanges: 1)
                 .isEmpty)
     }
 
@@ -194,16 +188,13 @@ final class JournalCompactionTests {
     func revokedDeviceDoesNotHoldCompactionBack() async throws {
         let journalA = try await firstProcess()
         // till-2 (lost) reported holding nothing just now: it holds compaction back.
-        journal(journalA, notes: till2, holding: VersionVector(), daysAgo: 0)
-        try await receipts(10, on: till1, to: hub)
-        try acknowledge(till1, at: hub, journalA)
-        try await journalA.keepAcknowledgements()
+        try await tenReceiptsTill1Acknowledges(journalA, till2ReportedDaysAgo: 0)
         #expect(
-            try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+            try await compact(journalA, minimumChanges: 1)
                 .isEmpty)
         try hub.apply(
             RevocationList(tenant: "acme", revoked: [till2.identity.certificate.id], admin: chain.admin.signing))
-        let done = try await journalA.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        let done = try await compact(journalA, minimumChanges: 1)
         #expect(done.first?.changes == 10)
     }
 
@@ -222,7 +213,7 @@ final class JournalCompactionTests {
         #expect(try await journalB.catchUp() == 2)
         #expect(try processB.store.stockLevel(of: "milk", in: "berlin").level == 5)
         // B compacts (its scratch replica reads its clock): the first run goes into the checkpoint.
-        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        let done = try await compact(journalB, minimumChanges: 1)
         #expect(done.first?.changes == 3)
         #expect(done.first?.removed == 1)
         // And a device with that certificate is still refused now.
@@ -245,7 +236,7 @@ final class JournalCompactionTests {
         #expect(try await journalB.catchUp() == 1)
         #expect(try processB.store.digest() == hub.store.digest(), "the processes differ on acknowledged changes")
         try await bothAcknowledge(at: processB, journalB)
-        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 1, scratchDirectory: scratch())
+        let done = try await compact(journalB, minimumChanges: 1)
         #expect(done.first?.changes == 3)
         try await till1.store.receiveStock(1, of: "milk", in: "berlin")
         let fresh = try await till1.envelopes(in: scope, missingFrom: try processB.store.versionVector(of: scope))
@@ -270,7 +261,7 @@ final class JournalCompactionTests {
         #expect(try await journalB.catchUp() == 2)
         try await bothAcknowledge(at: processB, journalB)
         // Each version-1 row counts as one change: two rows reach a minimum of two.
-        let done = try await journalB.compact(peerRetention: Self.month, minimumChanges: 2, scratchDirectory: scratch())
+        let done = try await compact(journalB, minimumChanges: 2)
         #expect(done.first?.changes == 7)
         #expect(done.first?.removed == 2)
         try await journalA.catchUp()
@@ -281,6 +272,21 @@ final class JournalCompactionTests {
         journal.noteAcknowledgement(
             PeerAcknowledgement(
                 scope: scope, peer: till.store.replica, vector: vector, at: TestTenant.now - daysAgo * 86_400_000))
+    }
+
+    /// till-2 reports holding nothing `days` ago; then ten receipts at till-1 reach the hub, and
+    /// till-1 acknowledges them (the reports kept).
+    func tenReceiptsTill1Acknowledges(_ journal: PostgresJournal, till2ReportedDaysAgo days: UInt64) async throws {
+        self.journal(journal, notes: till2, holding: VersionVector(), daysAgo: days)
+        try await receipts(10, on: till1, to: hub)
+        try acknowledge(till1, at: hub, journal)
+        try await journal.keepAcknowledgements()
+    }
+
+    /// `journal`'s compaction with a month's retention, folding scopes with `minimumChanges` new.
+    func compact(_ journal: PostgresJournal, minimumChanges: Int) async throws -> [JournalCompaction] {
+        try await journal.compact(
+            peerRetention: Self.month, minimumChanges: minimumChanges, scratchDirectory: scratch())
     }
 
     func scratch() -> URL {
