@@ -19,11 +19,15 @@ public struct DeviceSyncStatus: Codable, Sendable, Equatable {
     public let lagChanges: Int
     /// Age of the oldest of those changes, in seconds (0 when it lacks none).
     public let lagSeconds: Double
+    /// True when head office revoked the device (every certificate of it known here): it will
+    /// never catch up, and is listed last. Absent otherwise.
+    public let revoked: Bool?
 }
 
 extension ReplicaNode {
     /// Every device that ever reported what it holds to this hub (or, on PostgreSQL, to any hub
-    /// process), worst first: the furthest behind in time, then in changes, then the longest silent.
+    /// process), worst first: the furthest behind in time, then in changes, then the longest
+    /// silent; revoked devices last.
     ///
     /// - Parameter connected: the devices with a session now (they count as heard from now).
     public func syncStatus(connected: Set<ReplicaID>) async throws -> [DeviceSyncStatus] {
@@ -39,7 +43,9 @@ extension ReplicaNode {
         }
         try await journal?.acknowledgements().forEach(note)
         for device in connected where reports[device] == nil { reports[device] = [:] }
-        let certificates = trustSnapshot.certificates.values
+        let trust = trustSnapshot
+        let certificates = trust.certificates.values
+        let revoked = trust.revokedDevices
         var status: [DeviceSyncStatus] = []
         for (device, scopes) in reports {
             var lacking = UnsyncedChanges()
@@ -56,11 +62,12 @@ extension ReplicaNode {
                     stores: certificate?.body.namedStores.map(\.rawValue) ?? [],
                     connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
                     lagChanges: lacking.count,
-                    lagSeconds: lacking.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0))
+                    lagSeconds: lacking.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
+                    revoked: revoked.contains(device) ? true : nil))
         }
         return status.sorted {
-            ($1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
-                < ($0.lagSeconds, $0.lagChanges, $1.lastContactMillis, $1.device)
+            ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
+                < ($1.revoked == true ? 1 : 0, $0.lagSeconds, $0.lagChanges, $1.lastContactMillis, $1.device)
         }
     }
 }

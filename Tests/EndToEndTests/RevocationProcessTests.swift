@@ -23,6 +23,9 @@ struct RevocationProcessTests {
         #expect(revoked.contains("the hub holds the revocation"), "\(revoked)")
         let shown = try world.run(["admin", "catalog", "show", "--dir", world.hq])
         #expect(shown.contains("revoked certificates: 1"), "\(shown)")
+        // The status view lists the phone (which sent its cart) as revoked, last.
+        let status = try world.run(["admin", "status", "--hub", url])
+        #expect(status.contains("phone-anna  mobile  revoked"), "\(status)")
         let refused = try AisleCommandTests.run([
             "mobile", "sync", "--dir", world.phone, "--hub", url, "--timeout", "20",
         ])

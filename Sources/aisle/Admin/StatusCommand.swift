@@ -50,7 +50,8 @@ struct StatusCommand: AsyncParsableCommand {
             var rows = [header]
             for device in status.devices where (device.stores.first ?? "(no store)") == store {
                 rows.append([
-                    device.device, device.role ?? "?", device.connected ? "yes" : "no",
+                    device.device, device.role ?? "?",
+                    device.revoked == true ? "revoked" : device.connected ? "yes" : "no",
                     device.connected ? "now" : ago(now > device.lastContactMillis ? now - device.lastContactMillis : 0),
                     "\(device.lagChanges)", device.lagChanges == 0 ? "-" : ago(UInt64(device.lagSeconds * 1_000)),
                 ])
