@@ -26,39 +26,20 @@ public struct Revocation: Lattice, Hashable, CanonicalEncodable {
 
     /// The catalog id of a certificate id: its bytes in lowercase hex.
     public static func catalogID(of certificate: [UInt8]) -> CertificateID {
-        CertificateID(unchecked: certificate.map { String($0, radix: 16).leftPadded(to: 2) }.joined())
+        CertificateID(unchecked: certificate.hexString)
     }
 
     /// The certificate id a catalog id names; nil when it is not lowercase hex of 16 bytes.
     public static func certificate(of id: CertificateID) -> [UInt8]? {
-        let text = Array(id.rawValue.utf8)
-        guard text.count == 32 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for index in stride(from: 0, to: 32, by: 2) {
-            guard let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
+        guard let bytes = [UInt8](hex: id.rawValue), bytes.count == 16, bytes.hexString == id.rawValue else {
+            return nil
         }
         return bytes
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }
 
 extension Revocation: CanonicalDecodable {
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         self.init(signature: try decoder.readBytes())
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

@@ -44,7 +44,9 @@ extension TrustStore {
         return new
     }
 
-    private func isAdmin(_ revocation: Revocation, of certificate: [UInt8]) -> Bool {
+    /// Whether `revocation` is this tenant's admin's signature revoking the certificate whose id
+    /// is `certificate`.
+    public func isAdmin(_ revocation: Revocation, of certificate: [UInt8]) -> Bool {
         (try? admin.verify(
             revocation.signature, for: Revocation.signedBytes(certificate: certificate, tenant: tenant))) != nil
     }
