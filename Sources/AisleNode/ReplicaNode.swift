@@ -21,7 +21,8 @@ public struct NodeIdentity: Sendable {
 public final class ReplicaNode: Sendable {
     public let store: ReplicaStore
     public let identity: NodeIdentity
-    let trust: Mutex<TrustStore>
+    /// Shared with every sync session the node runs (``SharedTrust``).
+    let trust: SharedTrust
     private let maxDrift: UInt64
     /// What peers reported holding, not yet written (see ``acknowledged(_:by:_:)``).
     let acknowledgements = Mutex(PendingAcknowledgements())
@@ -58,7 +59,7 @@ public final class ReplicaNode: Sendable {
         trust.learn(try store.revocations())
         self.store = store
         self.identity = identity
-        self.trust = Mutex(trust)
+        self.trust = SharedTrust(trust)
         self.maxDrift = maxDrift
         // Own changes are sealed as they are written while a connection can push them, under the
         // newest key epoch held then; otherwise (or in a scope this node holds no key for yet)
@@ -108,7 +109,7 @@ public final class ReplicaNode: Sendable {
     }
 
     /// What this node trusts now (certificates, revocations, keys), for a new connection.
-    public var trustSnapshot: TrustStore { trust.withLock { $0 } }
+    public var trustSnapshot: TrustStore { trust.snapshot }
 
     /// The certificates of the authors of `envelopes` this node knows, each once.
     public func certificates(of envelopes: [Envelope]) -> [Certificate] {

@@ -83,7 +83,7 @@ public actor SyncConnection {
         self.node = node
         session = SyncSession(
             side: side, certificate: node.identity.certificate, signing: node.identity.signing,
-            trust: node.trustSnapshot, limits: limits)
+            trust: node.trust, limits: limits)
         self.scopes = scopes
         self.send = send
         self.progress = progress

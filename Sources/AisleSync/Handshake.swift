@@ -56,14 +56,14 @@ struct Handshake {
     /// certificate offline, derives the session keys, opens this side's sealed direction and signs
     /// the transcript.
     func answer(
-        _ hello: Aisle_Sync_V1_Hello, frame: [UInt8], trust: inout TrustStore, signing: SigningKeyPair, now: UInt64
+        _ hello: Aisle_Sync_V1_Hello, frame: [UInt8], trust: SharedTrust, signing: SigningKeyPair, now: UInt64
     ) throws(SyncError) -> Answer {
         let version = try Self.negotiate(hello)
         let peer: Certificate
         do { peer = try Certificate(canonicalBytes: Array(hello.certificate)) } catch {
             throw .protocolViolation("the peer's certificate does not parse: \(error)")
         }
-        do { try trust.admit(peer, now: now) } catch { throw .peerRefused(error) }
+        do { try trust.check(peer, now: now) } catch { throw .peerRefused(error) }
         let keys = try sessionKeys(peerKey: Array(hello.kxPublicKey))
         let sender: SecretStreamSender
         do { sender = try SecretStreamSender(key: keys.transmit) } catch {

@@ -50,7 +50,8 @@ public final class SyncSession {
     public let limits: SyncLimits
     private let certificate: Certificate
     private let signing: SigningKeyPair
-    var trust: TrustStore
+    /// The node's trust, shared (a session keeps no copy of its own).
+    let trust: SharedTrust
     private let handshake: Handshake
     private var state: State = .created
     private var sender: SecretStreamSender?
@@ -67,9 +68,9 @@ public final class SyncSession {
     var asked: Set<UInt64> = []
 
     /// A session speaking as `certificate` (whose signing key is `signing`), checking the peer
-    /// against `trust`.
+    /// against `trust` (its node's, shared).
     public init(
-        side: Side, certificate: Certificate, signing: SigningKeyPair, trust: TrustStore, limits: SyncLimits = .init()
+        side: Side, certificate: Certificate, signing: SigningKeyPair, trust: SharedTrust, limits: SyncLimits = .init()
     ) {
         self.limits = limits
         self.certificate = certificate
@@ -209,7 +210,7 @@ public final class SyncSession {
     // MARK: - Handshake
 
     private func onHello(_ hello: Aisle_Sync_V1_Hello, frame: [UInt8], now: UInt64) throws -> [SyncAction] {
-        let answer = try handshake.answer(hello, frame: frame, trust: &trust, signing: signing, now: now)
+        let answer = try handshake.answer(hello, frame: frame, trust: trust, signing: signing, now: now)
         sender = answer.sender
         state = .proofSent(
             peer: answer.peer, keys: answer.keys, version: answer.version, peerTranscript: answer.peerTranscript)
@@ -292,10 +293,8 @@ public final class SyncSession {
         case .grant(let message):
             let grant = try Wire.decode(HandoffGrant.self, message.grant, "a handoff grant")
             let grantor = try Wire.decode(Certificate.self, message.grantorCertificate, "a grantor certificate")
-            do {
-                try trust.add(grantor)
-                try trust.admit(grant)
-            } catch {
+            // Checked here, learnt by the node (`.learn`) before the next frame is read.
+            do { try trust.check(grant, grantor: grantor) } catch {
                 throw SyncError.refusedHere("handoff grant for \(grant.scope): \(error)")
             }
             return [.learn(grant, grantor: grantor)]

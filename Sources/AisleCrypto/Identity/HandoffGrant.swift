@@ -70,20 +70,25 @@ public struct HandoffGrant: Sendable, Equatable, CanonicalEncodable, CanonicalDe
     }
 }
 
+extension HandoffGrant {
+    /// Checks this grant as ``TrustStore/admit(_:)`` does, given its grantor's certificate (nil
+    /// when it is not known) and the revoked certificate ids.
+    func check(grantor: Certificate?, tenant: TenantID, revoked: Set<[UInt8]>) throws(EnvelopeRefusal) {
+        guard self.tenant == tenant else { throw .wrongTenant(self.tenant) }
+        guard case .customer = scope else { throw .unauthorized("a handoff grants a customer scope only") }
+        guard let grantor, grantor.id == self.grantor else { throw .unknownCertificate }
+        guard !revoked.contains(grantor.id) else { throw .certificateRevoked(grantor.body.device) }
+        guard [.mobile, .hq].contains(grantor.body.role), grantor.body.scopes.contains(where: { $0.covers(scope) })
+        else { throw .scopeNotAllowed(grantor.body.role, scope) }
+        do { try grantor.signingKey.verify(signature, for: signedBytes) } catch { throw .forgedGrant }
+    }
+}
+
 extension TrustStore {
     /// Takes a handoff grant after checking it: this tenant's, for a customer scope, signed by a
     /// known, unrevoked phone (or head office) whose certificate covers that scope.
     public mutating func admit(_ grant: HandoffGrant) throws(EnvelopeRefusal) {
-        guard grant.tenant == tenant else { throw .wrongTenant(grant.tenant) }
-        guard case .customer = grant.scope else { throw .unauthorized("a handoff grants a customer scope only") }
-        guard let grantor = certificates[grant.grantor] else { throw .unknownCertificate }
-        guard !revoked.contains(grant.grantor) else { throw .certificateRevoked(grantor.body.device) }
-        guard [.mobile, .hq].contains(grantor.body.role),
-            grantor.body.scopes.contains(where: { $0.covers(grant.scope) })
-        else { throw .scopeNotAllowed(grantor.body.role, grant.scope) }
-        do { try grantor.signingKey.verify(grant.signature, for: grant.signedBytes) } catch {
-            throw .forgedGrant
-        }
+        try grant.check(grantor: certificates[grant.grantor], tenant: tenant, revoked: revoked)
         grants[grant.scope, default: []].removeAll { $0.id == grant.id }
         grants[grant.scope, default: []].append(grant)
     }

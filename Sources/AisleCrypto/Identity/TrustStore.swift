@@ -20,17 +20,31 @@ public struct TrustStore: Sendable {
 
     /// Adds a certificate after checking the admin's signature and tenant.
     public mutating func add(_ certificate: Certificate) throws(EnvelopeRefusal) {
+        try Self.verify(certificate, tenant: tenant, admin: admin)
+        certificates[certificate.id] = certificate
+    }
+
+    /// Checks that `certificate` is `tenant`'s and signed by its `admin` (nothing else: not its
+    /// expiry, not revocation).
+    static func verify(_ certificate: Certificate, tenant: TenantID, admin: SigningPublicKey)
+        throws(EnvelopeRefusal)
+    {
         guard certificate.body.tenant == tenant else { throw .wrongTenant(certificate.body.tenant) }
         do { try admin.verify(certificate.signature, for: certificate.body.canonicalBytes) } catch {
             throw .forgedCertificate
         }
-        certificates[certificate.id] = certificate
     }
 
     /// Checks a certificate a peer presents when it connects: this tenant's, signed by its admin,
     /// not expired at `now`, not revoked. Learns it when it passes.
     public mutating func admit(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
         try add(certificate)
+        try checkLive(certificate, now: now)
+    }
+
+    /// Checks that a certificate this store trusts the signature of is not expired at `now` nor
+    /// revoked.
+    func checkLive(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
         guard now <= certificate.body.notAfter else { throw .certificateExpired(notAfter: certificate.body.notAfter) }
         guard !revoked.contains(certificate.id) else { throw .certificateRevoked(certificate.body.device) }
     }
