@@ -35,7 +35,8 @@ struct Devices {
         -> SyncSession
     {
         SyncSession(
-            side: side, certificate: device.certificate, signing: device.signing, trust: SharedTrust(trust(revoking: revoking)),
+            side: side, certificate: device.certificate, signing: device.signing,
+            trust: SharedTrust(trust(revoking: revoking)),
             limits: limits)
     }
 
