@@ -21,7 +21,7 @@ public struct HubStatus: Codable, Sendable {
 extension SyncServer {
     func addStatusRoute(to router: Router<BasicRequestContext>) {
         router.get("/v1/status") { _, _ in
-            let connected = Set(await self.registry.peers().map(\.body.device))
+            let connected = await self.registry.peers()
             let status = HubStatus(
                 hub: self.node.store.replica.rawValue, generatedAtMillis: self.node.store.wallClock(),
                 devices: try await self.node.syncStatus(connected: connected))

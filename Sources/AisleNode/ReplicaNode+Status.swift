@@ -1,5 +1,5 @@
 public import AisleCore
-import AisleCrypto
+public import AisleCrypto
 public import AisleStore
 
 /// One device as the hub sees it: when it was last heard from and how far behind it is
@@ -29,8 +29,9 @@ extension ReplicaNode {
     /// process), worst first: the furthest behind in time, then in changes, then the longest
     /// silent; revoked devices last.
     ///
-    /// - Parameter connected: the devices with a session now (they count as heard from now).
-    public func syncStatus(connected: Set<ReplicaID>) async throws -> [DeviceSyncStatus] {
+    /// - Parameter connected: the certificates of the devices with a session now (they count as
+    ///   heard from now, and their certificate gives their role even before they send a change).
+    public func syncStatus(connected: [Certificate]) async throws -> [DeviceSyncStatus] {
         let now = store.wallClock()
         var reports: [ReplicaID: [Scope: PeerAcknowledgement]] = [:]
         func note(_ report: PeerAcknowledgement) {
@@ -42,19 +43,24 @@ extension ReplicaNode {
             latestAcknowledgements(of: scope).forEach(note)
         }
         try await journal?.acknowledgements().forEach(note)
-        for device in connected where reports[device] == nil { reports[device] = [:] }
         let trust = trustSnapshot
-        let certificates = trust.certificates.values
         let revoked = trust.revokedDevices
+        // Each device's latest certificate, indexed once (a hub may know a million phones).
+        var certificates: [ReplicaID: Certificate] = [:]
+        for certificate in trust.certificates.values + connected {
+            let device = certificate.body.device
+            if let known = certificates[device], known.body.notAfter >= certificate.body.notAfter { continue }
+            certificates[device] = certificate
+        }
+        let connected = Set(connected.map(\.body.device))
+        for device in connected where reports[device] == nil { reports[device] = [:] }
         var status: [DeviceSyncStatus] = []
         for (device, scopes) in reports {
             var lacking = UnsyncedChanges()
             for report in scopes.values {
                 lacking.add(try await store.unsynced(in: report.scope, missingFrom: report.vector) { $0 != device })
             }
-            let certificate = certificates.filter { $0.body.device == device }.max {
-                $0.body.notAfter < $1.body.notAfter
-            }
+            let certificate = certificates[device]
             let heard = scopes.values.map(\.at).max() ?? 0
             status.append(
                 DeviceSyncStatus(
