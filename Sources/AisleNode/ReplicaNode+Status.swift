@@ -43,15 +43,7 @@ extension ReplicaNode {
             latestAcknowledgements(of: scope).forEach(note)
         }
         try await journal?.acknowledgements().forEach(note)
-        let trust = trustSnapshot
-        let revoked = trust.revokedDevices
-        // Each device's latest certificate, indexed once (a hub may know a million phones).
-        var certificates: [ReplicaID: Certificate] = [:]
-        for certificate in trust.certificates.values + connected {
-            let device = certificate.body.device
-            if let known = certificates[device], known.body.notAfter >= certificate.body.notAfter { continue }
-            certificates[device] = certificate
-        }
+        let (certificates, revoked) = Self.devices(in: trustSnapshot, connected: connected)
         let connected = Set(connected.map(\.body.device))
         for device in connected where reports[device] == nil { reports[device] = [:] }
         var status: [DeviceSyncStatus] = []
@@ -75,5 +67,20 @@ extension ReplicaNode {
             ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
                 < ($1.revoked == true ? 1 : 0, $0.lagSeconds, $0.lagChanges, $1.lastContactMillis, $1.device)
         }
+    }
+
+    /// Each device's latest certificate (of those `trust` knows and those `connected` showed),
+    /// indexed once, and the revoked devices. The snapshot is let go on return, before the view's
+    /// slow part: while one is held, the next certificate learnt copies every one the node knows.
+    private static func devices(in trust: TrustStore, connected: [Certificate]) -> (
+        certificates: [ReplicaID: Certificate], revoked: Set<ReplicaID>
+    ) {
+        var certificates: [ReplicaID: Certificate] = [:]
+        for certificate in trust.certificates.values + connected {
+            let device = certificate.body.device
+            if let known = certificates[device], known.body.notAfter >= certificate.body.notAfter { continue }
+            certificates[device] = certificate
+        }
+        return (certificates, trust.revokedDevices)
     }
 }

@@ -166,7 +166,8 @@ public final class ReplicaNode: Sendable {
     func receive(_ envelopes: [Envelope], keeping: Bool, judged judgement: Judgement) async throws
         -> [DeliveryOutcome]
     {
-        let opened = try open(envelopes, judged: judgement, trust: trust.withLock { $0 }, now: store.wallClock())
+        let narrowed = trust.withLock { $0.narrowed(to: envelopes) }
+        let opened = try open(envelopes, judged: judgement, trust: narrowed, now: store.wallClock())
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.
         if let journal {

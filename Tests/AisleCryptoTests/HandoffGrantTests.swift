@@ -66,4 +66,37 @@ struct HandoffGrantTests {
         #expect(throws: EnvelopeRefusal.self) { try tenant.trust.admit(store) }
         #expect(try HandoffGrant(canonicalBytes: forged.canonicalBytes) == forged)
     }
+
+    @Test(
+        "a store narrowed to a batch keeps only its authors' certificates and its scopes' grants, and opens the batch as the whole store does"
+    )
+    func narrowedStoreOpensItsBatch() throws {
+        var tenant = try Tenant()
+        let anna = Scope.customer("anna")
+        let grant = HandoffGrant(
+            scope: anna, to: "berlin", until: Tenant.now + 60_000, by: tenant.phone, signing: tenant.phoneKeys)
+        try tenant.trust.admit(grant)
+        // Bob's phone and grant, which the batch does not need.
+        let bobKeys = SigningKeyPair()
+        let bob = Tenant.certify("phone-bob", .mobile, [.exactly(.customer("bob"))], bobKeys, admin: tenant.admin)
+        try tenant.trust.add(bob)
+        try tenant.trust.admit(
+            HandoffGrant(scope: .customer("bob"), to: "berlin", until: Tenant.now + 60_000, by: bob, signing: bobKeys))
+        let batch = [
+            tenant.envelope(Self.tillEdit, scope: anna, by: tenant.tillKeys, certificate: tenant.till),
+            tenant.envelope(
+                Tenant.sale(by: "till-1"), scope: .store("berlin"), by: tenant.tillKeys, certificate: tenant.till),
+        ]
+
+        let narrowed = tenant.trust.narrowed(to: batch)
+        #expect(Set(narrowed.certificates.keys) == [tenant.till.id])
+        #expect(narrowed.grants.mapValues { $0.map(\.id) } == [anna: [grant.id]])
+        #expect(narrowed.revoked == tenant.trust.revoked)
+        for envelope in batch {
+            #expect(try narrowed.open(envelope, now: Tenant.now) == tenant.trust.open(envelope, now: Tenant.now))
+        }
+        // The phone's envelope is not in the batch: its certificate is not there.
+        let phones = tenant.envelope(Self.tillEdit, scope: anna, by: tenant.phoneKeys, certificate: tenant.phone)
+        #expect(throws: EnvelopeRefusal.unknownCertificate) { try narrowed.open(phones, now: Tenant.now) }
+    }
 }

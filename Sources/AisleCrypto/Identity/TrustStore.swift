@@ -81,6 +81,21 @@ public struct TrustStore: Sendable {
         return store
     }
 
+    /// What opening `envelopes` reads of this store: their authors' certificates and the grants
+    /// of their scopes, with the revocations and keys. A receive holds this while it opens a
+    /// batch, not a copy of the whole store: while a copy is held, the next certificate or grant
+    /// the node learns copies all it knows (a hub may know a million phones).
+    public func narrowed(to envelopes: [Envelope]) -> TrustStore {
+        var narrowed = TrustStore(tenant: tenant, admin: admin)
+        narrowed.revoked = revoked
+        narrowed.keyring = keyring
+        for header in envelopes.lazy.map(\.header) {
+            narrowed.certificates[header.certificate] = certificates[header.certificate]
+            narrowed.grants[header.scope] = grants[header.scope]
+        }
+        return narrowed
+    }
+
     /// Holds `key` for `scope` at `epoch`.
     public mutating func hold(_ key: AEADKey, for scope: Scope, epoch: UInt64) {
         keyring.hold(key, for: scope, epoch: epoch)
