@@ -235,6 +235,11 @@ public actor SyncConnection {
             followed(session.peerFollows)
         }
         try await perform(actions)
+        // A peer this node learnt meanwhile is revoked (from the catalog it just sent, say: a
+        // hub's own revocation) is dropped now, as a new handshake with it would be refused.
+        if ended == nil, let peer = session.peer, node.trust.isRevoked(peer) {
+            try await perform(session.peerRevoked())
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import AisleCore
 import AisleCrypto
 @_spi(Testing) import AisleNode
 import AisleStore
+import AisleSync
 import AisleTesting
 import Synchronization
 import Testing
@@ -64,6 +65,33 @@ struct CatalogRevocationTests {
                 keys: [.catalog, .store("berlin")],
                 certificates: [berlin.hub.identity.certificate, berlin.till1.identity.certificate]))
         #expect(reopened.trustSnapshot.revoked == [certificate])
+    }
+
+    @Test(
+        "a till drops its link to a hub whose own revocation arrives in the catalog the hub sends, and refuses it when it connects again"
+    )
+    func tillDropsARevokedHub() async throws {
+        let berlin = try await Chain()
+        let till = try berlin.chain.node(
+            "till-3", .pos, [.exactly(.catalog), .exactly(.store("berlin"))], keys: [.catalog, .store("berlin")],
+            peers: [berlin.hub.identity.certificate])
+        let scopes: @Sendable (Certificate) -> [Scope] = { peer in peer.body.role == .hub ? [.catalog] : [] }
+        let link = MemoryLink(till, berlin.hub, scopes: scopes)
+        try await link.connect()
+
+        let certificate = berlin.hub.identity.certificate.id
+        let revocation = Revocation(revoking: certificate, in: "acme", admin: berlin.chain.admin.signing)
+        #expect(try await berlin.hq.publishRevocation(of: certificate, revocation))
+        try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
+        try await link.connections[1].changed(.catalog)
+        await #expect(throws: SyncError.self) { try await link.pump() }
+        #expect(till.trustSnapshot.revoked == [certificate])
+        #expect(await link.connections[0].ended == .peerRefused(.certificateRevoked("hub")))
+
+        let again = MemoryLink(till, berlin.hub, scopes: scopes)
+        await #expect(throws: SyncError.self) { try await again.connect() }
+        #expect(await again.connections[0].ended == .peerRefused(.certificateRevoked("hub")))
+        #expect(await again.connections[0].peer == nil)
     }
 
     @Test(

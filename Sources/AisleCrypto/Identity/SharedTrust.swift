@@ -47,6 +47,11 @@ public final class SharedTrust: Sendable {
         try grant.check(grantor: grantor, tenant: tenant, revoked: revoked)
     }
 
+    /// Whether `certificate` is revoked here.
+    public func isRevoked(_ certificate: Certificate) -> Bool {
+        withLock { $0.revoked.contains(certificate.id) }
+    }
+
     /// Whether a handoff grant the node holds lets a device with `body` use `scope` at `time`.
     public func isGranted(_ scope: Scope, to body: CertificateBody, at time: UInt64) -> Bool {
         withLock { $0.isGranted(scope, to: body, at: time) }
