@@ -49,9 +49,7 @@ extension ReplicaNode {
     }
 
     private func learn(_ record: TrustedRecord) async throws {
-        guard try trust.withLock({ trust throws(EnvelopeRefusal) in try Self.admit(record, to: &trust) }) else {
-            return
-        }
+        guard try admit(record) else { return }
         try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)])
         try await journal?.keepTrusted(kind: record.kind, id: record.id, bytes: record.canonicalBytes)
     }
@@ -62,31 +60,24 @@ extension ReplicaNode {
     /// - Returns: the records refused, with why; the others are learnt.
     public func learnKept(_ records: [TrustedRecord]) async throws -> [(TrustedRecord, EnvelopeRefusal)] {
         var refused: [(TrustedRecord, EnvelopeRefusal)] = []
-        let new = trust.withLock { trust in
-            records.filter { record in
-                do throws(EnvelopeRefusal) {
-                    return try Self.admit(record, to: &trust)
-                } catch {
-                    refused.append((record, error))
-                    return false
-                }
+        let new = records.filter { record in
+            do throws(EnvelopeRefusal) {
+                return try admit(record)
+            } catch {
+                refused.append((record, error))
+                return false
             }
         }
         if !new.isEmpty { try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }) }
         return refused
     }
 
-    /// Adds `record` to `trust` once it checks. Returns whether it was new there.
-    private static func admit(_ record: TrustedRecord, to trust: inout TrustStore) throws(EnvelopeRefusal) -> Bool {
+    /// Adds `record` to the node's trust once it checks (a known one is not checked again).
+    /// Returns whether it was new there.
+    private func admit(_ record: TrustedRecord) throws(EnvelopeRefusal) -> Bool {
         switch record {
-        case .certificate(let certificate):
-            let known = trust.certificates[certificate.id] != nil
-            try trust.add(certificate)
-            return !known
-        case .grant(let grant):
-            let known = trust.grants[grant.scope, default: []].contains { $0.id == grant.id }
-            try trust.admit(grant)
-            return !known
+        case .certificate(let certificate): try trust.learn(certificate)
+        case .grant(let grant): try trust.learn(grant)
         }
     }
 }

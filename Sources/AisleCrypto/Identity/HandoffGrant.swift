@@ -89,8 +89,21 @@ extension TrustStore {
     /// known, unrevoked phone (or head office) whose certificate covers that scope.
     public mutating func admit(_ grant: HandoffGrant) throws(EnvelopeRefusal) {
         try grant.check(grantor: certificates[grant.grantor], tenant: tenant, revoked: revoked)
-        grants[grant.scope, default: []].removeAll { $0.id == grant.id }
+        insert(checked: grant, id: grant.id)
+    }
+
+    /// Whether the grant whose id is `id` is held for `scope`.
+    func holds(grant id: [UInt8], of scope: Scope) -> Bool {
+        grants[scope]?.contains { $0.id == id } ?? false
+    }
+
+    /// Adds a grant already checked (``HandoffGrant/check(grantor:tenant:revoked:)``) whose id
+    /// is `id`, unless it is held. Returns whether it was new.
+    @discardableResult
+    mutating func insert(checked grant: HandoffGrant, id: [UInt8]) -> Bool {
+        guard !holds(grant: id, of: grant.scope) else { return false }
         grants[grant.scope, default: []].append(grant)
+        return true
     }
 
     /// Whether a handoff grant lets a device with `body` use `scope` at `time` (ms): a till or

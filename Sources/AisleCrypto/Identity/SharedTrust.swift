@@ -47,6 +47,29 @@ public final class SharedTrust: Sendable {
         try grant.check(grantor: grantor, tenant: tenant, revoked: revoked)
     }
 
+    /// Learns a certificate as ``TrustStore/add(_:)`` does: a known one (the same signed bytes)
+    /// is not checked again, and the admin's signature is checked outside the lock.
+    /// - Returns: whether it was new.
+    public func learn(_ certificate: Certificate) throws(EnvelopeRefusal) -> Bool {
+        let id = certificate.id
+        if withLock({ $0.certificates[id] != nil }) { return false }
+        try TrustStore.verify(certificate, tenant: tenant, admin: admin)
+        return withLock { $0.insert(verified: certificate, id: id) }
+    }
+
+    /// Learns a handoff grant as ``TrustStore/admit(_:)`` does (its grantor's certificate must be
+    /// known): a known one is not checked again, and the signatures are checked outside the lock.
+    /// - Returns: whether it was new.
+    public func learn(_ grant: HandoffGrant) throws(EnvelopeRefusal) -> Bool {
+        let id = grant.id
+        let (known, grantor, revoked) = withLock { trust in
+            (trust.holds(grant: id, of: grant.scope), trust.certificates[grant.grantor], trust.revoked)
+        }
+        if known { return false }
+        try grant.check(grantor: grantor, tenant: tenant, revoked: revoked)
+        return withLock { $0.insert(checked: grant, id: id) }
+    }
+
     /// Whether `certificate` is revoked here.
     public func isRevoked(_ certificate: Certificate) -> Bool {
         withLock { $0.revoked.contains(certificate.id) }

@@ -21,7 +21,14 @@ public struct TrustStore: Sendable {
     /// Adds a certificate after checking the admin's signature and tenant.
     public mutating func add(_ certificate: Certificate) throws(EnvelopeRefusal) {
         try Self.verify(certificate, tenant: tenant, admin: admin)
-        certificates[certificate.id] = certificate
+        insert(verified: certificate, id: certificate.id)
+    }
+
+    /// Adds a certificate already checked (``verify(_:tenant:admin:)``) whose id is `id`.
+    /// - Returns: whether it was new.
+    @discardableResult
+    mutating func insert(verified certificate: Certificate, id: [UInt8]) -> Bool {
+        certificates.updateValue(certificate, forKey: id) == nil
     }
 
     /// Checks that `certificate` is `tenant`'s and signed by its `admin` (nothing else: not its
