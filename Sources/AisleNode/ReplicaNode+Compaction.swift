@@ -121,6 +121,14 @@ extension ReplicaNode {
         guard delta.scope == scope else { throw NodeError.badSnapshot(scope, "it holds objects of \(delta.scope)") }
         return ScopeSnapshot(objects: delta, covers: covers ?? VersionVector(), stamp: stamp, source: hub.body.device)
     }
+
+    /// Installs a part of a scope's snapshot (``ReplicaStore/install(_:adoptingOwnChanges:)``):
+    /// a hub's, or a checkpoint of the hubs' shared journal. A part of the catalog may hold
+    /// revocations: they are learnt at once, as with a received change.
+    public func install(_ part: ScopeSnapshot, adoptingOwnChanges: Bool = false) async throws {
+        try await store.install(part, adoptingOwnChanges: adoptingOwnChanges)
+        if part.scope == .catalog { try learnRevocations() }
+    }
 }
 
 /// When a serving node compacts its log (`"compaction"` in hub.json and edge.json; both optional).

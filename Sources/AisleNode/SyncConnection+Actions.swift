@@ -97,16 +97,13 @@ extension SyncConnection {
                     pending += session.refuse("\(error)")
                     continue
                 }
-                let store = node.store
-                installing = Task { _ = try await store.install(part) }
+                let node = node
+                installing = Task { try await node.install(part) }
                 // A part before the last moves no version vector: nothing waits for it but the next
                 // part (or whatever comes next), and its acknowledgement is flow control only. The
                 // last raises the vector, so it is in before the acknowledgement says so.
                 if covers != nil {
-                    do {
-                        try await installed()
-                        if scope == .catalog { try node.learnRevocations() }
-                    } catch {
+                    do { try await installed() } catch {
                         pending += session.refuse("\(error)")
                         continue
                     }

@@ -57,9 +57,8 @@ extension JournalReader {
     /// version vector.
     private func install(_ scope: Scope, _ connection: PostgresConnection) async throws {
         try await Self.readCheckpoint(of: scope, source: node.store.replica, connection, logger) { part in
-            try await node.store.install(part, adoptingOwnChanges: true)
+            try await node.install(part, adoptingOwnChanges: true)
         }
-        if scope == .catalog { try node.learnRevocations() }
     }
 
     /// Reads `scope`'s newest checkpoint, handing each part to `take` as a snapshot part from
