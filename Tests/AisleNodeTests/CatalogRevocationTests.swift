@@ -67,6 +67,25 @@ struct CatalogRevocationTests {
         #expect(reopened.trustSnapshot.revoked == [certificate])
     }
 
+    @Test("a till that gets the catalog as the hub's snapshot learns the revocations in it")
+    func snapshotCarriesRevocations() async throws {
+        let berlin = try await Chain()
+        let certificate = berlin.till1.identity.certificate.id
+        #expect(try await berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1))
+        try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
+
+        let snapshot = try await berlin.hub.store.snapshot(of: .catalog, partBytes: 64 * 1_024)
+        var parts: [[UInt8]] = []
+        for try await part in snapshot { parts.append(part) }
+        for (index, part) in parts.enumerated() {
+            try await berlin.till2.install(
+                berlin.till2.snapshotPart(
+                    .catalog, objects: part, stamp: snapshot.stamp,
+                    covers: index == parts.count - 1 ? snapshot.covers : nil, from: berlin.hub.identity.certificate))
+        }
+        #expect(berlin.till2.trustSnapshot.revoked == [certificate])
+    }
+
     @Test(
         "a till drops its link to a hub whose own revocation arrives in the catalog the hub sends, and refuses it when it connects again"
     )
