@@ -47,15 +47,13 @@ public final class ReplicaNode: Sendable {
         maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
     ) throws {
         var trust = trust
-        for bytes in try store.trusted(kind: Self.certificateKind) {
-            // Checked when kept; one that no longer checks (another tenant's file) is not trusted.
-            guard let certificate = try? Certificate(canonicalBytes: bytes) else { continue }
-            try? trust.add(certificate)
-        }
-        for bytes in try store.trusted(kind: Self.grantKind) {
-            guard let grant = try? HandoffGrant(canonicalBytes: bytes) else { continue }
-            try? trust.admit(grant)
-        }
+        // Checked when kept, and again now on every core; one that no longer checks (another
+        // tenant's file) is not trusted.
+        trust.addKept(
+            certificates: try store.trusted(kind: Self.certificateKind).compactMap {
+                try? Certificate(canonicalBytes: $0)
+            },
+            grants: try store.trusted(kind: Self.grantKind).compactMap { try? HandoffGrant(canonicalBytes: $0) })
         trust.learn(try store.revocations())
         self.store = store
         self.identity = identity
@@ -184,14 +182,10 @@ public final class ReplicaNode: Sendable {
     /// order, each with what opening it decoded (nil: relayed unread), so the store does not
     /// decode it again.
     ///
-    /// A batch of several envelopes (a catch-up) is opened on every core: verifying, decrypting
-    /// and decoding are a quarter of a received change's CPU (`sealed_apply` in
-    /// docs/performance.md), and independent from one envelope to the next. Opened with
-    /// `DispatchQueue.concurrentPerform`, not child tasks: the calling thread opens envelopes too
-    /// and takes each next one no other thread has taken, so the batch does not wait for a second
-    /// cooperative thread that is busy or blocked (a task group's slices then ran one after
-    /// another, slower than a loop), and the changes are applied on the thread that began.
-    /// Every envelope is opened even when an earlier one is refused (the batch is at most a
+    /// A batch of several envelopes (a catch-up) is opened on every core (``Swift/Array/concurrentMap(_:)``):
+    /// verifying, decrypting and decoding are a quarter of a received change's CPU
+    /// (`sealed_apply` in docs/performance.md), and independent from one envelope to the next;
+    /// the changes are applied on the thread that began. Every envelope is opened even when an earlier one is refused (the batch is at most a
     /// frame, 1 MiB). Each is judged live (with `trust`, at `now`) or as kept, by `judgement`.
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
     private func open(_ envelopes: [Envelope], judged judgement: Judgement, trust: TrustStore, now: UInt64) throws
@@ -202,16 +196,10 @@ public final class ReplicaNode: Sendable {
             let live = judgement.isLive(envelope.header)
             return try self.open(envelope, trust: live ? trust : kept, now: live ? now : keptTime(envelope.header))
         }
-        guard envelopes.count > 1 else {
-            return try envelopes.first.map(open) ?? OpenedChanges()
-        }
-        let results = OpeningResults(count: envelopes.count)
-        DispatchQueue.concurrentPerform(iterations: envelopes.count) { index in
-            results[index] = Result { try open(envelopes[index]) }
-        }
+        let results = envelopes.concurrentMap { envelope in Result { try open(envelope) } }
         var opened = OpenedChanges()
         // Refused: the first envelope refused, as if opened one after another.
-        for index in envelopes.indices { opened.append(try results[index].get()) }
+        for result in results { opened.append(try result.get()) }
         return opened
     }
 
@@ -286,28 +274,6 @@ private struct OpenedChanges: Sendable {
     mutating func append(_ other: OpenedChanges) {
         changes += other.changes
         decoded += other.decoded
-    }
-}
-
-/// One result per envelope of a batch opened on several threads (``ReplicaNode``'s `open`), each
-/// slot written by exactly one iteration of `concurrentPerform` and read after it returns, hence
-/// unchecked.
-private final class OpeningResults: @unchecked Sendable {
-    private let results: UnsafeMutableBufferPointer<Result<OpenedChanges, any Error>>
-
-    init(count: Int) {
-        results = .allocate(capacity: count)
-        results.initialize(repeating: .success(OpenedChanges()))
-    }
-
-    deinit {
-        results.deinitialize()
-        results.deallocate()
-    }
-
-    subscript(index: Int) -> Result<OpenedChanges, any Error> {
-        get { results[index] }
-        set { results[index] = newValue }
     }
 }
 

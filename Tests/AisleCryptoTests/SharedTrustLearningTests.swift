@@ -30,4 +30,23 @@ struct SharedTrustLearningTests {
         #expect(Set(shared.snapshot.certificates.keys) == [tenant.phone.id])
         #expect(shared.snapshot.grants[anna]?.count == 1)
     }
+
+    @Test("certificates and grants kept earlier are added when they check, and left out when they do not")
+    func keptRecordsAreCheckedAgain() throws {
+        let tenant = try Tenant()
+        var trust = TrustStore(tenant: "acme", admin: tenant.admin.publicKey)
+        let anna = Scope.customer("anna")
+        let grant = HandoffGrant(
+            scope: anna, to: "berlin", until: Tenant.now + 60_000, by: tenant.phone, signing: tenant.phoneKeys)
+        let bobKeys = SigningKeyPair()
+        let bob = Tenant.certify("phone-bob", .mobile, [.exactly(.customer("bob"))], bobKeys, admin: tenant.admin)
+        // Bob's grant, whose grantor's certificate was not kept.
+        let bobs = HandoffGrant(
+            scope: .customer("bob"), to: "berlin", until: Tenant.now + 60_000, by: bob, signing: bobKeys)
+        let otherAdmins = Tenant.certify("till-9", .pos, [], SigningKeyPair(), admin: SigningKeyPair())
+
+        trust.addKept(certificates: [tenant.till, otherAdmins, tenant.phone], grants: [bobs, grant])
+        #expect(Set(trust.certificates.keys) == [tenant.till.id, tenant.phone.id])
+        #expect(trust.grants.mapValues { $0.map(\.id) } == [anna: [grant.id]])
+    }
 }
