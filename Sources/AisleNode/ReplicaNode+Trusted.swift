@@ -3,30 +3,12 @@ public import AisleCrypto
 import AisleStore
 import Synchronization
 
-/// A certificate or handoff grant, as a node keeps it (in its store, and in a hub's journal).
-public enum TrustedRecord: Sendable {
-    case certificate(Certificate)
-    case grant(HandoffGrant)
-
-    /// The kind it is kept under.
+extension TrustedRecord {
+    /// The kind it is kept under (in a node's store, and in a hub's journal).
     public var kind: String {
         switch self {
         case .certificate: ReplicaNode.certificateKind
         case .grant: ReplicaNode.grantKind
-        }
-    }
-
-    public var id: [UInt8] {
-        switch self {
-        case .certificate(let certificate): certificate.id
-        case .grant(let grant): grant.id
-        }
-    }
-
-    public var canonicalBytes: [UInt8] {
-        switch self {
-        case .certificate(let certificate): certificate.canonicalBytes
-        case .grant(let grant): grant.canonicalBytes
         }
     }
 }
@@ -49,7 +31,7 @@ extension ReplicaNode {
     }
 
     private func learn(_ record: TrustedRecord) async throws {
-        guard try admit(record) else { return }
+        guard try trust.learn([record])[0].get() else { return }
         try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)])
         try await journal?.keepTrusted(kind: record.kind, id: record.id, bytes: record.canonicalBytes)
     }
@@ -60,24 +42,15 @@ extension ReplicaNode {
     /// - Returns: the records refused, with why; the others are learnt.
     public func learnKept(_ records: [TrustedRecord]) async throws -> [(TrustedRecord, EnvelopeRefusal)] {
         var refused: [(TrustedRecord, EnvelopeRefusal)] = []
-        let new = records.filter { record in
-            do throws(EnvelopeRefusal) {
-                return try admit(record)
-            } catch {
-                refused.append((record, error))
-                return false
+        var new: [TrustedRecord] = []
+        for (record, outcome) in zip(records, trust.learn(records)) {
+            switch outcome {
+            case .success(true): new.append(record)
+            case .success(false): break
+            case .failure(let refusal): refused.append((record, refusal))
             }
         }
         if !new.isEmpty { try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }) }
         return refused
-    }
-
-    /// Adds `record` to the node's trust once it checks (a known one is not checked again).
-    /// Returns whether it was new there.
-    private func admit(_ record: TrustedRecord) throws(EnvelopeRefusal) -> Bool {
-        switch record {
-        case .certificate(let certificate): try trust.learn(certificate)
-        case .grant(let grant): try trust.learn(grant)
-        }
     }
 }

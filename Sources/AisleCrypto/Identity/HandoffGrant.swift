@@ -92,20 +92,12 @@ extension TrustStore {
         insert(checked: grant, id: grant.id)
     }
 
-    /// Adds certificates and grants kept earlier (in a node's store), each checked as
-    /// ``add(_:)`` and ``admit(_:)`` check them, their signatures on every core: a hub that knows
-    /// a million devices checks them all when it starts. Those that do not check are left out.
-    public mutating func addKept(certificates kept: [Certificate], grants keptGrants: [HandoffGrant]) {
-        let (tenant, admin) = (tenant, admin)
-        let checked = kept.concurrentMap { (try? Self.verify($0, tenant: tenant, admin: admin)) != nil }
-        for (certificate, passed) in zip(kept, checked) where passed {
-            insert(verified: certificate, id: certificate.id)
+    /// Whether this store holds `record` (the same certificate, or a grant with its id).
+    func holds(_ record: TrustedRecord) -> Bool {
+        switch record {
+        case .certificate(let certificate): certificates[certificate.id] != nil
+        case .grant(let grant): holds(grant: grant.id, of: grant.scope)
         }
-        let (certificates, revoked) = (certificates, revoked)
-        let admitted = keptGrants.concurrentMap { grant in
-            (try? grant.check(grantor: certificates[grant.grantor], tenant: tenant, revoked: revoked)) != nil
-        }
-        for (grant, passed) in zip(keptGrants, admitted) where passed { insert(checked: grant, id: grant.id) }
     }
 
     /// Whether the grant whose id is `id` is held for `scope`.

@@ -47,27 +47,62 @@ public final class SharedTrust: Sendable {
         try grant.check(grantor: grantor, tenant: tenant, revoked: revoked)
     }
 
-    /// Learns a certificate as ``TrustStore/add(_:)`` does: a known one (the same signed bytes)
-    /// is not checked again, and the admin's signature is checked outside the lock.
-    /// - Returns: whether it was new.
-    public func learn(_ certificate: Certificate) throws(EnvelopeRefusal) -> Bool {
-        let id = certificate.id
-        if withLock({ $0.certificates[id] != nil }) { return false }
-        try TrustStore.verify(certificate, tenant: tenant, admin: admin)
-        return withLock { $0.insert(verified: certificate, id: id) }
-    }
-
-    /// Learns a handoff grant as ``TrustStore/admit(_:)`` does (its grantor's certificate must be
-    /// known): a known one is not checked again, and the signatures are checked outside the lock.
-    /// - Returns: whether it was new.
-    public func learn(_ grant: HandoffGrant) throws(EnvelopeRefusal) -> Bool {
-        let id = grant.id
-        let (known, grantor, revoked) = withLock { trust in
-            (trust.holds(grant: id, of: grant.scope), trust.certificates[grant.grantor], trust.revoked)
+    /// Learns certificates and grants in order, each checked as ``TrustStore/add(_:)`` and
+    /// ``TrustStore/admit(_:)`` check it (a grant's grantor known here, or a certificate before it
+    /// in `records`). A known one is not checked again; the signatures are checked outside the
+    /// lock and on every core, so a hub that learns a million devices at start (from its store,
+    /// or from the hubs' shared journal) does it at the machine's speed.
+    /// - Returns: for each record, whether it was new, or why it was refused.
+    public func learn(_ records: [TrustedRecord]) -> [Result<Bool, EnvelopeRefusal>] {
+        let (tenant, admin) = (tenant, admin)
+        // Read once: which are known, each grant's grantor as known here, the revocations.
+        let (known, knownGrantors, revoked) = withLock { trust in
+            (
+                records.map(trust.holds),
+                records.map { record -> Certificate? in
+                    guard case .grant(let grant) = record else { return nil }
+                    return trust.certificates[grant.grantor]
+                },
+                trust.revoked
+            )
         }
-        if known { return false }
-        try grant.check(grantor: grantor, tenant: tenant, revoked: revoked)
-        return withLock { $0.insert(checked: grant, id: id) }
+        var grantors = knownGrantors
+        let indices = Array(records.indices)
+        let checkedCertificates = indices.concurrentMap { index -> EnvelopeRefusal? in
+            guard !known[index], case .certificate(let certificate) = records[index] else { return nil }
+            do throws(EnvelopeRefusal) { try TrustStore.verify(certificate, tenant: tenant, admin: admin) } catch {
+                return error
+            }
+            return nil
+        }
+        var earlier: [[UInt8]: Certificate] = [:]
+        for index in records.indices {
+            switch records[index] {
+            case .certificate(let certificate) where checkedCertificates[index] == nil:
+                earlier[certificate.id] = certificate
+            case .grant(let grant): grantors[index] = grantors[index] ?? earlier[grant.grantor]
+            default: break
+            }
+        }
+        let grantorsFound = grantors
+        let checkedGrants = indices.concurrentMap { index -> EnvelopeRefusal? in
+            guard !known[index], case .grant(let grant) = records[index] else { return nil }
+            do throws(EnvelopeRefusal) {
+                try grant.check(grantor: grantorsFound[index], tenant: tenant, revoked: revoked)
+            } catch { return error }
+            return nil
+        }
+        return withLock { trust in
+            records.indices.map { index in
+                if let refusal = checkedCertificates[index] ?? checkedGrants[index] { return .failure(refusal) }
+                if known[index] { return .success(false) }
+                switch records[index] {
+                case .certificate(let certificate):
+                    return .success(trust.insert(verified: certificate, id: certificate.id))
+                case .grant(let grant): return .success(trust.insert(checked: grant, id: grant.id))
+                }
+            }
+        }
     }
 
     /// Whether `certificate` is revoked here.
