@@ -115,7 +115,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "AisleCryptoTests", dependencies: ["AisleCrypto", "AisleTesting"]),
+        .testTarget(
+            name: "AisleCryptoTests",
+            dependencies: [
+                "AisleCrypto", "AisleTesting", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(
             name: "AisleStoreTests",
             dependencies: ["AisleStore", "AisleTesting", .product(name: "GRDB", package: "GRDB.swift")]

@@ -38,9 +38,9 @@ extension TrustStore {
             guard let certificate = Revocation.certificate(of: id), !revoked.contains(certificate),
                 isAdmin(revocation, of: certificate)
             else { continue }
-            revoke(certificate)
             new.append(certificate)
         }
+        revoke(Set(new))
         return new
     }
 

@@ -8,6 +8,11 @@ public struct TrustStore: Sendable {
     public private(set) var certificates: [[UInt8]: Certificate] = [:]
     /// Ids of revoked certificates: grow-only.
     public private(set) var revoked: Set<[UInt8]> = []
+    /// The devices whose every known certificate is revoked (a device enrolled again, with a
+    /// certificate that is not, is not among them): they can never sync again. Kept up to date as
+    /// certificates and revocations are added, so asking (each compaction does) does not go
+    /// through every certificate a hub knows while every connection waits on the lock.
+    public private(set) var revokedDevices: Set<ReplicaID> = []
     /// The scope keys this node was given.
     public var keyring = ScopeKeyring()
     /// Handoff grants admitted, per customer scope.
@@ -28,7 +33,13 @@ public struct TrustStore: Sendable {
     /// - Returns: whether it was new.
     @discardableResult
     mutating func insert(verified certificate: Certificate, id: [UInt8]) -> Bool {
-        certificates.updateValue(certificate, forKey: id) == nil
+        guard certificates.updateValue(certificate, forKey: id) == nil else { return false }
+        if revoked.contains(id) {
+            countRevokedDevices()  // rare: a revoked certificate learnt after its revocation
+        } else {
+            revokedDevices.remove(certificate.body.device)
+        }
+        return true
     }
 
     /// Checks that `certificate` is `tenant`'s and signed by its `admin` (nothing else: not its
@@ -56,9 +67,8 @@ public struct TrustStore: Sendable {
         guard !revoked.contains(certificate.id) else { throw .certificateRevoked(certificate.body.device) }
     }
 
-    /// The devices whose every known certificate is revoked (a device enrolled again, with a
-    /// certificate that is not, is not among them): they can never sync again.
-    public var revokedDevices: Set<ReplicaID> {
+    /// Works ``revokedDevices`` out from every certificate known (after a revocation: rare).
+    private mutating func countRevokedDevices() {
         var revokedDevices: Set<ReplicaID> = []
         var live: Set<ReplicaID> = []
         for certificate in certificates.values {
@@ -68,12 +78,19 @@ public struct TrustStore: Sendable {
                 live.insert(certificate.body.device)
             }
         }
-        return revokedDevices.subtracting(live)
+        self.revokedDevices = revokedDevices.subtracting(live)
     }
 
     /// Revokes a certificate (the list only grows).
     public mutating func revoke(_ certificateID: [UInt8]) {
-        revoked.insert(certificateID)
+        revoke([certificateID])
+    }
+
+    /// Revokes certificates; ``revokedDevices`` is worked out again once, if any is known here.
+    mutating func revoke(_ certificateIDs: Set<[UInt8]>) {
+        let new = certificateIDs.subtracting(revoked)
+        revoked.formUnion(new)
+        if new.contains(where: { certificates[$0] != nil }) { countRevokedDevices() }
     }
 
     /// This store as it judges a change another node already accepted after every check (read
@@ -85,6 +102,7 @@ public struct TrustStore: Sendable {
     public var judgingKept: TrustStore {
         var store = self
         store.revoked = []
+        store.revokedDevices = []
         return store
     }
 
@@ -95,6 +113,7 @@ public struct TrustStore: Sendable {
     public func narrowed(to envelopes: [Envelope]) -> TrustStore {
         var narrowed = TrustStore(tenant: tenant, admin: admin)
         narrowed.revoked = revoked
+        narrowed.revokedDevices = revokedDevices
         narrowed.keyring = keyring
         for header in envelopes.lazy.map(\.header) {
             narrowed.certificates[header.certificate] = certificates[header.certificate]
@@ -117,6 +136,6 @@ public struct TrustStore: Sendable {
     public mutating func apply(_ list: RevocationList) throws(EnvelopeRefusal) {
         guard list.tenant == tenant else { throw .wrongTenant(list.tenant) }
         do { try admin.verify(list.signature, for: list.signedBytes) } catch { throw .forgedRevocationList }
-        revoked.formUnion(list.revoked)
+        revoke(list.revoked)
     }
 }
