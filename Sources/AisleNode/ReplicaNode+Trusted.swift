@@ -14,6 +14,31 @@ extension TrustedRecord {
 }
 
 extension ReplicaNode {
+    /// Learns what the store kept: the records checked under this node's admin key are taken as
+    /// they are, the others (kept before that was noted, or under another key) are checked, and
+    /// those that pass are noted as checked. One that does not (another tenant's file) is not
+    /// trusted.
+    func learnStoreKept() throws {
+        let admin = trust.admin.bytes
+        var checked: [TrustedRecord] = []
+        var unchecked: [TrustedRecord] = []
+        for (kind, decode) in [
+            (Self.certificateKind, { TrustedRecord.certificate(try Certificate(canonicalBytes: $0)) }),
+            (Self.grantKind, { TrustedRecord.grant(try HandoffGrant(canonicalBytes: $0)) }),
+        ] as [(String, ([UInt8]) throws -> TrustedRecord)] {
+            for (bytes, checkedBy) in try store.trustedRecords(kind: kind) {
+                guard let record = try? decode(bytes) else { continue }
+                if checkedBy == admin { checked.append(record) } else { unchecked.append(record) }
+            }
+        }
+        trust.adopt(checkedEarlier: checked)
+        let passed = zip(unchecked, trust.learn(unchecked)).filter { (try? $0.1.get()) != nil }.map(\.0)
+        for kind in [Self.certificateKind, Self.grantKind] {
+            try store.noteTrustedChecked(
+                kind: kind, ids: passed.filter { $0.kind == kind }.map(\.id), checkedBy: admin)
+        }
+    }
+
     /// The kinds of trusted records a node keeps: device certificates and handoff grants.
     public static let certificateKind = "certificate"
     public static let grantKind = "grant"
@@ -32,7 +57,7 @@ extension ReplicaNode {
 
     private func learn(_ record: TrustedRecord) async throws {
         guard try trust.learn([record])[0].get() else { return }
-        try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)])
+        try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)], checkedBy: trust.admin.bytes)
         try await journal?.keepTrusted(kind: record.kind, id: record.id, bytes: record.canonicalBytes)
     }
 
@@ -50,7 +75,9 @@ extension ReplicaNode {
             case .failure(let refusal): refused.append((record, refusal))
             }
         }
-        if !new.isEmpty { try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }) }
+        if !new.isEmpty {
+            try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: trust.admin.bytes)
+        }
         return refused
     }
 }

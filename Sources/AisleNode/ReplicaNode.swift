@@ -49,17 +49,10 @@ public final class ReplicaNode: Sendable {
         self.store = store
         self.identity = identity
         self.trust = SharedTrust(trust)
-        // Checked when kept, and again now (on every core); one that no longer checks (another
-        // tenant's file) is not trusted.
-        let kept =
-            try store.trusted(kind: Self.certificateKind).compactMap { try? Certificate(canonicalBytes: $0) }
-            .map(TrustedRecord.certificate)
-            + store.trusted(kind: Self.grantKind).compactMap { try? HandoffGrant(canonicalBytes: $0) }
-            .map(TrustedRecord.grant)
-        _ = self.trust.learn(kept)
+        self.maxDrift = maxDrift
+        try learnStoreKept()
         let revocations = try store.revocations()
         self.trust.withLock { _ = $0.learn(revocations) }
-        self.maxDrift = maxDrift
         // Own changes are sealed as they are written while a connection can push them, under the
         // newest key epoch held then; otherwise (or in a scope this node holds no key for yet)
         // when first sent (``envelopes``), as runs.

@@ -35,4 +35,42 @@ struct KeptTrustTests {
         #expect(hub.grants(for: anna).map(\.id) == [grant.id])
         #expect(try hub.store.trusted(kind: ReplicaNode.grantKind) == [grant.canonicalBytes])
     }
+
+    @Test(
+        "a node's start takes what its store noted as checked under its admin key as it is, checks the rest, and notes what passed"
+    )
+    func startChecksOnlyWhatItsAdminKeyDidNotCheck() async throws {
+        let chain = try TestTenant()
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [])
+        let admin = hub.trustSnapshot.admin.bytes
+        let other = SigningKeyPair()
+        let till = chain.certificate("till-1", .pos, [.exactly(.store("berlin"))], SigningKeyPair())
+        let kiosk = chain.certificate("kiosk-1", .kiosk, [.exactly(.store("berlin"))], SigningKeyPair())
+        // Signed by another admin: what a tampered or mixed-up file could hold.
+        let forged = Certificate(
+            signing: CertificateBody(
+                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
+                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
+            with: other)
+        let row = { (certificate: Certificate) in
+            (ReplicaNode.certificateKind, certificate.id, certificate.canonicalBytes)
+        }
+        // The store is the node's own: what it notes as checked under this admin key is taken as
+        // it is (even the forged certificate, to show it is not checked again).
+        try await hub.store.keepTrusted([row(till), row(forged)], checkedBy: admin)
+        try await hub.store.keepTrusted([row(kiosk)], checkedBy: other.publicKey.bytes)
+
+        let started = try ReplicaNode(
+            store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
+        #expect(Set(started.trustSnapshot.certificates.keys) == [till.id, forged.id, kiosk.id])
+        // The kiosk's certificate was checked at this start, and is noted so.
+        let checkedBy = try hub.store.trustedRecords(kind: ReplicaNode.certificateKind).map(\.checkedBy)
+        #expect(checkedBy.allSatisfy { $0 == admin })
+
+        // Noted under another key, the forged certificate is checked, and refused.
+        try await hub.store.keepTrusted([row(forged)], checkedBy: other.publicKey.bytes)
+        let again = try ReplicaNode(
+            store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
+        #expect(Set(again.trustSnapshot.certificates.keys) == [till.id, kiosk.id])
+    }
 }

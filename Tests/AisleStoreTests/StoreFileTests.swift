@@ -61,6 +61,30 @@ struct StoreFileTests {
         #expect(try await reopened.attachEnvelopes([([4, 5, 6], [logged[0]])]) == [[1, 2, 3]])
     }
 
+    @Test("certificates kept under schema v9 are kept by v10 with no admin key noted, so they are checked again")
+    func v9TrustedMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        try ReplicaStore(StoreConfiguration(path: path), replica: "till-1").close()
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE trusted DROP COLUMN checked_by;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v10-trusted-checked-by';
+                    INSERT INTO trusted (kind, id, bytes) VALUES ('certificate', x'01', x'0203');
+                    """)
+        }
+        try database.close()
+        let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [nil])
+        try reopened.noteTrustedChecked(kind: "certificate", ids: [[1]], checkedBy: [9])
+        try await reopened.keepTrusted([("certificate", [4], [5])], checkedBy: [9])
+        #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [[9], [9]])
+        #expect(try reopened.trusted(kind: "certificate") == [[2, 3], [5]])
+    }
+
     /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.
     static func tillFileWithSales() async throws -> (TemporaryDirectory, String, ReplicaStore) {
         let directory = try TemporaryDirectory()

@@ -105,6 +105,20 @@ public final class SharedTrust: Sendable {
         }
     }
 
+    /// Adds certificates and grants this node checked before under this admin key (its store
+    /// notes which key checked each): their signatures are not checked again. Anything else is
+    /// for ``learn(_:)``.
+    public func adopt(checkedEarlier records: [TrustedRecord]) {
+        withLock { trust in
+            for record in records {
+                switch record {
+                case .certificate(let certificate): trust.insert(verified: certificate, id: certificate.id)
+                case .grant(let grant): trust.insert(checked: grant, id: grant.id)
+                }
+            }
+        }
+    }
+
     /// Whether `certificate` is revoked here.
     public func isRevoked(_ certificate: Certificate) -> Bool {
         withLock { $0.revoked.contains(certificate.id) }

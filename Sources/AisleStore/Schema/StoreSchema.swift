@@ -34,6 +34,9 @@ enum StoreSchema {
         migrator.registerMigration("v9-run-envelopes") { db in
             try db.execute(sql: v9)
         }
+        migrator.registerMigration("v10-trusted-checked-by") { db in
+            try db.execute(sql: v10)
+        }
         return migrator
     }
 
@@ -262,5 +265,13 @@ enum StoreSchema {
     /// names that change in `run_start` and keeps no envelope of its own.
     static let v9 = """
         ALTER TABLE changes ADD COLUMN run_start INTEGER;
+        """
+
+    /// The admin key a kept certificate or grant was checked under (NULL: kept before this
+    /// column, checked again at each start): a node that starts under the same key takes the row
+    /// without checking its signatures again (a hub that knows a million devices would otherwise
+    /// spend minutes of a start on them).
+    static let v10 = """
+        ALTER TABLE trusted ADD COLUMN checked_by BLOB;
         """
 }
