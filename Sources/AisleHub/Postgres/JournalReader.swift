@@ -98,13 +98,14 @@ actor JournalReader {
             let rows = try await Self.rows(
                 "aisle_trusted", "seq", "bytes", after: trusted, committedOnly: committedOnly, connection, logger,
                 kind: true)
-            var records: [TrustedRecord] = []
+            var records: [(record: TrustedRecord, checkedBy: [UInt8]?)] = []
             for row in rows {
                 do {
                     switch row.kind {
                     case ReplicaNode.certificateKind:
-                        records.append(.certificate(try Certificate(canonicalBytes: row.bytes)))
-                    case ReplicaNode.grantKind: records.append(.grant(try HandoffGrant(canonicalBytes: row.bytes)))
+                        records.append((.certificate(try Certificate(canonicalBytes: row.bytes)), row.checkedBy))
+                    case ReplicaNode.grantKind:
+                        records.append((.grant(try HandoffGrant(canonicalBytes: row.bytes)), row.checkedBy))
                     default: logger.warning("journal: unknown trusted kind", metadata: ["kind": "\(row.kind)"])
                     }
                 } catch {
@@ -173,6 +174,8 @@ actor JournalReader {
         let cursor: Cursor
         let kind: String
         let bytes: [UInt8]
+        /// On a trusted row, the admin key it was checked under (if noted).
+        let checkedBy: [UInt8]?
     }
 
     /// Up to ``batch`` rows of `table` past `cursor` in commit order; `committedOnly` leaves out
@@ -183,7 +186,8 @@ actor JournalReader {
     ) async throws -> [JournalRow] {
         let horizon = committedOnly ? "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : ""
         let sql = """
-            SELECT tx, \(order), \(kind ? "kind" : "''"), \(column) FROM \(table)
+            SELECT tx, \(order), \(kind ? "kind" : "''"), \(column), \(kind ? "checked_by" : "NULL::bytea")
+            FROM \(table)
             WHERE (tx, \(order)) > ($1, $2) \(horizon) ORDER BY tx, \(order) LIMIT \(batch)
             """
         var binds = PostgresBindings(capacity: 2)
@@ -191,8 +195,11 @@ actor JournalReader {
         binds.append(cursor.id)
         var rows: [JournalRow] = []
         let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        for try await (tx, id, kind, bytes) in result.decode((Int64, Int64, String, Data).self) {
-            rows.append(JournalRow(cursor: Cursor(tx: tx, id: id), kind: kind, bytes: Array(bytes)))
+        for try await (tx, id, kind, bytes, checkedBy) in result.decode((Int64, Int64, String, Data, Data?).self) {
+            rows.append(
+                JournalRow(
+                    cursor: Cursor(tx: tx, id: id), kind: kind, bytes: Array(bytes),
+                    checkedBy: checkedBy.map(Array.init)))
         }
         return rows
     }
