@@ -7,16 +7,6 @@ import Testing
 
 @Suite("Learning certificates and grants another hub process kept")
 struct KeptTrustTests {
-    /// Till-9's certificate of tenant acme, signed by `admin` (not the tenant's admin, in these
-    /// tests).
-    static func certificate(signedBy admin: SigningKeyPair) -> Certificate {
-        Certificate(
-            signing: CertificateBody(
-                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
-                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
-            with: admin)
-    }
-
     @Test(
         "kept certificates and grants are learnt in order and kept in the store together; a grant read before its grantor's certificate is refused alone"
     )
@@ -58,7 +48,11 @@ struct KeptTrustTests {
         let admin = hub.trustSnapshot.admin.bytes
         let other = SigningKeyPair()
         // Signed by another admin: no process of this tenant would have kept it.
-        let forged = Self.certificate(signedBy: other)
+        let forged = Certificate(
+            signing: CertificateBody(
+                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
+                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
+            with: other)
         let till = chain.certificate("till-1", .pos, [.exactly(.store("berlin"))], SigningKeyPair())
 
         let refused = try await hub.learnKept([
@@ -84,7 +78,11 @@ struct KeptTrustTests {
         let till = chain.certificate("till-1", .pos, [.exactly(.store("berlin"))], SigningKeyPair())
         let kiosk = chain.certificate("kiosk-1", .kiosk, [.exactly(.store("berlin"))], SigningKeyPair())
         // Signed by another admin: what a tampered or mixed-up file could hold.
-        let forged = Self.certificate(signedBy: other)
+        let forged = Certificate(
+            signing: CertificateBody(
+                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
+                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
+            with: other)
         let row = { (certificate: Certificate) in
             (ReplicaNode.certificateKind, certificate.id, certificate.canonicalBytes)
         }
