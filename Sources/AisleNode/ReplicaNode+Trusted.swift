@@ -58,25 +58,17 @@ extension ReplicaNode {
     private func learn(_ record: TrustedRecord) async throws {
         guard try trust.learn([record])[0].get() else { return }
         try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)], checkedBy: trust.admin.bytes)
-        try await journal?.keepTrusted(
-            kind: record.kind, id: record.id, bytes: record.canonicalBytes, checkedBy: trust.admin.bytes)
+        try await journal?.keepTrusted(kind: record.kind, id: record.id, bytes: record.canonicalBytes)
     }
 
     /// Learns certificates and grants a hub's journal kept (another hub process checked them when
-    /// its device connected), each with the admin key it was checked under, if noted: those
-    /// checked under this node's key are taken as they are, the others checked in order as `learn`
-    /// checks them. Keeps the new ones in the store in one write, and not again in the journal,
-    /// which holds them.
+    /// its device connected), in order, each checked as `learn` checks it; keeps the new
+    /// ones in the store in one write, and not again in the journal, which holds them.
     /// - Returns: the records refused, with why; the others are learnt.
-    public func learnKept(_ kept: [(record: TrustedRecord, checkedBy: [UInt8]?)]) async throws
-        -> [(TrustedRecord, EnvelopeRefusal)]
-    {
-        let admin = trust.admin.bytes
-        let checked = kept.filter { $0.checkedBy == admin }.map(\.record)
-        let unchecked = kept.filter { $0.checkedBy != admin }.map(\.record)
-        var new = zip(checked, trust.adopt(checkedEarlier: checked)).filter(\.1).map(\.0)
+    public func learnKept(_ records: [TrustedRecord]) async throws -> [(TrustedRecord, EnvelopeRefusal)] {
         var refused: [(TrustedRecord, EnvelopeRefusal)] = []
-        for (record, outcome) in zip(unchecked, trust.learn(unchecked)) {
+        var new: [TrustedRecord] = []
+        for (record, outcome) in zip(records, trust.learn(records)) {
             switch outcome {
             case .success(true): new.append(record)
             case .success(false): break
@@ -84,7 +76,7 @@ extension ReplicaNode {
             }
         }
         if !new.isEmpty {
-            try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: admin)
+            try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: trust.admin.bytes)
         }
         return refused
     }

@@ -20,12 +20,10 @@ struct KeptTrustTests {
             scope: anna, to: "berlin", until: TestTenant.now + 3_600_000, by: phone.identity.certificate,
             signing: phone.identity.signing)
 
-        // The grant first: its grantor is not known yet. (Rows kept before the journal noted who
-        // checked them: each is checked here.)
-        let refused = try await hub.learnKept(
-            [.grant(grant), .certificate(phone.identity.certificate), .certificate(till.identity.certificate)].map {
-                ($0, nil)
-            })
+        // The grant first: its grantor is not known yet.
+        let refused = try await hub.learnKept([
+            .grant(grant), .certificate(phone.identity.certificate), .certificate(till.identity.certificate),
+        ])
         #expect(refused.map(\.0.id) == [grant.id])
         #expect(hub.trustSnapshot.certificates[phone.identity.certificate.id] != nil)
         #expect(hub.trustSnapshot.certificates[till.identity.certificate.id] != nil)
@@ -33,38 +31,9 @@ struct KeptTrustTests {
         #expect(try hub.store.trusted(kind: ReplicaNode.grantKind).isEmpty)
 
         // Read again after the certificate: learnt, and kept like the certificates were.
-        #expect(
-            try await hub.learnKept([(.certificate(phone.identity.certificate), nil), (.grant(grant), nil)]).isEmpty)
+        #expect(try await hub.learnKept([.certificate(phone.identity.certificate), .grant(grant)]).isEmpty)
         #expect(hub.grants(for: anna).map(\.id) == [grant.id])
         #expect(try hub.store.trusted(kind: ReplicaNode.grantKind) == [grant.canonicalBytes])
-    }
-
-    @Test(
-        "a kept record the journal notes as checked under the node's admin key is taken as it is; one noted under another key is checked"
-    )
-    func keptRecordsCheckedUnderTheSameKeyAreTaken() async throws {
-        let chain = try TestTenant()
-        let hub = try chain.node("hub", .hub, [.allStores], keys: [])
-        let admin = hub.trustSnapshot.admin.bytes
-        let other = SigningKeyPair()
-        // Signed by another admin: no process of this tenant would have kept it.
-        let forged = Certificate(
-            signing: CertificateBody(
-                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
-                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
-            with: other)
-        let till = chain.certificate("till-1", .pos, [.exactly(.store("berlin"))], SigningKeyPair())
-
-        let refused = try await hub.learnKept([
-            (.certificate(forged), other.publicKey.bytes), (.certificate(till), other.publicKey.bytes),
-        ])
-        #expect(refused.map(\.1) == [.forgedCertificate])
-        #expect(Set(hub.trustSnapshot.certificates.keys) == [hub.identity.certificate.id, till.id])
-
-        // Noted as checked under this node's key, it is not checked again.
-        #expect(try await hub.learnKept([(.certificate(forged), admin)]).isEmpty)
-        #expect(hub.trustSnapshot.certificates[forged.id] != nil)
-        #expect(try hub.store.trustedRecords(kind: ReplicaNode.certificateKind).allSatisfy { $0.checkedBy == admin })
     }
 
     @Test(

@@ -105,15 +105,12 @@ public final class SharedTrust: Sendable {
         }
     }
 
-    /// Adds certificates and grants checked before under this admin key (by this node, whose store
-    /// notes which key checked each, or by another process of its hub, whose journal does): their
-    /// signatures are not checked again. Anything else is
+    /// Adds certificates and grants this node checked before under this admin key (its store
+    /// notes which key checked each): their signatures are not checked again. Anything else is
     /// for ``learn(_:)``.
-    /// - Returns: for each record, whether it was new.
-    @discardableResult
-    public func adopt(checkedEarlier records: [TrustedRecord]) -> [Bool] {
+    public func adopt(checkedEarlier records: [TrustedRecord]) {
         withLock { trust in
-            records.map { record in
+            for record in records {
                 switch record {
                 case .certificate(let certificate): trust.insert(verified: certificate, id: certificate.id)
                 case .grant(let grant): trust.insert(checked: grant, id: grant.id)

@@ -98,14 +98,13 @@ actor JournalReader {
             let rows = try await Self.rows(
                 "aisle_trusted", "seq", "bytes", after: trusted, committedOnly: committedOnly, connection, logger,
                 kind: true)
-            var records: [(record: TrustedRecord, checkedBy: [UInt8]?)] = []
+            var records: [TrustedRecord] = []
             for row in rows {
                 do {
                     switch row.kind {
                     case ReplicaNode.certificateKind:
-                        records.append((.certificate(try Certificate(canonicalBytes: row.bytes)), row.checkedBy))
-                    case ReplicaNode.grantKind:
-                        records.append((.grant(try HandoffGrant(canonicalBytes: row.bytes)), row.checkedBy))
+                        records.append(.certificate(try Certificate(canonicalBytes: row.bytes)))
+                    case ReplicaNode.grantKind: records.append(.grant(try HandoffGrant(canonicalBytes: row.bytes)))
                     default: logger.warning("journal: unknown trusted kind", metadata: ["kind": "\(row.kind)"])
                     }
                 } catch {
@@ -174,8 +173,6 @@ actor JournalReader {
         let cursor: Cursor
         let kind: String
         let bytes: [UInt8]
-        /// On a trusted row, the admin key it was checked under (if noted).
-        let checkedBy: [UInt8]?
     }
 
     /// Up to ``batch`` rows of `table` past `cursor` in commit order; `committedOnly` leaves out
@@ -186,8 +183,7 @@ actor JournalReader {
     ) async throws -> [JournalRow] {
         let horizon = committedOnly ? "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : ""
         let sql = """
-            SELECT tx, \(order), \(kind ? "kind" : "''"), \(column), \(kind ? "checked_by" : "NULL::bytea")
-            FROM \(table)
+            SELECT tx, \(order), \(kind ? "kind" : "''"), \(column) FROM \(table)
             WHERE (tx, \(order)) > ($1, $2) \(horizon) ORDER BY tx, \(order) LIMIT \(batch)
             """
         var binds = PostgresBindings(capacity: 2)
@@ -195,11 +191,8 @@ actor JournalReader {
         binds.append(cursor.id)
         var rows: [JournalRow] = []
         let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        for try await (tx, id, kind, bytes, checkedBy) in result.decode((Int64, Int64, String, Data, Data?).self) {
-            rows.append(
-                JournalRow(
-                    cursor: Cursor(tx: tx, id: id), kind: kind, bytes: Array(bytes),
-                    checkedBy: checkedBy.map(Array.init)))
+        for try await (tx, id, kind, bytes) in result.decode((Int64, Int64, String, Data).self) {
+            rows.append(JournalRow(cursor: Cursor(tx: tx, id: id), kind: kind, bytes: Array(bytes)))
         }
         return rows
     }

@@ -10,14 +10,11 @@
 /// version 1 count as one). `aisle_checkpoints` holds, per scope, the state of the envelopes compaction removed from
 /// `aisle_envelopes` (``PostgresJournal/compact(peerRetention:minimumChanges:scratchDirectory:)``): the version vector it covers, its parts in
 /// `aisle_checkpoint_parts` (encoded ObjectDeltas), and a generation from one sequence, so a
-/// follower asks only for checkpoints newer than the last it saw (version 2). `checked_by` on a
-/// trusted row is the admin public key the process that kept it checked it under (version 3; null
-/// on rows kept before): a process of the same tenant takes such a row without checking its
-/// signatures again.
+/// follower asks only for checkpoints newer than the last it saw (version 2).
 enum JournalSchema {
     /// Bumped when the tables change; a hub refuses a database of a newer version, and migrates
     /// an older one (every change so far only adds tables).
-    static let version = 3
+    static let version = 2
 
     static let statements = [
         "CREATE TABLE IF NOT EXISTS aisle_schema (version integer NOT NULL)",
@@ -74,7 +71,5 @@ enum JournalSchema {
             objects bytea NOT NULL,
             PRIMARY KEY (scope, generation, part))
         """,
-        // Version 3: who checked a kept certificate or grant.
-        "ALTER TABLE aisle_trusted ADD COLUMN IF NOT EXISTS checked_by bytea",
     ]
 }

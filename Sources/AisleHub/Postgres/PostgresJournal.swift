@@ -152,12 +152,11 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
 
     /// Keeps a certificate or grant, and wakes the other processes when it is new: they learn it
     /// before the first envelope it signs reaches them, not with it.
-    public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8], checkedBy: [UInt8]) async throws {
+    public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
         try await client.query(
             """
             WITH kept AS (
-                INSERT INTO aisle_trusted (kind, id, bytes, checked_by)
-                VALUES (\(kind), \(Data(id)), \(Data(bytes)), \(Data(checkedBy)))
+                INSERT INTO aisle_trusted (kind, id, bytes) VALUES (\(kind), \(Data(id)), \(Data(bytes)))
                 ON CONFLICT (kind, id) DO NOTHING RETURNING 1
             )
             SELECT pg_notify(\(Self.channel), '') FROM kept
