@@ -17,12 +17,8 @@ extension ReplicaNode {
 
     /// Takes a signed revocation list: the devices on it are refused from now on.
     public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
-        let new = try trust.withLock { trust throws(EnvelopeRefusal) -> [[UInt8]] in
-            let before = trust.revoked
-            try trust.apply(revocations)
-            return Array(trust.revoked.subtracting(before))
-        }
-        revocationObservers.tell(new)
+        let new = try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
+        revocationObservers.tell(Array(new))
     }
 
     /// Calls `observer` with the certificate ids this node revokes from now on, each time it

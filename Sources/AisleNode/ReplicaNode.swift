@@ -51,8 +51,7 @@ public final class ReplicaNode: Sendable {
         self.trust = SharedTrust(trust)
         self.maxDrift = maxDrift
         try learnStoreKept()
-        let revocations = try store.revocations()
-        self.trust.withLock { _ = $0.learn(revocations) }
+        try learnRevocations()
         // Own changes are sealed as they are written while a connection can push them, under the
         // newest key epoch held then; otherwise (or in a scope this node holds no key for yet)
         // when first sent (``envelopes``), as runs.

@@ -31,9 +31,9 @@ public final class SharedTrust: Sendable {
     /// next change to the trust copies what it changes.
     public var snapshot: TrustStore { withLock { $0 } }
 
-    /// Checks a certificate a peer presents when it connects, as ``TrustStore/admit(_:now:)``
-    /// does (this tenant's, signed by its admin, not expired at `now`, not revoked), without
-    /// learning it. The signature is checked outside the lock.
+    /// Checks a certificate a peer presents when it connects (this tenant's, signed by its admin,
+    /// not expired at `now`, not revoked), without learning it. The signature is checked outside
+    /// the lock.
     public func check(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
         try TrustStore.verify(certificate, tenant: tenant, admin: admin)
         try withLock { trust throws(EnvelopeRefusal) in try trust.checkLive(certificate, now: now) }

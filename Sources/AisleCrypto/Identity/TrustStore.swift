@@ -53,13 +53,6 @@ public struct TrustStore: Sendable {
         }
     }
 
-    /// Checks a certificate a peer presents when it connects: this tenant's, signed by its admin,
-    /// not expired at `now`, not revoked. Learns it when it passes.
-    public mutating func admit(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
-        try add(certificate)
-        try checkLive(certificate, now: now)
-    }
-
     /// Checks that a certificate this store trusts the signature of is not expired at `now` nor
     /// revoked.
     func checkLive(_ certificate: Certificate, now: UInt64) throws(EnvelopeRefusal) {
@@ -87,10 +80,13 @@ public struct TrustStore: Sendable {
     }
 
     /// Revokes certificates; ``revokedDevices`` is worked out again once, if any is known here.
-    mutating func revoke(_ certificateIDs: Set<[UInt8]>) {
+    /// - Returns: the ids newly revoked.
+    @discardableResult
+    mutating func revoke(_ certificateIDs: Set<[UInt8]>) -> Set<[UInt8]> {
         let new = certificateIDs.subtracting(revoked)
         revoked.formUnion(new)
         if new.contains(where: { certificates[$0] != nil }) { countRevokedDevices() }
+        return new
     }
 
     /// This store as it judges a change another node already accepted after every check (read
@@ -133,9 +129,11 @@ public struct TrustStore: Sendable {
     }
 
     /// Takes a revocation list after checking the admin's signature; revocations only accumulate.
-    public mutating func apply(_ list: RevocationList) throws(EnvelopeRefusal) {
+    /// - Returns: the ids newly revoked.
+    @discardableResult
+    public mutating func apply(_ list: RevocationList) throws(EnvelopeRefusal) -> Set<[UInt8]> {
         guard list.tenant == tenant else { throw .wrongTenant(list.tenant) }
         do { try admin.verify(list.signature, for: list.signedBytes) } catch { throw .forgedRevocationList }
-        revoke(list.revoked)
+        return revoke(list.revoked)
     }
 }
