@@ -144,13 +144,16 @@ extension ReplicaNode {
         var backlog: [StoreID: UnsyncedChanges] = [:]
         for scope in try store.scopes() {
             guard case .store(let id) = scope else { continue }
-            var worst = UnsyncedChanges()
-            for report in latestAcknowledgements(of: scope) where !report.archive && report.at >= heardSince {
-                let peer = report.peer
-                let lacking = try await store.unsynced(in: scope, missingFrom: report.vector) { $0 != peer }
-                worst.oldestMillis = [worst.oldestMillis, lacking.oldestMillis].compactMap { $0 }.min()
-                worst.count = max(worst.count, lacking.count)
-            }
+            backlog[id] = UnsyncedChanges()
+        }
+        let reports = try latestAcknowledgements().filter { report in
+            guard case .store(let id) = report.scope else { return false }
+            return backlog[id] != nil && !report.archive && report.at >= heardSince
+        }
+        for (report, lacking) in zip(reports, try await store.unsynced(missingFrom: reports)) {
+            guard case .store(let id) = report.scope, var worst = backlog[id] else { continue }
+            worst.oldestMillis = [worst.oldestMillis, lacking.oldestMillis].compactMap { $0 }.min()
+            worst.count = max(worst.count, lacking.count)
             backlog[id] = worst
         }
         return backlog
@@ -160,8 +163,20 @@ extension ReplicaNode {
     func latestAcknowledgements(of scope: Scope) -> [PeerAcknowledgement] {
         let written = (try? store.acknowledgements(in: scope)) ?? []
         let pending = acknowledgements.withLock { state in state.pending.values.filter { $0.scope == scope } }
-        var newest: [ReplicaID: PeerAcknowledgement] = [:]
-        for report in written + pending { newest[report.peer] = report }
+        return Self.newest(written + pending)
+    }
+
+    /// Each peer's newest report of every scope, read at once.
+    func latestAcknowledgements() throws -> [PeerAcknowledgement] {
+        let written = try store.acknowledgements()
+        return Self.newest(written + acknowledgements.withLock { Array($0.pending.values) })
+    }
+
+    /// One report per scope and peer: the last of `reports` (the pending ones come after the
+    /// written, and are newer).
+    private static func newest(_ reports: [PeerAcknowledgement]) -> [PeerAcknowledgement] {
+        var newest: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
+        for report in reports { newest[.init(scope: report.scope, peer: report.peer)] = report }
         return Array(newest.values)
     }
 }

@@ -1,6 +1,6 @@
-public import AisleCore
+import AisleCore
 public import AisleCrypto
-public import AisleStore
+import AisleStore
 
 /// One device as the hub sees it: when it was last heard from and how far behind it is
 /// (`aisle admin status`, `GET /v1/status`).
@@ -39,28 +39,26 @@ extension ReplicaNode {
             if let known = reports[report.peer]?[report.scope], known.at >= report.at { return }
             reports[report.peer, default: [:]][report.scope] = report
         }
-        for scope in Set(try store.acknowledgedScopes() + store.scopes()) {
-            latestAcknowledgements(of: scope).forEach(note)
-        }
+        try latestAcknowledgements().forEach(note)
         try await journal?.acknowledgements().forEach(note)
         let (certificates, revoked) = Self.devices(in: trustSnapshot, connected: connected)
         let connected = Set(connected.map(\.body.device))
         for device in connected where reports[device] == nil { reports[device] = [:] }
+        let devices = reports.map { (device: $0.key, reports: Array($0.value.values)) }
+        var lacking = try await store.unsynced(missingFrom: devices.flatMap(\.reports))[...]
         var status: [DeviceSyncStatus] = []
-        for (device, scopes) in reports {
-            var lacking = UnsyncedChanges()
-            for report in scopes.values {
-                lacking.add(try await store.unsynced(in: report.scope, missingFrom: report.vector) { $0 != device })
-            }
+        for (device, scopes) in devices {
+            let behind = lacking.prefix(scopes.count).reduce(into: UnsyncedChanges()) { $0.add($1) }
+            lacking = lacking.dropFirst(scopes.count)
             let certificate = certificates[device]
-            let heard = scopes.values.map(\.at).max() ?? 0
+            let heard = scopes.map(\.at).max() ?? 0
             status.append(
                 DeviceSyncStatus(
                     device: device.rawValue, role: certificate.map { "\($0.body.role)" },
                     stores: certificate?.body.namedStores.map(\.rawValue) ?? [],
                     connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
-                    lagChanges: lacking.count,
-                    lagSeconds: lacking.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
+                    lagChanges: behind.count,
+                    lagSeconds: behind.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
                     revoked: revoked.contains(device) ? true : nil))
         }
         return status.sorted {

@@ -1,6 +1,6 @@
 import AisleCore
 import AisleCrypto
-import AisleNode
+@_spi(Testing) import AisleNode
 import AisleStore
 import AisleTesting
 import Testing
@@ -38,5 +38,33 @@ struct StatusViewTests {
         #expect(status.first?.role == "kiosk")
         #expect(status.first?.stores == ["hamburg"])
         #expect(status.first?.revoked == nil)
+    }
+
+    @Test(
+        "a device's lag is what it has not acknowledged of others' changes, from its newest report written or pending, worst first"
+    )
+    func lagFromTheNewestReport() async throws {
+        let chain = try TestTenant()
+        let minute: UInt64 = 60_000
+        let scope = Scope.store("berlin")
+        let till1 = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
+        let till2 = try chain.node("till-2", .pos, [.exactly(scope)], keys: [scope])
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [scope], wallClock: { TestTenant.now + minute })
+        try await chain.introduce([till1, till2, hub])
+        till1.sealEachChangeAsWritten()
+        for _ in 0..<3 { try await till1.store.receiveStock(1, of: "milk", in: "berlin") }
+        try await hub.receive(try await till1.envelopes(in: scope, missingFrom: VersionVector()))
+
+        // Till 1 holds all it wrote (its own changes never count); till 2 first reported nothing,
+        // written at once, then the first change, pending in memory.
+        try await hub.acknowledged(scope, by: till1.identity.certificate, VersionVector(["till-1": 3]))
+        try await hub.acknowledged(scope, by: till2.identity.certificate, VersionVector())
+        try await hub.acknowledged(scope, by: till2.identity.certificate, VersionVector(["till-1": 1]))
+
+        let status = try await hub.syncStatus(connected: [])
+        #expect(status.map(\.device) == ["till-2", "till-1"])
+        #expect(status.map(\.lagChanges) == [2, 0])
+        #expect(status.map(\.lagSeconds) == [60, 0])
+        #expect(status.allSatisfy { !$0.connected && $0.lastContactMillis == TestTenant.now + minute })
     }
 }

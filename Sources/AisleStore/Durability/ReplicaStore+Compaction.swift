@@ -87,12 +87,28 @@ extension ReplicaStore {
         try Row.fetchAll(
             db, sql: "SELECT peer, vector, acked_at_ms, archive FROM peer_acks WHERE scope = ? ORDER BY peer",
             arguments: [scope.description]
-        ).map { row in
-            PeerAcknowledgement(
-                scope: scope, peer: try ReplicaID(row["peer"]),
-                vector: try VersionVector(canonicalBytes: Array(row["vector"] as Data)),
-                at: UInt64(row["acked_at_ms"] as Int64), archive: row["archive"])
+        ).map { row in try acknowledgement(row, scope: scope) }
+    }
+
+    /// What every peer that synced any scope here last reported holding, in one read.
+    public func acknowledgements() throws -> [PeerAcknowledgement] {
+        try pool.read { db in
+            var scopes: [String: Scope] = [:]
+            return try Row.fetchAll(db, sql: "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks").map {
+                row in
+                let name: String = row["scope"]
+                let scope = try scopes[name] ?? Scope(name)
+                scopes[name] = scope
+                return try Self.acknowledgement(row, scope: scope)
+            }
         }
+    }
+
+    private static func acknowledgement(_ row: Row, scope: Scope) throws -> PeerAcknowledgement {
+        PeerAcknowledgement(
+            scope: scope, peer: try ReplicaID(row["peer"]),
+            vector: try VersionVector(canonicalBytes: Array(row["vector"] as Data)),
+            at: UInt64(row["acked_at_ms"] as Int64), archive: row["archive"])
     }
 
     /// The scopes some peer has synced here.

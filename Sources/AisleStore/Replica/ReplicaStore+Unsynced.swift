@@ -34,19 +34,46 @@ extension ReplicaStore {
         counting counted: @escaping @Sendable (ReplicaID) -> Bool = { _ in true }
     ) async throws -> UnsyncedChanges {
         try await pool.read { db in
-            var unsynced = UnsyncedChanges()
-            for (origin, seq) in try Self.versionVector(of: scope, db).entries
-            where seq > vector[origin] && counted(origin) {
-                let row = try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT COUNT(*) AS count, MIN(hlc) AS oldest FROM changes WHERE scope = ? AND origin = ? AND seq > ?",
-                    arguments: [scope.description, origin.rawValue, Int64(vector[origin])])
-                guard let row, let oldest = row["oldest"] as Int64? else { continue }
-                // The hybrid clock packs 48 bits of milliseconds over a 16-bit counter.
-                unsynced.add(UnsyncedChanges(count: row["count"], oldestMillis: UInt64(oldest) >> 16))
-            }
-            return unsynced
+            try Self.unsynced(
+                in: scope, held: Self.versionVector(of: scope, db), missingFrom: vector, counting: counted, db)
         }
+    }
+
+    /// For each report, the changes of its scope that its peer lacks, not counting the peer's
+    /// own: what a hub holds that each device has not acknowledged (the status view, the
+    /// per-store backlog metric). Read in one transaction, each scope's version vector once,
+    /// however many peers share it.
+    public func unsynced(missingFrom reports: [PeerAcknowledgement]) async throws -> [UnsyncedChanges] {
+        guard !reports.isEmpty else { return [] }
+        return try await pool.read { db in
+            var held: [Scope: VersionVector] = [:]
+            return try reports.map { report in
+                let vector = try held[report.scope] ?? Self.versionVector(of: report.scope, db)
+                held[report.scope] = vector
+                let peer = report.peer
+                return try Self.unsynced(
+                    in: report.scope, held: vector, missingFrom: report.vector, counting: { $0 != peer }, db)
+            }
+        }
+    }
+
+    /// The changes of `scope`, whose replica holds `held`, that a peer holding `vector` lacks.
+    private static func unsynced(
+        in scope: Scope, held: VersionVector, missingFrom vector: VersionVector, counting counted: (ReplicaID) -> Bool,
+        _ db: Database
+    ) throws -> UnsyncedChanges {
+        var unsynced = UnsyncedChanges()
+        for (origin, seq) in held.entries where seq > vector[origin] && counted(origin) {
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT COUNT(*) AS count, MIN(hlc) AS oldest FROM changes WHERE scope = ? AND origin = ? AND seq > ?"
+                ),
+                arguments: [scope.description, origin.rawValue, Int64(vector[origin])])
+            guard let row, let oldest = row["oldest"] as Int64? else { continue }
+            // The hybrid clock packs 48 bits of milliseconds over a 16-bit counter.
+            unsynced.add(UnsyncedChanges(count: row["count"], oldestMillis: UInt64(oldest) >> 16))
+        }
+        return unsynced
     }
 }
