@@ -75,8 +75,16 @@ struct LoadgenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked before anything is made: at the limit sockets and SQLite files fail to open, the
+        // run stalls, and libdispatch traps when it cannot open what it monitors threads with.
+        let needed = Self.filesNeeded(active: stores * tills + phones, idle: idle)
+        if let limit = OpenFiles.raiseLimit(), needed > limit {
+            throw CommandFailure(
+                "this run needs about \(needed) open files (\(Self.filesPerActiveDevice) per till or phone, for its "
+                    + "SQLite files and its socket, and 1 per idle phone), and this process may open \(limit): raise "
+                    + "the hard limit (ulimit -Hn as root) or run fewer devices")
+        }
         let (tenantFile, admin) = try tenant.open()
-        raiseFileLimit()
         var logger = Logger(label: "aisle.loadgen")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-loadgen-\(UUID())").path
@@ -228,6 +236,17 @@ struct LoadgenCommand: AsyncParsableCommand {
         return url
     }
 
+    /// Descriptors an active till or phone holds, as measured in `/proc/PID/fd` during a run:
+    /// its store's SQLite pool (the writer and two readers, each with the database and its WAL,
+    /// and one shared-memory map) and its link's socket.
+    static let filesPerActiveDevice = 8
+
+    /// About how many descriptors a run with `active` writing devices and `idle` phones holds (the
+    /// idle phones share one store file), with room for the process's own.
+    static func filesNeeded(active: Int, idle: Int) -> Int {
+        active * filesPerActiveDevice + idle + 64
+    }
+
     /// Parses 60s, 2m, 500ms or a number of seconds.
     static func duration(_ text: String) throws -> Duration {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600)]
@@ -240,16 +259,6 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f s", Double(duration.microseconds) / 1e6)
-    }
-
-    /// Raises this process's open-file limit to its hard limit: each device holds a socket and its
-    /// SQLite files.
-    private func raiseFileLimit() {
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max
-        else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

@@ -52,6 +52,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
         // Every line names this till, so logs shipped from many stores can be told apart.
         logger[metadataKey: "replica"] = "\(node.store.replica)"
         logger[metadataKey: "store"] = "\(store)"
+        // A store's terminals and its kiosks: a few hundred descriptors are plenty.
+        OpenFiles.logLimit(OpenFiles.raiseLimit(), warnBelow: 256, logger: logger)
         let hubURLs: [String]
         let limits: SyncLimits
         do {

@@ -42,6 +42,8 @@ struct HubServeCommand: AsyncParsableCommand {
         let settings = try ConfigFile.load(HubConfiguration.self, from: config)
         var logger = Logger(label: "aisle.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Each connected device holds a descriptor: 4,096 is a few thousand devices.
+        OpenFiles.logLimit(OpenFiles.raiseLimit(), warnBelow: 4_096, logger: logger)
         let directory = DeviceDirectory(ConfigFile.resolve(settings.identity, against: config))
         if let url = storage ?? settings.storage {
             try await runOnPostgres(url: url, settings: settings, directory: directory, logger: logger)

@@ -65,18 +65,22 @@ struct MetricsSampling: Service {
         }
     }
 
-    /// The hub's: its connections by role, and per store what the store's terminals lack (those
+    /// The hub's: its open files, its connections by role, and per store what the store's terminals lack (those
     /// heard from within `retention`).
     static func hub(_ hub: SyncServer, retention: Duration, logger: Logger) -> MetricsSampling {
-        MetricsSampling(logger: logger) {
+        let files = OpenFiles.Watch(logger: logger)
+        return MetricsSampling(logger: logger) {
+            files.sample()
             await hub.sampleConnections()
             try await hub.node.sampleSyncBacklog(peerRetention: retention)
         }
     }
 
-    /// An edge's: its links up or down, the terminals connected to it, and its outbox.
+    /// An edge's: its open files, its links up or down, the terminals connected to it, and its outbox.
     static func edge(server: SyncServer, links: [HubLink], logger: Logger) -> MetricsSampling {
-        MetricsSampling(logger: logger) {
+        let files = OpenFiles.Watch(logger: logger)
+        return MetricsSampling(logger: logger) {
+            files.sample()
             for (index, link) in links.enumerated() { await link.sampleLink(isHub: index == 0) }
             await server.sampleConnections()
             try await server.node.sampleSyncBacklog()
