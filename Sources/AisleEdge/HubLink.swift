@@ -187,6 +187,7 @@ public actor HubLink {
         let configuration = WebSocketClientConfiguration(
             maxFrameSize: limits.maxFrameBytes + 4_096,
             autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))
+        let settled = Atomic(false)
         let closeFrame = try await WebSocketClient.connect(
             url: urls[current], configuration: configuration, logger: logger
         ) { inbound, outbound, _ in
@@ -208,14 +209,20 @@ public actor HubLink {
                 guard case .binary(let buffer) = message else { continue }
                 try await connection.receive(Array(buffer.readableBytesView))
                 if untilSettled, await connection.isSettled {
+                    settled.store(true, ordering: .relaxed)
                     try await outbound.close(.normalClosure, reason: "settled")
                     return
                 }
             }
             if let ended = await connection.ended { throw ended }
-            if untilSettled { throw SyncError.refusedByPeer("the connection closed before the sync finished") }
         }
         logger.debug("sync connection closed", metadata: ["code": "\(String(describing: closeFrame?.closeCode))"])
+        if let closeFrame, closeFrame.closeCode == .unknown(SyncCloseCode.tryAgainLater) {
+            throw SyncError.refusedByPeer("the hub is full, try again later: \(closeFrame.reason ?? "no reason given")")
+        }
+        if untilSettled && !settled.load(ordering: .relaxed) {
+            throw SyncError.refusedByPeer("the connection closed before the sync finished")
+        }
     }
 
     private func attach(_ connection: SyncConnection) {

@@ -17,6 +17,9 @@ public struct HubConfiguration: Codable, Sendable {
     /// Keep the hub's state in PostgreSQL at this URL instead of `database` (optional;
     /// docs/scale-out.md): `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
     public var storage: String?
+    /// The most device connections to hold at once (optional; by default what the host's
+    /// open-file limit and `vm.max_map_count` hold, docs/operations.md).
+    public var maxConnections: Int?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8470, database: String = "hub.db", identity: String = ".",

@@ -19,6 +19,8 @@ extension SyncServer {
 /// The names of the metrics the hub's own code reports (the node's are in `NodeMetrics`).
 public enum HubMetrics {
     public static let connectedDevices = "aisle_connected_devices"
+    /// Devices refused because the process held the most connections it may.
+    public static let connectionsRefused = "aisle_connections_refused_total"
     /// PostgreSQL hubs: how long keeping one group of devices' envelopes takes (its `INSERT` and
     /// `NOTIFY`); every envelope a device sends waits for it before it is applied and acknowledged.
     public static let journalKeep = "aisle_journal_keep_seconds"

@@ -26,15 +26,20 @@ public final class SyncServer: Sendable {
     let onApplied: @Sendable (Scope) async -> Void
     /// The rights bank's top-ups (the hub only).
     let bank: HubBank
+    /// Refuses connections beyond the most this process may hold.
+    let admission: Admission
 
+    /// - Parameter maxConnections: the most sync connections to hold at once; the next device is
+    ///   refused (HTTP 503) and moves on to another hub process or retries later.
     public init(
-        node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger,
+        node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger, maxConnections: Int = .max,
         onApplied: @escaping @Sendable (Scope) async -> Void = { _ in }
     ) {
         self.node = node
         self.limits = limits
         self.logger = logger
         self.onApplied = onApplied
+        admission = Admission(maxConnections: maxConnections, logger: logger)
         bank = HubBank(node: node, logger: logger)
         // A device head office revokes is disconnected at once, not at its next change.
         node.onRevocation { [registry, logger] revoked in
@@ -96,6 +101,7 @@ public final class SyncServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(health)))))
         }
+        Admission.addRoute(to: router)
         AvailabilityAPI(node: node).addRoutes(to: router)
         addStatusRoute(to: router)
         routes(router)
@@ -115,6 +121,13 @@ public final class SyncServer: Sendable {
 
     /// One device's connection, from the upgrade until either side closes.
     private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        guard admission.admit() else {
+            try? await outbound.close(
+                .unknown(SyncCloseCode.tryAgainLater),
+                reason: "this hub process holds the most devices it may (\(admission.maxConnections))")
+            return
+        }
+        defer { admission.closed() }
         let id = UUID()
         let registry = self.registry
         let logger = self.logger

@@ -40,6 +40,14 @@ public enum SyncAction: Sendable, Equatable {
 }
 
 /// Why a sync session ended.
+/// WebSocket close codes the sync endpoint uses besides the standard ones.
+public enum SyncCloseCode {
+    /// A hub process that holds the most connections it may closes a new one at once with this
+    /// code (RFC 6455's registered "Try Again Later"), before any handshake: the device moves on to
+    /// another hub process, or retries later.
+    public static let tryAgainLater: UInt16 = 1013
+}
+
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The peer's certificate was refused (unknown tenant, forged, expired, revoked).
     case peerRefused(EnvelopeRefusal)

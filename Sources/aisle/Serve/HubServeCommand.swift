@@ -21,6 +21,11 @@ struct HubServeCommand: AsyncParsableCommand {
             keeps everything in PostgreSQL, and several hub processes with the same identity can \
             serve together on one database (docs/scale-out.md): each rebuilds a local cache from \
             PostgreSQL on start and follows the others through LISTEN/NOTIFY.
+
+            Takes at most "maxConnections" devices at once (by default what the open-file limit, \
+            raised to its hard limit at start, and vm.max_map_count hold; logged at start) and \
+            closes any beyond with WebSocket close code 1013, Try Again Later: edges move on to \
+            their next hub (docs/operations.md, "Connection capacity").
             """)
 
     @Option(name: .long, help: "The hub's configuration file.")
@@ -43,25 +48,32 @@ struct HubServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "aisle.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         // Each connected device holds a descriptor: 4,096 is a few thousand devices.
-        OpenFiles.logLimit(OpenFiles.raiseLimit(), warnBelow: 4_096, logger: logger)
+        let openFiles = OpenFiles.raiseLimit()
+        OpenFiles.logLimit(openFiles, warnBelow: 4_096, logger: logger)
+        if let configured = settings.maxConnections, configured < 1 {
+            throw CommandFailure("\(config): maxConnections must be at least 1")
+        }
+        let maxConnections = ConnectionCapacity(openFiles: openFiles, mappings: ConnectionCapacity.mappingLimit())
+            .maxConnections(configured: settings.maxConnections, logger: logger)
         let directory = DeviceDirectory(ConfigFile.resolve(settings.identity, against: config))
         if let url = storage ?? settings.storage {
-            try await runOnPostgres(url: url, settings: settings, directory: directory, logger: logger)
+            try await runOnPostgres(
+                url: url, settings: settings, directory: directory, maxConnections: maxConnections, logger: logger)
             return
         }
         // Relays a change as soon as it commits, acknowledges it once flushed (docs/durability.md).
         let node = try directory.openNode(
             database: ConfigFile.resolve(settings.database, against: config), durability: .flushed)
-        try await serve(node: node, settings: settings, logger: logger)
+        try await serve(node: node, settings: settings, maxConnections: maxConnections, logger: logger)
     }
 
     /// Serves `node` until SIGTERM or SIGINT, with `extra` services beside the HTTP server, then
     /// closes its store.
     private func serve(
-        node: ReplicaNode, settings: HubConfiguration, logger: Logger,
+        node: ReplicaNode, settings: HubConfiguration, maxConnections: Int, logger: Logger,
         extra: (SyncServer) -> [any Service] = { _ in [] }
     ) async throws {
-        let hub = SyncServer(node: node, logger: logger)
+        let hub = SyncServer(node: node, logger: logger, maxConnections: maxConnections)
         let host = settings.host
         let application = hub.application(
             host: host, port: port ?? settings.port, routes: ProcessMetrics.addRoute
@@ -91,7 +103,7 @@ struct HubServeCommand: AsyncParsableCommand {
     /// The scale-out hub: a cache in a fresh temporary SQLite file, rebuilt from PostgreSQL before
     /// serving, and kept up with the other hub processes while serving.
     private func runOnPostgres(
-        url: String, settings: HubConfiguration, directory: DeviceDirectory, logger: Logger
+        url: String, settings: HubConfiguration, directory: DeviceDirectory, maxConnections: Int, logger: Logger
     ) async throws {
         let location: PostgresLocation
         do { location = try PostgresLocation(url: url) } catch { throw CommandFailure("\(error)") }
@@ -134,7 +146,7 @@ struct HubServeCommand: AsyncParsableCommand {
             Data(
                 "hub: rebuilt from \(location): \(count) changes in \(ContinuousClock.now - started) (after \(checkpoints) checkpoints)\n"
                     .utf8))
-        try await serve(node: node, settings: settings, logger: logger) { hub in
+        try await serve(node: node, settings: settings, maxConnections: maxConnections, logger: logger) { hub in
             [
                 JournalFollower(journal: journal, hub: hub),
                 JournalCompactionService(

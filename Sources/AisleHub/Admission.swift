@@ -1,0 +1,69 @@
+import AisleSync
+import Hummingbird
+import Logging
+import Metrics
+import Synchronization
+
+/// How many sync connections a hub process holds at most. Each holds a file descriptor and a few
+/// memory mappings (its session's guarded secrets), and a process that runs out of either cannot
+/// go on: at the open-file limit the kernel refuses connections in silence, and at the mapping
+/// limit libsodium cannot allocate a session's keys and the process stops. So a connection beyond
+/// the most is closed at once, before any handshake, with close code 1013 ("Try Again Later",
+/// ``SyncCloseCode/tryAgainLater``): a till with a list of hubs moves on to the next at once, a
+/// phone retries later (docs/operations.md, "Connection capacity").
+final class Admission: Sendable {
+    let maxConnections: Int
+    private let logger: Logger
+    /// Connections being served now.
+    private let open = Atomic<Int>(0)
+    /// Whether the last connection was refused (the warning is logged once per spell).
+    private let full = Mutex(false)
+
+    init(maxConnections: Int, logger: Logger) {
+        self.maxConnections = maxConnections
+        self.logger = logger
+        _ = Counter(label: HubMetrics.connectionsRefused)
+    }
+
+    /// Takes a new connection if the process holds fewer than the most (then ``closed()`` must
+    /// follow when it ends); logs when the process starts refusing, and when it takes them again.
+    func admit() -> Bool {
+        var connections = open.load(ordering: .relaxed)
+        var admitted = false
+        while connections < maxConnections {
+            let (exchanged, original) = open.compareExchange(
+                expected: connections, desired: connections + 1, ordering: .relaxed)
+            if exchanged {
+                admitted = true
+                break
+            }
+            connections = original
+        }
+        if !admitted { Counter(label: HubMetrics.connectionsRefused).increment() }
+        let wasFull = full.withLock { full in
+            defer { full = !admitted }
+            return full
+        }
+        let metadata: Logger.Metadata = ["connections": "\(connections)", "max": "\(maxConnections)"]
+        if !admitted && !wasFull {
+            logger.warning(
+                "refusing device connections: this process holds the most it may; they move to another hub process or retry",
+                metadata: metadata)
+        } else if admitted && wasFull {
+            logger.notice("taking device connections again", metadata: metadata)
+        }
+        return admitted
+    }
+
+    /// A connection ``admit()`` took has ended.
+    func closed() { open.subtract(1, ordering: .relaxed) }
+
+    /// `GET /v1/sync` without a WebSocket upgrade: 426, the endpoint speaks only WebSocket.
+    static func addRoute(to router: Router<BasicRequestContext>) {
+        router.get("/v1/sync") { _, _ in
+            Response(
+                status: .upgradeRequired, headers: [.upgrade: "websocket", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "/v1/sync speaks the sync protocol over WebSocket only\n")))
+        }
+    }
+}
