@@ -23,6 +23,7 @@ public enum NodeMetrics {
         public static let grantedUnits = "aisle_rights_granted_units_total"
         public static let outbox = "aisle_outbox_changes"
         public static let oldestUnsynced = "aisle_oldest_unsynced_change_seconds"
+        public static let certificateExpiry = "aisle_certificate_expiry_seconds"
     }
 
     /// Why the bank granted rights: a device asked, or the hub topped up a till on its own.
@@ -121,6 +122,17 @@ extension ReplicaNode {
             let age = unsynced.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0
             Gauge(label: NodeMetrics.Name.oldestUnsynced, dimensions: dimensions).record(age)
         }
+    }
+
+    /// Seconds until this node's certificate expires (negative once it has): after that every
+    /// peer refuses the device (`aisle admin renew`).
+    public var certificateExpirySeconds: Double {
+        (Double(identity.certificate.body.notAfter) - Double(store.wallClock())) / 1_000
+    }
+
+    /// Samples ``certificateExpirySeconds`` into `aisle_certificate_expiry_seconds`.
+    public func sampleCertificateExpiry() {
+        Gauge(label: NodeMetrics.Name.certificateExpiry).record(certificateExpirySeconds)
     }
 
     /// This node's own changes the hub has not acknowledged, over every scope, under the store

@@ -22,6 +22,9 @@ public struct DeviceSyncStatus: Codable, Sendable, Equatable {
     /// True when head office revoked the device (every certificate of it known here): it will
     /// never catch up, and is listed last. Absent otherwise.
     public let revoked: Bool?
+    /// When its latest certificate known here expires (milliseconds since the Unix epoch; absent
+    /// when none is known): after that every peer refuses it until it is renewed.
+    public let certificateExpiresMillis: UInt64?
 }
 
 extension ReplicaNode {
@@ -59,7 +62,8 @@ extension ReplicaNode {
                     connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
                     lagChanges: behind.count,
                     lagSeconds: behind.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
-                    revoked: revoked.contains(device) ? true : nil))
+                    revoked: revoked.contains(device) ? true : nil,
+                    certificateExpiresMillis: certificate?.body.notAfter))
         }
         return status.sorted {
             ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)

@@ -69,7 +69,8 @@ struct MetricsProcessTests {
             ("aisle_envelopes_refused_total", "counter"), ("aisle_apply_seconds", "histogram"),
             ("aisle_rights_grants_total", "counter"), ("aisle_rights_granted_units_total", "counter"),
             ("aisle_outbox_changes", "gauge"), ("aisle_oldest_unsynced_change_seconds", "gauge"),
-            ("aisle_connected_devices", "gauge"),
+            ("aisle_connected_devices", "gauge"), ("aisle_certificate_expiry_seconds", "gauge"),
+            ("process_open_fds", "gauge"), ("process_max_fds", "gauge"),
         ]
         for (name, type) in common {
             #expect(hubScrape.types[name] == type, "hub \(name): \(hubScrape.types[name] ?? "missing")")

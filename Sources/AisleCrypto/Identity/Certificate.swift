@@ -16,7 +16,7 @@ public struct CertificateBody: Sendable, Equatable, CanonicalEncodable, Canonica
     /// The device's X25519 key: key bundles and handoff grants are sealed to it.
     public let boxKey: [UInt8]
     /// Milliseconds since the Unix epoch after which the certificate is refused.
-    public let notAfter: UInt64
+    public private(set) var notAfter: UInt64
 
     public init(
         tenant: TenantID, device: ReplicaID, role: Role, scopes: [ScopeGrant], signingKey: SigningPublicKey,
@@ -29,6 +29,13 @@ public struct CertificateBody: Sendable, Equatable, CanonicalEncodable, Canonica
         self.signingKey = signingKey.bytes
         self.boxKey = boxKey.bytes
         self.notAfter = notAfter
+    }
+
+    /// The same device, role, scopes and keys, valid until `notAfter`: a renewal.
+    public func renewed(until notAfter: UInt64) -> CertificateBody {
+        var body = self
+        body.notAfter = notAfter
+        return body
     }
 
     /// The stores the certificate grants by name (`store:<id>`; not `store:*`), in its order.

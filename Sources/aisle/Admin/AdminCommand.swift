@@ -7,7 +7,8 @@ struct AdminCommand: AsyncParsableCommand {
         commandName: "admin",
         abstract: "Run the tenant: create it, enrol devices, publish the catalog; operate replica databases.",
         subcommands: [
-            AdminInitCommand.self, EnrollCommand.self, RevokeCommand.self, RotateCommand.self, CatalogCommand.self,
+            AdminInitCommand.self, EnrollCommand.self, RenewCommand.self, RevokeCommand.self, RotateCommand.self,
+            CatalogCommand.self,
             BackupCommand.self, RestoreCommand.self, InspectCommand.self, StatusCommand.self,
         ]
     )

@@ -13,7 +13,8 @@ struct StatusCommand: AsyncParsableCommand {
             device has not acknowledged: how many changes, and the age of the oldest. Devices on \
             several hubs sharing one PostgreSQL database are all listed, whichever hub you ask \
             (their reports reach PostgreSQL within a few seconds). Stores are listed by their \
-            worst device.
+            worst device. CERTIFICATE says when each device's certificate expires, RENEW within 30 \
+            days (`aisle admin renew`).
             """)
 
     @OptionGroup var hub: HubHTTPOptions
@@ -43,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
             let store = device.stores.first ?? "(no store)"
             if !stores.contains(store) { stores.append(store) }
         }
-        let header = ["DEVICE", "ROLE", "CONNECTED", "LAST CONTACT", "LAG (CHANGES)", "OLDEST LACKING"]
+        let header = ["DEVICE", "ROLE", "CONNECTED", "LAST CONTACT", "LAG (CHANGES)", "OLDEST LACKING", "CERTIFICATE"]
         for store in stores {
             lines.append("")
             lines.append("store \(store)")
@@ -54,6 +55,7 @@ struct StatusCommand: AsyncParsableCommand {
                     device.revoked == true ? "revoked" : device.connected ? "yes" : "no",
                     device.connected ? "now" : ago(now > device.lastContactMillis ? now - device.lastContactMillis : 0),
                     "\(device.lagChanges)", device.lagChanges == 0 ? "-" : ago(UInt64(device.lagSeconds * 1_000)),
+                    expiry(device.certificateExpiresMillis, now: now),
                 ])
             }
             let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -65,6 +67,14 @@ struct StatusCommand: AsyncParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "expires in 12 d" (RENEW within 30 days), "EXPIRED 2 d ago", or "?" when unknown.
+    static func expiry(_ millis: UInt64?, now: UInt64) -> String {
+        guard let millis else { return "?" }
+        guard millis > now else { return "EXPIRED " + ago(now - millis) }
+        let days = (millis - now) / 86_400_000
+        return days < 30 ? "RENEW: expires in \(days) d" : "expires in \(days) d"
     }
 
     /// "4 s ago", "12 min ago", "3 h ago", "2 d ago".

@@ -23,26 +23,12 @@ struct RotateCommand: ParsableCommand {
         let (tenantFile, admin) = try tenant.open()
         let revoked = try tenant.revocations()?.revoked ?? []
         let registry = IdentityFiles.path(tenant.dir, IdentityFiles.devices)
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: registry)) ?? [])
-            .filter { $0.hasSuffix(".cert") }.sorted()
-        guard !names.isEmpty else {
-            throw CommandFailure("no enrolled devices under \(registry): enrol devices with `aisle admin enroll` first")
-        }
+        let certificates = try tenant.registeredCertificates(of: tenantFile)
         let epoch = try tenant.currentEpoch() + 1
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
         var issued: [String] = []
         var skipped: [String] = []
-        for name in names {
-            let path = IdentityFiles.path(registry, name)
-            let certificate: Certificate
-            do { certificate = try Certificate(canonicalBytes: IdentityFiles.read(path)) } catch let error
-                as CanonicalDecodingError
-            {
-                throw CommandFailure("\(path) is damaged: \(error)")
-            }
-            guard certificate.body.tenant.rawValue == tenantFile.tenant else {
-                throw CommandFailure("\(path) belongs to tenant \(certificate.body.tenant), not \(tenantFile.tenant)")
-            }
+        for certificate in certificates {
             let device = certificate.body.device
             if revoked.contains(certificate.id) {
                 skipped.append("\(device) (revoked)")

@@ -38,6 +38,30 @@ struct TenantDirectory: ParsableArguments {
         }
     }
 
+    /// The certificates of every device enrolled here (DIR/devices/*.cert), by file name; each
+    /// checked to decode and to belong to `tenant`.
+    func registeredCertificates(of tenant: IdentityFiles.Tenant) throws -> [Certificate] {
+        let registry = IdentityFiles.path(dir, IdentityFiles.devices)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: registry)) ?? [])
+            .filter { $0.hasSuffix(".cert") }.sorted()
+        guard !names.isEmpty else {
+            throw CommandFailure("no enrolled devices under \(registry): enrol devices with `aisle admin enroll` first")
+        }
+        return try names.map { name in
+            let path = IdentityFiles.path(registry, name)
+            let certificate: Certificate
+            do { certificate = try Certificate(canonicalBytes: IdentityFiles.read(path)) } catch let error
+                as CanonicalDecodingError
+            {
+                throw CommandFailure("\(path) is damaged: \(error)")
+            }
+            guard certificate.body.tenant.rawValue == tenant.tenant else {
+                throw CommandFailure("\(path) belongs to tenant \(certificate.body.tenant), not \(tenant.tenant)")
+            }
+            return certificate
+        }
+    }
+
     /// Where the registry keeps `device`'s certificate or bundle.
     func registryPath(_ device: ReplicaID, _ suffix: String) -> String {
         IdentityFiles.path(IdentityFiles.path(dir, IdentityFiles.devices), "\(device).\(suffix)")

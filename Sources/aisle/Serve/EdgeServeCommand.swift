@@ -54,6 +54,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
         logger[metadataKey: "store"] = "\(store)"
         // A store's terminals and its kiosks: a few hundred descriptors are plenty.
         OpenFiles.logLimit(OpenFiles.raiseLimit(), warnBelow: 256, logger: logger)
+        node.logCertificateExpiry(logger: logger)
         let hubURLs: [String]
         let limits: SyncLimits
         do {

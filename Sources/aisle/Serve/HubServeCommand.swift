@@ -73,6 +73,7 @@ struct HubServeCommand: AsyncParsableCommand {
         node: ReplicaNode, settings: HubConfiguration, maxConnections: Int, logger: Logger,
         extra: (SyncServer) -> [any Service] = { _ in [] }
     ) async throws {
+        node.logCertificateExpiry(logger: logger)
         let hub = SyncServer(node: node, logger: logger, maxConnections: maxConnections)
         let host = settings.host
         let application = hub.application(

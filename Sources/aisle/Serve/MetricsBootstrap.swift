@@ -46,6 +46,24 @@ enum ProcessMetrics {
     }
 }
 
+extension ReplicaNode {
+    /// Logs this device's certificate's expiry at start: a warning within `soon` (30 days), an
+    /// error once it has expired (every peer then refuses the device).
+    func logCertificateExpiry(logger: Logger, soon: Double = 30 * 86_400) {
+        let seconds = certificateExpirySeconds
+        let metadata: Logger.Metadata = ["days_left": "\(Int((seconds / 86_400).rounded(.down)))"]
+        if seconds <= 0 {
+            logger.error(
+                "this device's certificate has expired: every peer refuses it; renew it with `aisle admin renew`",
+                metadata: metadata)
+        } else if seconds < soon {
+            logger.warning(
+                "this device's certificate expires soon: renew it with `aisle admin renew` and install it",
+                metadata: metadata)
+        }
+    }
+}
+
 /// Samples gauges every few seconds until graceful shutdown (what waits to sync, connections),
 /// off the commit path. The first sample is taken at once.
 struct MetricsSampling: Service {
@@ -65,22 +83,24 @@ struct MetricsSampling: Service {
         }
     }
 
-    /// The hub's: its open files, its connections by role, and per store what the store's terminals lack (those
+    /// The hub's: its open files, its certificate's expiry, its connections by role, and per store what the store's terminals lack (those
     /// heard from within `retention`).
     static func hub(_ hub: SyncServer, retention: Duration, logger: Logger) -> MetricsSampling {
         let files = OpenFiles.Watch(logger: logger)
         return MetricsSampling(logger: logger) {
             files.sample()
+            hub.node.sampleCertificateExpiry()
             await hub.sampleConnections()
             try await hub.node.sampleSyncBacklog(peerRetention: retention)
         }
     }
 
-    /// An edge's: its open files, its links up or down, the terminals connected to it, and its outbox.
+    /// An edge's: its open files, its certificate's expiry, its links up or down, the terminals connected to it, and its outbox.
     static func edge(server: SyncServer, links: [HubLink], logger: Logger) -> MetricsSampling {
         let files = OpenFiles.Watch(logger: logger)
         return MetricsSampling(logger: logger) {
             files.sample()
+            server.node.sampleCertificateExpiry()
             for (index, link) in links.enumerated() { await link.sampleLink(isHub: index == 0) }
             await server.sampleConnections()
             try await server.node.sampleSyncBacklog()

@@ -1,0 +1,81 @@
+import AisleCore
+import AisleCrypto
+import ArgumentParser
+import Foundation
+
+struct RenewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renew",
+        abstract: "Renew the certificates of enrolled devices that expire soon, with the same keys.",
+        discussion: """
+            A device whose certificate has expired is refused by every hub and peer. This signs a \
+            new certificate for every enrolled device (DIR/devices/*.cert) that is not revoked and \
+            expires within --within days (or has expired), or for the --device ones whenever they \
+            expire: the same device id, role, scopes and public keys, valid --days from now. It \
+            writes DIR/devices/DEVICE.cert and DIR/devices/DEVICE.bundle (its scope keys up to the \
+            tenant's current epoch). Install both on the device as device.cert and device.bundle and \
+            restart its service (`hub serve`, `edge serve`; a phone's next sync uses them). The old \
+            certificate stays valid until it expires. Hub and edge report their own certificate's \
+            remaining time in aisle_certificate_expiry_seconds.
+            """
+    )
+
+    @OptionGroup var tenant: TenantDirectory
+    @Option(name: .long, help: "Renew certificates that expire within this many days.")
+    var within: Int = 30
+    @Option(name: .long, help: "Days the new certificates are valid.")
+    var days: Int = 365
+    @Option(name: .long, help: "Renew this device whenever its certificate expires (repeat for several).")
+    var device: [String] = []
+
+    func validate() throws {
+        guard within >= 0 else { throw ValidationError("--within cannot be negative") }
+        guard days >= 1 else { throw ValidationError("--days must be at least 1") }
+    }
+
+    func run() throws {
+        let (tenantFile, admin) = try tenant.open()
+        let revoked = try tenant.revocations()?.revoked ?? []
+        let named = Set(try device.map { try ReplicaID($0) })
+        // A device enrolled more than once keeps one registry file: its latest certificate.
+        let certificates = try tenant.registeredCertificates(of: tenantFile)
+        let unknown = named.subtracting(certificates.map(\.body.device))
+        guard unknown.isEmpty else {
+            throw CommandFailure(
+                "not enrolled here: \(unknown.map(\.rawValue).sorted().joined(separator: ", ")) (no DIR/devices/DEVICE.cert)"
+            )
+        }
+        let epoch = try tenant.currentEpoch()
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+        let due = now + UInt64(within) * 86_400_000
+        var renewed: [String] = []
+        var skipped: [String] = []
+        for certificate in certificates {
+            let body = certificate.body
+            guard named.isEmpty || named.contains(body.device) else { continue }
+            if revoked.contains(certificate.id) {
+                skipped.append("\(body.device): revoked, not renewed")
+                continue
+            }
+            guard !named.isEmpty || body.notAfter <= due else {
+                skipped.append("\(body.device): not due, expires \(Self.when(body.notAfter, now: now))")
+                continue
+            }
+            let fresh = Certificate(
+                signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
+            // The bundle writes the registry's copy of the certificate as well.
+            _ = try tenant.issueBundle(to: fresh, through: epoch, admin: admin)
+            let was = body.notAfter >= now ? "was to expire" : "expired"
+            renewed.append("\(body.device): \(was) \(Self.when(body.notAfter, now: now)), now valid \(days) days")
+        }
+        let registry = IdentityFiles.path(tenant.dir, IdentityFiles.devices)
+        print("renewed \(renewed.count) certificates in \(registry) (install DEVICE.cert and DEVICE.bundle on each)")
+        for line in renewed { print("  renewed  \(line)") }
+        for line in skipped { print("  skipped  \(line)") }
+    }
+
+    /// "in 12 days", "3 days ago".
+    static func when(_ millis: UInt64, now: UInt64) -> String {
+        millis >= now ? "in \((millis - now) / 86_400_000) days" : "\((now - millis) / 86_400_000) days ago"
+    }
+}
