@@ -15,16 +15,27 @@ public struct HubStatus: Codable, Sendable {
     public let hub: String
     /// When this view was made (milliseconds since the Unix epoch).
     public let generatedAtMillis: UInt64
+    /// Every device the hub has heard from, listed or not (absent from hubs before it was added).
+    public let total: Int?
+    /// The devices, worst first: all of them, or the worst `limit`.
     public let devices: [DeviceSyncStatus]
 }
 
 extension SyncServer {
     func addStatusRoute(to router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ in
+        router.get("/v1/status") { request, _ in
+            var limit = Int.max
+            if let asked = request.uri.queryParameters.get("limit") {
+                guard let value = Int(asked), value >= 1 else {
+                    throw HTTPError(.badRequest, message: "limit must be a positive integer, not '\(asked)'")
+                }
+                limit = value
+            }
             let connected = await self.registry.peers()
+            let devices = try await self.node.syncStatus(connected: connected)
             let status = HubStatus(
                 hub: self.node.store.replica.rawValue, generatedAtMillis: self.node.store.wallClock(),
-                devices: try await self.node.syncStatus(connected: connected))
+                total: devices.count, devices: Array(devices.prefix(limit)))
             return try Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(status)))))

@@ -22,8 +22,15 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the hub's answer as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Show only the worst this many devices (a hub may know a million phones).")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
     func run() async throws {
-        let status = try await hub.client().status()
+        let status = try await hub.client().status(limit: limit)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -36,20 +43,24 @@ struct StatusCommand: AsyncParsableCommand {
     /// The view as a person reads it: stores worst first, then each store's devices worst first.
     static func render(_ status: HubStatus) -> String {
         let now = status.generatedAtMillis
-        var lines = ["hub \(status.hub): \(status.devices.count) devices, worst first"]
+        let total = status.total ?? status.devices.count
+        let shown = total > status.devices.count ? " (the worst \(status.devices.count) shown)" : ""
+        var lines = ["hub \(status.hub): \(total) devices, worst first\(shown)"]
         guard !status.devices.isEmpty else { return lines[0] + "\n(no device has synced with this hub yet)" }
         // The devices arrive worst first: a store's first device is its worst.
         var stores: [String] = []
+        var devices: [String: [DeviceSyncStatus]] = [:]
         for device in status.devices {
             let store = device.stores.first ?? "(no store)"
-            if !stores.contains(store) { stores.append(store) }
+            if devices[store] == nil { stores.append(store) }
+            devices[store, default: []].append(device)
         }
         let header = ["DEVICE", "ROLE", "CONNECTED", "LAST CONTACT", "LAG (CHANGES)", "OLDEST LACKING", "CERTIFICATE"]
         for store in stores {
             lines.append("")
             lines.append("store \(store)")
             var rows = [header]
-            for device in status.devices where (device.stores.first ?? "(no store)") == store {
+            for device in devices[store] ?? [] {
                 rows.append([
                     device.device, device.role ?? "?",
                     device.revoked == true ? "revoked" : device.connected ? "yes" : "no",

@@ -81,8 +81,9 @@ struct HubHTTPClient {
     }
 
     /// The hub's status view: every device, its last contact and lag, worst first.
-    func status() async throws -> HubStatus {
-        let (status, data) = try await get("/v1/status")
+    /// The hub's status view: every device, or the worst `limit`.
+    func status(limit: Int? = nil) async throws -> HubStatus {
+        let (status, data) = try await get("/v1/status" + (limit.map { "?limit=\($0)" } ?? ""))
         if status == 200, let view = try? JSONDecoder().decode(HubStatus.self, from: data) { return view }
         throw unreadable(status, "status questions")
     }
