@@ -15,9 +15,9 @@ public protocol ReplicaJournal: Sendable {
     ///   journal already holds a different envelope for one of their (scope, origin, seq).
     func keep(_ envelopes: [Envelope]) async throws
 
-    /// Keeps a certificate or handoff grant the node learnt, so the other processes check the
-    /// envelopes its device signs.
-    func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws
+    /// Keeps certificates and handoff grants the node learnt (in one write), so the other
+    /// processes check the envelopes their devices sign.
+    func keepTrusted(_ records: [TrustedRecord]) async throws
 
     /// Runs `write` alone among every process sharing the journal, after this process has applied
     /// every change the journal held when its turn came (so its own next sequence numbers are

@@ -56,9 +56,23 @@ extension ReplicaNode {
     }
 
     private func learn(_ record: TrustedRecord) async throws {
-        guard try trust.learn([record])[0].get() else { return }
-        try await store.keepTrusted([(record.kind, record.id, record.canonicalBytes)], checkedBy: trust.admin.bytes)
-        try await journal?.keepTrusted(kind: record.kind, id: record.id, bytes: record.canonicalBytes)
+        try await learn([record])
+    }
+
+    /// Learns certificates and grants a peer delivered with a batch, in order (a grant may name a
+    /// certificate before it), each checked as a single `learn` checks it; keeps the new ones in
+    /// the store in one write, and in the journal in one.
+    /// - Throws: the first record's refusal, after learning and keeping the others: each stands
+    ///   on its own signature, so a valid one is no less valid beside a refused one.
+    public func learn(_ records: [TrustedRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let outcomes = trust.learn(records)
+        let new = zip(records, outcomes).filter { (try? $0.1.get()) == true }.map(\.0)
+        if !new.isEmpty {
+            try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: trust.admin.bytes)
+            try await journal?.keepTrusted(new)
+        }
+        for outcome in outcomes { _ = try outcome.get() }
     }
 
     /// Learns certificates and grants a hub's journal kept (another hub process checked them when

@@ -112,8 +112,7 @@ extension SyncConnection {
                 pending += session.applied(scope, vector: try await durableVector(of: scope))
             case .learn(let grant, let grantor):
                 do {
-                    try await node.learn(grantor)
-                    try await node.learn(grant)
+                    try await node.learn([.certificate(grantor), .grant(grant)])
                 } catch {
                     pending += session.refuse("handoff grant for \(grant.scope): \(error)")
                     continue
@@ -123,8 +122,7 @@ extension SyncConnection {
             case .deliver(let scope, let envelopes, let certificates, let grants, let caughtUp):
                 let started = ContinuousClock.now
                 do {
-                    for certificate in certificates { try await node.learn(certificate) }
-                    for grant in grants { try await node.learn(grant) }
+                    try await node.learn(certificates.map(TrustedRecord.certificate) + grants.map(TrustedRecord.grant))
                     try await node.receive(envelopes, from: session.peer?.body.device)
                 } catch {
                     NodeMetrics.refused(error)

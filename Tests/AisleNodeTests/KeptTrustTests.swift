@@ -73,4 +73,33 @@ struct KeptTrustTests {
             store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
         #expect(Set(again.trustSnapshot.certificates.keys) == [till.id, kiosk.id])
     }
+
+    @Test(
+        "certificates and grants delivered with a batch are learnt together: a grant after its grantor's certificate is taken, and a refused record refuses the batch without unlearning the valid ones"
+    )
+    func deliveredRecordsLearntTogether() async throws {
+        let chain = try TestTenant()
+        let anna = Scope.customer("anna")
+        let phone = try chain.node("phone-anna", .mobile, [.exactly(anna)], keys: [anna])
+        let till = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [])
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [])
+        let grant = HandoffGrant(
+            scope: anna, to: "berlin", until: TestTenant.now + 3_600_000, by: phone.identity.certificate,
+            signing: phone.identity.signing)
+        let forged = Certificate(
+            signing: CertificateBody(
+                tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,
+                boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
+            with: SigningKeyPair())
+
+        try await hub.learn([.certificate(phone.identity.certificate), .grant(grant)])
+        #expect(hub.grants(for: anna).map(\.id) == [grant.id])
+
+        await #expect(throws: EnvelopeRefusal.self) {
+            try await hub.learn([.certificate(forged), .certificate(till.identity.certificate)])
+        }
+        #expect(hub.trustSnapshot.certificates[forged.id] == nil)
+        #expect(hub.trustSnapshot.certificates[till.identity.certificate.id] != nil)
+        #expect(try hub.store.trusted(kind: ReplicaNode.certificateKind).count == 2)
+    }
 }

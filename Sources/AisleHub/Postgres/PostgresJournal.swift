@@ -152,14 +152,20 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
 
     /// Keeps a certificate or grant, and wakes the other processes when it is new: they learn it
     /// before the first envelope it signs reaches them, not with it.
-    public func keepTrusted(kind: String, id: [UInt8], bytes: [UInt8]) async throws {
+    public func keepTrusted(_ records: [TrustedRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let kinds = records.map(\.kind)
+        let ids = records.map { ByteBuffer(bytes: $0.id) }
+        let bytes = records.map { ByteBuffer(bytes: $0.canonicalBytes) }
+        // One wake-up for the other processes when any row is new.
         try await client.query(
             """
             WITH kept AS (
-                INSERT INTO aisle_trusted (kind, id, bytes) VALUES (\(kind), \(Data(id)), \(Data(bytes)))
+                INSERT INTO aisle_trusted (kind, id, bytes)
+                SELECT * FROM unnest(\(kinds)::text[], \(ids)::bytea[], \(bytes)::bytea[])
                 ON CONFLICT (kind, id) DO NOTHING RETURNING 1
             )
-            SELECT pg_notify(\(Self.channel), '') FROM kept
+            SELECT pg_notify(\(Self.channel), '') WHERE EXISTS (SELECT 1 FROM kept)
             """, logger: logger)
     }
 
