@@ -7,10 +7,11 @@ import Testing
 
 @Suite("Learning certificates and grants another hub process kept")
 struct KeptTrustTests {
-    @Test(
-        "kept certificates and grants are learnt in order and kept in the store together; a grant read before its grantor's certificate is refused alone"
-    )
-    func keptRecordsLearntInOrder() async throws {
+    /// Anna's phone, a till and the hub, none knowing the others, and Anna's handoff grant to
+    /// Berlin.
+    static func annaTillAndHub() throws -> (
+        TestTenant, Scope, ReplicaNode, ReplicaNode, ReplicaNode, HandoffGrant
+    ) {
         let chain = try TestTenant()
         let anna = Scope.customer("anna")
         let phone = try chain.node("phone-anna", .mobile, [.exactly(anna)], keys: [anna])
@@ -19,6 +20,14 @@ struct KeptTrustTests {
         let grant = HandoffGrant(
             scope: anna, to: "berlin", until: TestTenant.now + 3_600_000, by: phone.identity.certificate,
             signing: phone.identity.signing)
+        return (chain, anna, phone, till, hub, grant)
+    }
+
+    @Test(
+        "kept certificates and grants are learnt in order and kept in the store together; a grant read before its grantor's certificate is refused alone"
+    )
+    func keptRecordsLearntInOrder() async throws {
+        let (_, anna, phone, till, hub, grant) = try Self.annaTillAndHub()
 
         // The grant first: its grantor is not known yet.
         let refused = try await hub.learnKept([
@@ -78,14 +87,7 @@ struct KeptTrustTests {
         "certificates and grants delivered with a batch are learnt together: a grant after its grantor's certificate is taken, and a refused record refuses the batch without unlearning the valid ones"
     )
     func deliveredRecordsLearntTogether() async throws {
-        let chain = try TestTenant()
-        let anna = Scope.customer("anna")
-        let phone = try chain.node("phone-anna", .mobile, [.exactly(anna)], keys: [anna])
-        let till = try chain.node("till-1", .pos, [.exactly(.store("berlin"))], keys: [])
-        let hub = try chain.node("hub", .hub, [.allStores], keys: [])
-        let grant = HandoffGrant(
-            scope: anna, to: "berlin", until: TestTenant.now + 3_600_000, by: phone.identity.certificate,
-            signing: phone.identity.signing)
+        let (_, anna, phone, till, hub, grant) = try Self.annaTillAndHub()
         let forged = Certificate(
             signing: CertificateBody(
                 tenant: "acme", device: "till-9", role: .pos, scopes: [], signingKey: SigningKeyPair().publicKey,

@@ -30,15 +30,7 @@ struct RevokeCommand: AsyncParsableCommand {
     func run() async throws {
         let (tenantFile, admin) = try tenant.open()
         let dir = tenant.dir
-        let revoked: Certificate
-        do { revoked = try Certificate(canonicalBytes: IdentityFiles.read(certificate)) } catch let error
-            as CanonicalDecodingError
-        {
-            throw CommandFailure("\(certificate) is not a certificate: \(error)")
-        }
-        guard revoked.body.tenant.rawValue == tenantFile.tenant else {
-            throw CommandFailure("\(certificate) belongs to tenant \(revoked.body.tenant), not \(tenantFile.tenant)")
-        }
+        let revoked = try tenant.certificate(at: certificate, of: tenantFile)
         let path = IdentityFiles.path(dir, IdentityFiles.revocations)
         let current =
             try tenant.revocations() ?? RevocationList(tenant: revoked.body.tenant, revoked: [], admin: admin.signing)

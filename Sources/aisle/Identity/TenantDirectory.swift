@@ -47,19 +47,21 @@ struct TenantDirectory: ParsableArguments {
         guard !names.isEmpty else {
             throw CommandFailure("no enrolled devices under \(registry): enrol devices with `aisle admin enroll` first")
         }
-        return try names.map { name in
-            let path = IdentityFiles.path(registry, name)
-            let certificate: Certificate
-            do { certificate = try Certificate(canonicalBytes: IdentityFiles.read(path)) } catch let error
-                as CanonicalDecodingError
-            {
-                throw CommandFailure("\(path) is damaged: \(error)")
-            }
-            guard certificate.body.tenant.rawValue == tenant.tenant else {
-                throw CommandFailure("\(path) belongs to tenant \(certificate.body.tenant), not \(tenant.tenant)")
-            }
-            return certificate
+        return try names.map { try certificate(at: IdentityFiles.path(registry, $0), of: tenant) }
+    }
+
+    /// The certificate in the file at `path`, checked to decode and to belong to `tenant`.
+    func certificate(at path: String, of tenant: IdentityFiles.Tenant) throws -> Certificate {
+        let certificate: Certificate
+        do { certificate = try Certificate(canonicalBytes: IdentityFiles.read(path)) } catch let error
+            as CanonicalDecodingError
+        {
+            throw CommandFailure("\(path) is not a certificate, or is damaged: \(error)")
         }
+        guard certificate.body.tenant.rawValue == tenant.tenant else {
+            throw CommandFailure("\(path) belongs to tenant \(certificate.body.tenant), not \(tenant.tenant)")
+        }
+        return certificate
     }
 
     /// Where the registry keeps `device`'s certificate or bundle.
