@@ -30,7 +30,8 @@ public final class SyncServer: Sendable {
     let admission: Admission
 
     /// - Parameter maxConnections: the most sync connections to hold at once; the next device is
-    ///   refused (HTTP 503) and moves on to another hub process or retries later.
+    ///   closed at once with ``SyncCloseCode/tryAgainLater`` and moves on to another hub process,
+    ///   or retries later.
     public init(
         node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger, maxConnections: Int = .max,
         onApplied: @escaping @Sendable (Scope) async -> Void = { _ in }

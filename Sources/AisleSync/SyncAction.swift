@@ -39,7 +39,6 @@ public enum SyncAction: Sendable, Equatable {
     case close(SyncError)
 }
 
-/// Why a sync session ended.
 /// WebSocket close codes the sync endpoint uses besides the standard ones.
 public enum SyncCloseCode {
     /// A hub process that holds the most connections it may closes a new one at once with this
@@ -48,6 +47,7 @@ public enum SyncCloseCode {
     public static let tryAgainLater: UInt16 = 1013
 }
 
+/// Why a sync session ended.
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The peer's certificate was refused (unknown tenant, forged, expired, revoked).
     case peerRefused(EnvelopeRefusal)

@@ -150,8 +150,8 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
 
     // MARK: ReplicaJournal
 
-    /// Keeps a certificate or grant, and wakes the other processes when it is new: they learn it
-    /// before the first envelope it signs reaches them, not with it.
+    /// Keeps certificates and grants in one `INSERT`, and wakes the other processes once when any
+    /// is new: they learn it before the first envelope it signs reaches them, not with it.
     public func keepTrusted(_ records: [TrustedRecord]) async throws {
         guard !records.isEmpty else { return }
         let kinds = records.map(\.kind)
