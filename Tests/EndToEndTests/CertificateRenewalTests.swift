@@ -31,6 +31,11 @@ struct CertificateRenewalTests {
                 try world.run(["admin", "status", "--hub", hubURL]).contains("RENEW: expires in 9 d")
             })
 
+        let registered = try Data(contentsOf: URL(fileURLWithPath: world.hq + "/devices/till-3.cert"))
+        let planned = try world.run(["admin", "renew", "--dir", world.hq, "--dry-run"])
+        #expect(planned.contains("would renew 1 certificates"), "\(planned)")
+        #expect(planned.contains("due      till-3: was to expire in 9 days"), "\(planned)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: world.hq + "/devices/till-3.cert")) == registered)
         let renewed = try world.run(["admin", "renew", "--dir", world.hq])
         #expect(renewed.contains("renewed 1 certificates"), "\(renewed)")
         #expect(renewed.contains("renewed  till-3: was to expire in 9 days, now valid 365 days"), "\(renewed)")

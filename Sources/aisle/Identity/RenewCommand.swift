@@ -27,6 +27,8 @@ struct RenewCommand: ParsableCommand {
     var days: Int = 365
     @Option(name: .long, help: "Renew this device whenever its certificate expires (repeat for several).")
     var device: [String] = []
+    @Flag(name: .long, help: "Only list what would be renewed; sign and write nothing.")
+    var dryRun = false
 
     func validate() throws {
         guard within >= 0 else { throw ValidationError("--within cannot be negative") }
@@ -61,16 +63,23 @@ struct RenewCommand: ParsableCommand {
                 skipped.append("\(body.device): not due, expires \(Self.when(body.notAfter, now: now))")
                 continue
             }
-            let fresh = Certificate(
-                signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
-            // The bundle writes the registry's copy of the certificate as well.
-            _ = try tenant.issueBundle(to: fresh, through: epoch, admin: admin)
+            if !dryRun {
+                let fresh = Certificate(
+                    signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
+                // The bundle writes the registry's copy of the certificate as well.
+                _ = try tenant.issueBundle(to: fresh, through: epoch, admin: admin)
+            }
             let was = body.notAfter >= now ? "was to expire" : "expired"
             renewed.append("\(body.device): \(was) \(Self.when(body.notAfter, now: now)), now valid \(days) days")
         }
         let registry = IdentityFiles.path(tenant.dir, IdentityFiles.devices)
-        print("renewed \(renewed.count) certificates in \(registry) (install DEVICE.cert and DEVICE.bundle on each)")
-        for line in renewed { print("  renewed  \(line)") }
+        if dryRun {
+            print("would renew \(renewed.count) certificates (dry run: nothing signed or written)")
+        } else {
+            print(
+                "renewed \(renewed.count) certificates in \(registry) (install DEVICE.cert and DEVICE.bundle on each)")
+        }
+        for line in renewed { print("  \(dryRun ? "due    " : "renewed")  \(line)") }
         for line in skipped { print("  skipped  \(line)") }
     }
 
