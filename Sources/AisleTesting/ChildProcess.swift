@@ -8,49 +8,35 @@ import Synchronization
 /// Runs `executable` with `arguments` to completion: its exit status and its output (stdout and
 /// stderr together).
 public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let child = try Spawned(executable, arguments)
+    var output = ""
+    child.readOutput { output += $0 }
+    return (child.exitStatus(wait: true) ?? -1, output)
 }
 
 /// A long-running child process (a hub or an edge): its output is collected as it comes, and the
 /// caller can wait for a line, read the port it printed, and stop or kill it. Killed when released.
 public final class ServerProcess: Sendable {
-    /// Output collected so far, shared with the pipe's reading handler.
+    /// Output collected so far, appended by a reader thread of its own.
     private final class Output: Sendable {
-        let text = Mutex<String>("")
+        let text = Mutex("")
     }
 
-    private let process: Process
+    private let child: Spawned
     private let output = Output()
 
     public init(_ executable: URL, _ arguments: [String]) throws {
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        child = try Spawned(executable, arguments)
+        let child = self.child
         let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
+        Thread.detachNewThread { child.readOutput { chunk in output.text.withLock { $0 += chunk } } }
     }
 
     /// Everything the process has printed so far.
     public var text: String { output.text.withLock { $0 } }
 
     /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// Waits until the output contains `needle` (or the process exits, or `timeout` passes).
     @discardableResult
@@ -58,7 +44,11 @@ public final class ServerProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if text.contains(needle) { return true }
-            if !process.isRunning { return text.contains(needle) }
+            if !child.isRunning {
+                // What it printed last may still be in the pipe.
+                try await Task.sleep(for: .milliseconds(100))
+                return text.contains(needle)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         // A busy machine may wake this task only after the deadline: look once more.
@@ -75,26 +65,24 @@ public final class ServerProcess: Sendable {
         return Int(text[range].split(separator: ":").last ?? "")
     }
 
-    /// Sends `signal` and waits for the process to exit; returns its status. A process still
-    /// running `grace` later (a shutdown that hangs) is killed, and the status is `SIGKILL`'s, so
-    /// a test expecting a clean exit fails instead of waiting forever.
+    /// Sends `signal` and waits for the process to exit; returns its status (its exit code, or
+    /// the signal that ended it). A process still running `grace` later (a shutdown that hangs)
+    /// is killed, and the status is `SIGKILL`'s, so a test expecting a clean exit fails instead of
+    /// waiting forever.
     @discardableResult
     public func stop(_ signal: Int32 = SIGTERM, grace: Duration = .seconds(30)) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
+        if let status = child.exitStatus() { return status }
+        kill(child.pid, signal)
         let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        while child.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if child.isRunning { kill(child.pid, SIGKILL) }
+        return child.exitStatus(wait: true) ?? -1
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if child.isRunning {
+            kill(child.pid, SIGKILL)
+            _ = child.exitStatus(wait: true)
         }
     }
 }

@@ -62,26 +62,18 @@ struct CrashRecoveryTests {
         let directory = try TemporaryDirectory(prefix: "crash")
         defer { withExtendedLifetime(directory) {} }
         let path = directory.file("replica.db")
-        let process = Process()
-        process.executableURL = writer
-        process.arguments = [path, String(seed), durability.rawValue]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Spawned(writer, [path, String(seed), durability.rawValue], errors: false)
 
         var buffer = Data()
         var lines = 0
-        while lines < killAfterLines {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
+        while lines < killAfterLines, let chunk = process.readChunk() {
+            buffer.append(contentsOf: chunk)
             lines = buffer.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
         }
         usleep(extraMicroseconds)
-        kill(process.processIdentifier, SIGKILL)
-        buffer.append(output.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
+        kill(process.pid, SIGKILL)
+        process.readOutput { buffer.append(contentsOf: Array($0.utf8)) }
+        _ = process.exitStatus(wait: true)
 
         let transcript = parse(buffer)
         total += transcript.acknowledged.count

@@ -47,10 +47,14 @@ enum OpenFiles {
     static func count() -> Int? {
         guard let directory = opendir("/proc/self/fd") else { return errno == EMFILE ? limit() : nil }
         defer { closedir(directory) }
+        // Only the name's first byte is read, in place: a record is as long as its name (its
+        // `d_reclen`), and copying the whole 256-byte `d_name` of one at the end of readdir's
+        // buffer can read past it into an unmapped page (the bug that crashes Foundation's
+        // Process.run, swift-corelibs-foundation#5472).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         var entries = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(2)) }
-            if name[0] != UInt8(ascii: ".") { entries += 1 }
+            if (UnsafeRawPointer(entry) + nameOffset).load(as: UInt8.self) != UInt8(ascii: ".") { entries += 1 }
         }
         return entries - 1
     }
