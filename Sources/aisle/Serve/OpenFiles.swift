@@ -85,12 +85,14 @@ enum OpenFiles {
             Gauge(label: OpenFiles.openMetric).record(open)
             Gauge(label: OpenFiles.limitMetric).record(limit)
             let metadata: Logger.Metadata = ["open": "\(open)", "limit": "\(limit)"]
+            // In Double: an unlimited limit reads as Int.max.
+            let share = Double(open) / Double(limit)
             let change: Bool? = near.withLock { near in
-                if !near && open * 10 >= limit * 9 {
+                if !near && share >= 0.9 {
                     near = true
                     return true
                 }
-                if near && open * 10 < limit * 8 {
+                if near && share < 0.8 {
                     near = false
                     return false
                 }
