@@ -46,17 +46,13 @@ extension ReplicaNode {
     /// Learns a customer's handoff grant after checking it (its grantor's certificate must be
     /// known), and keeps it in the store like a certificate.
     public func learn(_ grant: HandoffGrant) async throws {
-        try await learn(.grant(grant))
+        try await learn([.grant(grant)])
     }
 
     /// Learns a device's certificate after checking it against the admin key, and keeps it in the
     /// store, so the node can check and forward that device's changes after a restart too.
     public func learn(_ certificate: Certificate) async throws {
-        try await learn(.certificate(certificate))
-    }
-
-    private func learn(_ record: TrustedRecord) async throws {
-        try await learn([record])
+        try await learn([.certificate(certificate)])
     }
 
     /// Learns certificates and grants a peer delivered with a batch, in order (a grant may name a
@@ -65,14 +61,7 @@ extension ReplicaNode {
     /// - Throws: the first record's refusal, after learning and keeping the others: each stands
     ///   on its own signature, so a valid one is no less valid beside a refused one.
     public func learn(_ records: [TrustedRecord]) async throws {
-        guard !records.isEmpty else { return }
-        let outcomes = trust.learn(records)
-        let new = zip(records, outcomes).filter { (try? $0.1.get()) == true }.map(\.0)
-        if !new.isEmpty {
-            try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: trust.admin.bytes)
-            try await journal?.keepTrusted(new)
-        }
-        for outcome in outcomes { _ = try outcome.get() }
+        if let (_, refusal) = try await learnAndKeep(records, inJournal: true).first { throw refusal }
     }
 
     /// Learns certificates and grants a hub's journal kept (another hub process checked them when
@@ -80,6 +69,15 @@ extension ReplicaNode {
     /// ones in the store in one write, and not again in the journal, which holds them.
     /// - Returns: the records refused, with why; the others are learnt.
     public func learnKept(_ records: [TrustedRecord]) async throws -> [(TrustedRecord, EnvelopeRefusal)] {
+        try await learnAndKeep(records, inJournal: false)
+    }
+
+    /// Learns `records` in order, keeps the new ones in the store in one write (and, when
+    /// `inJournal`, in the journal in one), and returns the refused ones with why, in order.
+    private func learnAndKeep(_ records: [TrustedRecord], inJournal: Bool) async throws -> [(
+        TrustedRecord, EnvelopeRefusal
+    )] {
+        guard !records.isEmpty else { return [] }
         var refused: [(TrustedRecord, EnvelopeRefusal)] = []
         var new: [TrustedRecord] = []
         for (record, outcome) in zip(records, trust.learn(records)) {
@@ -91,6 +89,7 @@ extension ReplicaNode {
         }
         if !new.isEmpty {
             try await store.keepTrusted(new.map { ($0.kind, $0.id, $0.canonicalBytes) }, checkedBy: trust.admin.bytes)
+            if inJournal { try await journal?.keepTrusted(new) }
         }
         return refused
     }

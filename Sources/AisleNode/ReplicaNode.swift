@@ -175,11 +175,11 @@ public final class ReplicaNode: Sendable {
     /// order, each with what opening it decoded (nil: relayed unread), so the store does not
     /// decode it again.
     ///
-    /// A batch of several envelopes (a catch-up) is opened on every core (``Swift/Array/concurrentMap(_:)``):
-    /// verifying, decrypting and decoding are a quarter of a received change's CPU
-    /// (`sealed_apply` in docs/performance.md), and independent from one envelope to the next;
-    /// the changes are applied on the thread that began. Every envelope is opened even when an earlier one is refused (the batch is at most a
-    /// frame, 1 MiB). Each is judged live (with `trust`, at `now`) or as kept, by `judgement`.
+    /// A batch of several envelopes (a catch-up) is opened on every core
+    /// (``Swift/Array/concurrentMap(_:)``): verifying, decrypting and decoding are a quarter of a
+    /// received change's CPU (`sealed_apply` in docs/performance.md), and independent from one
+    /// envelope to the next; the changes are applied on the thread that began. Every envelope is
+    /// opened even when an earlier one is refused (the batch is at most a frame, 1 MiB). Each is judged live (with `trust`, at `now`) or as kept, by `judgement`.
     /// - Throws: ``NodeError/refused(scope:origin:seq:_:)`` for the first envelope refused.
     private func open(_ envelopes: [Envelope], judged judgement: Judgement, trust: TrustStore, now: UInt64) throws
         -> OpenedChanges

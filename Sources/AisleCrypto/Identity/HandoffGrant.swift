@@ -105,6 +105,15 @@ extension TrustStore {
         grants[scope]?.contains { $0.id == id } ?? false
     }
 
+    /// Adds a certificate or grant already checked, unless it is held. Returns whether it was new.
+    @discardableResult
+    mutating func insert(checked record: TrustedRecord) -> Bool {
+        switch record {
+        case .certificate(let certificate): insert(verified: certificate, id: certificate.id)
+        case .grant(let grant): insert(checked: grant, id: grant.id)
+        }
+    }
+
     /// Adds a grant already checked (``HandoffGrant/check(grantor:tenant:revoked:)``) whose id
     /// is `id`, unless it is held. Returns whether it was new.
     @discardableResult

@@ -95,12 +95,7 @@ public final class SharedTrust: Sendable {
         return withLock { trust in
             records.indices.map { index in
                 if let refusal = checkedCertificates[index] ?? checkedGrants[index] { return .failure(refusal) }
-                if known[index] { return .success(false) }
-                switch records[index] {
-                case .certificate(let certificate):
-                    return .success(trust.insert(verified: certificate, id: certificate.id))
-                case .grant(let grant): return .success(trust.insert(checked: grant, id: grant.id))
-                }
+                return .success(!known[index] && trust.insert(checked: records[index]))
             }
         }
     }
@@ -110,12 +105,7 @@ public final class SharedTrust: Sendable {
     /// for ``learn(_:)``.
     public func adopt(checkedEarlier records: [TrustedRecord]) {
         withLock { trust in
-            for record in records {
-                switch record {
-                case .certificate(let certificate): trust.insert(verified: certificate, id: certificate.id)
-                case .grant(let grant): trust.insert(checked: grant, id: grant.id)
-                }
-            }
+            for record in records { trust.insert(checked: record) }
         }
     }
 
