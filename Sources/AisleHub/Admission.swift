@@ -1,14 +1,17 @@
 import AisleSync
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Metrics
+import NIOWebSocket
 import Synchronization
 
 /// How many sync connections a hub process holds at most. Each holds a file descriptor and a few
 /// memory mappings (its session's guarded secrets), and a process that runs out of either cannot
 /// go on: at the open-file limit the kernel refuses connections in silence, and at the mapping
 /// limit libsodium cannot allocate a session's keys and the process stops. So a connection beyond
-/// the most is closed at once, before any handshake, with close code 1013 ("Try Again Later",
+/// the most is closed before any handshake (once the device has said its first word, see
+/// ``refuse(inbound:outbound:within:)``), with close code 1013 ("Try Again Later",
 /// ``SyncCloseCode/tryAgainLater``): a till with a list of hubs moves on to the next at once, a
 /// phone retries later (docs/operations.md, "Connection capacity").
 final class Admission: Sendable {
@@ -53,6 +56,32 @@ final class Admission: Sendable {
             logger.notice("taking device connections again", metadata: metadata)
         }
         return admitted
+    }
+
+    /// Closes a connection ``admit()`` refused with ``SyncCloseCode/tryAgainLater``, once the
+    /// device has sent its first frame (its hello, which it sends as soon as its upgrade is done)
+    /// or within the handshake timeout. Nothing of the frame is read or kept.
+    ///
+    /// Why it waits: a close sent right after the upgrade reaches the device together with the
+    /// upgrade's response and the end of the stream (the server half-closes after its close frame).
+    /// swift-nio's client upgrade handler holds back the bytes that came with the response until
+    /// the upgrade is done, but not the end of the stream, and the device's WebSocket client then
+    /// loses both: it sees neither the close nor the end, and waits out its handshake timeout
+    /// instead of moving on. In `ConnectionCapacityTests`, under CPU load, 9 of 16 refused phones
+    /// waited out their timeout when the close went at once, and none of 48 since it waits.
+    func refuse(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, within limits: SyncLimits) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var frames = inbound.messages(maxSize: limits.maxFrameBytes).makeAsyncIterator()
+                _ = try? await frames.next()
+            }
+            group.addTask { try? await Task.sleep(for: .milliseconds(limits.handshakeTimeout)) }
+            await group.next()
+            group.cancelAll()
+        }
+        try? await outbound.close(
+            .unknown(SyncCloseCode.tryAgainLater),
+            reason: "this hub process holds the most devices it may (\(maxConnections))")
     }
 
     /// A connection ``admit()`` took has ended.

@@ -123,9 +123,7 @@ public final class SyncServer: Sendable {
     /// One device's connection, from the upgrade until either side closes.
     private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         guard admission.admit() else {
-            try? await outbound.close(
-                .unknown(SyncCloseCode.tryAgainLater),
-                reason: "this hub process holds the most devices it may (\(admission.maxConnections))")
+            await admission.refuse(inbound: inbound, outbound: outbound, within: limits)
             return
         }
         defer { admission.closed() }

@@ -35,11 +35,18 @@ struct ConnectionCapacityTests {
             }, "\(fullHub.text)\n\(edge2.text)")
         #expect(fullHub.text.contains("refusing device connections"), "\(fullHub.text)")
 
-        let (status, output) = try AisleCommandTests.run([
-            "mobile", "sync", "--dir", world.phone, "--hub", "ws://127.0.0.1:\(fullPort)/v1/sync",
-        ])
-        #expect(status != 0, "\(output)")
-        #expect(output.contains("the hub is full"), "\(output)")
+        // The refusal reaches the phone on a busy machine too: a close sent while the phone's
+        // WebSocket client was still finishing its upgrade was lost there, and the phone waited out
+        // its handshake timeout (9 of 16 refusals with this load).
+        try await withCPULoad {
+            for _ in 0..<8 {
+                let (status, output) = try AisleCommandTests.run([
+                    "mobile", "sync", "--dir", world.phone, "--hub", "ws://127.0.0.1:\(fullPort)/v1/sync",
+                ])
+                #expect(status != 0, "\(output)")
+                #expect(output.contains("the hub is full"), "\(output)")
+            }
+        }
 
         // Once the first till goes, the full hub takes devices again.
         #expect(edge1.stop(SIGTERM) == 0, "\(edge1.text)")

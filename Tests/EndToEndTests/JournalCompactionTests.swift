@@ -133,7 +133,7 @@ final class JournalCompactionTests {
         let journalA = try await firstProcess()
         // The hub process B, attached but reading nothing yet.
         let processB = try chain.process(of: hub, named: "hub-b")
-        let journalB = try await journal(processB)
+        _ = try await journal(processB)
         try await till1.store.receiveStock(20, of: "milk", in: "berlin")
         try await till1.store.transferStockRights(10, of: "milk", in: "berlin", to: "hub")
         try await hub.receive(try await till1.envelopes(in: scope, missingFrom: VersionVector()))
