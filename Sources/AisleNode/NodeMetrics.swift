@@ -1,6 +1,6 @@
 public import AisleCore
 import AisleCrypto
-import AisleStore
+public import AisleStore
 import Metrics
 import Synchronization
 
@@ -152,13 +152,13 @@ extension ReplicaNode {
     /// Per store, the changes of its scope that its furthest-behind terminal lacks: the most of
     /// them, and the oldest any of them lacks. A terminal's own changes are never counted (its
     /// reports can lag behind what it wrote since).
-    func undelivered(heardSince: UInt64) async throws -> [StoreID: UnsyncedChanges] {
+    @_spi(Testing) public func undelivered(heardSince: UInt64) async throws -> [StoreID: UnsyncedChanges] {
         var backlog: [StoreID: UnsyncedChanges] = [:]
         for scope in try store.scopes() {
             guard case .store(let id) = scope else { continue }
             backlog[id] = UnsyncedChanges()
         }
-        let reports = try latestAcknowledgements().filter { report in
+        let reports = try latestAcknowledgements(storesOnly: true).filter { report in
             guard case .store(let id) = report.scope else { return false }
             return backlog[id] != nil && !report.archive && report.at >= heardSince
         }
@@ -178,10 +178,13 @@ extension ReplicaNode {
         return Self.newest(written + pending)
     }
 
-    /// Each peer's newest report of every scope, read at once.
-    func latestAcknowledgements() throws -> [PeerAcknowledgement] {
-        let written = try store.acknowledgements()
-        return Self.newest(written + acknowledgements.withLock { Array($0.pending.values) })
+    /// Each peer's newest report of every scope (or of every store scope), read at once.
+    func latestAcknowledgements(storesOnly: Bool = false) throws -> [PeerAcknowledgement] {
+        let written = try store.acknowledgements(storesOnly: storesOnly)
+        let pending = acknowledgements.withLock { state in
+            state.pending.values.filter { !storesOnly || $0.scope.isStore }
+        }
+        return Self.newest(written + pending)
     }
 
     /// One report per scope and peer: the last of `reports` (the pending ones come after the
@@ -194,6 +197,10 @@ extension ReplicaNode {
 }
 
 extension Scope {
+    var isStore: Bool {
+        if case .store = self { true } else { false }
+    }
+
     /// The scope's kind, a label value that never names a customer.
     var kindName: String {
         switch self {

@@ -89,6 +89,21 @@ struct CompactionTests {
         #expect(try till.store.acknowledgements(in: Self.berlin).first { $0.peer == "hub" }?.vector["till-1"] == 5)
     }
 
+    @Test("the store scopes' reports are read as one range, without the catalog's, customers' or loyalty reports")
+    func storeReportsReadAlone() async throws {
+        let hub = try TestStore("hub")
+        let scopes = ["catalog", "customer:store", "loyalty:c1", "store:a", "store:berlin", "store:zz-9"]
+        try await hub.store.recordAcknowledgements(
+            try scopes.map {
+                PeerAcknowledgement(
+                    scope: try Scope($0), peer: "till-1", vector: VersionVector(), at: 1, archive: false)
+            })
+
+        #expect(
+            try hub.store.acknowledgements(storesOnly: true).map(\.scope.description).sorted() == Array(scopes[3...]))
+        #expect(try hub.store.acknowledgements().map(\.scope.description).sorted() == scopes)
+    }
+
     @Test("a snapshot brings a fresh replica to the same state and vector, and releases what it held")
     func snapshotInstallsAndReleasesHeldChanges() async throws {
         let source = try await Self.till(sales: 5)

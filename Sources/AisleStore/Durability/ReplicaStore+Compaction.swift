@@ -90,17 +90,22 @@ extension ReplicaStore {
         ).map { row in try acknowledgement(row, scope: scope) }
     }
 
-    /// What every peer that synced any scope here last reported holding, in one read.
-    public func acknowledgements() throws -> [PeerAcknowledgement] {
-        try pool.read { db in
+    /// What every peer that synced any scope here last reported holding, in one read; with
+    /// `storesOnly`, of store scopes only, read as one range of the key: a hub's phones report
+    /// their own scopes too (three each), and a million of them need not be read for the stores.
+    public func acknowledgements(storesOnly: Bool = false) throws -> [PeerAcknowledgement] {
+        // Store scopes are written `store:<id>`, and `;` follows `:`.
+        let range = storesOnly ? " WHERE scope >= 'store:' AND scope < 'store;'" : ""
+        return try pool.read { db in
             var scopes: [String: Scope] = [:]
-            return try Row.fetchAll(db, sql: "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks").map {
-                row in
-                let name: String = row["scope"]
-                let scope = try scopes[name] ?? Scope(name)
-                scopes[name] = scope
-                return try Self.acknowledgement(row, scope: scope)
-            }
+            return try Row.fetchAll(db, sql: "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks" + range)
+                .map {
+                    row in
+                    let name: String = row["scope"]
+                    let scope = try scopes[name] ?? Scope(name)
+                    scopes[name] = scope
+                    return try Self.acknowledgement(row, scope: scope)
+                }
         }
     }
 
