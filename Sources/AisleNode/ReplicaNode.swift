@@ -108,24 +108,50 @@ public final class ReplicaNode: Sendable {
         return trust.withLock { trust in ids.compactMap { trust.certificates[$0] } }
     }
 
-    /// The scopes to sync with `peer`: every scope either side is granted by name, and every scope
-    /// this node holds, that both may receive (docs/security.md). A hub syncs a phone's own
-    /// customer and loyalty scopes with it and nothing else; a till, its store, the catalog and
-    /// the loyalty accounts it holds.
-    public func scopes(sharedWith peer: Certificate, including extra: [Scope] = []) throws -> [Scope] {
+    /// The scopes to subscribe to with `peer` from the start, each one both sides may receive
+    /// (docs/security.md, docs/sync.md "Following a scope met later"):
+    /// - with a hub (or head office), which receives every scope: every scope this node holds, and
+    ///   every scope either side is granted by name or by a customer's handoff;
+    /// - with any other device: only the scopes either side is granted by name or by a handoff. A
+    ///   till that may hold every points account (`loyalty:*`) holds those of the customers it met,
+    ///   and subscribes to them itself; the other side follows back (``mayShare(_:with:)``).
+    ///   Offering it every account this node holds made each till a replica of every account of
+    ///   the chain, and the hub's first subscription to it grew by about 29 bytes an account
+    ///   (85,931 bytes at 3,000): past about 36,000 accounts it outgrew a frame, and the session
+    ///   failed.
+    ///
+    /// So a hub reads only the names in the two certificates and its handoff grants for a device,
+    /// never every scope it holds.
+    public func scopes(sharedWith peer: Certificate) throws -> [Scope] {
         let own = identity.certificate.body
-        var candidates = Set(try store.scopes()).union(extra)
+        var candidates: Set<Scope> = []
         for grant in own.scopes + peer.body.scopes {
             if case .exactly(let scope) = grant { candidates.insert(scope) }
         }
+        if Self.receivesEveryScope(peer.body) { candidates.formUnion(try store.scopes()) }
         let now = store.wallClock()
         return trust.withLock { trust in
             candidates.formUnion(trust.grants.keys)
-            func receives(_ body: CertificateBody, _ scope: Scope) -> Bool {
-                Authorization.mayReceive(body, scope) || trust.isGranted(scope, to: body, at: now)
-            }
-            return candidates.filter { receives(own, $0) && receives(peer.body, $0) }.sorted()
+            return candidates.filter { Self.receives(own, $0, trust, now) && Self.receives(peer.body, $0, trust, now) }
+                .sorted()
         }
+    }
+
+    /// Whether this node and `peer` may both receive `scope`: a peer that subscribed to a scope
+    /// this side has not (one it met later) is followed back then.
+    public func mayShare(_ scope: Scope, with peer: Certificate) -> Bool {
+        let now = store.wallClock()
+        return trust.withLock { trust in
+            Self.receives(identity.certificate.body, scope, trust, now) && Self.receives(peer.body, scope, trust, now)
+        }
+    }
+
+    private static func receivesEveryScope(_ body: CertificateBody) -> Bool {
+        body.role == .hub || body.role == .hq
+    }
+
+    private static func receives(_ body: CertificateBody, _ scope: Scope, _ trust: TrustStore, _ now: UInt64) -> Bool {
+        Authorization.mayReceive(body, scope) || trust.isGranted(scope, to: body, at: now)
     }
 
     /// Verifies, opens and applies envelopes from a peer, all in one store transaction.

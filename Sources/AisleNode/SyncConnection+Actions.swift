@@ -82,7 +82,7 @@ extension SyncConnection {
                 // A peer following a scope this side has not subscribed to yet (a points account a
                 // till met for the first time) writes there too: follow it back.
                 if !session.isSubscribed(scope), node.canSeal(scope) || node.identity.certificate.body.role == .hub,
-                    try node.scopes(sharedWith: peer, including: [scope]).contains(scope)
+                    node.mayShare(scope, with: peer)
                 {
                     pending += session.subscribe([scope: try await durableVector(of: scope)])
                 }
