@@ -90,6 +90,7 @@ public final class ReplicaNode: Sendable {
     public func grantsInUse() -> [(HandoffGrant, Certificate)] {
         let now = store.wallClock()
         let own = identity.certificate.body
+        guard own.role.isStoreTerminal else { return [] }
         return trust.withLock { trust in
             trust.grants.values.joined().compactMap { grant in
                 guard trust.isGranted(grant.scope, to: own, at: now), let grantor = trust.certificates[grant.grantor]
@@ -131,7 +132,9 @@ public final class ReplicaNode: Sendable {
         if Self.receivesEveryScope(peer.body) { candidates.formUnion(try store.scopes()) }
         let now = store.wallClock()
         return trust.withLock { trust in
-            candidates.formUnion(trust.grants.keys)
+            // Handoff grants let only a till or kiosk hold a customer's scope
+            // (``TrustStore/isGranted(_:to:at:)``); a hub's offer to a phone reads none of them.
+            if own.role.isStoreTerminal || peer.body.role.isStoreTerminal { candidates.formUnion(trust.grants.keys) }
             return candidates.filter { Self.receives(own, $0, trust, now) && Self.receives(peer.body, $0, trust, now) }
                 .sorted()
         }

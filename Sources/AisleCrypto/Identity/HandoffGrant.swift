@@ -126,7 +126,7 @@ extension TrustStore {
     /// Whether a handoff grant lets a device with `body` use `scope` at `time` (ms): a till or
     /// kiosk of the granted store, within the grant's time.
     public func isGranted(_ scope: Scope, to body: CertificateBody, at time: UInt64) -> Bool {
-        guard [.pos, .kiosk].contains(body.role) else { return false }
+        guard body.role.isStoreTerminal else { return false }
         return grants[scope, default: []].contains { grant in
             time <= grant.notAfter && body.scopes.contains { $0.covers(.store(grant.store)) }
         }
