@@ -175,7 +175,12 @@ public final class SyncServer: Sendable {
         await registry.add(connection, id: id) {
             try? await outbound.close(.policyViolation, reason: "revoked")
         }
-        defer { Task { await registry.remove(id) } }
+        defer {
+            Task {
+                await registry.remove(id)
+                await connection.disconnected()
+            }
+        }
         do {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 // Ends a handshake that stalls (a connection that never proves who it is): the

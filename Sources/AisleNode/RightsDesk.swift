@@ -59,6 +59,7 @@ public struct RightsDesk: Sendable {
     /// The rights are set aside before they are asked for, so a grant is covered from the moment
     /// it lands; a sale refused for want of rights ends like any other, and the late grant is then
     /// handed back.
+    @discardableResult
     public func spending<T>(_ units: [ObjectKey: UInt64], _ sale: () async throws -> T) async throws -> T {
         let units = units.filter { $0.value > 0 }
         node.pendingSales.add(units)

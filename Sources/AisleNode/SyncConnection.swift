@@ -172,9 +172,11 @@ public actor SyncConnection {
         }
     }
 
-    /// The transport closed: every question still waiting fails.
+    /// The transport closed: every question still waiting fails, and the node forgets which of
+    /// the peer's reports it wrote (``ReplicaNode/forgetWrittenReports(of:)``).
     public func disconnected() {
         failQuestions(with: ended ?? SyncError.refusedByPeer("the connection closed"))
+        if let peer = session.peer { node.forgetWrittenReports(of: peer.body.device) }
     }
 
     func failQuestions(with error: any Error) {

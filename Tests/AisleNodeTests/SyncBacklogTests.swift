@@ -41,3 +41,32 @@ struct SyncBacklogTests {
         #expect(try await hub.undelivered(heardSince: 0)[StoreID("berlin")]?.count == 1)
     }
 }
+
+@Suite("The reports a hub process remembers writing")
+struct WrittenReportsTests {
+    @Test(
+        "a device's first report of a scope is written at once, later ones wait; once its connection ends the process forgets it, and its next first report is written at once again"
+    )
+    func forgottenWhenTheConnectionEnds() async throws {
+        let chain = try TestTenant()
+        let scope = Scope.store("berlin")
+        let till = try chain.node("till-1", .pos, [.exactly(scope)], keys: [scope])
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [scope])
+        try await chain.introduce([till, hub])
+        func written() throws -> VersionVector? {
+            try hub.store.acknowledgements(in: scope).first { $0.peer == "till-1" }?.vector
+        }
+
+        let link = MemoryLink(till, hub) { _ in [scope] }
+        try await link.connect()
+        #expect(try written() == VersionVector())
+        #expect(hub.peersWithWrittenReports == 1)
+        try await hub.acknowledged(scope, by: till.identity.certificate, VersionVector(["hub": 1]))
+        #expect(try written() == VersionVector())
+
+        await link.connections[1].disconnected()
+        #expect(hub.peersWithWrittenReports == 0)
+        try await hub.acknowledged(scope, by: till.identity.certificate, VersionVector(["hub": 2]))
+        #expect(try written() == VersionVector(["hub": 2]))
+    }
+}
