@@ -113,7 +113,7 @@ extension ReplicaNode {
             throw HandoffError.refused("the code has expired: ask for a new one")
         }
         let own = identity.certificate.body
-        guard [.pos, .kiosk].contains(own.role), own.scopes.contains(where: { $0.covers(.store(handoff.grant.store)) })
+        guard own.role.isStoreTerminal, own.scopes.contains(where: { $0.covers(.store(handoff.grant.store)) })
         else {
             throw HandoffError.refused("the code is for the tills of store \(handoff.grant.store), not this device")
         }

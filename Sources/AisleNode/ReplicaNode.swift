@@ -111,9 +111,10 @@ public final class ReplicaNode: Sendable {
 
     /// The scopes to subscribe to with `peer` from the start, each one both sides may receive
     /// (docs/security.md, docs/sync.md "Following a scope met later"):
-    /// - with a hub (or head office), which receives every scope: every scope this node holds, and
-    ///   every scope either side is granted by name or by a customer's handoff;
-    /// - with any other device: only the scopes either side is granted by name or by a handoff. A
+    /// - with a hub, the archive of every scope: every scope this node holds, and every scope
+    ///   either side is granted by name or by a customer's handoff;
+    /// - with any other device (head office too, which may receive every scope and needs the
+    ///   catalog): only the scopes either side is granted by name or by a handoff. A
     ///   till that may hold every points account (`loyalty:*`) holds those of the customers it met,
     ///   and subscribes to them itself; the other side follows back (``mayShare(_:with:)``).
     ///   Offering it every account this node holds made each till a replica of every account of
@@ -129,7 +130,7 @@ public final class ReplicaNode: Sendable {
         for grant in own.scopes + peer.body.scopes {
             if case .exactly(let scope) = grant { candidates.insert(scope) }
         }
-        if Self.receivesEveryScope(peer.body) { candidates.formUnion(try store.scopes()) }
+        if peer.body.role == .hub { candidates.formUnion(try store.scopes()) }
         let now = store.wallClock()
         return trust.withLock { trust in
             // Handoff grants let only a till or kiosk hold a customer's scope
@@ -147,10 +148,6 @@ public final class ReplicaNode: Sendable {
         return trust.withLock { trust in
             Self.receives(identity.certificate.body, scope, trust, now) && Self.receives(peer.body, scope, trust, now)
         }
-    }
-
-    private static func receivesEveryScope(_ body: CertificateBody) -> Bool {
-        body.role == .hub || body.role == .hq
     }
 
     private static func receives(_ body: CertificateBody, _ scope: Scope, _ trust: TrustStore, _ now: UInt64) -> Bool {

@@ -39,7 +39,9 @@ struct SubscribedScopesTests {
         #expect(try till2.store.scopes() == [accounts[7]])
     }
 
-    @Test("a hub's offer to a phone reads its own scopes by name; a till offers the hub every scope it holds")
+    @Test(
+        "a hub offers a phone its own scopes by name, and head office the catalog; a till offers the hub every scope it holds"
+    )
     func offersByRole() async throws {
         let chain = try TestTenant()
         let anna = try CustomerID("anna")
@@ -49,12 +51,14 @@ struct SubscribedScopesTests {
         let till = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin")), .allLoyalty], keys: [.store("berlin"), .loyalty("bob")])
         let hub = try chain.node("hub", .hub, [.allStores, .allLoyalty], keys: [.store("berlin"), .loyalty("bob")])
-        try await chain.introduce([phone, till, hub])
+        let headOffice = try chain.node("hq", .hq, [.exactly(.catalog)], keys: [.catalog])
+        try await chain.introduce([phone, till, hub, headOffice])
         _ = try await till.store.earnPoints(5, for: "bob")
 
         #expect(try hub.scopes(sharedWith: phone.identity.certificate) == [.customer(anna), .loyalty(anna)])
         #expect(try till.scopes(sharedWith: hub.identity.certificate) == [.loyalty("bob"), .store("berlin")])
         #expect(try hub.scopes(sharedWith: till.identity.certificate) == [.store("berlin")])
+        #expect(try hub.scopes(sharedWith: headOffice.identity.certificate) == [.catalog])
     }
 
     /// One sync between a device and the hub, each side subscribing to what it offers.

@@ -20,7 +20,7 @@ struct EdgeInitCommand: ParsableCommand {
     var role: String = "pos"
 
     func run() throws {
-        guard let role = Role(rawValue: role), [.pos, .kiosk].contains(role) else {
+        guard let role = Role(rawValue: role), role.isStoreTerminal else {
             throw ValidationError("--role must be pos or kiosk, got \(role)")
         }
         try options.initialize(role: role, scopes: ["catalog", "store:\(store)", "loyalty:*"])
