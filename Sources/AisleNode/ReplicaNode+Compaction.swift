@@ -40,8 +40,9 @@ extension ReplicaNode {
 
     /// Notes that `peer` holds `scope` up to `vector` (it subscribed, or acknowledged a batch).
     ///
-    /// The first report of a scope and peer this process sees is written at once: from then on
-    /// the peer counts among the scope's replicas, and compaction keeps what it lacks. Later
+    /// The first report of a scope and peer this process sees is written at once, and the peer's
+    /// certificate learnt: from then on the peer counts among the scope's replicas, and
+    /// compaction keeps what it lacks. Later
     /// reports wait in memory for ``compact(peerRetention:)``: losing them in a crash only makes
     /// compaction keep more for a while.
     public func acknowledged(_ scope: Scope, by peer: Certificate, _ vector: VersionVector) async throws {
@@ -58,6 +59,10 @@ extension ReplicaNode {
             return true
         }
         guard first else { return }
+        // Its certificate, checked when it connected, is kept too (known ones are not written
+        // again): the status view shows a device's role, stores and expiry after it has gone,
+        // even if it never wrote (its changes would have brought the certificate).
+        try await learn(peer)
         try await store.recordAcknowledgements([report])
         acknowledgements.withLock { state in
             state.recorded[peer.body.device, default: []].insert(scope)

@@ -23,6 +23,25 @@ struct StatusViewTests {
         #expect(status.first?.lastContactMillis == TestTenant.now)
     }
 
+    @Test(
+        "a phone that connected, never wrote and has gone is listed with its role and certificate expiry: the hub kept its certificate with its first report"
+    )
+    func goneDeviceWithoutChangesHasItsRole() async throws {
+        let chain = try TestTenant()
+        let anna = try CustomerID("anna")
+        let phone = try chain.node(
+            "phone-anna", .mobile, [.exactly(.customer(anna))], keys: [.customer(anna)], notAfter: TestTenant.now + 9)
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [])
+        try await MemoryLink(phone, hub) { _ in [.customer(anna)] }.connect()
+        #expect(hub.trustSnapshot.certificates[phone.identity.certificate.id] != nil)
+
+        let status = try await hub.syncStatus(connected: [])
+        #expect(status.map(\.device) == ["phone-anna"])
+        #expect(status.first?.role == "mobile")
+        #expect(status.first?.connected == false)
+        #expect(status.first?.certificateExpiresMillis == TestTenant.now + 9)
+    }
+
     @Test("a device enrolled again is shown with its latest certificate, and not as revoked while that one is live")
     func latestCertificateGivesTheRole() async throws {
         let chain = try TestTenant()
