@@ -42,9 +42,9 @@ extension ReplicaNode {
     ///
     /// The first report of a scope and peer this process sees is written at once, and the peer's
     /// certificate learnt: from then on the peer counts among the scope's replicas, and
-    /// compaction keeps what it lacks. Later
-    /// reports wait in memory for ``compact(peerRetention:)``: losing them in a crash only makes
-    /// compaction keep more for a while.
+    /// compaction keeps what it lacks. Later reports wait in memory for
+    /// ``compact(peerRetention:fullPassEvery:)``: losing them in a crash only makes compaction
+    /// keep more for a while.
     public func acknowledged(_ scope: Scope, by peer: Certificate, _ vector: VersionVector) async throws {
         let report = PeerAcknowledgement(
             scope: scope, peer: peer.body.device, vector: vector, at: store.wallClock(),
@@ -61,8 +61,9 @@ extension ReplicaNode {
         guard first else { return }
         // Its certificate, checked when it connected, is kept too (known ones are not written
         // again): the status view shows a device's role, stores and expiry after it has gone,
-        // even if it never wrote (its changes would have brought the certificate).
-        try await learn(peer)
+        // even if it never wrote (its changes would have brought the certificate). Only the view
+        // needs it: the report is written either way.
+        try? await learn(peer)
         try await store.recordAcknowledgements([report])
         acknowledgements.withLock { state in
             state.recorded[peer.body.device, default: []].insert(scope)
@@ -121,10 +122,16 @@ extension ReplicaNode {
         let cutoff = now > retention ? now - retention : 0
         let scopes = full ? try store.acknowledgedScopes() : moved.union(reports.map(\.scope)).sorted()
         var done: [Scope: Compaction] = [:]
-        for scope in scopes where reads(scope) {
-            done[scope] = try await store.compactLog(
-                in: scope, peersHeardSince: cutoff, ignoring: revoked,
-                requireArchive: identity.certificate.body.role != .hub)
+        do {
+            for scope in scopes where reads(scope) {
+                done[scope] = try await store.compactLog(
+                    in: scope, peersHeardSince: cutoff, ignoring: revoked,
+                    requireArchive: identity.certificate.body.role != .hub)
+            }
+        } catch {
+            // The scopes not done yet are the next run's.
+            acknowledgements.withLock { $0.moved.formUnion(scopes.filter { done[$0] == nil }) }
+            throw error
         }
         if full {
             acknowledgements.withLock { state in

@@ -95,17 +95,17 @@ extension ReplicaStore {
     /// their own scopes too (three each), and a million of them need not be read for the stores.
     public func acknowledgements(storesOnly: Bool = false) throws -> [PeerAcknowledgement] {
         // Store scopes are written `store:<id>`, and `;` follows `:`.
-        let range = storesOnly ? " WHERE scope >= 'store:' AND scope < 'store;'" : ""
+        let sql =
+            "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks"
+            + (storesOnly ? " WHERE scope >= 'store:' AND scope < 'store;'" : "")
         return try pool.read { db in
             var scopes: [String: Scope] = [:]
-            return try Row.fetchAll(db, sql: "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks" + range)
-                .map {
-                    row in
-                    let name: String = row["scope"]
-                    let scope = try scopes[name] ?? Scope(name)
-                    scopes[name] = scope
-                    return try Self.acknowledgement(row, scope: scope)
-                }
+            return try Row.fetchAll(db, sql: sql).map { row in
+                let name: String = row["scope"]
+                let scope = try scopes[name] ?? Scope(name)
+                scopes[name] = scope
+                return try Self.acknowledgement(row, scope: scope)
+            }
         }
     }
 
