@@ -68,13 +68,31 @@ public struct DeviceDirectory: Sendable {
     }
 
     /// A node for this device over the database at `database` (created if missing).
+    ///
+    /// When the node takes a renewed certificate head office published in the catalog
+    /// (``ReplicaNode/learnRenewal()``), at its start or later, it is written to `device.cert`,
+    /// and `renewed` is told how that went. (A renewal the node holds is taken again at every
+    /// start, so a write that failed costs nothing but the file.)
     public func openNode(
-        database: String, durability: StoreConfiguration.Durability = .full, passphrase: [UInt8]? = nil
+        database: String, durability: StoreConfiguration.Durability = .full, passphrase: [UInt8]? = nil,
+        renewed: @escaping @Sendable (Result<Certificate, any Error>) -> Void = { _ in }
     ) throws -> ReplicaNode {
         let (identity, trust) = try load(passphrase: passphrase)
         let store = try ReplicaStore(
             StoreConfiguration(path: database, durability: durability), replica: identity.certificate.body.device)
-        return try ReplicaNode(store: store, identity: identity, trust: trust)
+        let node = try ReplicaNode(store: store, identity: identity, trust: trust)
+        let write: @Sendable (Certificate) -> Void = { [self] certificate in
+            renewed(Result { try keep(certificate) }.map { certificate })
+        }
+        node.onRenewal(write)
+        if node.identity.certificate != identity.certificate { write(node.identity.certificate) }
+        return node
+    }
+
+    /// Writes `certificate` to `device.cert` in place of the one there (atomically: a crash
+    /// leaves one or the other).
+    public func keep(_ certificate: Certificate) throws {
+        try Data(certificate.canonicalBytes).write(to: URL(fileURLWithPath: file("device.cert")), options: .atomic)
     }
 
     private func file(_ name: String) -> String {

@@ -216,7 +216,8 @@ extension EnvelopeRefusal {
     /// Every ``reasonName``.
     static let reasonNames = [
         "malformed", "wrong_tenant", "unknown_certificate", "forged_certificate", "forged_revocation_list",
-        "forged_revocation", "forged_grant", "origin_mismatch", "certificate_expired", "certificate_revoked",
+        "forged_revocation", "forged_renewal", "forged_grant", "origin_mismatch", "certificate_expired",
+        "certificate_revoked",
         "scope_not_allowed",
         "clock_ahead", "bad_signature", "unknown_key_epoch", "decryption_failed", "corrupt_delta",
         "delta_outside_scope", "unauthorized",
@@ -231,6 +232,7 @@ extension EnvelopeRefusal {
         case .forgedCertificate: "forged_certificate"
         case .forgedRevocationList: "forged_revocation_list"
         case .forgedRevocation: "forged_revocation"
+        case .forgedRenewal: "forged_renewal"
         case .forgedGrant: "forged_grant"
         case .originMismatch: "origin_mismatch"
         case .certificateExpired: "certificate_expired"

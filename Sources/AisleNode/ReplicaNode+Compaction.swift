@@ -184,7 +184,7 @@ extension ReplicaNode {
     /// revocations: they are learnt at once, as with a received change.
     public func install(_ part: ScopeSnapshot, adoptingOwnChanges: Bool = false) async throws {
         try await store.install(part, adoptingOwnChanges: adoptingOwnChanges)
-        if part.scope == .catalog { try learnRevocations() }
+        if part.scope == .catalog { try learnCatalogTrust() }
     }
 }
 

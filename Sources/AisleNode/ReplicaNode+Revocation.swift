@@ -11,14 +11,14 @@ extension ReplicaNode {
     public func learnRevocations() throws -> [[UInt8]] {
         let revocations = try store.revocations()
         let new = trust.withLock { $0.learn(revocations) }
-        revocationObservers.tell(new)
+        if !new.isEmpty { revocationObservers.tell(new) }
         return new
     }
 
     /// Takes a signed revocation list: the devices on it are refused from now on.
     public func apply(_ revocations: RevocationList) throws(EnvelopeRefusal) {
         let new = try trust.withLock { trust throws(EnvelopeRefusal) in try trust.apply(revocations) }
-        revocationObservers.tell(Array(new))
+        if !new.isEmpty { revocationObservers.tell(Array(new)) }
     }
 
     /// Calls `observer` with the certificate ids this node revokes from now on, each time it
@@ -29,16 +29,16 @@ extension ReplicaNode {
     }
 }
 
-/// Who is told of new revocations (``ReplicaNode/onRevocation(_:)``).
-final class RevocationObservers: Sendable {
-    private let observers = Mutex<[@Sendable ([[UInt8]]) -> Void]>([])
+/// Who is told of what a node learns from the catalog: new revocations
+/// (``ReplicaNode/onRevocation(_:)``), its renewed certificate (``ReplicaNode/onRenewal(_:)``).
+final class Observers<Value: Sendable>: Sendable {
+    private let observers = Mutex<[@Sendable (Value) -> Void]>([])
 
-    func add(_ observer: @escaping @Sendable ([[UInt8]]) -> Void) {
+    func add(_ observer: @escaping @Sendable (Value) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
-    func tell(_ revoked: [[UInt8]]) {
-        guard !revoked.isEmpty else { return }
-        for observer in observers.withLock({ $0 }) { observer(revoked) }
+    func tell(_ value: Value) {
+        for observer in observers.withLock({ $0 }) { observer(value) }
     }
 }

@@ -20,7 +20,10 @@ public struct NodeIdentity: Sendable {
 /// peer sent.
 public final class ReplicaNode: Sendable {
     public let store: ReplicaStore
-    public let identity: NodeIdentity
+    /// Who this node is: its certificate changes when head office renews it
+    /// (``learnRenewal()``), its keys never.
+    public var identity: NodeIdentity { currentIdentity.withLock { $0 } }
+    let currentIdentity: Mutex<NodeIdentity>
     /// Shared with every sync session the node runs (``SharedTrust``).
     let trust: SharedTrust
     private let maxDrift: UInt64
@@ -29,7 +32,9 @@ public final class ReplicaNode: Sendable {
     /// The journal shared with other hub processes, if any (``ReplicaJournal``).
     let journalState = Mutex(JournalState())
     /// Who is told of the revocations this node learns (``onRevocation(_:)``).
-    let revocationObservers = RevocationObservers()
+    let revocationObservers = Observers<[[UInt8]]>()
+    /// Who is told when the node takes its renewed certificate (``onRenewal(_:)``).
+    let renewalObservers = Observers<Certificate>()
     /// Rights set aside for the sales under way on this device (``RightsDesk/spending(_:_:)``),
     /// which neither a hand-in nor the hub's recall takes.
     let pendingSales = PendingSales()
@@ -47,11 +52,11 @@ public final class ReplicaNode: Sendable {
         maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift
     ) throws {
         self.store = store
-        self.identity = identity
+        currentIdentity = Mutex(identity)
         self.trust = SharedTrust(trust)
         self.maxDrift = maxDrift
         try learnStoreKept()
-        try learnRevocations()
+        try learnCatalogTrust()
         // Own changes are sealed as they are written while a connection can push them, under the
         // newest key epoch held then; otherwise (or in a scope this node holds no key for yet)
         // when first sent (``envelopes``), as runs.
@@ -193,7 +198,7 @@ public final class ReplicaNode: Sendable {
         }
         let outcomes = try await store.apply(opened.changes, decoded: opened.decoded)
         // Head office publishes rarely: the catalog's revocations are read again after each change of it.
-        if envelopes.contains(where: { $0.header.scope == .catalog }) { try learnRevocations() }
+        if envelopes.contains(where: { $0.header.scope == .catalog }) { try learnCatalogTrust() }
         return outcomes
     }
 

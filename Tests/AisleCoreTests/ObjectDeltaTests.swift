@@ -17,6 +17,7 @@ struct ObjectDeltaTests {
             )
             catalog.setHours("store-1", try! OpeningHours(parsing: "Mo-Fr 08:00-20:00; Sa 09:00-14:00"), at: stamp)
             catalog.revoke(Array(repeating: 0xAB, count: 16), Revocation(signature: Array(repeating: 7, count: 64)))
+            catalog.renew("till-1", Renewal(notAfter: 9, certificate: Array(repeating: 3, count: 40)))
             return try catalog.setPromotion("p", .pointsMultiplier(nil, multiplier: 2), at: stamp)
         }
         let states = LatticeScript<RetailState>.run(words, start: state) { word, state, replica, stamp in

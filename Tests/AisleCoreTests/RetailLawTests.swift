@@ -51,11 +51,13 @@ struct RetailLawTests {
         }
     }
 
-    @Test("catalogs: join is a lattice under product, price, promotion, store, opening-hours and revocation writes")
+    @Test(
+        "catalogs: join is a lattice under product, price, promotion, store, opening-hours, revocation and renewal writes"
+    )
     func catalog() async {
         await LatticeScript<Catalog>.verify { word, catalog, _, stamp in
             let sku = Pick.sku(word >> 2)
-            switch word % 6 {
+            switch word % 7 {
             case 0: return catalog.setProduct(sku, Product(name: "p\(word >> 4 % 3)"), at: stamp)
             case 1: return try? catalog.setPrice(sku, Int64(word >> 4 % 900), at: stamp)
             case 2:
@@ -70,10 +72,15 @@ struct RetailLawTests {
             case 4:
                 let hours = word >> 6 % 3 == 0 ? nil : Pick.hours(word >> 6)
                 return catalog.setHours(Pick.stores[Int(word >> 4 % 2)], hours, at: stamp)
-            default:
+            case 5:
                 // Two certificates, each revoked with one of three signatures: copies that differ join.
                 let certificate = Array(repeating: UInt8(word >> 4 % 2), count: 16)
                 return catalog.revoke(certificate, Revocation(signature: [UInt8(word >> 6 % 3)]))
+            default:
+                // Two devices, each renewed until one of three ends with one of two certificates:
+                // renewals with the same end and different bytes join.
+                let renewal = Renewal(notAfter: word >> 6 % 3, certificate: [UInt8(word >> 8 % 2)])
+                return catalog.renew(ReplicaID(stringLiteral: "till-\(word >> 4 % 2)"), renewal)
             }
         }
     }

@@ -12,6 +12,8 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     case storeHours = 5
     /// Catalog: a revoked device certificate per certificate id (``Revocation``).
     case revocation = 6
+    /// Catalog: a device's renewed certificate per device id (``Renewal``).
+    case renewal = 7
     /// Store: the bounded stock counter of one SKU.
     case stock = 10
     /// Store or customer: one cart.
@@ -31,7 +33,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
     public func belongs(in scope: Scope) -> Bool {
         switch (self, scope) {
         case (.product, .catalog), (.price, .catalog), (.promotion, .catalog), (.storeInfo, .catalog): true
-        case (.storeHours, .catalog), (.revocation, .catalog): true
+        case (.storeHours, .catalog), (.revocation, .catalog), (.renewal, .catalog): true
         case (.stock, .store), (.cart, .store), (.order, .store), (.reservation, .store): true
         case (.cart, .customer), (.order, .customer), (.wishlist, .customer), (.reservationNote, .customer): true
         case (.account, .loyalty): true
@@ -49,6 +51,7 @@ public enum ObjectKind: UInt8, CaseIterable, Comparable, Sendable, CustomStringC
         case .storeInfo: "store"
         case .storeHours: "hours"
         case .revocation: "revocation"
+        case .renewal: "renewal"
         case .stock: "stock"
         case .cart: "cart"
         case .order: "order"
@@ -81,6 +84,7 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
                 guard Revocation.certificate(of: try CertificateID(id)) != nil else {
                     throw ObjectError.invalidID(kind, "a revocation's id is a certificate id: 32 lowercase hex digits")
                 }
+            case .renewal: _ = try ReplicaID(id)
             case .cart: _ = try CartID(id)
             case .order: _ = try OrderID(id)
             case .reservation, .reservationNote: _ = try ReservationID(id)

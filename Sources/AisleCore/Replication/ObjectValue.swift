@@ -10,6 +10,7 @@ public enum ObjectValue: Equatable, Sendable {
     indirect case storeInfo(LWWRegister<StoreInfo?>)
     indirect case storeHours(LWWRegister<OpeningHours?>)
     case revocation(Revocation)
+    indirect case renewal(Renewal)
     case stock(BoundedCounter)
     indirect case cart(Cart)
     indirect case order(Order)
@@ -27,6 +28,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .storeInfo: .storeInfo
         case .storeHours: .storeHours
         case .revocation: .revocation
+        case .renewal: .renewal
         case .stock: .stock
         case .cart: .cart
         case .order: .order
@@ -46,6 +48,7 @@ public enum ObjectValue: Equatable, Sendable {
         case (.storeInfo(let a), .storeInfo(let b)): .storeInfo(a.joined(with: b))
         case (.storeHours(let a), .storeHours(let b)): .storeHours(a.joined(with: b))
         case (.revocation(let a), .revocation(let b)): .revocation(a.joined(with: b))
+        case (.renewal(let a), .renewal(let b)): .renewal(a.joined(with: b))
         case (.stock(let a), .stock(let b)): .stock(a.joined(with: b))
         case (.cart(let a), .cart(let b)): .cart(a.joined(with: b))
         case (.order(let a), .order(let b)):
@@ -69,6 +72,7 @@ public enum ObjectValue: Equatable, Sendable {
         case .storeInfo: .storeInfo(try decoder.decode())
         case .storeHours: .storeHours(try decoder.decode())
         case .revocation: .revocation(try decoder.decode())
+        case .renewal: .renewal(try decoder.decode())
         case .stock: .stock(try decoder.decode())
         case .cart: .cart(try decoder.decode())
         case .order: .order(try decoder.decode())
@@ -96,6 +100,7 @@ extension ObjectValue: CanonicalEncodable {
         case .storeInfo(let value): encoder.append(value)
         case .storeHours(let value): encoder.append(value)
         case .revocation(let value): encoder.append(value)
+        case .renewal(let value): encoder.append(value)
         case .stock(let value): encoder.append(value)
         case .cart(let value): encoder.append(value)
         case .order(let value): encoder.append(value)

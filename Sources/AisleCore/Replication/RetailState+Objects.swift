@@ -33,6 +33,7 @@ extension RetailState {
             for (id, revocation) in catalog.revocations.entries {
                 add(.revocation, id.rawValue, .revocation(revocation))
             }
+            for (device, renewal) in catalog.renewals.entries { add(.renewal, device.rawValue, .renewal(renewal)) }
         case .store(let store):
             let state = stores[store]
             for (sku, counter) in state.stock.counters.entries { add(.stock, sku.rawValue, .stock(counter)) }
@@ -83,6 +84,8 @@ extension RetailState {
             catalog.hours.join(LWWMap(registers: LatticeMap([StoreID(unchecked: key.id): register])))
         case (.revocation(let revocation), .catalog):
             catalog.revocations.join(LatticeMap([CertificateID(unchecked: key.id): revocation]))
+        case (.renewal(let renewal), .catalog):
+            catalog.renewals.join(LatticeMap([ReplicaID(unchecked: key.id): renewal]))
         case (.stock(let counter), .store(let store)):
             var state = StoreState()
             state.stock = StockLedger(counters: LatticeMap([SKU(unchecked: key.id): counter]))

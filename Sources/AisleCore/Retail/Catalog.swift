@@ -37,12 +37,12 @@ public struct StoreInfo: Hashable, Sendable, CanonicalEncodable {
     }
 }
 
-/// The chain's catalog: products, unit prices, promotions, stores and their opening hours, and the
-/// revoked device certificates, written by head office only.
+/// The chain's catalog: products, unit prices, promotions, stores and their opening hours, the
+/// revoked device certificates and the renewed ones, written by head office only.
 ///
 /// Each but the revocations is a last-writer-wins map, so the newest publication wins everywhere,
 /// and pricing a cart against the same catalog gives the same total on phone, till and hub.
-/// Revocations only grow (``Revocation``).
+/// Revocations only grow (``Revocation``); a device's renewal only moves its end later (``Renewal``).
 public struct Catalog: Lattice, CanonicalEncodable {
     public internal(set) var products: LWWMap<SKU, Product>
     /// Unit prices in integer minor units (cents).
@@ -53,6 +53,8 @@ public struct Catalog: Lattice, CanonicalEncodable {
     public internal(set) var hours: LWWMap<StoreID, OpeningHours>
     /// The revoked device certificates, by certificate id: grow-only (``Revocation``).
     public internal(set) var revocations: LatticeMap<CertificateID, Revocation>
+    /// Each device's renewed certificate, by device id (``Renewal``).
+    public internal(set) var renewals: LatticeMap<ReplicaID, Renewal>
 
     public init() {
         products = .bottom
@@ -61,6 +63,7 @@ public struct Catalog: Lattice, CanonicalEncodable {
         stores = .bottom
         hours = .bottom
         revocations = .bottom
+        renewals = .bottom
     }
 
     public static var bottom: Catalog { Catalog() }
@@ -78,6 +81,7 @@ public struct Catalog: Lattice, CanonicalEncodable {
         stores.join(other.stores)
         hours.join(other.hours)
         revocations.join(other.revocations)
+        renewals.join(other.renewals)
     }
 
     /// Publishes or withdraws (nil) a product; returns the delta.
@@ -140,6 +144,17 @@ public struct Catalog: Lattice, CanonicalEncodable {
         return delta
     }
 
+    /// Publishes `device`'s renewed certificate; returns the delta (bottom when the catalog holds
+    /// one valid as long already).
+    @discardableResult
+    public mutating func renew(_ device: ReplicaID, _ renewal: Renewal) -> Catalog {
+        var delta = Catalog()
+        guard renewals[device].joined(with: renewal) != renewals[device] else { return delta }
+        delta.renewals = LatticeMap([device: renewal])
+        renewals.join(delta.renewals)
+        return delta
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(products)
         encoder.append(prices)
@@ -148,7 +163,9 @@ public struct Catalog: Lattice, CanonicalEncodable {
         encoder.append(hours)
         // Appended last, and only when there is one: a catalog without revocations keeps the
         // bytes (and digest) it had before revocations were catalog objects.
-        if revocations != .bottom { encoder.append(revocations) }
+        if revocations != .bottom || renewals != .bottom { encoder.append(revocations) }
+        // The same for renewals, after the revocations.
+        if renewals != .bottom { encoder.append(renewals) }
     }
 }
 

@@ -28,7 +28,7 @@ public enum Authorization {
         let movesReservation = delta.objects.values.contains { if case .reservation = $0 { true } else { false } }
         for (key, value) in delta.objects {
             switch value {
-            case .product, .price, .promotion, .storeInfo, .storeHours, .revocation:
+            case .product, .price, .promotion, .storeInfo, .storeHours, .revocation, .renewal:
                 guard role == .hq else { throw .unauthorized("a \(role) may not change the catalog (\(key))") }
             case .stock(let counter):
                 guard role != .mobile else { throw .unauthorized("a phone may not change stock (\(key))") }

@@ -70,7 +70,10 @@ extension TrustStore {
             for (delta, _) in deltas {
                 guard delta.scope == header.scope else { throw .deltaOutsideScope(delta.scope) }
                 try Authorization.check(delta, by: role, origin: header.origin)
-                if delta.scope == .catalog { try checkRevocations(in: delta) }
+                if delta.scope == .catalog {
+                    try checkRevocations(in: delta)
+                    try checkRenewals(in: delta)
+                }
             }
         }
         return changes

@@ -15,6 +15,9 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
     case forgedRevocationList
     /// A revocation in the catalog not signed by this tenant's admin key.
     case forgedRevocation(CertificateID)
+    /// A renewed certificate in the catalog not signed by this tenant's admin key, or not the
+    /// device's its object names.
+    case forgedRenewal(String)
     /// A handoff grant whose signature does not verify with its grantor's key.
     case forgedGrant
     /// The certificate names another device than the header's origin.
@@ -48,6 +51,7 @@ public enum EnvelopeRefusal: Error, Equatable, CustomStringConvertible {
         case .forgedCertificate: "certificate not signed by this tenant's admin key"
         case .forgedRevocationList: "revocation list not signed by this tenant's admin key: ignored"
         case .forgedRevocation(let id): "revocation of certificate \(id) not signed by this tenant's admin key"
+        case .forgedRenewal(let device): "renewed certificate of \(device) not signed by this tenant's admin key"
         case .forgedGrant: "handoff grant not signed by its grantor: ignored"
         case .originMismatch(let certified, let header): "certificate of \(certified) used by \(header)"
         case .certificateExpired(let notAfter): "certificate expired at \(notAfter) ms: renew the device"

@@ -44,7 +44,7 @@ public struct TrustStore: Sendable {
 
     /// Checks that `certificate` is `tenant`'s and signed by its `admin` (nothing else: not its
     /// expiry, not revocation).
-    static func verify(_ certificate: Certificate, tenant: TenantID, admin: SigningPublicKey)
+    public static func verify(_ certificate: Certificate, tenant: TenantID, admin: SigningPublicKey)
         throws(EnvelopeRefusal)
     {
         guard certificate.body.tenant == tenant else { throw .wrongTenant(certificate.body.tenant) }

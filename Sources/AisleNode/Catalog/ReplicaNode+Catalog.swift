@@ -62,7 +62,7 @@ extension ReplicaNode {
 
     /// This node's certificate, once it is head office's: role hq, granted the catalog.
     /// - Throws: ``CatalogPublishError`` otherwise.
-    private func headOffice() throws(CatalogPublishError) -> CertificateBody {
+    func headOffice() throws(CatalogPublishError) -> CertificateBody {
         let body = identity.certificate.body
         guard body.role == .hq else { throw .notHeadOffice(role: body.role.rawValue, device: body.device.rawValue) }
         guard body.scopes.contains(where: { $0.covers(.catalog) }) else {

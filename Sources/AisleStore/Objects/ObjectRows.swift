@@ -207,10 +207,13 @@ struct ObjectRows: Sendable {
         try forEachCatalogEntry(db) { key, data in try state.join(try decode(key, data), at: key) }
     }
 
-    /// Joins every catalog object of `kind` into `state`.
-    static func loadCatalog(_ kind: ObjectKind, into state: inout RetailState, _ db: Database) throws {
+    /// Joins every catalog object of `kind` (or only the one whose id is `id`) into `state`.
+    static func loadCatalog(_ kind: ObjectKind, id: String? = nil, into state: inout RetailState, _ db: Database)
+        throws
+    {
         try forEachRow(
-            db, "SELECT id, state FROM catalog_entries WHERE kind = ?", [kind.description],
+            db, "SELECT id, state FROM catalog_entries WHERE kind = ?" + (id == nil ? "" : " AND id = ?"),
+            id.map { [kind.description, $0] } ?? [kind.description],
             { row in try ObjectKey(scope: .catalog, kind: kind, id: row[0]) }
         ) { key, data in try state.join(try decode(key, data), at: key) }
     }

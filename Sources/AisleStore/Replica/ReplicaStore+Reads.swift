@@ -71,6 +71,22 @@ extension ReplicaStore {
         }
     }
 
+    /// `device`'s renewed certificate head office published in the catalog, if this replica holds
+    /// one (its signature checked when its change was received; the node checks it again).
+    public func renewal(of device: ReplicaID) throws -> Renewal? {
+        let renewal = try renewals(of: device)[device]
+        return renewal == .bottom ? nil : renewal
+    }
+
+    /// Every renewed certificate head office published in the catalog (or only `device`'s).
+    public func renewals(of device: ReplicaID? = nil) throws -> LatticeMap<ReplicaID, Renewal> {
+        try pool.read { db in
+            var state = RetailState()
+            try ObjectRows.loadCatalog(.renewal, id: device?.rawValue, into: &state, db)
+            return state.catalog.renewals
+        }
+    }
+
     /// Stock of `sku` in `store`; zero when never booked.
     public func stockLevel(of sku: SKU, in store: StoreID) throws -> StockLevel {
         let (level, sellable) = try readPair("SELECT level, sellable_here FROM stock WHERE store_no = ? AND sku = ?") {

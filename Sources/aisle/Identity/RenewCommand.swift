@@ -1,9 +1,11 @@
 import AisleCore
 import AisleCrypto
+import AisleNode
+import AisleStore
 import ArgumentParser
 import Foundation
 
-struct RenewCommand: ParsableCommand {
+struct RenewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: "Renew the certificates of enrolled devices that expire soon, with the same keys.",
@@ -13,8 +15,14 @@ struct RenewCommand: ParsableCommand {
             expires within --within days (or has expired), or for the --device ones whenever they \
             expire: the same device id, role, scopes and public keys, valid --days from now. It \
             writes DIR/devices/DEVICE.cert and DIR/devices/DEVICE.bundle (its scope keys up to the \
-            tenant's current epoch). Install both on the device as device.cert and device.bundle and \
-            restart its service (`hub serve`, `edge serve`; a phone's next sync uses them). The old \
+            tenant's current epoch). \
+
+            The renewed certificates of hubs, tills and kiosks are also published in the catalog \
+            through head office's node (DIR/hq/, as `aisle admin revoke` does): with --hub they \
+            reach the hub at once (otherwise with the next catalog import or revoke with --hub), and \
+            each device takes its own at its next sync and writes it to its device.cert, with \
+            nothing installed by hand and no restart. A phone's is not (a million of them would \
+            weigh on every device's catalog): install DEVICE.cert on it, or enrol it again. The old \
             certificate stays valid until it expires. Hub and edge report their own certificate's \
             remaining time in aisle_certificate_expiry_seconds.
             """
@@ -29,13 +37,21 @@ struct RenewCommand: ParsableCommand {
     var device: [String] = []
     @Flag(name: .long, help: "Only list what would be renewed; sign and write nothing.")
     var dryRun = false
+    @Option(
+        name: .long,
+        help:
+            "The hub's sync URL, such as ws://127.0.0.1:8470/v1/sync: send the renewals published in the catalog at once."
+    )
+    var hub: String?
+    @Option(name: .long, help: "With --hub: give up the sync after this many seconds.")
+    var timeout: Int = 60
 
     func validate() throws {
         guard within >= 0 else { throw ValidationError("--within cannot be negative") }
         guard days >= 1 else { throw ValidationError("--days must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let (tenantFile, admin) = try tenant.open()
         let revoked = try tenant.revocations()?.revoked ?? []
         let named = Set(try device.map { try ReplicaID($0) })
@@ -52,6 +68,7 @@ struct RenewCommand: ParsableCommand {
         let due = now + UInt64(within) * 86_400_000
         var renewed: [String] = []
         var skipped: [String] = []
+        var published: [Certificate] = []
         for certificate in certificates {
             let body = certificate.body
             guard named.isEmpty || named.contains(body.device) else { continue }
@@ -68,6 +85,7 @@ struct RenewCommand: ParsableCommand {
                     signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
                 // The bundle writes the registry's copy of the certificate as well.
                 _ = try tenant.issueBundle(to: fresh, through: epoch, admin: admin)
+                if body.role != .mobile { published.append(fresh) }
             }
             let was = body.notAfter >= now ? "was to expire" : "expired"
             renewed.append("\(body.device): \(was) \(Self.when(body.notAfter, now: now)), now valid \(days) days")
@@ -81,6 +99,21 @@ struct RenewCommand: ParsableCommand {
         }
         for line in renewed { print("  \(dryRun ? "due    " : "renewed")  \(line)") }
         for line in skipped { print("  skipped  \(line)") }
+        guard !published.isEmpty else { return }
+        try await publish(published)
+    }
+
+    /// Publishes the renewed certificates of hubs, tills and kiosks in the catalog as head
+    /// office, and sends them to the hub with --hub.
+    private func publish(_ certificates: [Certificate]) async throws {
+        let node = try HeadOfficeDevice(tenant: tenant).open()
+        defer { try? node.store.close() }
+        var new = 0
+        for certificate in certificates where try await node.publishRenewal(certificate) { new += 1 }
+        print(
+            "published \(new) renewed certificates in the catalog as head office (\(HeadOfficeDevice.device)): "
+                + "each device takes its own at its next sync")
+        try await HeadOfficeDevice.send(node, to: hub, timeout: timeout, holding: "renewals")
     }
 
     /// "in 12 days", "3 days ago".

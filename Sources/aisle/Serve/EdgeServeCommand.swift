@@ -41,14 +41,14 @@ struct EdgeServeCommand: AsyncParsableCommand {
     func run() async throws {
         _ = ProcessMetrics.registry  // bootstrapped before anything is recorded
         let settings = try ConfigFile.load(EdgeConfiguration.self, from: config)
+        var logger = Logger(label: "aisle.edge")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
-            database: ConfigFile.resolve(settings.database, against: config))
+            database: ConfigFile.resolve(settings.database, against: config), renewed: logger.renewed)
         guard let store = node.identity.certificate.body.namedStores.first else {
             throw CommandFailure(
                 "the edge's certificate grants no store scope: enrol it with `aisle edge init --store`")
         }
-        var logger = Logger(label: "aisle.edge")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         // Every line names this till, so logs shipped from many stores can be told apart.
         logger[metadataKey: "replica"] = "\(node.store.replica)"
         logger[metadataKey: "store"] = "\(store)"

@@ -63,7 +63,8 @@ struct HubServeCommand: AsyncParsableCommand {
         }
         // Relays a change as soon as it commits, acknowledges it once flushed (docs/durability.md).
         let node = try directory.openNode(
-            database: ConfigFile.resolve(settings.database, against: config), durability: .flushed)
+            database: ConfigFile.resolve(settings.database, against: config), durability: .flushed,
+            renewed: logger.renewed)
         try await serve(node: node, settings: settings, maxConnections: maxConnections, logger: logger)
     }
 
@@ -117,7 +118,7 @@ struct HubServeCommand: AsyncParsableCommand {
         defer { cache.remove() }
         logger.info("cache kept in a directory of its own", metadata: ["directory": "\(cache.url.path)"])
         let node = try directory.openNode(
-            database: cache.url.appendingPathComponent("cache.db").path, durability: .normal)
+            database: cache.url.appendingPathComponent("cache.db").path, durability: .normal, renewed: logger.renewed)
         let journal = PostgresJournal(at: location, node: node, logger: logger) { _ in
             // The cache is ahead of PostgreSQL: serving on would send a change no other hub has.
             Foundation.exit(75)

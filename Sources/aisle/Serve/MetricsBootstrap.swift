@@ -1,6 +1,8 @@
+import AisleCrypto
 import AisleEdge
 import AisleHub
 import AisleNode
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -46,6 +48,24 @@ enum ProcessMetrics {
     }
 }
 
+extension Logger {
+    /// Logs a renewed certificate the node took from the catalog (``DeviceDirectory/openNode``):
+    /// in use, and kept in device.cert, or why the file could not be written.
+    func renewed(_ result: Result<Certificate, any Error>) {
+        switch result {
+        case .success(let certificate):
+            let until = Date(timeIntervalSince1970: Double(certificate.body.notAfter) / 1_000)
+            notice(
+                "certificate renewed by head office: in use, and kept in device.cert",
+                metadata: ["device": "\(certificate.body.device)", "until": "\(until)"])
+        case .failure(let failure):
+            error(
+                "certificate renewed by head office and in use, but device.cert could not be written: it is taken again at the next start",
+                metadata: ["error": "\(failure)"])
+        }
+    }
+}
+
 extension ReplicaNode {
     /// Logs this device's certificate's expiry at start: a warning within `soon` (30 days), an
     /// error once it has expired (every peer then refuses the device).
@@ -58,7 +78,7 @@ extension ReplicaNode {
                 metadata: metadata)
         } else if seconds < soon {
             logger.warning(
-                "this device's certificate expires soon: renew it with `aisle admin renew` and install it",
+                "this device's certificate expires soon: renew it with `aisle admin renew --hub` (a phone's: install it)",
                 metadata: metadata)
         }
     }
