@@ -17,8 +17,8 @@ extension ReplicaNode {
     }
 
     /// Takes this device's renewed certificate, if head office published one in the catalog that
-    /// renews the one in use (the same tenant, device, role, scopes and keys, ending later) and
-    /// the admin signed: new connections present it and new changes name it from then on, and
+    /// renews the one in use (the same tenant, device, role, scopes and keys, ending later), that
+    /// the admin signed and did not revoke: new connections present it and new changes name it from then on, and
     /// the observers are told (``onRenewal(_:)``: a service writes it to its device.cert).
     /// Connections already open go on with the certificate they began with.
     /// - Returns: the certificate taken, if any.
@@ -27,6 +27,7 @@ extension ReplicaNode {
         let own = identity.certificate
         guard let renewal = try store.renewal(of: own.body.device), renewal.notAfter > own.body.notAfter,
             let renewed = renewal.renewedCertificate, own.body.isRenewed(by: renewed.body),
+            !trust.withLock({ $0.revoked.contains(renewed.id) }),
             // Checked by the admin key, and known to the node's trust: the node's changes name it.
             case .success = trust.learn([.certificate(renewed)])[0]
         else { return nil }

@@ -58,7 +58,7 @@ struct RenewalSyncTests {
     }
 
     @Test(
-        "a renewal that changes the keys, role or scopes is not taken, one not signed by the admin is refused, and only head office publishes"
+        "a renewal that changes the keys, role or scopes, or that head office revoked, is not taken; one not signed by the admin is refused, and only head office publishes"
     )
     func onlyARenewalOfTheSameCertificate() async throws {
         let (chain, hq, hub, till) = try Self.chain()
@@ -74,6 +74,13 @@ struct RenewalSyncTests {
             try await Self.deliverCatalog(from: hq, to: till)
             #expect(till.identity.certificate.body == body)
         }
+
+        // A renewal head office revoked is not taken either.
+        let revoked = Certificate(signing: body.renewed(until: later + 1), with: chain.admin.signing)
+        try till.apply(RevocationList(tenant: "acme", revoked: [revoked.id], admin: chain.admin.signing))
+        #expect(try await hq.publishRenewal(revoked))
+        try await Self.deliverCatalog(from: hq, to: till)
+        #expect(till.identity.certificate.body == body)
 
         let forged = Certificate(signing: body.renewed(until: later), with: SigningKeyPair())
         await #expect(throws: EnvelopeRefusal.forgedRenewal("till-1")) { try await hq.publishRenewal(forged) }

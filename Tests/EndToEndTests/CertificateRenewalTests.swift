@@ -48,6 +48,7 @@ struct CertificateRenewalTests {
         ])
         #expect(unknownStatus != 0 && unknown.contains("not enrolled here: till-9"), "\(unknown)")
 
+        let first = try Data(contentsOf: URL(fileURLWithPath: till3 + "/device.cert"))
         // Sent to the hub, the renewal reaches the till with the catalog: it takes it while it
         // runs, and keeps it in its device.cert; nothing is installed by hand.
         let sent = try world.run(["admin", "renew", "--dir", world.hq, "--device", "till-3", "--hub", hubURL])
@@ -72,6 +73,13 @@ struct CertificateRenewalTests {
         (edge, port) = try await store.startEdge(till3, hubPort: hubPort)
         #expect(try await hubLink(of: "http://127.0.0.1:\(port)"))
         #expect(!edge.text.contains("certificate expires soon"), "\(edge.text)")
+
+        // Revoked by its first certificate, the till loses its renewed one too.
+        let old = world.directory.file("till-3-first.cert")
+        try first.write(to: URL(fileURLWithPath: old))
+        let revoked = try world.run(["admin", "revoke", "--dir", world.hq, "--certificate", old, "--hub", hubURL])
+        #expect(revoked.components(separatedBy: "revoked pos till-3").count == 3, "\(revoked)")
+        #expect(try await hubLink(of: "http://127.0.0.1:\(port)", is: false))
 
         for server in [edge, hub] { #expect(server.stop(SIGTERM) == 0, "\(server.text)") }
     }
