@@ -18,9 +18,9 @@ extension ReplicaNode {
 
     /// Takes this device's renewed certificate, if head office published one in the catalog that
     /// renews the one in use (the same tenant, device, role, scopes and keys, ending later), that
-    /// the admin signed and did not revoke: new connections present it and new changes name it from then on, and
-    /// the observers are told (``onRenewal(_:)``: a service writes it to its device.cert).
-    /// Connections already open go on with the certificate they began with.
+    /// the admin signed and did not revoke: new connections present it and new changes name it
+    /// from then on, and the observers are told (``onRenewal(_:)``: a service writes it to its
+    /// device.cert). Connections already open go on with the certificate they began with.
     /// - Returns: the certificate taken, if any.
     @discardableResult
     public func learnRenewal() throws -> Certificate? {
