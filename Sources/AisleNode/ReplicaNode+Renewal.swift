@@ -44,26 +44,40 @@ extension ReplicaNode {
         renewalObservers.add(observer)
     }
 
-    /// Publishes head office's renewal of a device's certificate in the catalog: sync carries it
-    /// to every node, and the device takes it at its next sync (``learnRenewal()``).
+    /// Publishes head office's renewals of devices' certificates in the catalog, in one change:
+    /// sync carries them to every node, and each device takes its own at its next sync
+    /// (``learnRenewal()``).
     ///
-    /// - Returns: whether it was new (false: the catalog holds one valid as long).
+    /// - Returns: how many were new (the others: the catalog holds one valid as long).
     /// - Throws: ``CatalogPublishError`` when this node is not head office's;
-    ///   ``EnvelopeRefusal/forgedRenewal(_:)`` when the admin did not sign `certificate`, which
-    ///   every node would refuse. Nothing is written then.
+    ///   ``EnvelopeRefusal/forgedRenewal(_:)`` for the first certificate the admin did not sign,
+    ///   which every node would refuse. Nothing is written then.
     @discardableResult
-    public func publishRenewal(_ certificate: Certificate) async throws -> Bool {
+    public func publishRenewals(_ certificates: [Certificate]) async throws -> Int {
         _ = try headOffice()
-        let device = certificate.body.device
-        do throws(EnvelopeRefusal) {
-            try TrustStore.verify(certificate, tenant: trust.tenant, admin: trust.admin)
-        } catch {
-            throw EnvelopeRefusal.forgedRenewal(device.rawValue)
+        for certificate in certificates {
+            do throws(EnvelopeRefusal) {
+                try TrustStore.verify(certificate, tenant: trust.tenant, admin: trust.admin)
+            } catch {
+                throw EnvelopeRefusal.forgedRenewal(certificate.body.device.rawValue)
+            }
         }
-        let renewal = Renewal(certificate)
-        if let held = try store.renewal(of: device), held.joined(with: renewal) == held { return false }
-        let key = try ObjectKey(scope: .catalog, kind: .renewal, id: device.rawValue)
-        try await store.updateCatalog(touching: [key]) { catalog, _ in catalog.renew(device, renewal) }
-        return true
+        let held = try store.renewals()
+        var new: [ReplicaID: Renewal] = [:]
+        for certificate in certificates {
+            let device = certificate.body.device
+            let renewal = Renewal(certificate)
+            let before = new[device] ?? held[device]
+            if before.joined(with: renewal) != before { new[device] = before.joined(with: renewal) }
+        }
+        guard !new.isEmpty else { return 0 }
+        let renewals = new
+        let keys = try renewals.keys.map { try ObjectKey(scope: .catalog, kind: .renewal, id: $0.rawValue) }
+        try await store.updateCatalog(touching: keys) { catalog, _ in
+            var delta = Catalog()
+            for (device, renewal) in renewals { delta.join(catalog.renew(device, renewal)) }
+            return delta
+        }
+        return renewals.count
     }
 }

@@ -46,8 +46,8 @@ struct RenewalSyncTests {
             try await MemoryLink(till, hub) { _ in [Self.berlin] }.connect()
         }
 
-        #expect(try await hq.publishRenewal(renewed))
-        #expect(try await hq.publishRenewal(renewed) == false)
+        #expect(try await hq.publishRenewals([renewed]) == 1)
+        #expect(try await hq.publishRenewals([renewed]) == 0)
         try await Self.deliverCatalog(from: hq, to: till)
         #expect(till.identity.certificate == renewed)
         #expect(told.withLock { $0 } == [renewed])
@@ -70,7 +70,7 @@ struct RenewalSyncTests {
         let otherScopes = chain.certificate(
             "till-1", .kiosk, [.exactly(.catalog)], till.identity.signing, notAfter: later)
         for certificate in [otherKeys, otherScopes] {
-            #expect(try await hq.publishRenewal(certificate))
+            #expect(try await hq.publishRenewals([certificate]) == 1)
             try await Self.deliverCatalog(from: hq, to: till)
             #expect(till.identity.certificate.body == body)
         }
@@ -78,12 +78,12 @@ struct RenewalSyncTests {
         // A renewal head office revoked is not taken either.
         let revoked = Certificate(signing: body.renewed(until: later + 1), with: chain.admin.signing)
         try till.apply(RevocationList(tenant: "acme", revoked: [revoked.id], admin: chain.admin.signing))
-        #expect(try await hq.publishRenewal(revoked))
+        #expect(try await hq.publishRenewals([revoked]) == 1)
         try await Self.deliverCatalog(from: hq, to: till)
         #expect(till.identity.certificate.body == body)
 
         let forged = Certificate(signing: body.renewed(until: later), with: SigningKeyPair())
-        await #expect(throws: EnvelopeRefusal.forgedRenewal("till-1")) { try await hq.publishRenewal(forged) }
-        await #expect(throws: CatalogPublishError.self) { try await hub.publishRenewal(till.identity.certificate) }
+        await #expect(throws: EnvelopeRefusal.forgedRenewal("till-1")) { try await hq.publishRenewals([forged]) }
+        await #expect(throws: CatalogPublishError.self) { try await hub.publishRenewals([till.identity.certificate]) }
     }
 }

@@ -108,8 +108,7 @@ struct RenewCommand: AsyncParsableCommand {
     private func publish(_ certificates: [Certificate]) async throws {
         let node = try HeadOfficeDevice(tenant: tenant).open()
         defer { try? node.store.close() }
-        var new = 0
-        for certificate in certificates where try await node.publishRenewal(certificate) { new += 1 }
+        let new = try await node.publishRenewals(certificates)
         print(
             "published \(new) renewed certificates in the catalog as head office (\(HeadOfficeDevice.device)): "
                 + "each device takes its own at its next sync")
