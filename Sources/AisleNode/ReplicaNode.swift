@@ -44,6 +44,8 @@ public final class ReplicaNode: Sendable {
     let openConnections = Atomic<Int>(0)
     /// Whether own changes are sealed as they are written even with no connection open.
     let sealsEachChange = Atomic<Bool>(false)
+    /// When the grants that ended are next forgotten (``forgetEndedGrants()``).
+    let grantSweep = Mutex<UInt64>(0)
 
     /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
     /// certificates the store kept from earlier connections.
@@ -85,7 +87,8 @@ public final class ReplicaNode: Sendable {
         trust.withLock { $0.keyring.newestEpoch(for: scope) != nil }
     }
 
-    /// The handoff grants of `scope` this node holds (sent along with that scope's envelopes).
+    /// The handoff grants of `scope` this node holds in memory: those in force, and those ended
+    /// within ``grantMemory``.
     public func grants(for scope: Scope) -> [HandoffGrant] {
         trust.withLock { $0.grants[scope] ?? [] }
     }
@@ -188,7 +191,7 @@ public final class ReplicaNode: Sendable {
     func receive(_ envelopes: [Envelope], keeping: Bool, judged judgement: Judgement) async throws
         -> [DeliveryOutcome]
     {
-        let narrowed = trust.withLock { $0.narrowed(to: envelopes) }
+        let narrowed = try trust(for: envelopes)
         let opened = try open(envelopes, judged: judgement, trust: narrowed, now: store.wallClock())
         // Kept before they are applied, so every change this node holds (but its own not yet
         // kept) is in the journal before anything that depends on it.

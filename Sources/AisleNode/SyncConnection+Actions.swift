@@ -72,7 +72,7 @@ extension SyncConnection {
                     NodeMetrics.sent(envelopes.count, of: scope)
                     pending += session.provide(
                         scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
-                        grants: node.grants(for: scope), caughtUp: complete)
+                        grants: try node.grants(for: scope, covering: envelopes), caughtUp: complete)
                 case .snapshot(let snapshot):
                     pending += try await provide(snapshot)
                 }

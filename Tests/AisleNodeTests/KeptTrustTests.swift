@@ -62,7 +62,7 @@ struct KeptTrustTests {
                 boxKey: BoxKeyPair().publicKey, notAfter: TestTenant.now + 86_400_000),
             with: other)
         let row = { (certificate: Certificate) in
-            (ReplicaNode.certificateKind, certificate.id, certificate.canonicalBytes)
+            TrustedRow(kind: ReplicaNode.certificateKind, id: certificate.id, bytes: certificate.canonicalBytes)
         }
         // The store is the node's own: what it notes as checked under this admin key is taken as
         // it is (even the forged certificate, to show it is not checked again).

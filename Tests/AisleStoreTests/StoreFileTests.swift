@@ -80,9 +80,55 @@ struct StoreFileTests {
         let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [nil])
         try reopened.noteTrustedChecked(kind: "certificate", ids: [[1]], checkedBy: [9])
-        try await reopened.keepTrusted([("certificate", [4], [5])], checkedBy: [9])
+        try await reopened.keepTrusted([TrustedRow(kind: "certificate", id: [4], bytes: [5])], checkedBy: [9])
         #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [[9], [9]])
         #expect(try reopened.trusted(kind: "certificate") == [[2, 3], [5]])
+    }
+
+    @Test(
+        "grants kept under schema v10 have no end noted until their node notes it; a start reads every certificate, and of the grants those in force, ended lately, unnoted or checked under another key"
+    )
+    func v10TrustedMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("hub.db")
+        try ReplicaStore(StoreConfiguration(path: path), replica: "hub").close()
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX trusted_by_scope;
+                    ALTER TABLE trusted DROP COLUMN scope;
+                    ALTER TABLE trusted DROP COLUMN not_after;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v11-trusted-grant-index';
+                    INSERT INTO trusted (kind, id, bytes, checked_by) VALUES ('grant', x'01', x'11', x'09');
+                    """)
+        }
+        try database.close()
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "hub")
+        #expect(try store.trustedRecords(kind: "grant").map(\.endNoted) == [false])
+        #expect(try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x11]])
+        try store.noteTrustedEnds(kind: "grant", [([1], "customer:anna", 500)])
+        try await store.keepTrusted(
+            [
+                TrustedRow(kind: "grant", id: [2], bytes: [0x12], scope: "customer:anna", notAfter: 2_000),
+                TrustedRow(kind: "grant", id: [3], bytes: [0x13], scope: "customer:bob", notAfter: 500),
+                TrustedRow(kind: "certificate", id: [4], bytes: [0x14]),
+            ], checkedBy: [9])
+        try await store.keepTrusted(
+            [TrustedRow(kind: "grant", id: [5], bytes: [0x15], scope: "customer:anna", notAfter: 500)], checkedBy: [8])
+
+        #expect(try store.trustedRecords(kind: "grant").map(\.endNoted) == [true, true, true, true])
+        // Ended before 1,000 and checked under this key: left on disk.
+        #expect(
+            try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x12], [0x15]])
+        #expect(
+            try store.trustedRecords(kind: "certificate", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x14]])
+        #expect(
+            Set(try store.trustedRecords(kind: "grant", scopes: ["customer:anna"]).map(\.bytes)) == [
+                [0x11], [0x12], [0x15],
+            ])
+        #expect(try store.trustedRecords(kind: "grant", scopes: ["customer:carl"]).isEmpty)
     }
 
     /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.

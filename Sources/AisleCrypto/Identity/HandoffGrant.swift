@@ -89,20 +89,21 @@ extension TrustStore {
     /// known, unrevoked phone (or head office) whose certificate covers that scope.
     public mutating func admit(_ grant: HandoffGrant) throws(EnvelopeRefusal) {
         try grant.check(grantor: certificates[grant.grantor], tenant: tenant, revoked: revoked)
-        insert(checked: grant, id: grant.id)
+        insert(checked: grant)
     }
 
-    /// Whether this store holds `record` (the same certificate, or a grant with its id).
+    /// Whether this store holds `record` (the same certificate, or the same grant).
     func holds(_ record: TrustedRecord) -> Bool {
         switch record {
         case .certificate(let certificate): certificates[certificate.id] != nil
-        case .grant(let grant): holds(grant: grant.id, of: grant.scope)
+        case .grant(let grant): holds(grant)
         }
     }
 
-    /// Whether the grant whose id is `id` is held for `scope`.
-    func holds(grant id: [UInt8], of scope: Scope) -> Bool {
-        grants[scope]?.contains { $0.id == id } ?? false
+    /// Whether `grant` is held: compared field by field, not by id, which hashes the grant (a
+    /// scope holds the few grants of its customer's latest handoffs).
+    func holds(_ grant: HandoffGrant) -> Bool {
+        grants[grant.scope]?.contains(grant) ?? false
     }
 
     /// Adds a certificate or grant already checked, unless it is held. Returns whether it was new.
@@ -110,25 +111,80 @@ extension TrustStore {
     mutating func insert(checked record: TrustedRecord) -> Bool {
         switch record {
         case .certificate(let certificate): insert(verified: certificate, id: certificate.id)
-        case .grant(let grant): insert(checked: grant, id: grant.id)
+        case .grant(let grant): insert(checked: grant)
         }
     }
 
-    /// Adds a grant already checked (``HandoffGrant/check(grantor:tenant:revoked:)``) whose id
-    /// is `id`, unless it is held. Returns whether it was new.
+    /// Adds a grant already checked (``HandoffGrant/check(grantor:tenant:revoked:)``), unless it
+    /// is held. Returns whether it was new.
     @discardableResult
-    mutating func insert(checked grant: HandoffGrant, id: [UInt8]) -> Bool {
-        guard !holds(grant: id, of: grant.scope) else { return false }
+    mutating func insert(checked grant: HandoffGrant) -> Bool {
+        guard !holds(grant) else { return false }
         grants[grant.scope, default: []].append(grant)
         return true
+    }
+
+    /// Forgets the grants that ended before `time`: a node keeps them in its store, and reads
+    /// them back when a change needs them. Every cart handoff makes a grant, so a hub that held
+    /// them all would grow with trade for as long as it runs.
+    /// - Returns: how many were forgotten.
+    public mutating func forgetGrants(endedBefore time: UInt64) -> Int {
+        var forgotten = 0
+        for (scope, held) in grants {
+            let kept = held.filter { $0.notAfter >= time }
+            guard kept.count < held.count else { continue }
+            forgotten += held.count - kept.count
+            grants[scope] = kept.isEmpty ? nil : kept
+        }
+        return forgotten
+    }
+
+    /// The customer scopes in which a till or kiosk wrote a change among `envelopes` that no
+    /// grant held here covers: where a node must read older grants from its store to open the
+    /// change, or to send it with what checks it.
+    public func scopesLackingGrants(_ envelopes: [Envelope]) -> Set<Scope> {
+        var lacking: Set<Scope> = []
+        for envelope in envelopes where needsGrant(envelope) && !isGranted(envelope) {
+            lacking.insert(envelope.header.scope)
+        }
+        return lacking
+    }
+
+    /// Takes grants read back from this node's store (checked when they were kept), those that
+    /// cover a change among `envelopes` that no held grant covers.
+    public mutating func adopt(stored: [HandoffGrant], covering envelopes: [Envelope]) {
+        let uncovered = envelopes.filter { needsGrant($0) && !isGranted($0) }
+        for grant in stored where grant.tenant == tenant {
+            let covers = uncovered.contains { envelope in
+                guard envelope.header.scope == grant.scope, let author = certificates[envelope.header.certificate]
+                else { return false }
+                return Self.grant(grant, lets: author.body, at: envelope.header.lastStampMillis)
+            }
+            if covers { insert(checked: grant) }
+        }
+    }
+
+    /// Whether `envelope` was written by a known till or kiosk in a customer scope its
+    /// certificate does not name: it stands on a handoff grant.
+    private func needsGrant(_ envelope: Envelope) -> Bool {
+        let header = envelope.header
+        guard case .customer = header.scope, let author = certificates[header.certificate] else { return false }
+        return author.body.role.isStoreTerminal && !author.body.scopes.contains { $0.covers(header.scope) }
+    }
+
+    private func isGranted(_ envelope: Envelope) -> Bool {
+        guard let author = certificates[envelope.header.certificate] else { return false }
+        return isGranted(envelope.header.scope, to: author.body, at: envelope.header.lastStampMillis)
     }
 
     /// Whether a handoff grant lets a device with `body` use `scope` at `time` (ms): a till or
     /// kiosk of the granted store, within the grant's time.
     public func isGranted(_ scope: Scope, to body: CertificateBody, at time: UInt64) -> Bool {
         guard body.role.isStoreTerminal else { return false }
-        return grants[scope, default: []].contains { grant in
-            time <= grant.notAfter && body.scopes.contains { $0.covers(.store(grant.store)) }
-        }
+        return grants[scope, default: []].contains { Self.grant($0, lets: body, at: time) }
+    }
+
+    private static func grant(_ grant: HandoffGrant, lets body: CertificateBody, at time: UInt64) -> Bool {
+        time <= grant.notAfter && body.scopes.contains { $0.covers(.store(grant.store)) }
     }
 }

@@ -15,7 +15,9 @@ public struct TrustStore: Sendable {
     public private(set) var revokedDevices: Set<ReplicaID> = []
     /// The scope keys this node was given.
     public var keyring = ScopeKeyring()
-    /// Handoff grants admitted, per customer scope.
+    /// Handoff grants admitted, per customer scope: on a node (``ReplicaNode``), those in force
+    /// and those ended lately; it reads older ones from its store when a change needs them
+    /// (``adopt(stored:covering:)``).
     public internal(set) var grants: [Scope: [HandoffGrant]] = [:]
 
     public init(tenant: TenantID, admin: SigningPublicKey) {

@@ -37,6 +37,9 @@ enum StoreSchema {
         migrator.registerMigration("v10-trusted-checked-by") { db in
             try db.execute(sql: v10)
         }
+        migrator.registerMigration("v11-trusted-grant-index") { db in
+            try db.execute(sql: v11)
+        }
         return migrator
     }
 
@@ -273,5 +276,16 @@ enum StoreSchema {
     /// spend minutes of a start on them).
     static let v10 = """
         ALTER TABLE trusted ADD COLUMN checked_by BLOB;
+        """
+
+    /// A handoff grant's scope and end (NULL for a certificate, and for a grant kept before this
+    /// column, until the node's next start notes them): a node holds in memory only the grants
+    /// still in force or ended lately, and reads a scope's older grants here when a change needs
+    /// them (a till's change synced late, a customer's history sent to a new phone). Every cart
+    /// handoff makes a grant, so they grow with trade, for good.
+    static let v11 = """
+        ALTER TABLE trusted ADD COLUMN scope TEXT;
+        ALTER TABLE trusted ADD COLUMN not_after INTEGER;
+        CREATE INDEX trusted_by_scope ON trusted (scope, kind) WHERE scope IS NOT NULL;
         """
 }
