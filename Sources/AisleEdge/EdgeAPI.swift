@@ -139,13 +139,19 @@ public struct EdgeAPI: Sendable {
         return try cartView(id, in: home)
     }
 
-    /// Refuses a write to `customer`'s scope this till cannot seal: the customer has not handed
-    /// it a cart.
+    /// Refuses a write to `customer`'s scope this till cannot seal (the customer has not handed
+    /// it a cart) or may no longer make (the handoff has ended: no peer would take the change).
     func requireHandoff(_ customer: CustomerID) throws {
         guard node.canSeal(.customer(customer)) else {
             throw HTTPError(
                 .forbidden,
                 message: "customer \(customer) has not handed a cart to this till: scan their handoff code first")
+        }
+        guard node.mayWrite(.customer(customer)) else {
+            throw HTTPError(
+                .forbidden,
+                message:
+                    "customer \(customer)'s handoff to this till has ended: scan a new handoff code from their phone")
         }
     }
 

@@ -68,6 +68,22 @@ public final class ReplicaNode: Sendable {
             else { return nil }
             return try? self.seal([change]).canonicalBytes
         }
+        // A change no peer would take is never written: it would be sent first in every session,
+        // and every session would end there.
+        store.checkOwnWrites { [weak self] scope, time in
+            guard let self, !self.mayWrite(scope, at: time) else { return }
+            throw NodeError.mayNotWrite(scope, self.identity.certificate.body.role)
+        }
+    }
+
+    /// Whether this node may write `scope` now: its certificate names it, or a customer's handoff
+    /// grant in force lets it (``TrustStore/mayWrite(_:as:at:)``). Its own changes are checked
+    /// so as they are written (at their clock reading), and refused otherwise.
+    public func mayWrite(_ scope: Scope) -> Bool { mayWrite(scope, at: store.wallClock()) }
+
+    private func mayWrite(_ scope: Scope, at time: UInt64) -> Bool {
+        let own = identity.certificate.body
+        return trust.withLock { $0.mayWrite(scope, as: own, at: time) }
     }
 
     /// Seals each own change as it is written from now on, connection or not: one envelope per
@@ -147,6 +163,26 @@ public final class ReplicaNode: Sendable {
             return candidates.filter { Self.receives(own, $0, trust, now) && Self.receives(peer.body, $0, trust, now) }
                 .sorted()
         }
+    }
+
+    /// The scopes whose changes of its own a till or kiosk hands over to the hub without
+    /// subscribing (docs/sync.md, "Handing over"): those it may no longer receive (a customer's
+    /// scope after the handoff grant ended, with the till offline meanwhile) in which the hub has
+    /// not acknowledged all its changes. None to any other peer, and none from any other role.
+    public func scopes(handedOverTo peer: Certificate) throws -> [Scope] {
+        let own = identity.certificate.body
+        guard own.role.isStoreTerminal, peer.body.role == .hub else { return [] }
+        let ahead = try store.scopesAheadOfArchive(
+            pending: acknowledgements.withLock { Array($0.pending.values) })
+        guard !ahead.isEmpty else { return [] }
+        let now = store.wallClock()
+        return trust.withLock { trust in ahead.filter { !Self.receives(own, $0, trust, now) } }
+    }
+
+    /// Whether this node takes the changes a peer hands over in `scope` (``SyncAction/offered(_:_:)``):
+    /// only a hub, which archives every scope.
+    public func takesHandOver(of scope: Scope) -> Bool {
+        identity.certificate.body.role == .hub && Authorization.mayReceive(identity.certificate.body, scope)
     }
 
     /// Whether this node and `peer` may both receive `scope`: a peer that subscribed to a scope
@@ -312,6 +348,9 @@ public enum NodeError: Error, CustomStringConvertible {
     case noKey(Scope)
     /// A snapshot part from the hub does not decode, or holds objects of another scope.
     case badSnapshot(Scope, String)
+    /// This device may not write the scope now: its certificate does not name it, and no
+    /// customer's handoff grant in force lets it (one that ended, or none). Nothing was written.
+    case mayNotWrite(Scope, Role)
 
     public var description: String {
         switch self {
@@ -319,6 +358,12 @@ public enum NodeError: Error, CustomStringConvertible {
             "refused \(scope) \(origin)#\(seq): \(refusal)"
         case .noKey(let scope): "no key for \(scope) on this device: enrol it for that scope"
         case .badSnapshot(let scope, let reason): "snapshot of \(scope) refused: \(reason)"
+        case .mayNotWrite(let scope, let role):
+            if case .customer = scope, role.isStoreTerminal {
+                "the customer's handoff to this \(role) has ended: scan a new handoff code to change \(scope)"
+            } else {
+                "this \(role)'s certificate does not let it write \(scope)"
+            }
         }
     }
 }

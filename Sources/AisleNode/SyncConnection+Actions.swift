@@ -56,8 +56,12 @@ extension SyncConnection {
                 for (grant, grantor) in node.grantsInUse() { pending += session.useGrant(grant, grantor: grantor) }
                 var vectors: [Scope: VersionVector] = [:]
                 for scope in try scopes(peer) { vectors[scope] = try node.store.committedVector(of: scope) }
+                var handOver: [Scope: VersionVector] = [:]
+                for scope in try node.scopes(handedOverTo: peer) where vectors[scope] == nil {
+                    handOver[scope] = try node.store.committedVector(of: scope)
+                }
                 try await node.store.flush()
-                pending += session.subscribe(vectors)
+                pending += session.subscribe(vectors, handingOver: handOver)
             case .fetch(let scope, let after, let maxBytes):
                 let catchUp: CatchUp
                 do {
@@ -86,6 +90,12 @@ extension SyncConnection {
                 {
                     pending += session.subscribe([scope: try await durableVector(of: scope)])
                 }
+            case .offered(let scope, let vector):
+                // A till hands over what it wrote under a handoff grant that has since ended: take
+                // what this side lacks. Each change is checked at its own time, with its grant.
+                guard !session.isSubscribed(scope), node.takesHandOver(of: scope) else { continue }
+                let held = try await durableVector(of: scope)
+                if !held.includes(vector) { pending += session.subscribe([scope: held]) }
             case .install(let scope, let objects, let stamp, let covers):
                 // Decoded here while the part before is still being written: the two run at once.
                 let part: ScopeSnapshot

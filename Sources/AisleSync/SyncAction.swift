@@ -26,6 +26,10 @@ public enum SyncAction: Sendable, Equatable {
     /// The peer reports holding `scope` up to this vector (it subscribed, or acknowledged a batch):
     /// what compaction by causal stability counts on. Nothing to answer.
     case acknowledged(Scope, VersionVector)
+    /// The peer holds changes of its own in `scope`, up to this vector, that it may no longer
+    /// receive (a till's changes under a handoff grant that has ended): subscribe to take those
+    /// this side lacks. Nothing to answer otherwise.
+    case offered(Scope, VersionVector)
     /// Install one part of the hub's snapshot of `scope` (an encoded ObjectDelta of whole
     /// objects, untrusted until decoded); the last part carries `covers`, the version vector the
     /// whole snapshot reflects. Then report the vector with ``SyncSession/applied(_:vector:)``.

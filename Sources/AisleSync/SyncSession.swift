@@ -153,12 +153,17 @@ public final class SyncSession {
         }
     }
 
-    /// Asks the peer for what it has of `scopes` beyond each vector, then for what it gets later.
-    public func subscribe(_ scopes: [Scope: VersionVector]) -> [SyncAction] {
+    /// Asks the peer for what it has of `scopes` beyond each vector, then for what it gets later;
+    /// and offers it the changes of its own this side holds in `handOver`, scopes it may no
+    /// longer receive (``SyncAction/offered(_:_:)`` on the other side).
+    public func subscribe(_ scopes: [Scope: VersionVector], handingOver handOver: [Scope: VersionVector] = [:])
+        -> [SyncAction]
+    {
         guard peer != nil else { return [] }
         subscribed.formUnion(scopes.keys)
         var message = Aisle_Sync_V1_Subscribe()
         message.scopes = scopes.keys.sorted().map { Wire.scopeVector($0, scopes[$0]!) }
+        message.handOver = handOver.keys.sorted().map { Wire.scopeVector($0, handOver[$0]!) }
         return [seal(.subscribe(message))]
     }
 
@@ -248,6 +253,10 @@ public final class SyncSession {
                 outgoing[scope] = Outgoing(sent: vector)
                 actions.append(.acknowledged(scope, vector))
                 actions += fetchIfReady(scope)
+            }
+            for entry in subscribe.handOver {
+                let (scope, vector) = try Wire.parse(entry)
+                actions.append(.offered(scope, vector))
             }
             return actions
         case .envelopes(let batch):

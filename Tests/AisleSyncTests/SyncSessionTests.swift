@@ -78,6 +78,8 @@ final class Link {
     var installed: [[VersionVector?]] = [[], []]
     /// Per side, what the peer reported holding.
     var acknowledged: [[VersionVector]] = [[], []]
+    /// Per side, the scopes the peer offered to hand over, with their vectors.
+    var offered: [[Scope: VersionVector]] = [[:], [:]]
     /// Per side, how it answers the peer's questions, and the questions it served.
     var answering: [(SyncRequest) -> SyncReply] = [
         { _ in .refused("no answer set") }, { _ in .refused("no answer set") },
@@ -166,6 +168,8 @@ final class Link {
                 break
             case .acknowledged(_, let vector):
                 acknowledged[side].append(vector)
+            case .offered(let scope, let vector):
+                offered[side][scope] = vector
             case .install(let scope, _, _, let covers):
                 installed[side].append(covers)
                 enqueue(sides[side].applied(scope, vector: covers ?? VersionVector()), from: side)
@@ -311,6 +315,23 @@ struct SyncSessionTests {
         other.subscribe(1, [berlin: VersionVector(["till-1": 5])])
         #expect(other.delivered[1].isEmpty)
         #expect(other.caughtUp[1] == [berlin])
+    }
+
+    @Test(
+        "a till hands over a customer's scope it may no longer receive: the hub is told of it and its vector, and the till subscribes to nothing there"
+    )
+    func handOverOffered() {
+        let till = devices.device("till-1", .pos, [.exactly(.store("berlin"))])
+        let hub = devices.device("hub", .hub, [.allStores])
+        let link = Link(devices.session(till, .initiator), devices.session(hub, .responder))
+        let anna = Scope.customer("anna")
+        link.connect()
+        link.act(
+            0, link.sides[0].subscribe([berlin: VersionVector()], handingOver: [anna: VersionVector(["till-1": 2])]))
+        #expect(link.offered[1] == [anna: VersionVector(["till-1": 2])])
+        #expect(link.offered[0].isEmpty)
+        #expect(!link.sides[0].isSubscribed(anna))
+        #expect(link.closed == [nil, nil])
     }
 
     @Test("a hub's snapshot arrives in parts, the last carrying its vector; the peer's reports are surfaced")

@@ -105,9 +105,7 @@ extension TrustStore {
         // A till writes a customer's scope under the customer's handoff grant, judged at the
         // change's own time (so it still checks after the grant has expired); a grant holds until
         // its end, so one that covers a run's last change covers them all.
-        guard Authorization.mayWrite(body.role, header.scope),
-            body.scopes.contains(where: { $0.covers(header.scope) }) || isGranted(header.scope, to: body, at: stamped)
-        else { throw .scopeNotAllowed(body.role, header.scope) }
+        guard mayWrite(header.scope, as: body, at: stamped) else { throw .scopeNotAllowed(body.role, header.scope) }
         guard stamped <= now || stamped - now <= maxDrift else {
             throw .clockAhead(by: stamped - now, maxDrift: maxDrift)
         }

@@ -177,6 +177,15 @@ extension TrustStore {
         return isGranted(envelope.header.scope, to: author.body, at: envelope.header.lastStampMillis)
     }
 
+    /// Whether a device with `body` may write `scope` at `time` (ms): its role may, and its
+    /// certificate names the scope or a handoff grant lets it use it then. Every receiver checks
+    /// this of each envelope (``verify(_:now:maxDrift:)``), and a node of its own writes, which no
+    /// peer would take otherwise.
+    public func mayWrite(_ scope: Scope, as body: CertificateBody, at time: UInt64) -> Bool {
+        Authorization.mayWrite(body.role, scope)
+            && (body.scopes.contains { $0.covers(scope) } || isGranted(scope, to: body, at: time))
+    }
+
     /// Whether a handoff grant lets a device with `body` use `scope` at `time` (ms): a till or
     /// kiosk of the granted store, within the grant's time.
     public func isGranted(_ scope: Scope, to body: CertificateBody, at time: UInt64) -> Bool {

@@ -25,13 +25,15 @@ extension ReplicaStore {
     ///   - readsCatalog: load the whole catalog too (checkout prices the cart).
     ///   - mutation: mutates the working state at a fresh timestamp and returns the delta.
     /// - Returns: one acknowledgement per scope changed; empty if the mutation changed nothing.
-    /// - Throws: what the mutation throws (nothing is written), or a ``StoreError``.
+    /// - Throws: what the mutation throws (nothing is written), what the own-write check throws
+    ///   (``checkOwnWrites(with:)``), or a ``StoreError``.
     @discardableResult
     public func mutate(
         objects: [ObjectKey], readsCatalog: Bool = false,
         _ mutation: @escaping @Sendable (inout RetailState, HLCTimestamp) throws -> RetailState
     ) async throws -> [Acknowledgement] {
         let sealer = ownSealer.withLock { $0 }?.seal
+        let check = ownWriteCheck.withLock { $0 }?.check
         return try await writeTransaction { db, memo in
             var working = RetailState()
             if readsCatalog { try ObjectRows.loadCatalog(into: &working, db) }
@@ -49,6 +51,7 @@ extension ReplicaStore {
                 for key in scopeDelta.objects.keys where !declared.contains(key) {
                     throw StoreError.undeclaredWrite(key)
                 }
+                try check?(scopeDelta.scope, stamp.physical)
                 let scopeObjects = working.objects(in: scopeDelta.scope)
                 for key in scopeDelta.objects.keys {
                     try memo.save(scopeObjects[key]!, at: key, previous: previous[key], replica: self.replica, db)

@@ -39,6 +39,8 @@ public final class ReplicaStore: Sendable {
     /// lock's `inout` passes it, and written back wrapped in two more thunks, so every write made
     /// the sealer one call deeper (15% of a handoff's CPU after some thousands of writes).
     let ownSealer = Mutex<OwnSealerBox?>(nil)
+    /// Checks each of this replica's own changes before it is written (``checkOwnWrites(with:)``).
+    let ownWriteCheck = Mutex<OwnWriteCheckBox?>(nil)
 
     /// Seals one of this replica's own changes for sending: the envelope's bytes, or nil when it
     /// cannot be sealed now (it is sealed when first sent instead).
@@ -51,6 +53,19 @@ public final class ReplicaStore: Sendable {
     public func sealOwnChanges(with sealer: @escaping OwnSealer) {
         let box = OwnSealerBox(seal: sealer)
         ownSealer.withLock { $0 = box }
+    }
+
+    /// Checks one of this replica's own changes before it is written: its scope and the physical
+    /// time of its clock reading (ms). Throws to refuse it: nothing of the mutation is written.
+    public typealias OwnWriteCheck = @Sendable (Scope, UInt64) throws -> Void
+
+    /// From now on, runs `check` on each of this replica's own changes inside the transaction
+    /// that would write it. The node that holds this replica's certificate sets it, so the store
+    /// never logs a change every peer would refuse (a till's line in a customer's cart after the
+    /// customer's handoff ended).
+    public func checkOwnWrites(with check: @escaping OwnWriteCheck) {
+        let box = OwnWriteCheckBox(check: check)
+        ownWriteCheck.withLock { $0 = box }
     }
 
     /// Opens (creating if needed) the replica database at `configuration.path`.
@@ -213,4 +228,9 @@ public final class ReplicaStore: Sendable {
 /// reabstract (``ReplicaStore/ownSealer``).
 struct OwnSealerBox: Sendable {
     let seal: ReplicaStore.OwnSealer
+}
+
+/// A ``ReplicaStore/OwnWriteCheck`` held by value, as ``OwnSealerBox``.
+struct OwnWriteCheckBox: Sendable {
+    let check: ReplicaStore.OwnWriteCheck
 }

@@ -246,6 +246,12 @@ nonisolated struct Aisle_Sync_V1_Subscribe: Sendable {
 
   var scopes: [Aisle_Sync_V1_ScopeVector] = []
 
+  /// Scopes the sender holds changes of its own in that the receiver has not acknowledged, and
+  /// may no longer receive itself (a till's lines in a customer's cart, written under a handoff
+  /// grant that has since ended): "subscribe to these if you lack them". Only to a hub. The
+  /// sender subscribes to none of them; each change is still checked at its own time.
+  var handOver: [Aisle_Sync_V1_ScopeVector] = []
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -992,7 +998,7 @@ nonisolated extension Aisle_Sync_V1_VersionEntry: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Aisle_Sync_V1_Subscribe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Subscribe"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scopes\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scopes\0\u{3}hand_over\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1001,6 +1007,7 @@ nonisolated extension Aisle_Sync_V1_Subscribe: SwiftProtobuf.Message, SwiftProto
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.scopes) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.handOver) }()
       default: break
       }
     }
@@ -1010,11 +1017,15 @@ nonisolated extension Aisle_Sync_V1_Subscribe: SwiftProtobuf.Message, SwiftProto
     if !self.scopes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.scopes, fieldNumber: 1)
     }
+    if !self.handOver.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.handOver, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Aisle_Sync_V1_Subscribe, rhs: Aisle_Sync_V1_Subscribe) -> Bool {
     if lhs.scopes != rhs.scopes {return false}
+    if lhs.handOver != rhs.handOver {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
