@@ -15,11 +15,7 @@ struct StoreFileTests {
         let store = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         try await store.receiveStock(1, of: "milk", in: "berlin")
         try store.close()
-        let database = try DatabaseQueue(path: path)
-        try await database.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
-        }
-        try database.close()
+        try await Self.rollBack(path, "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let error = #expect(throws: StoreError.self) {
             try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
@@ -39,16 +35,13 @@ struct StoreFileTests {
         let digest = try store.digest()
         try store.close()
         // Back to what v1 wrote: no envelope columns, v2 not recorded.
-        let database = try DatabaseQueue(path: path)
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE changes DROP COLUMN envelope;
-                    ALTER TABLE held_changes DROP COLUMN envelope;
-                    DELETE FROM grdb_migrations WHERE identifier = 'v2-envelopes';
-                    """)
-        }
-        try database.close()
+        try await Self.rollBack(
+            path,
+            """
+            ALTER TABLE changes DROP COLUMN envelope;
+            ALTER TABLE held_changes DROP COLUMN envelope;
+            DELETE FROM grdb_migrations WHERE identifier = 'v2-envelopes';
+            """)
         let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         #expect(try reopened.digest() == digest)
         let logged = try reopened.changes(in: .store("berlin"), missingFrom: VersionVector())
@@ -67,16 +60,13 @@ struct StoreFileTests {
         defer { withExtendedLifetime(directory) {} }
         let path = directory.file("edge.db")
         try ReplicaStore(StoreConfiguration(path: path), replica: "till-1").close()
-        let database = try DatabaseQueue(path: path)
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE trusted DROP COLUMN checked_by;
-                    DELETE FROM grdb_migrations WHERE identifier = 'v10-trusted-checked-by';
-                    INSERT INTO trusted (kind, id, bytes) VALUES ('certificate', x'01', x'0203');
-                    """)
-        }
-        try database.close()
+        try await Self.rollBack(
+            path,
+            """
+            ALTER TABLE trusted DROP COLUMN checked_by;
+            DELETE FROM grdb_migrations WHERE identifier = 'v10-trusted-checked-by';
+            INSERT INTO trusted (kind, id, bytes) VALUES ('certificate', x'01', x'0203');
+            """)
         let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [nil])
         try reopened.noteTrustedChecked(kind: "certificate", ids: [[1]], checkedBy: [9])
@@ -93,18 +83,15 @@ struct StoreFileTests {
         defer { withExtendedLifetime(directory) {} }
         let path = directory.file("hub.db")
         try ReplicaStore(StoreConfiguration(path: path), replica: "hub").close()
-        let database = try DatabaseQueue(path: path)
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    DROP INDEX trusted_by_scope;
-                    ALTER TABLE trusted DROP COLUMN scope;
-                    ALTER TABLE trusted DROP COLUMN not_after;
-                    DELETE FROM grdb_migrations WHERE identifier = 'v11-trusted-grant-index';
-                    INSERT INTO trusted (kind, id, bytes, checked_by) VALUES ('grant', x'01', x'11', x'09');
-                    """)
-        }
-        try database.close()
+        try await Self.rollBack(
+            path,
+            """
+            DROP INDEX trusted_by_scope;
+            ALTER TABLE trusted DROP COLUMN scope;
+            ALTER TABLE trusted DROP COLUMN not_after;
+            DELETE FROM grdb_migrations WHERE identifier = 'v11-trusted-grant-index';
+            INSERT INTO trusted (kind, id, bytes, checked_by) VALUES ('grant', x'01', x'11', x'09');
+            """)
         let store = try ReplicaStore(StoreConfiguration(path: path), replica: "hub")
         #expect(try store.trustedRecords(kind: "grant").map(\.endNoted) == [false])
         #expect(try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x11]])
@@ -129,6 +116,14 @@ struct StoreFileTests {
                 [0x11], [0x12], [0x15],
             ])
         #expect(try store.trustedRecords(kind: "grant", scopes: ["customer:carl"]).isEmpty)
+    }
+
+    /// Runs `sql` on the closed store file at `path`, as an older (or newer) version of Aisle
+    /// would have left it.
+    static func rollBack(_ path: String, _ sql: String) async throws {
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in try db.execute(sql: sql) }
+        try database.close()
     }
 
     /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.
@@ -201,21 +196,18 @@ struct StoreFileTests {
         try store.close()
         // Back to v7: a versions table holding each origin's highest sequence, and a log compacted
         // away (so only the table knows the vectors).
-        let database = try DatabaseQueue(path: path)
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    DROP VIEW versions;
-                    CREATE TABLE versions (
-                        scope TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (scope, origin)
-                    ) WITHOUT ROWID;
-                    INSERT INTO versions SELECT scope, origin, max(seq) FROM changes GROUP BY scope, origin;
-                    DROP TABLE version_marks;
-                    DELETE FROM changes;
-                    DELETE FROM grdb_migrations WHERE identifier = 'v8-version-marks';
-                    """)
-        }
-        try database.close()
+        try await Self.rollBack(
+            path,
+            """
+            DROP VIEW versions;
+            CREATE TABLE versions (
+                scope TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (scope, origin)
+            ) WITHOUT ROWID;
+            INSERT INTO versions SELECT scope, origin, max(seq) FROM changes GROUP BY scope, origin;
+            DROP TABLE version_marks;
+            DELETE FROM changes;
+            DELETE FROM grdb_migrations WHERE identifier = 'v8-version-marks';
+            """)
 
         let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         #expect(try reopened.versionVector(of: .store("berlin")) == berlin)
