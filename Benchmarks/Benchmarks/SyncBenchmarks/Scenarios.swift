@@ -120,7 +120,7 @@ func wireBytes() async throws -> WireFigures {
     let sessions = [nodes.phone, nodes.hub].enumerated().map { side, node in
         SyncSession(
             side: side == 0 ? .initiator : .responder, certificate: node.identity.certificate,
-            signing: node.identity.signing, trust: node.trustSnapshot)
+            signing: node.identity.signing, trust: SharedTrust(node.trustSnapshot))
     }
     var sent: [[Int]] = [[], []]
     func run(_ actions: [SyncAction], from side: Int) async throws {

@@ -113,14 +113,6 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
         (lhs.scope, lhs.kind, lhs.id) < (rhs.scope, rhs.kind, rhs.id)
     }
 
-    /// Hashes the kind and id only: keys in one table almost always share their scope, whose text
-    /// would double the bytes hashed per lookup (a store's stock, sealed_apply in
-    /// docs/performance.md). Keys of one id in two scopes collide and are told apart by `==`.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(kind)
-        hasher.combine(id)
-    }
-
     public var description: String { "\(scope)/\(kind)/\(id)" }
 }
 
