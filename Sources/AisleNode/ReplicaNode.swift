@@ -172,7 +172,7 @@ public final class ReplicaNode: Sendable {
     public func scopes(handedOverTo peer: Certificate) throws -> [Scope] {
         let own = identity.certificate.body
         guard own.role.isStoreTerminal, peer.body.role == .hub else { return [] }
-        let ahead = try store.scopesAheadOfArchive(
+        let ahead = try store.customerScopesAheadOfArchive(
             pending: acknowledgements.withLock { Array($0.pending.values) })
         guard !ahead.isEmpty else { return [] }
         let now = store.wallClock()

@@ -1,5 +1,4 @@
 public import AisleCore
-import Foundation
 import GRDB
 
 /// Logged changes a peer has not acknowledged yet: how many, and when the oldest was made (for
@@ -58,34 +57,32 @@ extension ReplicaStore {
         }
     }
 
-    /// The scopes in which this replica's own changes go beyond what a hub (the archive, one
-    /// process or several sharing one journal) last acknowledged: what a till hands over to the
-    /// hub even where it may no longer sync (docs/sync.md, "Handing over"). Over-reports when
+    /// The customer scopes in which this replica's own changes go beyond what a hub (the archive,
+    /// one process or several sharing one journal) last acknowledged: what a till hands over to
+    /// the hub even where it may no longer sync (docs/sync.md, "Handing over"). Over-reports when
     /// acknowledgements were not yet written (those in `pending` count), never under-reports.
-    public func scopesAheadOfArchive(pending: [PeerAcknowledgement] = []) throws -> [Scope] {
+    ///
+    /// Reads the log only: compaction never drops a change the hub has not acknowledged, so the
+    /// log holds every such change, and the scopes a till met long ago (one per handoff) are not
+    /// read at each connection.
+    public func customerScopesAheadOfArchive(pending: [PeerAcknowledgement] = []) throws -> [Scope] {
         try pool.read { db in
-            var ahead: [String: (own: UInt64, acknowledged: UInt64)] = [:]
-            for row in try Row.fetchAll(
+            // Customer scopes are written `customer:<id>`, and `;` follows `:`.
+            let own = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT v.scope AS scope, v.seq AS seq, a.vector AS vector FROM versions v
-                    LEFT JOIN peer_acks a ON a.scope = v.scope AND a.archive = 1
-                    WHERE v.origin = ?
+                    SELECT scope, max(seq) AS seq FROM changes
+                    WHERE scope >= 'customer:' AND scope < 'customer;' AND origin = ? GROUP BY scope
                     """, arguments: [replica.rawValue])
-            {
-                let scope: String = row["scope"]
-                var entry = ahead[scope] ?? (UInt64(row["seq"] as Int64), 0)
-                if let bytes = row["vector"] as Data? {
-                    entry.acknowledged = max(
-                        entry.acknowledged, try VersionVector(canonicalBytes: Array(bytes))[replica])
-                }
-                ahead[scope] = entry
+            var ahead: [Scope] = []
+            for row in own {
+                let scope = try Scope(row["scope"] as String)
+                let acknowledged =
+                    (try Self.acknowledgements(in: scope, db) + pending.filter { $0.scope == scope })
+                    .filter(\.archive).map { $0.vector[replica] }.max() ?? 0
+                if UInt64(row["seq"] as Int64) > acknowledged { ahead.append(scope) }
             }
-            for report in pending where report.archive {
-                guard let entry = ahead[report.scope.description] else { continue }
-                ahead[report.scope.description]?.acknowledged = max(entry.acknowledged, report.vector[replica])
-            }
-            return try ahead.filter { $0.value.own > $0.value.acknowledged }.keys.sorted().map { try Scope($0) }
+            return ahead
         }
     }
 
