@@ -91,6 +91,58 @@ struct OutageTests {
         }
     }
 
+    @Test(
+        "a line a till adds to a handed-off cart while the hub is down reaches the phone after the handoff ended; an edit after the end is refused"
+    )
+    func handedOffCartEditedThroughAnOutage() async throws {
+        let store = try StoreWorld()
+        defer { withExtendedLifetime(store) {} }
+        let world = store.world
+        var (hub, hubPort) = try await world.startHub()
+        let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
+        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+        let printed = try world.run([
+            "mobile", "handoff", "--dir", world.phone, "--store", "berlin", "--minutes", "1",
+        ])
+        let handedAt = ContinuousClock.now
+        let code = try #require(printed.split(separator: "\n").last.map(String.init))
+        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let till = "http://127.0.0.1:\(port)"
+        #expect(try await hubLink(of: till))
+        let (status, taken) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
+        #expect(status == 200, "\(taken)")
+
+        // The WAN goes down; the till adds bread to Anna's cart meanwhile.
+        hub.stop(SIGKILL)
+        let (added, cart) = try await jsonRequest(
+            "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "bread", "quantity": 1])
+        #expect(added == 200, "\(cart)")
+
+        // The handoff ends a minute after the code was made: the till may no longer change the cart.
+        try await Task.sleep(until: handedAt + .seconds(62))
+        let (late, refusal) = try await jsonRequest(
+            "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "jam", "quantity": 1])
+        #expect(late == 403, "\(refusal)")
+        #expect(((refusal["error"] as? [String: Any])?["message"] as? String)?.contains("has ended") == true)
+
+        // The hub returns; the till hands the bread over, and the phone gets it.
+        hub = try ServerProcess(
+            AisleCommandTests.executable,
+            ["hub", "serve", "--config", world.hub + "/hub.json", "--port", "\(hubPort)"])
+        hubPort = try #require(try await hub.listeningPort())
+        #expect(try await hubLink(of: till))
+        #expect(
+            try await eventually {
+                let synced = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+                return synced.contains("bread  × 1") && synced.contains("milk  × 2") && !synced.contains("jam")
+            })
+        for server in [edge, hub] {
+            let stopped = server.stop(SIGTERM)
+            #expect(stopped == 0, "\(server.text)")
+        }
+    }
+
     @Test("a till killed in the middle of its first catch-up resumes after a restart, without a duplicate")
     func restartMidCatchUp() async throws {
         let store = try StoreWorld()
