@@ -44,6 +44,17 @@ struct StoreWorld {
 
 @Suite("A store through a hub outage, with real processes")
 struct OutageTests {
+    /// Anna's phone puts 2 milk in its cart, syncs with the hub at `url`, and hands the cart to
+    /// the tills of Berlin for `minutes` (the command's default when nil): the code it shows.
+    static func handOffPhoneCart(_ world: SyncWorld, hub url: String, minutes: Int? = nil) throws -> String {
+        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
+        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
+        let printed = try world.run(
+            ["mobile", "handoff", "--dir", world.phone, "--store", "berlin"]
+                + (minutes.map { ["--minutes", "\($0)"] } ?? []))
+        return try #require(printed.split(separator: "\n").last.map(String.init))
+    }
+
     @Test("a cart filled on a phone continues at the till after a handoff, and the till's edits reach the phone")
     func cartHandoff() async throws {
         let store = try StoreWorld()
@@ -51,10 +62,7 @@ struct OutageTests {
         let world = store.world
         let (hub, hubPort) = try await world.startHub()
         let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
-        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
-        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
-        let printed = try world.run(["mobile", "handoff", "--dir", world.phone, "--store", "berlin"])
-        let code = try #require(printed.split(separator: "\n").last.map(String.init))
+        let code = try Self.handOffPhoneCart(world, hub: url)
 
         let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
@@ -100,13 +108,9 @@ struct OutageTests {
         let world = store.world
         var (hub, hubPort) = try await world.startHub()
         let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
-        _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "2"])
-        _ = try world.run(["mobile", "sync", "--dir", world.phone, "--hub", url])
-        let printed = try world.run([
-            "mobile", "handoff", "--dir", world.phone, "--store", "berlin", "--minutes", "1",
-        ])
+        let code = try Self.handOffPhoneCart(world, hub: url, minutes: 1)
+        // The handoff ends at most a minute from now (the code was made before this).
         let handedAt = ContinuousClock.now
-        let code = try #require(printed.split(separator: "\n").last.map(String.init))
         let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
         let till = "http://127.0.0.1:\(port)"
         #expect(try await hubLink(of: till))
@@ -119,7 +123,7 @@ struct OutageTests {
             "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "bread", "quantity": 1])
         #expect(added == 200, "\(cart)")
 
-        // The handoff ends a minute after the code was made: the till may no longer change the cart.
+        // The handoff has ended: the till may no longer change the cart.
         try await Task.sleep(until: handedAt + .seconds(62))
         let (late, refusal) = try await jsonRequest(
             "POST", till + "/v1/carts/app-cart/lines?customer=anna", ["sku": "jam", "quantity": 1])
