@@ -3,7 +3,7 @@ import AisleCrypto
 public import AisleNode
 import AisleStore
 import Foundation
-public import Hummingbird
+import Hummingbird
 
 /// `GET /v1/status`: every device the hub has heard from, with its last contact and how far
 /// behind it is, worst first (docs/hub-api.yaml; `aisle admin status` prints it).

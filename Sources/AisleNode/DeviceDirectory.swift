@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 public import AisleCrypto
 public import AisleStore
 import Foundation

@@ -1,7 +1,7 @@
 public import AisleCore
-public import AisleCrypto
+import AisleCrypto
 import AisleStore
-public import AisleSync
+import AisleSync
 
 /// Rights recall (docs/sync.md, "Rights recall"): a reservation the hub cannot cover from its own
 /// stock rights, when the store's units sit in its tills' rights. The hub asks the store's tills

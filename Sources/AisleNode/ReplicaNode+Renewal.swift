@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 public import AisleCrypto
 import AisleStore
 import Synchronization

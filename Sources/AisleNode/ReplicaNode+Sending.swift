@@ -1,6 +1,6 @@
 public import AisleCore
 public import AisleCrypto
-public import AisleStore
+import AisleStore
 import Synchronization
 
 extension ReplicaNode {

@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 
 /// Click and collect in the stock simulation: the phone asks the hub to reserve, the hub places
 /// the reservation within its rights (recalling spare rights from the store's tills it reaches

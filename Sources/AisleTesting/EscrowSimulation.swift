@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 
 /// A seeded simulation of stock and points under partitions, with the hub as rights bank: the
 /// proof that no unit is oversold and no point spent twice.

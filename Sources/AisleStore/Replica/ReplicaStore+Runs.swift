@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 import Foundation
 import GRDB
 
