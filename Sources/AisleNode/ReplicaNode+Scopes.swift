@@ -52,11 +52,9 @@ extension ReplicaNode {
         return trust.withLock { trust in ahead.filter { !Self.receives(own, $0, trust, now) } }
     }
 
-    /// Whether this node takes the changes a peer hands over in `scope` (``SyncAction/offered(_:_:)``):
-    /// only a hub, which archives every scope.
-    public func takesHandOver(of scope: Scope) -> Bool {
-        identity.certificate.body.role == .hub && Authorization.mayReceive(identity.certificate.body, scope)
-    }
+    /// Whether this node takes the changes a peer hands over (``SyncAction/offered(_:_:)``): only
+    /// a hub, which archives every scope.
+    public var takesHandOver: Bool { identity.certificate.body.role == .hub }
 
     /// Whether this node and `peer` may both receive `scope`: a peer that subscribed to a scope
     /// this side has not (one it met later) is followed back then.

@@ -30,7 +30,7 @@ extension ReplicaNode {
     /// they are, the others (kept before that was noted, or under another key) are checked, and
     /// those that pass are noted as checked. One that does not (another tenant's file) is not
     /// trusted. Of the handoff grants, those that ended over ``grantMemory`` ago stay on disk
-    /// (``storedGrants(covering:into:)``); one kept before its end was noted is read once more,
+    /// (``trust(for:)`` reads them back when a change needs one); one kept before its end was noted is read once more,
     /// and its end noted.
     func learnStoreKept() throws {
         let admin = trust.admin.bytes

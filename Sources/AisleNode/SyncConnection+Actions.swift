@@ -93,7 +93,7 @@ extension SyncConnection {
             case .offered(let scope, let vector):
                 // A till hands over what it wrote under a handoff grant that has since ended: take
                 // what this side lacks. Each change is checked at its own time, with its grant.
-                guard !session.isSubscribed(scope), node.takesHandOver(of: scope) else { continue }
+                guard !session.isSubscribed(scope), node.takesHandOver else { continue }
                 let held = try await durableVector(of: scope)
                 if !held.includes(vector) { pending += session.subscribe([scope: held]) }
             case .install(let scope, let objects, let stamp, let covers):

@@ -143,17 +143,13 @@ extension TrustStore {
     /// grant held here covers: where a node must read older grants from its store to open the
     /// change, or to send it with what checks it.
     public func scopesLackingGrants(_ envelopes: [Envelope]) -> Set<Scope> {
-        var lacking: Set<Scope> = []
-        for envelope in envelopes where needsGrant(envelope) && !isGranted(envelope) {
-            lacking.insert(envelope.header.scope)
-        }
-        return lacking
+        Set(ungranted(envelopes).map(\.header.scope))
     }
 
     /// Takes grants read back from this node's store (checked when they were kept), those that
     /// cover a change among `envelopes` that no held grant covers.
     public mutating func adopt(stored: [HandoffGrant], covering envelopes: [Envelope]) {
-        let uncovered = envelopes.filter { needsGrant($0) && !isGranted($0) }
+        let uncovered = ungranted(envelopes)
         for grant in stored where grant.tenant == tenant {
             let covers = uncovered.contains { envelope in
                 guard envelope.header.scope == grant.scope, let author = certificates[envelope.header.certificate]
@@ -162,6 +158,11 @@ extension TrustStore {
             }
             if covers { insert(checked: grant) }
         }
+    }
+
+    /// The envelopes a till or kiosk wrote under a handoff grant that no grant held here covers.
+    private func ungranted(_ envelopes: [Envelope]) -> [Envelope] {
+        envelopes.filter { needsGrant($0) && !isGranted($0) }
     }
 
     /// Whether `envelope` was written by a known till or kiosk in a customer scope its
