@@ -34,9 +34,14 @@ public enum CatchUp: Sendable {
 }
 
 extension ReplicaNode {
-    /// The devices revoked for good here (``TrustStore/revokedDevices``): their reports no longer
-    /// hold compaction back.
-    public var revokedDevices: Set<ReplicaID> { trust.withLock { $0.revokedDevices } }
+    /// The devices revoked for good here: every certificate of theirs the store keeps is revoked
+    /// (a device enrolled again, with a certificate that is not, is not among them). They can
+    /// never sync again, and their reports no longer hold compaction back. Counted in the store,
+    /// which keeps every certificate the node trusts, by the few revoked ones.
+    public func revokedDevices() throws -> Set<ReplicaID> {
+        let revoked = trust.withLock { $0.revoked }
+        return Set(try store.devices(kind: Self.certificateKind, allAmong: revoked).compactMap { try? ReplicaID($0) })
+    }
 
     /// Notes that `peer` holds `scope` up to `vector` (it subscribed, or acknowledged a batch).
     ///
@@ -90,7 +95,7 @@ extension ReplicaNode {
     /// Nothing is dropped before the hub has it (it is the archive every replica catches up from).
     /// Another peer silent for longer than the retention no longer holds compaction back; if it
     /// comes back lacking what was dropped, the hub sends it a snapshot. Nor does a revoked device,
-    /// which can never sync again (``TrustStore/revokedDevices``). A hub keeps the customer
+    /// which can never sync again (``revokedDevices()``). A hub keeps the customer
     /// scopes it relays unread whole: it cannot make a snapshot of what it cannot read.
     ///
     /// Only the scopes some peer reported on since the last run are compacted: elsewhere nothing
@@ -105,7 +110,7 @@ extension ReplicaNode {
         peerRetention: Duration = .seconds(30 * 24 * 3_600), fullPassEvery: Duration = .seconds(3_600)
     ) async throws -> [Scope: Compaction] {
         let now = store.wallClock()
-        let revoked = revokedDevices
+        let revoked = try revokedDevices()
         let every = UInt64(fullPassEvery.components.seconds) * 1_000
         let (reports, moved, full) = acknowledgements.withLock { state in
             defer {

@@ -11,8 +11,7 @@ extension ReplicaNode {
         try learnRenewal()
         if identity.certificate.body.role == .hub {
             // Checked by the admin key as learnt; the known ones are skipped at once.
-            _ = trust.learn(
-                try store.renewals().entries.compactMap { $0.value.renewedCertificate.map(TrustedRecord.certificate) })
+            _ = try learnNow(try store.renewals().entries.compactMap(\.value.renewedCertificate))
         }
     }
 
@@ -29,7 +28,7 @@ extension ReplicaNode {
             let renewed = renewal.renewedCertificate, own.body.isRenewed(by: renewed.body),
             !trust.withLock({ $0.revoked.contains(renewed.id) }),
             // Checked by the admin key, and known to the node's trust: the node's changes name it.
-            case .success = trust.learn([.certificate(renewed)])[0]
+            case .success = try learnNow([renewed])[0]
         else { return nil }
         currentIdentity.withLock { identity in
             identity = NodeIdentity(certificate: renewed, signing: identity.signing)

@@ -44,7 +44,7 @@ extension ReplicaNode {
         }
         try latestAcknowledgements().forEach(note)
         try await journal?.acknowledgements().forEach(note)
-        let (certificates, revoked) = Self.devices(in: trustSnapshot, connected: connected)
+        let (certificates, revoked) = try devices(connected: connected)
         let connected = Set(connected.map(\.body.device))
         for device in connected where reports[device] == nil { reports[device] = [:] }
         let devices = reports.map { (device: $0.key, reports: Array($0.value.values)) }
@@ -71,18 +71,19 @@ extension ReplicaNode {
         }
     }
 
-    /// Each device's latest certificate (of those `trust` knows and those `connected` showed),
-    /// indexed once, and the revoked devices. The snapshot is let go on return, before the view's
-    /// slow part: while one is held, the next certificate learnt copies every one the node knows.
-    private static func devices(in trust: TrustStore, connected: [Certificate]) -> (
+    /// Each device's latest certificate (of those the store keeps, which are every one the node
+    /// trusts, and those `connected` showed), indexed once, and the revoked devices. Read from the
+    /// store: a node holds in memory only the phones' certificates it used lately.
+    private func devices(connected: [Certificate]) throws -> (
         certificates: [ReplicaID: Certificate], revoked: Set<ReplicaID>
     ) {
+        let kept = try store.trusted(kind: Self.certificateKind).compactMap { try? Certificate(canonicalBytes: $0) }
         var certificates: [ReplicaID: Certificate] = [:]
-        for certificate in trust.certificates.values + connected {
+        for certificate in kept + connected {
             let device = certificate.body.device
             if let known = certificates[device], known.body.notAfter >= certificate.body.notAfter { continue }
             certificates[device] = certificate
         }
-        return (certificates, trust.revokedDevices)
+        return (certificates, try revokedDevices())
     }
 }

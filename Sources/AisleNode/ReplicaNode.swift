@@ -44,8 +44,9 @@ public final class ReplicaNode: Sendable {
     let openConnections = Atomic<Int>(0)
     /// Whether own changes are sealed as they are written even with no connection open.
     let sealsEachChange = Atomic<Bool>(false)
-    /// When the grants that ended are next forgotten (``forgetEndedGrants()``).
-    let grantSweep = Mutex<UInt64>(0)
+    /// When the grants that ended, and the phones' certificates not used lately, are next
+    /// forgotten (``forgetUnusedTrust(grants:)``).
+    let trustSweep = Mutex<(grants: UInt64, certificates: UInt64)>((0, 0))
 
     /// A node over `store`, speaking as `identity`, checking envelopes against `trust` and the
     /// certificates the store kept from earlier connections.
@@ -127,9 +128,11 @@ public final class ReplicaNode: Sendable {
     /// What this node trusts now (certificates, revocations, keys), for a new connection.
     public var trustSnapshot: TrustStore { trust.snapshot }
 
-    /// The certificates of the authors of `envelopes` this node knows, each once.
-    public func certificates(of envelopes: [Envelope]) -> [Certificate] {
+    /// The certificates of the authors of `envelopes` this node knows, each once (read back
+    /// from the store where they are not held in memory).
+    public func certificates(of envelopes: [Envelope]) throws -> [Certificate] {
         let ids = Set(envelopes.map(\.header.certificate))
+        try holdKept(ids)
         return trust.withLock { trust in ids.compactMap { trust.certificates[$0] } }
     }
 

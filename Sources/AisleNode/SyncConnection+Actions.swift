@@ -75,7 +75,7 @@ extension SyncConnection {
                 case .envelopes(let envelopes, let complete):
                     NodeMetrics.sent(envelopes.count, of: scope)
                     pending += session.provide(
-                        scope, envelopes: envelopes, certificates: node.certificates(of: envelopes),
+                        scope, envelopes: envelopes, certificates: try node.certificates(of: envelopes),
                         grants: try node.grants(for: scope, covering: envelopes), caughtUp: complete)
                 case .snapshot(let snapshot):
                     pending += try await provide(snapshot)

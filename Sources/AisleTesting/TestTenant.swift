@@ -56,6 +56,19 @@ public final class TestTenant: Sendable {
             trust: trust(keys: scopes, certificates: [own] + peers))
     }
 
+    /// The hub (holding the keys of Berlin's store) and Anna's phone (trusting the hub), both
+    /// reading `wallClock`: where the handoff tests begin.
+    public func hubAndAnnasPhone(wallClock: @escaping @Sendable () -> UInt64) throws -> (
+        hub: ReplicaNode, phone: ReplicaNode
+    ) {
+        let anna = Scope.customer("anna")
+        let hub = try node("hub", .hub, [.allStores], keys: [.store("berlin")], wallClock: wallClock)
+        let phone = try node(
+            "phone-anna", .mobile, [.exactly(anna)], keys: [anna], peers: [hub.identity.certificate],
+            wallClock: wallClock)
+        return (hub, phone)
+    }
+
     /// Another process of `node`'s device, as hub processes sharing a journal are: the same
     /// identity and what it trusts now, over a store of its own named `name`, reading `wallClock`.
     public func process(

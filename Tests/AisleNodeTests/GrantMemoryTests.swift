@@ -17,9 +17,7 @@ struct GrantMemoryTests {
         let chain = try TestTenant()
         let anna = Scope.customer("anna")
         let clock = time.read
-        let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")], wallClock: clock)
-        let phone = try chain.node(
-            "phone-anna", .mobile, [.exactly(anna)], keys: [anna], peers: [hub.identity.certificate], wallClock: clock)
+        let (hub, phone) = try chain.hubAndAnnasPhone(wallClock: clock)
         let till = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate],
             wallClock: clock)
@@ -112,12 +110,12 @@ struct GrantMemoryTests {
         let admin = hub.trustSnapshot.admin.bytes
         try await hub.store.keepTrusted(
             [TrustedRow(kind: ReplicaNode.grantKind, id: grant.id, bytes: grant.canonicalBytes)], checkedBy: admin)
-        #expect(try hub.store.trustedRecords(kind: ReplicaNode.grantKind).map(\.endNoted) == [false])
+        #expect(try hub.store.trustedRecords(kind: ReplicaNode.grantKind).map(\.noted) == [false])
 
         let started = try ReplicaNode(
             store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
         #expect(started.grants(for: anna).map(\.id) == [grant.id])
-        #expect(try hub.store.trustedRecords(kind: ReplicaNode.grantKind).map(\.endNoted) == [true])
+        #expect(try hub.store.trustedRecords(kind: ReplicaNode.grantKind).map(\.noted) == [true])
         #expect(try hub.store.trustedRecords(kind: ReplicaNode.grantKind, scopes: [anna.description]).count == 1)
 
         // Three hours on (the grant ran for one), a start leaves it on disk.
@@ -127,6 +125,10 @@ struct GrantMemoryTests {
         let restarted = try ReplicaNode(
             store: later, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
         #expect(restarted.grants(for: anna).isEmpty)
-        #expect(restarted.trustSnapshot.certificates[phone.identity.certificate.id] != nil)
+        // The phone's certificate too: read back when a change needs it.
+        #expect(restarted.trustSnapshot.certificates[phone.identity.certificate.id] == nil)
+        #expect(
+            try later.trustedRecords(kind: ReplicaNode.certificateKind, ids: [phone.identity.certificate.id]).count == 1
+        )
     }
 }

@@ -36,7 +36,8 @@ struct KeptTrustTests {
         #expect(refused.map(\.0.id) == [grant.id])
         #expect(hub.trustSnapshot.certificates[phone.identity.certificate.id] != nil)
         #expect(hub.trustSnapshot.certificates[till.identity.certificate.id] != nil)
-        #expect(try hub.store.trusted(kind: ReplicaNode.certificateKind).count == 2)
+        // And the hub's own, kept at its start.
+        #expect(try hub.store.trusted(kind: ReplicaNode.certificateKind).count == 3)
         #expect(try hub.store.trusted(kind: ReplicaNode.grantKind).isEmpty)
 
         // Read again after the certificate: learnt, and kept like the certificates were.
@@ -71,7 +72,9 @@ struct KeptTrustTests {
 
         let started = try ReplicaNode(
             store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
-        #expect(Set(started.trustSnapshot.certificates.keys) == [till.id, forged.id, kiosk.id])
+        // With its own, which its first start kept.
+        let own = hub.identity.certificate.id
+        #expect(Set(started.trustSnapshot.certificates.keys) == [own, till.id, forged.id, kiosk.id])
         // The kiosk's certificate was checked at this start, and is noted so.
         let checkedBy = try hub.store.trustedRecords(kind: ReplicaNode.certificateKind).map(\.checkedBy)
         #expect(checkedBy.allSatisfy { $0 == admin })
@@ -80,7 +83,7 @@ struct KeptTrustTests {
         try await hub.store.keepTrusted([row(forged)], checkedBy: other.publicKey.bytes)
         let again = try ReplicaNode(
             store: hub.store, identity: hub.identity, trust: chain.trust(keys: [], certificates: []))
-        #expect(Set(again.trustSnapshot.certificates.keys) == [till.id, kiosk.id])
+        #expect(Set(again.trustSnapshot.certificates.keys) == [own, till.id, kiosk.id])
     }
 
     @Test(
@@ -102,6 +105,6 @@ struct KeptTrustTests {
         }
         #expect(hub.trustSnapshot.certificates[forged.id] == nil)
         #expect(hub.trustSnapshot.certificates[till.identity.certificate.id] != nil)
-        #expect(try hub.store.trusted(kind: ReplicaNode.certificateKind).count == 2)
+        #expect(try hub.store.trusted(kind: ReplicaNode.certificateKind).count == 2 + 1)  // and the hub's own
     }
 }

@@ -17,11 +17,7 @@ struct LateHandoffChangeTests {
     ) {
         let time = SharedWallClock()
         let chain = try TestTenant()
-        let anna = Scope.customer("anna")
-        let hub = try chain.node("hub", .hub, [.allStores], keys: [.store("berlin")], wallClock: time.read)
-        let phone = try chain.node(
-            "phone-anna", .mobile, [.exactly(anna)], keys: [anna], peers: [hub.identity.certificate],
-            wallClock: time.read)
+        let (hub, phone) = try chain.hubAndAnnasPhone(wallClock: time.read)
         let till = try chain.node(
             "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate],
             wallClock: time.read)

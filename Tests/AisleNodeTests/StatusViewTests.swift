@@ -28,7 +28,7 @@ struct StatusViewTests {
     )
     func goneDeviceWithoutChangesHasItsRole() async throws {
         let chain = try TestTenant()
-        let anna = try CustomerID("anna")
+        let anna: CustomerID = "anna"
         let phone = try chain.node(
             "phone-anna", .mobile, [.exactly(.customer(anna))], keys: [.customer(anna)], notAfter: TestTenant.now + 9)
         let hub = try chain.node("hub", .hub, [.allStores], keys: [])

@@ -56,17 +56,14 @@ struct StoreFileTests {
 
     @Test("certificates kept under schema v9 are kept by v10 with no admin key noted, so they are checked again")
     func v9TrustedMigrated() async throws {
-        let directory = try TemporaryDirectory()
-        defer { withExtendedLifetime(directory) {} }
-        let path = directory.file("edge.db")
-        try ReplicaStore(StoreConfiguration(path: path), replica: "till-1").close()
-        try await Self.rollBack(
-            path,
+        let (directory, path) = try await Self.emptyFileRolledBack(
+            replica: "till-1",
             """
             ALTER TABLE trusted DROP COLUMN checked_by;
             DELETE FROM grdb_migrations WHERE identifier = 'v10-trusted-checked-by';
             INSERT INTO trusted (kind, id, bytes) VALUES ('certificate', x'01', x'0203');
             """)
+        defer { withExtendedLifetime(directory) {} }
         let reopened = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
         #expect(try reopened.trustedRecords(kind: "certificate").map(\.checkedBy) == [nil])
         try reopened.noteTrustedChecked(kind: "certificate", ids: [[1]], checkedBy: [9])
@@ -76,26 +73,27 @@ struct StoreFileTests {
     }
 
     @Test(
-        "grants kept under schema v10 have no end noted until their node notes it; a start reads every certificate, and of the grants those in force, ended lately, unnoted or checked under another key"
+        "grants kept under schema v10 have no end noted until their node notes it; a start reads the certificates not noted, and of the grants those in force, ended lately, unnoted or checked under another key"
     )
     func v10TrustedMigrated() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, path) = try await Self.emptyFileRolledBack(
+            replica: "hub",
+            Self.beforeV12 + """
+                DROP INDEX trusted_by_scope;
+                ALTER TABLE trusted DROP COLUMN scope;
+                ALTER TABLE trusted DROP COLUMN not_after;
+                DELETE FROM grdb_migrations WHERE identifier = 'v11-trusted-grant-index';
+                INSERT INTO trusted (kind, id, bytes, checked_by) VALUES ('grant', x'01', x'11', x'09');
+                """)
         defer { withExtendedLifetime(directory) {} }
-        let path = directory.file("hub.db")
-        try ReplicaStore(StoreConfiguration(path: path), replica: "hub").close()
-        try await Self.rollBack(
-            path,
-            """
-            DROP INDEX trusted_by_scope;
-            ALTER TABLE trusted DROP COLUMN scope;
-            ALTER TABLE trusted DROP COLUMN not_after;
-            DELETE FROM grdb_migrations WHERE identifier = 'v11-trusted-grant-index';
-            INSERT INTO trusted (kind, id, bytes, checked_by) VALUES ('grant', x'01', x'11', x'09');
-            """)
         let store = try ReplicaStore(StoreConfiguration(path: path), replica: "hub")
-        #expect(try store.trustedRecords(kind: "grant").map(\.endNoted) == [false])
-        #expect(try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x11]])
-        try store.noteTrustedEnds(kind: "grant", [([1], "customer:anna", 500)])
+        #expect(try store.trustedRecords(kind: "grant").map(\.noted) == [false])
+        #expect(
+            try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9], setAside: "mobile").map(\.bytes)
+                == [[0x11]])
+        try store.noteTrusted([
+            TrustedRow(kind: "grant", id: [1], bytes: [0x11], scope: "customer:anna", notAfter: 500)
+        ])
         try await store.keepTrusted(
             [
                 TrustedRow(kind: "grant", id: [2], bytes: [0x12], scope: "customer:anna", notAfter: 2_000),
@@ -105,17 +103,58 @@ struct StoreFileTests {
         try await store.keepTrusted(
             [TrustedRow(kind: "grant", id: [5], bytes: [0x15], scope: "customer:anna", notAfter: 500)], checkedBy: [8])
 
-        #expect(try store.trustedRecords(kind: "grant").map(\.endNoted) == [true, true, true, true])
+        #expect(try store.trustedRecords(kind: "grant").map(\.noted) == [true, true, true, true])
         // Ended before 1,000 and checked under this key: left on disk.
         #expect(
-            try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x12], [0x15]])
+            try store.trustedRecords(kind: "grant", endingFrom: 1_000, checkedBy: [9], setAside: "mobile").map(\.bytes)
+                == [[0x12], [0x15]])
         #expect(
-            try store.trustedRecords(kind: "certificate", endingFrom: 1_000, checkedBy: [9]).map(\.bytes) == [[0x14]])
+            try store.trustedRecords(kind: "certificate", endingFrom: 1_000, checkedBy: [9], setAside: "mobile")
+                .map(\.bytes) == [[0x14]])
         #expect(
             Set(try store.trustedRecords(kind: "grant", scopes: ["customer:anna"]).map(\.bytes)) == [
                 [0x11], [0x12], [0x15],
             ])
         #expect(try store.trustedRecords(kind: "grant", scopes: ["customer:carl"]).isEmpty)
+    }
+
+    @Test(
+        "certificates kept under schema v11 have no device noted until their node notes it; a start then leaves the phones' checked under this key on disk, read back by id, and the revoked devices are those whose every certificate is revoked"
+    )
+    func v11TrustedMigrated() async throws {
+        let (directory, path) = try await Self.emptyFileRolledBack(
+            replica: "hub",
+            Self.beforeV12 + """
+                INSERT INTO trusted (kind, id, bytes, checked_by) VALUES
+                    ('certificate', x'01', x'11', x'09'), ('certificate', x'02', x'12', x'09');
+                """)
+        defer { withExtendedLifetime(directory) {} }
+        let store = try ReplicaStore(StoreConfiguration(path: path), replica: "hub")
+        func atStart() throws -> [[UInt8]] {
+            try store.trustedRecords(kind: "certificate", endingFrom: 0, checkedBy: [9], setAside: "mobile")
+                .map(\.bytes)
+        }
+        #expect(try store.trustedRecords(kind: "certificate").map(\.noted) == [false, false])
+        #expect(try atStart() == [[0x11], [0x12]])
+        try store.noteTrusted([
+            TrustedRow(kind: "certificate", id: [1], bytes: [0x11], device: "phone-anna", role: "mobile"),
+            TrustedRow(kind: "certificate", id: [2], bytes: [0x12], device: "till-1", role: "pos"),
+        ])
+        try await store.keepTrusted(
+            [
+                TrustedRow(kind: "certificate", id: [3], bytes: [0x13], device: "phone-anna", role: "mobile"),
+                TrustedRow(kind: "certificate", id: [4], bytes: [0x14], device: "phone-bob", role: "mobile"),
+            ], checkedBy: [9])
+        try store.keepTrustedNow(
+            [TrustedRow(kind: "certificate", id: [5], bytes: [0x15], device: "phone-carl", role: "mobile")],
+            checkedBy: [8])
+
+        // The till's, and the phone's checked under another key; the others stay on disk.
+        #expect(try atStart() == [[0x12], [0x15]])
+        #expect(try store.trustedRecords(kind: "certificate", ids: [[3], [1], [7]]).map(\.bytes) == [[0x13], [0x11]])
+        // Anna enrolled again: one of her two certificates revoked leaves her live.
+        #expect(try store.devices(kind: "certificate", allAmong: [[1]]).isEmpty)
+        #expect(try store.devices(kind: "certificate", allAmong: [[1], [3], [4], [7]]) == ["phone-anna", "phone-bob"])
     }
 
     /// Runs `sql` on the closed store file at `path`, as an older (or newer) version of Aisle
@@ -125,6 +164,25 @@ struct StoreFileTests {
         try await database.write { db in try db.execute(sql: sql) }
         try database.close()
     }
+
+    /// A new, empty store file of `replica` in a fresh directory, closed, then `sql` run on it
+    /// (``rollBack(_:_:)``); the directory lives as long as the caller holds it.
+    static func emptyFileRolledBack(replica: ReplicaID, _ sql: String) async throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("\(replica).db")
+        try ReplicaStore(StoreConfiguration(path: path), replica: replica).close()
+        try await rollBack(path, sql)
+        return (directory, path)
+    }
+
+    /// Undoes migration v12 (a certificate's device and role).
+    static let beforeV12 = """
+        DROP INDEX trusted_by_device;
+        ALTER TABLE trusted DROP COLUMN device;
+        ALTER TABLE trusted DROP COLUMN role;
+        DELETE FROM grdb_migrations WHERE identifier = 'v12-trusted-certificate-device';
+
+        """
 
     /// Till-1's file in a fresh directory, after 7 milk received in Berlin and 2 sold.
     static func tillFileWithSales() async throws -> (TemporaryDirectory, String, ReplicaStore) {

@@ -142,7 +142,7 @@ struct JournalKeepTests {
         // Learnt (trusted) first, then kept in its store: wait for both.
         func learnt() throws -> Bool {
             try other.trustSnapshot.certificates[id] != nil
-                && other.store.trusted(kind: ReplicaNode.certificateKind).count == 1
+                && other.store.trustedRecords(kind: ReplicaNode.certificateKind, ids: [id]).count == 1
         }
         while try !learnt(), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))

@@ -98,6 +98,26 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         try await BootstrapWorkload(rows: environment["AISLE_BENCH_BOOTSTRAP_ROWS"].flatMap(Int.init) ?? 1_000_000)
     }
+
+    // hub_start_known_phones: a hub process starts on a store that keeps 100,000 phones'
+    // certificates (it holds the terminals' and reads a phone's back when a change needs it); the
+    // baseline reads, decodes and indexes every one, as a start that held them all did.
+    Benchmark(
+        "hub_start_known_phones",
+        configuration: .init(
+            metrics: [aisleNanoseconds, rawNanoseconds, heldCertificates], warmupIterations: 0,
+            maxDuration: .seconds(1), maxIterations: 1)
+    ) { (benchmark: Benchmark, workload: KnownPhonesWorkload) in
+        var held = 0
+        try! await interleave(benchmark, rounds: 5) {
+            held = try workload.start()
+        } raw: {
+            _ = try workload.holdEvery()
+        }
+        benchmark.measurement(heldCertificates, held)
+    } setup: {
+        try await KnownPhonesWorkload(phones: environment["AISLE_BENCH_KNOWN_PHONES"].flatMap(Int.init) ?? 100_000)
+    }
 }
 
 /// The remote-apply workload sealed by its author, and a node to receive it beside the raw baseline.

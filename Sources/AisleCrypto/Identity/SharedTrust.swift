@@ -100,12 +100,26 @@ public final class SharedTrust: Sendable {
         }
     }
 
-    /// Adds certificates and grants this node checked before under this admin key (its store
-    /// notes which key checked each): their signatures are not checked again. Anything else is
-    /// for ``learn(_:)``.
+    /// Adds certificates and grants this node checked before under this admin key and keeps in
+    /// its store (which notes the key that checked each): their signatures are not checked again,
+    /// and a phone's certificate may be forgotten again
+    /// (``TrustStore/forgetUnusedCertificates(keeping:)``). Anything else is for ``learn(_:)``.
     public func adopt(checkedEarlier records: [TrustedRecord]) {
         withLock { trust in
-            for record in records { trust.insert(checked: record) }
+            for record in records {
+                switch record {
+                case .certificate(let certificate): trust.hold(kept: [certificate])
+                case .grant(let grant): trust.insert(checked: grant)
+                }
+            }
+        }
+    }
+
+    /// Notes that the node's store now keeps `certificates` (learnt here): a phone's may be
+    /// forgotten from memory from now on.
+    public func noteKept(_ certificates: [Certificate]) {
+        withLock { trust in
+            for certificate in certificates { trust.noteKept(certificate, id: certificate.id) }
         }
     }
 

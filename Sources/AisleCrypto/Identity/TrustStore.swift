@@ -5,14 +5,16 @@ public import AisleCore
 public struct TrustStore: Sendable {
     public let tenant: TenantID
     public let admin: SigningPublicKey
+    /// The certificates held in memory: on a node (``ReplicaNode``), those of the chain's
+    /// terminals, and of the phones used lately; it reads a phone's from its store when a change
+    /// needs it (``hold(kept:)``).
     public private(set) var certificates: [[UInt8]: Certificate] = [:]
+    /// The phones' certificates held that the node's store keeps too, so they may be forgotten
+    /// here: each with whether it was held again since the last
+    /// ``forgetUnusedCertificates(keeping:)``.
+    private var kept: [[UInt8]: Bool] = [:]
     /// Ids of revoked certificates: grow-only.
     public private(set) var revoked: Set<[UInt8]> = []
-    /// The devices whose every known certificate is revoked (a device enrolled again, with a
-    /// certificate that is not, is not among them): they can never sync again. Kept up to date as
-    /// certificates and revocations are added, so asking (each compaction does) does not go
-    /// through every certificate a hub knows while every connection waits on the lock.
-    public private(set) var revokedDevices: Set<ReplicaID> = []
     /// The scope keys this node was given.
     public var keyring = ScopeKeyring()
     /// Handoff grants admitted, per customer scope: on a node (``ReplicaNode``), those in force
@@ -35,13 +37,56 @@ public struct TrustStore: Sendable {
     /// - Returns: whether it was new.
     @discardableResult
     mutating func insert(verified certificate: Certificate, id: [UInt8]) -> Bool {
-        guard certificates.updateValue(certificate, forKey: id) == nil else { return false }
-        if revoked.contains(id) {
-            countRevokedDevices()  // rare: a revoked certificate learnt after its revocation
-        } else {
-            revokedDevices.remove(certificate.body.device)
+        certificates.updateValue(certificate, forKey: id) == nil
+    }
+
+    /// Holds certificates this node checked under this admin key before and keeps in its store
+    /// (read back from it): their signatures are not checked again, and a phone's may be
+    /// forgotten again (``forgetUnusedCertificates(keeping:)``).
+    public mutating func hold(kept certificates: [Certificate]) {
+        for certificate in certificates {
+            let id = certificate.id
+            insert(verified: certificate, id: id)
+            noteKept(certificate, id: id)
         }
-        return true
+    }
+
+    /// Notes that the certificates `ids` are used now, so that the next
+    /// ``forgetUnusedCertificates(keeping:)`` keeps those held.
+    /// - Returns: those of `ids` not held.
+    public mutating func use(_ ids: some Sequence<[UInt8]>) -> [[UInt8]] {
+        ids.filter { id in
+            guard certificates[id] != nil else { return true }
+            if kept[id] != nil { kept[id] = true }
+            return false
+        }
+    }
+
+    /// Notes that the node's store keeps `certificate` (whose id is `id`), held here now.
+    mutating func noteKept(_ certificate: Certificate, id: [UInt8]) {
+        if certificate.body.role == .mobile { kept[id] = true }
+    }
+
+    /// Forgets the phones' certificates held since before the last call and not held again
+    /// since, but those in `keeping` (the node's own) and the grantors of the grants held: the
+    /// node's store keeps them, and the node reads one back when a change needs it. A node calls
+    /// it every few minutes: a hub that held every phone it ever heard from would grow with the
+    /// chain's customers for as long as it runs.
+    /// - Returns: how many were forgotten.
+    @discardableResult
+    public mutating func forgetUnusedCertificates(keeping: Set<[UInt8]>) -> Int {
+        let grantors = Set(grants.values.joined().map(\.grantor))
+        var forgotten = 0
+        for (id, heldAgain) in kept {
+            if heldAgain || keeping.contains(id) || grantors.contains(id) {
+                kept[id] = false
+            } else {
+                kept[id] = nil
+                certificates[id] = nil
+                forgotten += 1
+            }
+        }
+        return forgotten
     }
 
     /// Checks that `certificate` is `tenant`'s and signed by its `admin` (nothing else: not its
@@ -62,32 +107,17 @@ public struct TrustStore: Sendable {
         guard !revoked.contains(certificate.id) else { throw .certificateRevoked(certificate.body.device) }
     }
 
-    /// Works ``revokedDevices`` out from every certificate known (after a revocation: rare).
-    private mutating func countRevokedDevices() {
-        var revokedDevices: Set<ReplicaID> = []
-        var live: Set<ReplicaID> = []
-        for certificate in certificates.values {
-            if revoked.contains(certificate.id) {
-                revokedDevices.insert(certificate.body.device)
-            } else {
-                live.insert(certificate.body.device)
-            }
-        }
-        self.revokedDevices = revokedDevices.subtracting(live)
-    }
-
     /// Revokes a certificate (the list only grows).
     public mutating func revoke(_ certificateID: [UInt8]) {
         revoke([certificateID])
     }
 
-    /// Revokes certificates; ``revokedDevices`` is worked out again once, if any is known here.
+    /// Revokes certificates.
     /// - Returns: the ids newly revoked.
     @discardableResult
     mutating func revoke(_ certificateIDs: Set<[UInt8]>) -> Set<[UInt8]> {
         let new = certificateIDs.subtracting(revoked)
         revoked.formUnion(new)
-        if new.contains(where: { certificates[$0] != nil }) { countRevokedDevices() }
         return new
     }
 
@@ -100,7 +130,6 @@ public struct TrustStore: Sendable {
     public var judgingKept: TrustStore {
         var store = self
         store.revoked = []
-        store.revokedDevices = []
         return store
     }
 
@@ -111,7 +140,6 @@ public struct TrustStore: Sendable {
     public func narrowed(to envelopes: [Envelope]) -> TrustStore {
         var narrowed = TrustStore(tenant: tenant, admin: admin)
         narrowed.revoked = revoked
-        narrowed.revokedDevices = revokedDevices
         narrowed.keyring = keyring
         for header in envelopes.lazy.map(\.header) {
             narrowed.certificates[header.certificate] = certificates[header.certificate]

@@ -13,6 +13,11 @@ public enum TrustedRecord: Sendable {
         }
     }
 
+    /// The certificate, if it is one.
+    public var certificate: Certificate? {
+        if case .certificate(let certificate) = self { certificate } else { nil }
+    }
+
     public var canonicalBytes: [UInt8] {
         switch self {
         case .certificate(let certificate): certificate.canonicalBytes

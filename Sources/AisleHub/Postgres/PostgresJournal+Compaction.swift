@@ -79,7 +79,7 @@ extension PostgresJournal {
         }
         guard !worth.isEmpty else { return [] }
         var reports: [Scope: [PeerAcknowledgement]] = [:]
-        let revoked = node.revokedDevices  // they never sync again
+        let revoked = try node.revokedDevices()  // they never sync again
         for report in try await acknowledgements(in: worth)
         where report.archive || (report.at >= cutoff && !revoked.contains(report.peer)) {
             reports[report.scope, default: []].append(report)

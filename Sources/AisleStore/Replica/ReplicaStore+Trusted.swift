@@ -2,51 +2,70 @@ import Foundation
 import GRDB
 
 /// A certificate or handoff grant as a store keeps it: opaque `bytes` under a `kind` and `id`,
-/// with a grant's scope and end (nil for a certificate), by which a node reads a scope's older
-/// grants when it needs them.
+/// with a grant's scope and end, by which a node reads a scope's older grants when it needs
+/// them, and a certificate's device and role, by which it reads the certificates it does not hold
+/// in memory (nil where they do not apply).
 public struct TrustedRow: Sendable, Equatable {
     public var kind: String
     public var id: [UInt8]
     public var bytes: [UInt8]
     public var scope: String?
     public var notAfter: UInt64?
+    public var device: String?
+    public var role: String?
 
-    public init(kind: String, id: [UInt8], bytes: [UInt8], scope: String? = nil, notAfter: UInt64? = nil) {
+    public init(
+        kind: String, id: [UInt8], bytes: [UInt8], scope: String? = nil, notAfter: UInt64? = nil,
+        device: String? = nil, role: String? = nil
+    ) {
         self.kind = kind
         self.id = id
         self.bytes = bytes
         self.scope = scope
         self.notAfter = notAfter
+        self.device = device
+        self.role = role
     }
 }
 
 /// A kept certificate or grant as read back: its bytes, the admin key it was checked under (nil:
-/// kept before that was noted), and whether its scope and end are noted (a grant kept before
-/// they were is not, until its node notes them: ``ReplicaStore/noteTrustedEnds(kind:_:)``).
+/// kept before that was noted), and whether what it is read by is noted (a grant's scope and end,
+/// a certificate's device and role; one kept before those columns is not, until its node notes
+/// them: ``ReplicaStore/noteTrusted(_:)``).
 public struct KeptTrusted: Sendable {
     public let bytes: [UInt8]
     public let checkedBy: [UInt8]?
-    public let endNoted: Bool
+    public let noted: Bool
 }
 
 extension ReplicaStore {
     /// Keeps each record (a certificate or grant, checked by the caller under the admin key
     /// `checkedBy`), all in one transaction; a second copy of the same id only notes who checked
-    /// it, and its scope and end.
+    /// it, and what it is read by.
     public func keepTrusted(_ records: [TrustedRow], checkedBy: [UInt8]) async throws {
-        try await writeTransaction { db, _ in
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO trusted (kind, id, bytes, checked_by, scope, not_after) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (kind, id) DO UPDATE SET checked_by = excluded.checked_by,
-                        scope = coalesce(excluded.scope, scope), not_after = coalesce(excluded.not_after, not_after)
-                    """)
-            for record in records {
-                try insert.execute(arguments: [
-                    record.kind, Data(record.id), Data(record.bytes), Data(checkedBy), record.scope,
-                    record.notAfter.map { Int64(bitPattern: $0) },
-                ])
-            }
+        try await writeTransaction { db, _ in try Self.keep(records, checkedBy: checkedBy, db) }
+    }
+
+    /// As ``keepTrusted(_:checkedBy:)``, at once. Synchronous: for a node's start.
+    public func keepTrustedNow(_ records: [TrustedRow], checkedBy: [UInt8]) throws {
+        guard !records.isEmpty else { return }
+        try pool.write { db in try Self.keep(records, checkedBy: checkedBy, db) }
+    }
+
+    private static func keep(_ records: [TrustedRow], checkedBy: [UInt8], _ db: Database) throws {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO trusted (kind, id, bytes, checked_by, scope, not_after, device, role)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, id) DO UPDATE SET checked_by = excluded.checked_by,
+                    scope = coalesce(excluded.scope, scope), not_after = coalesce(excluded.not_after, not_after),
+                    device = coalesce(excluded.device, device), role = coalesce(excluded.role, role)
+                """)
+        for record in records {
+            try insert.execute(arguments: [
+                record.kind, Data(record.id), Data(record.bytes), Data(checkedBy), record.scope,
+                record.notAfter.map { Int64(bitPattern: $0) }, record.device, record.role,
+            ])
         }
     }
 
@@ -60,15 +79,19 @@ extension ReplicaStore {
         }
     }
 
-    /// Notes the scope and end of grants kept before the store had columns for them (read once,
-    /// at the node's first start since). Synchronous: for a node's start.
-    public func noteTrustedEnds(kind: String, _ ends: [(id: [UInt8], scope: String, notAfter: UInt64)]) throws {
-        guard !ends.isEmpty else { return }
+    /// Notes what records kept before the store had columns for it are read by (a grant's scope
+    /// and end, a certificate's device and role), read once, at the node's first start since.
+    /// Synchronous: for a node's start.
+    public func noteTrusted(_ records: [TrustedRow]) throws {
+        guard !records.isEmpty else { return }
         try pool.write { db in
             let update = try db.cachedStatement(
-                sql: "UPDATE trusted SET scope = ?, not_after = ? WHERE kind = ? AND id = ?")
-            for end in ends {
-                try update.execute(arguments: [end.scope, Int64(bitPattern: end.notAfter), kind, Data(end.id)])
+                sql: "UPDATE trusted SET scope = ?, not_after = ?, device = ?, role = ? WHERE kind = ? AND id = ?")
+            for record in records {
+                try update.execute(arguments: [
+                    record.scope, record.notAfter.map { Int64(bitPattern: $0) }, record.device, record.role,
+                    record.kind, Data(record.id),
+                ])
             }
         }
     }
@@ -83,16 +106,48 @@ extension ReplicaStore {
         try readTrusted("WHERE kind = ? ORDER BY id", [kind])
     }
 
-    /// What a node's start reads of `kind`, in id order: every record whose end is not noted
-    /// (every certificate), or that ends at `endingFrom` or later, or that the admin key `admin`
-    /// did not check. A grant that ended before and that this admin checked stays on disk until a
-    /// change needs it (``trustedRecords(kind:scopes:)``).
-    public func trustedRecords(kind: String, endingFrom: UInt64, checkedBy admin: [UInt8]) throws -> [KeptTrusted] {
+    /// What a node's start reads of `kind`, in id order: every record not noted yet
+    /// (``noteTrusted(_:)``), or that the admin key `admin` did not check, or that ends at
+    /// `endingFrom` or later (a grant), or whose role is not `setAside` (a certificate). A grant
+    /// that ended before, and a certificate of the role set aside (a phone's), that this admin
+    /// checked stay on disk until a change needs them (``trustedRecords(kind:scopes:)``,
+    /// ``trustedRecords(kind:ids:)``).
+    public func trustedRecords(kind: String, endingFrom: UInt64, checkedBy admin: [UInt8], setAside: String)
+        throws -> [KeptTrusted]
+    {
         try readTrusted(
             """
-            WHERE kind = ? AND (not_after IS NULL OR not_after >= ? OR checked_by IS NULL OR checked_by != ?)
+            WHERE kind = ? AND (checked_by IS NULL OR checked_by != ? OR (not_after IS NULL AND device IS NULL)
+                OR not_after >= ? OR role != ?)
             ORDER BY id
-            """, [kind, Int64(bitPattern: endingFrom), Data(admin)])
+            """, [kind, Data(admin), Int64(bitPattern: endingFrom), setAside])
+    }
+
+    /// The records of `kind` kept under `ids`, each read by its key, in one read.
+    public func trustedRecords(kind: String, ids: some Sequence<[UInt8]>) throws -> [KeptTrusted] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: "\(Self.readTrustedColumns) WHERE kind = ? AND id = ?")
+            return try ids.compactMap { id in
+                try Row.fetchOne(statement, arguments: [kind, Data(id)]).map(KeptTrusted.init(row:))
+            }
+        }
+    }
+
+    /// The devices whose every record of `kind` kept here (certificates) is among `ids` (revoked
+    /// ones): each id read by its key, each of their devices by its index.
+    public func devices(kind: String, allAmong ids: Set<[UInt8]>) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try pool.read { db in
+            let deviceOf = try db.cachedStatement(sql: "SELECT device FROM trusted WHERE kind = ? AND id = ?")
+            let idsOf = try db.cachedStatement(sql: "SELECT id FROM trusted WHERE device = ? AND kind = ?")
+            var devices: Set<String> = []
+            for id in ids {
+                if let device = try String.fetchOne(deviceOf, arguments: [kind, Data(id)]) { devices.insert(device) }
+            }
+            return try devices.filter { device in
+                try Data.fetchAll(idsOf, arguments: [device, kind]).allSatisfy { ids.contains(Array($0)) }
+            }
+        }
     }
 
     /// The records of `kind` kept for `scopes` (a customer's handoff grants), each scope read by
@@ -103,15 +158,20 @@ extension ReplicaStore {
 
     private func readTrusted(_ condition: String, _ arguments: StatementArguments) throws -> [KeptTrusted] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT bytes, checked_by, not_after IS NOT NULL AS noted FROM trusted \(condition)",
-                arguments: arguments
-            )
-            .map { row in
-                KeptTrusted(
-                    bytes: Array(row["bytes"] as Data), checkedBy: (row["checked_by"] as Data?).map { Array($0) },
-                    endNoted: row["noted"])
-            }
+            try Row.fetchAll(db, sql: "\(Self.readTrustedColumns) \(condition)", arguments: arguments)
+                .map(KeptTrusted.init(row:))
         }
+    }
+
+    private static let readTrustedColumns = """
+        SELECT bytes, checked_by, not_after IS NOT NULL OR device IS NOT NULL AS noted FROM trusted
+        """
+}
+
+extension KeptTrusted {
+    fileprivate init(row: Row) {
+        self.init(
+            bytes: Array(row["bytes"] as Data), checkedBy: (row["checked_by"] as Data?).map { Array($0) },
+            noted: row["noted"])
     }
 }

@@ -40,6 +40,9 @@ enum StoreSchema {
         migrator.registerMigration("v11-trusted-grant-index") { db in
             try db.execute(sql: v11)
         }
+        migrator.registerMigration("v12-trusted-certificate-device") { db in
+            try db.execute(sql: v12)
+        }
         return migrator
     }
 
@@ -287,5 +290,17 @@ enum StoreSchema {
         ALTER TABLE trusted ADD COLUMN scope TEXT;
         ALTER TABLE trusted ADD COLUMN not_after INTEGER;
         CREATE INDEX trusted_by_scope ON trusted (scope, kind) WHERE scope IS NOT NULL;
+        """
+
+    /// A certificate's device and role (NULL for a grant, and for a certificate kept before this
+    /// column, until the node's next start notes them): a node holds in memory the certificates
+    /// of the chain's terminals and those of phones it used lately, and reads a phone's here by
+    /// id when a change or a grant needs it; the revoked devices are counted here by device. A
+    /// hub that knows a million phones would otherwise hold about a kilobyte for each, and read
+    /// them all at each start.
+    static let v12 = """
+        ALTER TABLE trusted ADD COLUMN device TEXT;
+        ALTER TABLE trusted ADD COLUMN role TEXT;
+        CREATE INDEX trusted_by_device ON trusted (device, kind) WHERE device IS NOT NULL;
         """
 }

@@ -1,0 +1,51 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import AisleStore
+import AisleTesting
+import Benchmark
+import BenchmarkSupport
+
+/// Custom single-value metric of hub_start_known_phones: the certificates a started hub holds in
+/// memory (scripts/bench reads it at p50).
+let heldCertificates = BenchmarkMetric.custom("held certificates", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// A hub whose store keeps the certificates of `phones` phones (each learnt as a phone's first
+/// sync would, in batches), for the start of another process on it.
+struct KnownPhonesWorkload: Sendable {
+    let tenant: TestTenant
+    let hub: ReplicaNode
+    let phones: Int
+
+    init(phones: Int) async throws {
+        tenant = try TestTenant(prefix: "known-phones-bench")
+        hub = try tenant.node("hub", .hub, [.allStores], keys: [], notAfter: .max)
+        self.phones = phones
+        let signing = SigningKeyPair()
+        for batch in stride(from: 0, to: phones, by: 1_000) {
+            let certificates = (batch..<min(phones, batch + 1_000)).map { index in
+                tenant.certificate(
+                    ReplicaID(stringLiteral: "phone-\(index)"), .mobile,
+                    [.exactly(.customer(CustomerID(stringLiteral: "customer-\(index)")))], signing, notAfter: .max)
+            }
+            _ = try await hub.learnKept(certificates.map(TrustedRecord.certificate))
+        }
+    }
+
+    /// The hub started again on its store: how many certificates it holds.
+    func start() throws -> Int {
+        try ReplicaNode(store: hub.store, identity: hub.identity, trust: tenant.trust(keys: [], certificates: []))
+            .trustSnapshot.certificates.count
+    }
+
+    /// What a start that held every device did at least: read every certificate kept, decode it,
+    /// and index it by id.
+    func holdEvery() throws -> Int {
+        var held: [[UInt8]: Certificate] = [:]
+        for bytes in try hub.store.trusted(kind: ReplicaNode.certificateKind) {
+            let certificate = try Certificate(canonicalBytes: bytes)
+            held[certificate.id] = certificate
+        }
+        return held.count
+    }
+}
