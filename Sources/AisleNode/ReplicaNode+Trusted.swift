@@ -66,10 +66,14 @@ extension ReplicaNode {
         try store.noteTrusted(unnoted)
         trust.noteKept(passed.compactMap(\.certificate))
         try keepStartedWith()
-        trust.withLock { trust in
+        let grantors = trust.withLock { trust in
             _ = trust.forgetGrants(endedBefore: cutoff)
             trust.forgetUnusedCertificates(keeping: [])
+            return trust.grants.values.joined().map(\.grantor)
         }
+        // The phones that signed the grants held: a till shows each grant in use with its
+        // grantor's certificate when it connects (``grantsInUse()``).
+        try holdKept(grantors)
     }
 
     /// Whether a start holds `record` in memory: a grant in force or ended within

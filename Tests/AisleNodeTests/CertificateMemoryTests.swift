@@ -111,6 +111,25 @@ struct CertificateMemoryTests {
         #expect(status.first { $0.device == "phone-anna" }?.role == "mobile")
     }
 
+    @Test("a till restarted during a handoff holds the grantor's certificate, and shows the grant in use with it")
+    func restartedTillShowsItsGrant() async throws {
+        let chain = try TestTenant()
+        let (hub, phone) = try chain.hubAndAnnasPhone(wallClock: { TestTenant.now })
+        let till = try chain.node(
+            "till-1", .pos, [.exactly(.store("berlin"))], keys: [.store("berlin")], peers: [hub.identity.certificate])
+        try await phone.store.updateCart("c1", in: .customer("anna")) { cart, me, _ in
+            try cart.add("milk", quantity: 2, at: me)
+        }
+        let handoff = try phone.handoff(of: "c1", in: "anna", to: "berlin")
+        try await till.accept(handoff)
+
+        let restarted = try ReplicaNode(
+            store: till.store, identity: till.identity, trust: chain.trust(keys: [.store("berlin")], certificates: []))
+        let inUse = restarted.grantsInUse()
+        #expect(inUse.map(\.0.id) == [handoff.grant.id])
+        #expect(inUse.map(\.1.id) == [phone.identity.certificate.id])
+    }
+
     @Test("a hub that heard from many phones holds only those of the last minutes")
     func manyPhonesHeldOnlyLately() async throws {
         let time = SharedWallClock()
