@@ -57,13 +57,12 @@ extension ReplicaNode {
             let heard = scopes.map(\.at).max() ?? 0
             status.append(
                 DeviceSyncStatus(
-                    device: device.rawValue, role: certificate.map { "\($0.body.role)" },
-                    stores: certificate?.body.namedStores.map(\.rawValue) ?? [],
+                    device: device.rawValue, role: certificate?.role, stores: certificate?.stores ?? [],
                     connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
                     lagChanges: behind.count,
                     lagSeconds: behind.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
                     revoked: revoked.contains(device) ? true : nil,
-                    certificateExpiresMillis: certificate?.body.notAfter))
+                    certificateExpiresMillis: certificate?.notAfter))
         }
         return status.sorted {
             ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
@@ -71,19 +70,35 @@ extension ReplicaNode {
         }
     }
 
-    /// Each device's latest certificate (of those the store keeps, which are every one the node
-    /// trusts, and those `connected` showed), indexed once, and the revoked devices. Read from the
-    /// store: a node holds in memory only the phones' certificates it used lately.
+    /// What the view shows of each device's latest certificate (of those the store keeps, which
+    /// are every one the node trusts, those it holds, and those `connected` showed), and the
+    /// revoked devices. A phone's is read from the store's columns, not decoded: a hub knows a
+    /// million. A terminal's stores are read from its certificate, which every node holds.
     private func devices(connected: [Certificate]) throws -> (
-        certificates: [ReplicaID: Certificate], revoked: Set<ReplicaID>
+        certificates: [ReplicaID: DeviceCertificate], revoked: Set<ReplicaID>
     ) {
-        let kept = try store.trusted(kind: Self.certificateKind).compactMap { try? Certificate(canonicalBytes: $0) }
-        var certificates: [ReplicaID: Certificate] = [:]
-        for certificate in kept + connected {
-            let device = certificate.body.device
-            if let known = certificates[device], known.body.notAfter >= certificate.body.notAfter { continue }
-            certificates[device] = certificate
+        var latest: [ReplicaID: DeviceCertificate] = [:]
+        for kept in try store.trustedSubjects(kind: Self.certificateKind) {
+            guard let device = try? ReplicaID(kept.device), let role = kept.role, let notAfter = kept.notAfter else {
+                continue
+            }
+            if let known = latest[device], known.notAfter >= notAfter { continue }
+            latest[device] = DeviceCertificate(role: role, stores: [], notAfter: notAfter)
         }
-        return (certificates, try revokedDevices())
+        let held = trust.withLock { trust in trust.certificates.values.filter { $0.body.role != .mobile } }
+        for certificate in held + connected {
+            let body = certificate.body
+            if let known = latest[body.device], known.notAfter > body.notAfter { continue }
+            latest[body.device] = DeviceCertificate(
+                role: body.role.rawValue, stores: body.namedStores.map(\.rawValue), notAfter: body.notAfter)
+        }
+        return (latest, try revokedDevices())
     }
+}
+
+/// What the status view shows of a device's certificate.
+private struct DeviceCertificate {
+    let role: String
+    let stores: [String]
+    let notAfter: UInt64
 }

@@ -14,14 +14,14 @@ extension TrustedRecord {
 }
 
 extension TrustedRecord {
-    /// How a store keeps it: a grant with its scope and end, a certificate with its device and
-    /// role.
+    /// How a store keeps it: a grant with its scope and end, a certificate with its device, role
+    /// and end.
     var row: TrustedRow {
         switch self {
         case .certificate(let certificate):
             TrustedRow(
-                kind: kind, id: id, bytes: canonicalBytes, device: certificate.body.device.rawValue,
-                role: certificate.body.role.rawValue)
+                kind: kind, id: id, bytes: canonicalBytes, notAfter: certificate.body.notAfter,
+                device: certificate.body.device.rawValue, role: certificate.body.role.rawValue)
         case .grant(let grant):
             TrustedRow(
                 kind: kind, id: id, bytes: canonicalBytes, scope: grant.scope.description, notAfter: grant.notAfter)

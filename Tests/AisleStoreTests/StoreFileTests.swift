@@ -152,6 +152,7 @@ struct StoreFileTests {
         // The till's, and the phone's checked under another key; the others stay on disk.
         #expect(try atStart() == [[0x12], [0x15]])
         #expect(try store.trustedRecords(kind: "certificate", ids: [[3], [1], [7]]).map(\.bytes) == [[0x13], [0x11]])
+        #expect(try store.trustedSubjects(kind: "certificate").filter { $0.device == "till-1" }.map(\.role) == ["pos"])
         // Anna enrolled again: one of her two certificates revoked leaves her live.
         #expect(try store.devices(kind: "certificate", allAmong: [[1]]).isEmpty)
         #expect(try store.devices(kind: "certificate", allAmong: [[1], [3], [4], [7]]) == ["phone-anna", "phone-bob"])

@@ -5,10 +5,18 @@ import AisleStore
 import AisleTesting
 import Benchmark
 import BenchmarkSupport
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Custom single-value metric of hub_start_known_phones: the certificates a started hub holds in
 /// memory (scripts/bench reads it at p50).
 let heldCertificates = BenchmarkMetric.custom("held certificates", polarity: .prefersSmaller, useScalingFactor: false)
+/// What a start added to the process's resident memory (KB), Aisle's and the baseline's.
+let aisleStartKB = BenchmarkMetric.custom("aisle start kb", polarity: .prefersSmaller, useScalingFactor: false)
+let rawStartKB = BenchmarkMetric.custom("raw start kb", polarity: .prefersSmaller, useScalingFactor: false)
 
 /// A hub whose store keeps the certificates of `phones` phones (each learnt as a phone's first
 /// sync would, in batches), for the start of another process on it.
@@ -38,14 +46,40 @@ struct KnownPhonesWorkload: Sendable {
             .trustSnapshot.certificates.count
     }
 
+    /// What a start (`start()` held, then `holdEvery()` held beside it) adds to the process's
+    /// resident memory, in KB: Aisle's and the baseline's. The heap is trimmed first, so memory the
+    /// setup freed is not reused unseen.
+    func residentGrowth() throws -> (aisle: Int, raw: Int) {
+        malloc_trim(0)
+        let before = Self.residentKB()
+        let started = try ReplicaNode(
+            store: hub.store, identity: hub.identity, trust: tenant.trust(keys: [], certificates: []))
+        let afterStart = Self.residentKB()
+        let every = try holdEveryKept()
+        let afterEvery = Self.residentKB()
+        withExtendedLifetime((started, every)) {}
+        return (afterStart - before, afterEvery - afterStart)
+    }
+
+    /// VmRSS of this process, in KB.
+    static func residentKB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
     /// What a start that held every device did at least: read every certificate kept, decode it,
     /// and index it by id.
     func holdEvery() throws -> Int {
+        try holdEveryKept().count
+    }
+
+    private func holdEveryKept() throws -> [[UInt8]: Certificate] {
         var held: [[UInt8]: Certificate] = [:]
         for bytes in try hub.store.trusted(kind: ReplicaNode.certificateKind) {
             let certificate = try Certificate(canonicalBytes: bytes)
             held[certificate.id] = certificate
         }
-        return held.count
+        return held
     }
 }

@@ -105,9 +105,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "hub_start_known_phones",
         configuration: .init(
-            metrics: [aisleNanoseconds, rawNanoseconds, heldCertificates], warmupIterations: 0,
-            maxDuration: .seconds(1), maxIterations: 1)
+            metrics: [aisleNanoseconds, rawNanoseconds, heldCertificates, aisleStartKB, rawStartKB],
+            warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
     ) { (benchmark: Benchmark, workload: KnownPhonesWorkload) in
+        let growth = try! workload.residentGrowth()
+        benchmark.measurement(aisleStartKB, growth.aisle)
+        benchmark.measurement(rawStartKB, growth.raw)
         var held = 0
         try! await interleave(benchmark, rounds: 5) {
             held = try workload.start()

@@ -3,8 +3,8 @@ import GRDB
 
 /// A certificate or handoff grant as a store keeps it: opaque `bytes` under a `kind` and `id`,
 /// with a grant's scope and end, by which a node reads a scope's older grants when it needs
-/// them, and a certificate's device and role, by which it reads the certificates it does not hold
-/// in memory (nil where they do not apply).
+/// them, and a certificate's device, role and end, by which it reads the certificates it does not
+/// hold in memory and lists the devices it knows (nil where they do not apply).
 public struct TrustedRow: Sendable, Equatable {
     public var kind: String
     public var id: [UInt8]
@@ -118,7 +118,7 @@ extension ReplicaStore {
         try readTrusted(
             """
             WHERE kind = ? AND (checked_by IS NULL OR checked_by != ? OR (not_after IS NULL AND device IS NULL)
-                OR not_after >= ? OR role != ?)
+                OR (device IS NULL AND not_after >= ?) OR role != ?)
             ORDER BY id
             """, [kind, Data(admin), Int64(bitPattern: endingFrom), setAside])
     }
@@ -129,6 +129,20 @@ extension ReplicaStore {
             let statement = try db.cachedStatement(sql: "\(Self.readTrustedColumns) WHERE kind = ? AND id = ?")
             return try ids.compactMap { id in
                 try Row.fetchOne(statement, arguments: [kind, Data(id)]).map(KeptTrusted.init(row:))
+            }
+        }
+    }
+
+    /// The device, role and end noted of every record of `kind` kept with a device (every
+    /// certificate), read from their columns: nothing is decoded.
+    public func trustedSubjects(kind: String) throws -> [(device: String, role: String?, notAfter: UInt64?)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT device, role, not_after FROM trusted WHERE kind = ? AND device IS NOT NULL",
+                arguments: [kind]
+            )
+            .map { row in
+                (row["device"], row["role"], (row["not_after"] as Int64?).map { UInt64(bitPattern: $0) })
             }
         }
     }
