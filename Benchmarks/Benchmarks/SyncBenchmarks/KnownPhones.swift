@@ -7,9 +7,10 @@ import Benchmark
 import BenchmarkSupport
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+/// glibc's `malloc_trim` (malloc.h, which the Glibc module does not export): returns the heap's
+/// free memory to the system.
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
 
 /// Custom single-value metric of hub_start_known_phones: the certificates a started hub holds in
 /// memory (scripts/bench reads it at p50).
@@ -50,7 +51,7 @@ struct KnownPhonesWorkload: Sendable {
     /// resident memory, in KB: Aisle's and the baseline's. The heap is trimmed first, so memory the
     /// setup freed is not reused unseen.
     func residentGrowth() throws -> (aisle: Int, raw: Int) {
-        malloc_trim(0)
+        _ = mallocTrim(0)
         let before = Self.residentKB()
         let started = try ReplicaNode(
             store: hub.store, identity: hub.identity, trust: tenant.trust(keys: [], certificates: []))
