@@ -21,10 +21,7 @@ struct AvailabilityProcessTests {
         _ = try world.run([
             "admin", "catalog", "import", "--dir", world.hq, "--from", CatalogCommandTests.sample, "--hub", url,
         ])
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        #expect(
-            try await hubLink(of: till))
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         #expect(try await jsonRequest("POST", till + "/v1/stock/oat-milk/receipts", ["units": 12]).0 == 200)
 
         // The hub knows the receipt once the till has synced it.

@@ -19,11 +19,10 @@ struct CertificateRenewalTests {
         let (hub, hubPort) = try await world.startHub()
         let hubURL = "ws://127.0.0.1:\(hubPort)/v1/sync"
 
-        var (edge, port) = try await store.startEdge(till3, hubPort: hubPort)
-        #expect(try await hubLink(of: "http://127.0.0.1:\(port)"))
+        var (edge, till) = try await store.startLinkedEdge(till3, hubPort: hubPort)
         #expect(edge.text.contains("certificate expires soon"), "\(edge.text)")
         let days =
-            try await Exposition.scrape("http://127.0.0.1:\(port)/metrics").sum(
+            try await Exposition.scrape(till + "/metrics").sum(
                 "aisle_certificate_expiry_seconds") / 86_400
         #expect(days > 9.9 && days <= 10, "\(days)")
         #expect(
@@ -55,7 +54,7 @@ struct CertificateRenewalTests {
         #expect(sent.contains("the hub holds the renewals"), "\(sent)")
         #expect(
             try await eventually {
-                try await Exposition.scrape("http://127.0.0.1:\(port)/metrics").sum("aisle_certificate_expiry_seconds")
+                try await Exposition.scrape(till + "/metrics").sum("aisle_certificate_expiry_seconds")
                     / 86_400 > 364
             }, "\(edge.text)")
         #expect(edge.text.contains("certificate renewed by head office"), "\(edge.text)")
@@ -70,8 +69,7 @@ struct CertificateRenewalTests {
 
         // Restarted, it starts with the renewed certificate.
         #expect(edge.stop(SIGTERM) == 0, "\(edge.text)")
-        (edge, port) = try await store.startEdge(till3, hubPort: hubPort)
-        #expect(try await hubLink(of: "http://127.0.0.1:\(port)"))
+        (edge, till) = try await store.startLinkedEdge(till3, hubPort: hubPort)
         #expect(!edge.text.contains("certificate expires soon"), "\(edge.text)")
 
         // Revoked by its first certificate, the till loses its renewed one too.
@@ -79,7 +77,7 @@ struct CertificateRenewalTests {
         try first.write(to: URL(fileURLWithPath: old))
         let revoked = try world.run(["admin", "revoke", "--dir", world.hq, "--certificate", old, "--hub", hubURL])
         #expect(revoked.components(separatedBy: "revoked pos till-3").count == 3, "\(revoked)")
-        #expect(try await hubLink(of: "http://127.0.0.1:\(port)", is: false))
+        #expect(try await hubLink(of: till, is: false))
 
         for server in [edge, hub] { #expect(server.stop(SIGTERM) == 0, "\(server.text)") }
     }

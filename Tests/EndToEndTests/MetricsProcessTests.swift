@@ -15,11 +15,9 @@ struct MetricsProcessTests {
         let store = try StoreWorld()
         defer { withExtendedLifetime(store) {} }
         var (hub, hubPort) = try await store.world.startHub()
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         let hubMetrics = "http://127.0.0.1:\(hubPort)/metrics"
-        let edgeMetrics = "http://127.0.0.1:\(port)/metrics"
-        let till = "http://127.0.0.1:\(port)"
-        #expect(try await hubLink(of: till))
+        let edgeMetrics = till + "/metrics"
 
         let before = try await Exposition.scrape(hubMetrics)
         #expect(before.contentType.hasPrefix("text/plain; version=0.0.4"), "\(before.contentType)")

@@ -2,46 +2,6 @@ import AisleTesting
 import Foundation
 import Testing
 
-/// A hub and two tills of the Berlin store, each a real `aisle` process on 127.0.0.1.
-struct StoreWorld {
-    let world: SyncWorld
-    var till1: String { world.directory.file("till-1") }
-    var till2: String { world.directory.file("till-2") }
-
-    init() throws {
-        world = try SyncWorld()
-        for (dir, device) in [(till1, "till-1"), (till2, "till-2")] {
-            _ = try world.run([
-                "edge", "init", "--dir", dir, "--tenant", "acme", "--device", device, "--store", "berlin",
-            ])
-            _ = try world.run(["admin", "enroll", "--dir", world.hq, "--request", dir + "/request.json"])
-        }
-    }
-
-    func startEdge(_ dir: String, hubPort: Int, peers: [Int] = []) async throws -> (ServerProcess, Int) {
-        try await startEdge(dir, hubPorts: [hubPort], peers: peers)
-    }
-
-    /// An edge syncing with the hubs on `hubPorts`, in that order (several hubs on one database),
-    /// pinging them every `keepalive` seconds (nil: the default).
-    func startEdge(
-        _ dir: String, hubPorts: [Int], peers: [Int] = [], keepalive: Double? = nil
-    ) async throws -> (ServerProcess, Int) {
-        func urls(_ ports: [Int]) -> String {
-            ports.map { #""ws://127.0.0.1:\#($0)/v1/sync""# }.joined(separator: ", ")
-        }
-        let pings = keepalive.map { #", "keepalive": \#($0)"# } ?? ""
-        let config =
-            #"{"hubs": [\#(urls(hubPorts))], "host": "127.0.0.1", "port": 0, "database": "edge.db", "identity": ".", "peers": [\#(urls(peers))]\#(pings)}"#
-        try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/edge.json"))
-        let edge = try ServerProcess(AisleCommandTests.executable, ["edge", "serve", "--config", dir + "/edge.json"])
-        guard let port = try await edge.listeningPort() else {
-            throw CommandFailed(arguments: ["edge", "serve"], output: edge.text)
-        }
-        return (edge, port)
-    }
-}
-
 @Suite("A store through a hub outage, with real processes")
 struct OutageTests {
     /// Anna's phone puts 2 milk in its cart, syncs with the hub at `url`, and hands the cart to
@@ -64,10 +24,7 @@ struct OutageTests {
         let url = "ws://127.0.0.1:\(hubPort)/v1/sync"
         let code = try Self.handOffPhoneCart(world, hub: url)
 
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        #expect(
-            try await hubLink(of: till))
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         let (status, taken) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
         #expect(status == 200, "\(taken)")
         let lines = (taken["cart"] as? [String: Any])?["lines"] as? [[String: Any]]
@@ -111,9 +68,7 @@ struct OutageTests {
         let code = try Self.handOffPhoneCart(world, hub: url, minutes: 1)
         // The handoff ends at most a minute from now (the code was made before this).
         let handedAt = ContinuousClock.now
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        #expect(try await hubLink(of: till))
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         let (status, taken) = try await jsonRequest("POST", till + "/v1/handoffs", ["code": code])
         #expect(status == 200, "\(taken)")
 
@@ -152,10 +107,7 @@ struct OutageTests {
         let store = try StoreWorld()
         defer { withExtendedLifetime(store) {} }
         let (hub, hubPort) = try await store.world.startHub()
-        let (edge1, port1) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let till1 = "http://127.0.0.1:\(port1)"
-        #expect(
-            try await hubLink(of: till1))
+        let (edge1, till1) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         // 600 changes for the second till to catch up on.
         for index in 0..<600 {
             #expect(

@@ -26,9 +26,7 @@ struct RetailWorld {
     func startHubAndTill() async throws -> Running {
         let (hub, hubPort) = try await world.startHub()
         try publishCatalog(hubPort: hubPort)
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
-        let till = "http://127.0.0.1:\(port)"
-        #expect(try await hubLink(of: till))
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         return Running(hub: hub, edge: edge, till: till, url: "ws://127.0.0.1:\(hubPort)/v1/sync")
     }
 
@@ -216,14 +214,8 @@ struct RetailProcessTests {
         _ = try world.run(["admin", "enroll", "--dir", world.hq, "--request", parisDir + "/request.json"])
         let (hub, hubPort) = try await world.startHub()
         try retail.publishCatalog(hubPort: hubPort)
-        let (berlinEdge, berlinPort) = try await retail.store.startEdge(retail.store.till1, hubPort: hubPort)
-        let (parisEdge, parisPort) = try await retail.store.startEdge(parisDir, hubPort: hubPort)
-        let berlin = "http://127.0.0.1:\(berlinPort)"
-        let paris = "http://127.0.0.1:\(parisPort)"
-        for till in [berlin, paris] {
-            #expect(
-                try await hubLink(of: till))
-        }
+        let (berlinEdge, berlin) = try await retail.store.startLinkedEdge(retail.store.till1, hubPort: hubPort)
+        let (parisEdge, paris) = try await retail.store.startLinkedEdge(parisDir, hubPort: hubPort)
 
         // Anna buys in Berlin (a walk-in cart she owns): the till earns her points, then hands them to the hub.
         #expect(try await jsonRequest("POST", berlin + "/v1/stock/coffee-beans-500g/receipts", ["units": 10]).0 == 200)

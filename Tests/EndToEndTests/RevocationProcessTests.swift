@@ -55,19 +55,18 @@ struct RevocationProcessTests {
         let world = store.world
         let (hub, hubPort) = try await world.startHub()
         defer { hub.stop(SIGKILL) }
-        let (edge, port) = try await store.startEdge(store.till1, hubPort: hubPort)
+        let (edge, till) = try await store.startLinkedEdge(store.till1, hubPort: hubPort)
         defer { edge.stop(SIGKILL) }
-        #expect(try await hubLink(of: "http://127.0.0.1:\(port)"))
 
         _ = try world.run([
             "admin", "revoke", "--dir", world.hq, "--certificate", store.till1 + "/device.cert", "--hub",
             "ws://127.0.0.1:\(hubPort)/v1/sync",
         ])
-        #expect(try await hubLink(of: "http://127.0.0.1:\(port)", is: false))
+        #expect(try await hubLink(of: till, is: false))
         #expect(try await eventually { edge.text.contains("till-1 is revoked") }, "\(edge.text)")
         #expect(hub.text.contains("till-1 is revoked"), "\(hub.text)")
         // Its link tries again (backoff from 200 ms) and is refused at each handshake.
         try await Task.sleep(for: .seconds(2))
-        #expect(try await !hubLink(of: "http://127.0.0.1:\(port)", timeout: .seconds(1)))
+        #expect(try await !hubLink(of: till, timeout: .seconds(1)))
     }
 }
