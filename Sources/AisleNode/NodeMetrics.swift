@@ -24,6 +24,8 @@ public enum NodeMetrics {
         public static let outbox = "aisle_outbox_changes"
         public static let oldestUnsynced = "aisle_oldest_unsynced_change_seconds"
         public static let certificateExpiry = "aisle_certificate_expiry_seconds"
+        public static let certificatesHeld = "aisle_certificates_held"
+        public static let handoffGrantsHeld = "aisle_handoff_grants_held"
     }
 
     /// Why the bank granted rights: a device asked, or the hub topped up a till on its own.
@@ -133,6 +135,25 @@ extension ReplicaNode {
     /// Samples ``certificateExpirySeconds`` into `aisle_certificate_expiry_seconds`.
     public func sampleCertificateExpiry() {
         Gauge(label: NodeMetrics.Name.certificateExpiry).record(certificateExpirySeconds)
+    }
+
+    /// Samples what the node holds in memory of what it trusts: certificates by role
+    /// (`aisle_certificates_held`, every role reported, 0 when none) and handoff grants
+    /// (`aisle_handoff_grants_held`). A phone's certificate is held while it is used, a grant
+    /// until an hour after it ends: both follow the trade of the last minutes, not every phone
+    /// and handoff the node ever saw.
+    public func sampleHeldTrust() {
+        let (certificates, grants) = trust.withLock { trust in
+            (
+                trust.certificates.values.reduce(into: [Role: Int]()) { $0[$1.body.role, default: 0] += 1 },
+                trust.grants.values.reduce(0) { $0 + $1.count }
+            )
+        }
+        for role in Role.allCases {
+            Gauge(label: NodeMetrics.Name.certificatesHeld, dimensions: [("role", role.rawValue)])
+                .record(certificates[role] ?? 0)
+        }
+        Gauge(label: NodeMetrics.Name.handoffGrantsHeld).record(grants)
     }
 
     /// This node's own changes the hub has not acknowledged, over every scope, under the store

@@ -68,6 +68,7 @@ struct MetricsProcessTests {
             ("aisle_rights_grants_total", "counter"), ("aisle_rights_granted_units_total", "counter"),
             ("aisle_outbox_changes", "gauge"), ("aisle_oldest_unsynced_change_seconds", "gauge"),
             ("aisle_connected_devices", "gauge"), ("aisle_certificate_expiry_seconds", "gauge"),
+            ("aisle_certificates_held", "gauge"), ("aisle_handoff_grants_held", "gauge"),
             ("process_open_fds", "gauge"), ("process_max_fds", "gauge"),
         ]
         for (name, type) in common {
@@ -75,6 +76,9 @@ struct MetricsProcessTests {
             #expect(edgeScrape.types[name] == type, "edge \(name): \(edgeScrape.types[name] ?? "missing")")
         }
         #expect(edgeScrape.types["aisle_sync_link_up"] == "gauge")
+        // The hub holds its own certificate and the till's, which connected.
+        #expect(hubScrape.sum("aisle_certificates_held", ["role": "pos"]) >= 1)
+        #expect(hubScrape.sum("aisle_certificates_held", ["role": "hub"]) >= 1)
         // Refusals are labelled by reason, declared at zero before any happens.
         #expect(hubScrape.sum("aisle_envelopes_refused_total", ["reason": "bad_signature"]) == 0)
         #expect(hubScrape.sum("aisle_envelopes_refused_total") == 0)

@@ -103,24 +103,26 @@ struct MetricsSampling: Service {
         }
     }
 
-    /// The hub's: its open files, its certificate's expiry, its connections by role, and per store what the store's terminals lack (those
+    /// The hub's: its open files, its certificate's expiry, the certificates and grants it holds, its connections by role, and per store what the store's terminals lack (those
     /// heard from within `retention`).
     static func hub(_ hub: SyncServer, retention: Duration, logger: Logger) -> MetricsSampling {
         let files = OpenFiles.Watch(logger: logger)
         return MetricsSampling(logger: logger) {
             files.sample()
             hub.node.sampleCertificateExpiry()
+            hub.node.sampleHeldTrust()
             await hub.sampleConnections()
             try await hub.node.sampleSyncBacklog(peerRetention: retention)
         }
     }
 
-    /// An edge's: its open files, its certificate's expiry, its links up or down, the terminals connected to it, and its outbox.
+    /// An edge's: its open files, its certificate's expiry, the certificates and grants it holds, its links up or down, the terminals connected to it, and its outbox.
     static func edge(server: SyncServer, links: [HubLink], logger: Logger) -> MetricsSampling {
         let files = OpenFiles.Watch(logger: logger)
         return MetricsSampling(logger: logger) {
             files.sample()
             server.node.sampleCertificateExpiry()
+            server.node.sampleHeldTrust()
             for (index, link) in links.enumerated() { await link.sampleLink(isHub: index == 0) }
             await server.sampleConnections()
             try await server.node.sampleSyncBacklog()
