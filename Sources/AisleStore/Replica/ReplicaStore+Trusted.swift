@@ -30,8 +30,8 @@ public struct TrustedRow: Sendable, Equatable {
 
 /// A kept certificate or grant as read back: its bytes, the admin key it was checked under (nil:
 /// kept before that was noted), and whether what it is read by is noted (a grant's scope and end,
-/// a certificate's device and role; one kept before those columns is not, until its node notes
-/// them: ``ReplicaStore/noteTrusted(_:)``).
+/// a certificate's device, role and end; one kept before those columns is not, until its node
+/// notes them: ``ReplicaStore/noteTrusted(_:)``).
 public struct KeptTrusted: Sendable {
     public let bytes: [UInt8]
     public let checkedBy: [UInt8]?
@@ -80,7 +80,7 @@ extension ReplicaStore {
     }
 
     /// Notes what records kept before the store had columns for it are read by (a grant's scope
-    /// and end, a certificate's device and role), read once, at the node's first start since.
+    /// and end, a certificate's device, role and end), read once, at the node's first start since.
     /// Synchronous: for a node's start.
     public func noteTrusted(_ records: [TrustedRow]) throws {
         guard !records.isEmpty else { return }
