@@ -40,6 +40,7 @@ extension ReplicaNode {
     /// holds every certificate the node trusts (the revoked devices are counted there).
     func learnStoreKept() throws {
         let admin = trust.admin.bytes
+        let startedWith = trust.withLock { Array($0.certificates.values) }
         let cutoff = grantCutoff()
         var checked: [TrustedRecord] = []
         var unchecked: [TrustedRecord] = []
@@ -65,7 +66,7 @@ extension ReplicaNode {
         }
         try store.noteTrusted(unnoted)
         trust.noteKept(passed.compactMap(\.certificate))
-        try keepStartedWith()
+        try keep(startedWith)
         let grantors = trust.withLock { trust in
             _ = trust.forgetGrants(endedBefore: cutoff)
             trust.forgetUnusedCertificates(keeping: [])
@@ -85,11 +86,10 @@ extension ReplicaNode {
         }
     }
 
-    /// Keeps the certificates this node was started with (its own, the peers its files name)
-    /// that its store does not keep yet.
-    private func keepStartedWith() throws {
+    /// Keeps those of `held`, the certificates this node was started with (its own, the peers its
+    /// files name), that its store does not keep yet.
+    private func keep(_ held: [Certificate]) throws {
         let admin = trust.admin.bytes
-        let held = trust.withLock { Array($0.certificates.values) }
         let kept = Set(
             try store.trustedRecords(kind: Self.certificateKind, ids: held.map(\.id))
                 .filter { $0.checkedBy == admin && $0.noted }.map(\.bytes))
