@@ -63,6 +63,7 @@ extension ReplicaNode {
         var units: [(index: Int, changes: [RemoteChange])] = []
         var pending: [RemoteChange] = []
         func sealPending() throws {
+            if !unkept, !pending.isEmpty { try checkOwnCertificate() }
             for run in Self.runs(of: pending) {
                 units.append((envelopes.count, run))
                 envelopes.append(try seal(run))
@@ -128,6 +129,17 @@ extension ReplicaNode {
         }
         if !run.isEmpty { runs.append(run) }
         return runs
+    }
+
+    /// Checks that this node's own certificate has not ended: every peer would refuse what it
+    /// sealed now, and go on refusing it after a renewal (it names the ended certificate and was
+    /// written after its end), so every session would end there. Left unsealed, its changes are
+    /// sealed under the renewal when first sent. Only a connection opened before the end and
+    /// still open seals anything then: none opens after it.
+    /// - Throws: ``NodeError/certificateExpired(notAfter:)``.
+    func checkOwnCertificate() throws(NodeError) {
+        let notAfter = identity.certificate.body.notAfter
+        guard store.wallClock() <= notAfter else { throw .certificateExpired(notAfter: notAfter) }
     }
 
     /// Seals and signs consecutive own changes: one change as a v1 envelope, more as a run.

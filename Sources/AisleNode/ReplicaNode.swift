@@ -65,7 +65,8 @@ public final class ReplicaNode: Sendable {
         // when first sent (``envelopes``), as runs.
         store.sealOwnChanges { [weak self] change in
             guard let self,
-                self.openConnections.load(ordering: .relaxed) > 0 || self.sealsEachChange.load(ordering: .relaxed)
+                self.openConnections.load(ordering: .relaxed) > 0 || self.sealsEachChange.load(ordering: .relaxed),
+                (try? self.checkOwnCertificate()) != nil
             else { return nil }
             return try? self.seal([change]).canonicalBytes
         }
@@ -152,11 +153,13 @@ public final class ReplicaNode: Sendable {
         try await receive(envelopes, keeping: true, judged: .live)
     }
 
-    /// As ``receive(_:)`` for envelopes a sync peer sent: those `peer` wrote are judged live, with
-    /// every check as of now; those it passes on from other devices as it accepted them
-    /// (``Judgement/relayedBy(_:)``). A nil peer (not known yet) judges every one live.
+    /// As ``receive(_:)`` for envelopes a sync peer sent, `peer` the certificate it connected
+    /// with: those it wrote are judged live, with every check as of now (those it sealed under a
+    /// certificate `peer` renews, as of when they were written); those it passes on from other
+    /// devices as it accepted them (``Judgement/relayedBy(_:)``). A nil peer (not known yet)
+    /// judges every one live.
     @discardableResult
-    public func receive(_ envelopes: [Envelope], from peer: ReplicaID?) async throws -> [DeliveryOutcome] {
+    public func receive(_ envelopes: [Envelope], from peer: Certificate?) async throws -> [DeliveryOutcome] {
         try await receive(envelopes, keeping: true, judged: peer.map(Judgement.relayedBy) ?? .live)
     }
 
@@ -194,8 +197,10 @@ public final class ReplicaNode: Sendable {
     {
         let kept = trust.judgingKept
         @Sendable func open(_ envelope: Envelope) throws -> OpenedChanges {
-            let live = judgement.isLive(envelope.header)
-            return try self.open(envelope, trust: live ? trust : kept, now: live ? now : keptTime(envelope.header))
+            let header = envelope.header
+            guard judgement.isLive(header) else { return try self.open(envelope, trust: kept, now: keptTime(header)) }
+            let time = judgement.liveTime(of: header, named: trust.certificates[header.certificate], now: now)
+            return try self.open(envelope, trust: trust, now: time)
         }
         let results = envelopes.concurrentMap { envelope in Result { try open(envelope) } }
         var opened = OpenedChanges()
@@ -289,6 +294,9 @@ public enum NodeError: Error, CustomStringConvertible {
     /// This device may not write the scope now: its certificate does not name it, and no
     /// customer's handoff grant in force lets it (one that ended, or none). Nothing was written.
     case mayNotWrite(Scope, Role)
+    /// This device's certificate ended at `notAfter` (milliseconds since the Unix epoch): it seals
+    /// nothing more until it is renewed, and every peer refuses its connection.
+    case certificateExpired(notAfter: UInt64)
 
     public var description: String {
         switch self {
@@ -296,6 +304,8 @@ public enum NodeError: Error, CustomStringConvertible {
             "refused \(scope) \(origin)#\(seq): \(refusal)"
         case .noKey(let scope): "no key for \(scope) on this device: enrol it for that scope"
         case .badSnapshot(let scope, let reason): "snapshot of \(scope) refused: \(reason)"
+        case .certificateExpired(let notAfter):
+            "this device's certificate expired at \(notAfter) ms: its changes wait, unsent, until it is renewed (aisle admin renew)"
         case .mayNotWrite(let scope, let role):
             if case .customer = scope, role.isStoreTerminal {
                 "the customer's handoff to this \(role) has ended: scan a new handoff code to change \(scope)"

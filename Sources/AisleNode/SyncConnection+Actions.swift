@@ -133,7 +133,7 @@ extension SyncConnection {
                 let started = ContinuousClock.now
                 do {
                     try await node.learn(certificates.map(TrustedRecord.certificate) + grants.map(TrustedRecord.grant))
-                    try await node.receive(envelopes, from: session.peer?.body.device)
+                    try await node.receive(envelopes, from: session.peer)
                 } catch {
                     NodeMetrics.refused(error)
                     pending += session.refuse("\(error)")

@@ -46,7 +46,8 @@ struct CatalogRevocationTests {
         #expect(try await berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1))
         #expect(try await !berlin.hq.publishRevocation(of: certificate, berlin.revocationOfTill1))
         try await berlin.hub.receive(berlin.hq.envelopes(for: berlin.hub, in: .catalog))
-        try await berlin.till2.receive(berlin.hub.envelopes(for: berlin.till2, in: .catalog), from: "hub")
+        try await berlin.till2.receive(
+            berlin.hub.envelopes(for: berlin.till2, in: .catalog), from: berlin.hub.identity.certificate)
         for node in [berlin.hub, berlin.till2] {
             #expect(node.trustSnapshot.revoked == [certificate])
         }
@@ -55,7 +56,8 @@ struct CatalogRevocationTests {
         try await berlin.till1.store.receiveStock(1, of: "milk", in: "berlin")
         let after = try await berlin.till1.envelopes(for: berlin.hub, in: scope)
         await #expect(throws: NodeError.self) { try await berlin.hub.receive(after) }
-        try await berlin.till2.receive(berlin.hub.envelopes(for: berlin.till2, in: scope), from: "hub")
+        try await berlin.till2.receive(
+            berlin.hub.envelopes(for: berlin.till2, in: scope), from: berlin.hub.identity.certificate)
         #expect(try berlin.till2.store.stockLevel(of: "milk", in: "berlin").level == 5)
 
         // A node opened again over the same store knows the revocation from its catalog.

@@ -83,7 +83,8 @@ struct CertificateMemoryTests {
         #expect(Self.holds(restarted, hub.identity.certificate))
         #expect(!Self.holds(restarted, phone.identity.certificate))
         // Passed on by another hub process: checked with the certificate read back.
-        let outcomes = try await restarted.receive(envelopes, from: "hub-2")
+        let outcomes = try await restarted.receive(
+            envelopes, from: chain.certificate("hub-2", .hub, [.allStores], SigningKeyPair()))
         #expect(outcomes.count == envelopes.count)
         #expect(Self.holds(restarted, phone.identity.certificate))
         // Relayed unread (the hub holds no customer key), and logged.

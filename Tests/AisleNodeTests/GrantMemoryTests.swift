@@ -95,7 +95,8 @@ struct GrantMemoryTests {
         #expect(restarted.grants(for: anna).isEmpty)
         // Passed on again (a second hub process reading the shared journal does this): checked
         // against the grant in the store, and a duplicate.
-        let outcomes = try await restarted.receive(tillChanges, from: "hub-2")
+        let outcomes = try await restarted.receive(
+            tillChanges, from: chain.certificate("hub-2", .hub, [.allStores], SigningKeyPair()))
         #expect(outcomes.count == tillChanges.count)
         #expect(restarted.grants(for: anna).isEmpty)
     }

@@ -80,9 +80,10 @@ struct RelayedJudgementTests {
         try hub.apply(
             RevocationList(tenant: "acme", revoked: [till1.identity.certificate.id], admin: chain.admin.signing))
         try await hub.learn(till1.identity.certificate)
-        await #expect(throws: NodeError.self) { try await hub.receive(envelopes, from: "till-1") }
+        await #expect(throws: NodeError.self) { try await hub.receive(envelopes, from: till1.identity.certificate) }
         // Passed on by another peer, it is judged as that peer accepted it.
-        try await hub.receive(envelopes, from: "edge-berlin")
+        let edge = chain.certificate("edge-berlin", .pos, [.exactly(.store("berlin"))], SigningKeyPair())
+        try await hub.receive(envelopes, from: edge)
         #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 3)
     }
 }

@@ -170,7 +170,7 @@ struct JournalKeepTests {
         let certificate = till.identity.certificate.id
         try await hq.publishRevocation(
             of: certificate, Revocation(revoking: certificate, in: "acme", admin: chain.admin.signing))
-        try await hub.receive(hq.envelopes(in: .catalog, missingFrom: VersionVector()), from: "hq")
+        try await hub.receive(hq.envelopes(in: .catalog, missingFrom: VersionVector()), from: hq.identity.certificate)
         try await following.catchUp()
         #expect(other.trustSnapshot.revoked == [certificate])
         #expect(told.withLock { $0 } == [certificate])
