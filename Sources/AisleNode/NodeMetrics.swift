@@ -196,7 +196,7 @@ extension ReplicaNode {
     func latestAcknowledgements(of scope: Scope) -> [PeerAcknowledgement] {
         let written = (try? store.acknowledgements(in: scope)) ?? []
         let pending = acknowledgements.withLock { state in state.pending.values.filter { $0.scope == scope } }
-        return Self.newest(written + pending)
+        return Self.newest(written: written, pending: pending)
     }
 
     /// Each peer's newest report of every scope (or of every store scope), read at once.
@@ -205,15 +205,18 @@ extension ReplicaNode {
         let pending = acknowledgements.withLock { state in
             state.pending.values.filter { !storesOnly || $0.scope.isStore }
         }
-        return Self.newest(written + pending)
+        return Self.newest(written: written, pending: pending)
     }
 
-    /// One report per scope and peer: the last of `reports` (the pending ones come after the
-    /// written, and are newer).
-    private static func newest(_ reports: [PeerAcknowledgement]) -> [PeerAcknowledgement] {
-        var newest: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
-        for report in reports { newest[.init(scope: report.scope, peer: report.peer)] = report }
-        return Array(newest.values)
+    /// One report per scope and peer: the written ones (one each), the pending one instead
+    /// where there is one (it is newer). Only the few pending are indexed: a hub has written
+    /// three reports per phone.
+    private static func newest(written: [PeerAcknowledgement], pending: [PeerAcknowledgement])
+        -> [PeerAcknowledgement]
+    {
+        guard !pending.isEmpty else { return written }
+        let newer = Set(pending.map { PendingAcknowledgements.Key(scope: $0.scope, peer: $0.peer) })
+        return written.filter { !newer.contains(.init(scope: $0.scope, peer: $0.peer)) } + pending
     }
 }
 

@@ -101,19 +101,21 @@ extension ReplicaStore {
         return try pool.read { db in
             var scopes: [String: Scope] = [:]
             return try Row.fetchAll(db, sql: sql).map { row in
-                let name: String = row["scope"]
+                let name: String = row[0]
                 let scope = try scopes[name] ?? Scope(name)
                 scopes[name] = scope
-                return try Self.acknowledgement(row, scope: scope)
+                return try Self.acknowledgement(row, scope: scope, from: 1)
             }
         }
     }
 
-    private static func acknowledgement(_ row: Row, scope: Scope) throws -> PeerAcknowledgement {
+    /// The report of `scope` in `row`, whose columns from `first` on are peer, vector,
+    /// acked_at_ms and archive (read by position: a status view reads a million).
+    private static func acknowledgement(_ row: Row, scope: Scope, from first: Int = 0) throws -> PeerAcknowledgement {
         PeerAcknowledgement(
-            scope: scope, peer: try ReplicaID(row["peer"]),
-            vector: try VersionVector(canonicalBytes: Array(row["vector"] as Data)),
-            at: UInt64(row["acked_at_ms"] as Int64), archive: row["archive"])
+            scope: scope, peer: try ReplicaID(row[first]),
+            vector: try VersionVector(canonicalBytes: Array(row[first + 1] as Data)),
+            at: UInt64(row[first + 2] as Int64), archive: row[first + 3])
     }
 
     /// The scopes some peer has synced here.

@@ -42,17 +42,17 @@ extension ReplicaStore {
     /// For each report, the changes of its scope that its peer lacks, not counting the peer's
     /// own: what a hub holds that each device has not acknowledged (the status view, the
     /// per-store backlog metric). Read in one transaction, each scope's version vector once,
-    /// however many peers share it.
+    /// however many peers share it, a few hundred scopes to a query; the log only where a peer
+    /// is behind.
     public func unsynced(missingFrom reports: [PeerAcknowledgement]) async throws -> [UnsyncedChanges] {
         guard !reports.isEmpty else { return [] }
         return try await pool.read { db in
-            var held: [Scope: VersionVector] = [:]
+            let held = try Self.versionVectors(of: Set(reports.lazy.map(\.scope)), db)
             return try reports.map { report in
-                let vector = try held[report.scope] ?? Self.versionVector(of: report.scope, db)
-                held[report.scope] = vector
                 let peer = report.peer
                 return try Self.unsynced(
-                    in: report.scope, held: vector, missingFrom: report.vector, counting: { $0 != peer }, db)
+                    in: report.scope, held: held[report.scope] ?? VersionVector(), missingFrom: report.vector,
+                    counting: { $0 != peer }, db)
             }
         }
     }

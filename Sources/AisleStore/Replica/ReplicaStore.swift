@@ -189,9 +189,35 @@ public final class ReplicaStore: Sendable {
         for row in try Row.fetchAll(
             db.cachedStatement(sql: "SELECT origin, seq FROM \(table) WHERE scope = ?"), arguments: [scope.description])
         {
-            entries[try ReplicaID(row["origin"])] = UInt64(row["seq"] as Int64)
+            entries[try ReplicaID(row[0])] = UInt64(row[1] as Int64)
         }
         return VersionVector(entries)
+    }
+
+    /// The version vectors of `scopes` (an empty one for a scope with no change), read a few
+    /// hundred scopes to a query: the status view asks for every scope a device reported, which
+    /// on a hub is three per phone.
+    static func versionVectors(of scopes: Set<Scope>, _ db: Database) throws -> [Scope: VersionVector] {
+        let chunk = 500
+        let scopes = Array(scopes)
+        var vectors: [Scope: VersionVector] = [:]
+        vectors.reserveCapacity(scopes.count)
+        for start in stride(from: 0, to: scopes.count, by: chunk) {
+            let part = scopes[start..<min(scopes.count, start + chunk)]
+            let byName = Dictionary(uniqueKeysWithValues: part.map { ($0.description, $0) })
+            let sql =
+                "SELECT scope, origin, seq FROM versions WHERE scope IN ("
+                + repeatElement("?", count: part.count).joined(separator: ",") + ")"
+            var entries: [Scope: [ReplicaID: UInt64]] = [:]
+            let statement = try part.count == chunk ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(byName.keys.map { $0 }))
+            while let row = try rows.next() {
+                guard let scope = byName[row[0] as String] else { continue }
+                entries[scope, default: [:]][try ReplicaID(row[1])] = UInt64(row[2] as Int64)
+            }
+            for scope in part { vectors[scope] = VersionVector(entries[scope] ?? [:]) }
+        }
+        return vectors
     }
 
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
