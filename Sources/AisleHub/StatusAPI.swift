@@ -31,11 +31,13 @@ extension SyncServer {
                 }
                 limit = value
             }
-            let connected = await self.registry.peers()
-            let devices = try await self.node.syncStatus(connected: connected)
+            let (devices, at) = try await self.statusViews.value { [registry = self.registry, node = self.node] in
+                let at = node.store.wallClock()
+                return (try await node.syncStatus(connected: await registry.peers()), at)
+            }
             let status = HubStatus(
-                hub: self.node.store.replica.rawValue, generatedAtMillis: self.node.store.wallClock(),
-                total: devices.count, devices: Array(devices.prefix(limit)))
+                hub: self.node.store.replica.rawValue, generatedAtMillis: at, total: devices.count,
+                devices: Array(devices.prefix(limit)))
             return try Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(status)))))

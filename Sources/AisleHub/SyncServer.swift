@@ -28,6 +28,8 @@ public final class SyncServer: Sendable {
     let bank: HubBank
     /// Refuses connections beyond the most this process may hold.
     let admission: Admission
+    /// The status view being made: requests that arrive meanwhile share it.
+    let statusViews = SingleFlight<(devices: [DeviceSyncStatus], at: UInt64)>()
 
     /// - Parameter maxConnections: the most sync connections to hold at once; the next device is
     ///   closed at once with ``SyncCloseCode/tryAgainLater`` and moves on to another hub process,
