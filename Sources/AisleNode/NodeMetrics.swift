@@ -179,7 +179,7 @@ extension ReplicaNode {
             guard case .store(let id) = scope else { continue }
             backlog[id] = UnsyncedChanges()
         }
-        let reports = try latestAcknowledgements(storesOnly: true).filter { report in
+        let reports = try latestStoreAcknowledgements().filter { report in
             guard case .store(let id) = report.scope else { return false }
             return backlog[id] != nil && !report.archive && report.at >= heardSince
         }
@@ -199,13 +199,16 @@ extension ReplicaNode {
         return Self.newest(written: written, pending: pending)
     }
 
-    /// Each peer's newest report of every scope (or of every store scope), read at once.
-    func latestAcknowledgements(storesOnly: Bool = false) throws -> [PeerAcknowledgement] {
-        let written = try store.acknowledgements(storesOnly: storesOnly)
-        let pending = acknowledgements.withLock { state in
-            state.pending.values.filter { !storesOnly || $0.scope.isStore }
-        }
-        return Self.newest(written: written, pending: pending)
+    /// Each peer's newest report of every store scope, read at once.
+    func latestStoreAcknowledgements() throws -> [PeerAcknowledgement] {
+        let written = try store.acknowledgements(storesOnly: true)
+        return Self.newest(written: written, pending: pendingAcknowledgements().filter(\.scope.isStore))
+    }
+
+    /// The reports waiting in memory to be written (newer than the written ones of their scope and
+    /// peer).
+    func pendingAcknowledgements() -> [PeerAcknowledgement] {
+        acknowledgements.withLock { Array($0.pending.values) }
     }
 
     /// One report per scope and peer: the written ones (one each), the pending one instead
@@ -215,8 +218,8 @@ extension ReplicaNode {
         -> [PeerAcknowledgement]
     {
         guard !pending.isEmpty else { return written }
-        let newer = Set(pending.map { PendingAcknowledgements.Key(scope: $0.scope, peer: $0.peer) })
-        return written.filter { !newer.contains(.init(scope: $0.scope, peer: $0.peer)) } + pending
+        let newer = Set(pending.map(PendingAcknowledgements.Key.init))
+        return written.filter { !newer.contains(.init($0)) } + pending
     }
 }
 

@@ -23,6 +23,13 @@ struct PendingAcknowledgements: Sendable {
     var revokedAtFullCompaction: Set<ReplicaID> = []
 }
 
+extension PendingAcknowledgements.Key {
+    /// The key of `report`'s scope and peer.
+    init(_ report: PeerAcknowledgement) {
+        self.init(scope: report.scope, peer: report.peer)
+    }
+}
+
 /// What a peer that lacks some of a scope's changes is sent.
 public enum CatchUp: Sendable {
     /// The envelopes it lacks (at most the size asked for), and whether that is all of them.

@@ -32,37 +32,53 @@ extension ReplicaNode {
     /// process), worst first: the furthest behind in time, then in changes, then the longest
     /// silent; revoked devices last.
     ///
+    /// The written reports are read and weighed a batch at a time, and only each device's
+    /// totals are held: a hub with a million phones has three million reports.
+    ///
     /// - Parameter connected: the certificates of the devices with a session now (they count as
     ///   heard from now, and their certificate gives their role even before they send a change).
     public func syncStatus(connected: [Certificate]) async throws -> [DeviceSyncStatus] {
         let now = store.wallClock()
-        var reports: [ReplicaID: [Scope: PeerAcknowledgement]] = [:]
-        func note(_ report: PeerAcknowledgement) {
-            guard !report.archive else { return }
-            if let known = reports[report.peer]?[report.scope], known.at >= report.at { return }
-            reports[report.peer, default: [:]][report.scope] = report
+        // Newer than the written report of their scope and peer, or with none written: those
+        // waiting in memory, and on PostgreSQL the other processes' when newer still.
+        var pending: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
+        for report in pendingAcknowledgements() { pending[.init(report)] = report }
+        var shared: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
+        for report in try await journal?.acknowledgements() ?? [] {
+            if let known = shared[.init(report)], known.at >= report.at { continue }
+            shared[.init(report)] = report
         }
-        try latestAcknowledgements().forEach(note)
-        try await journal?.acknowledgements().forEach(note)
+        var lags: [ReplicaID: DeviceLag] = [:]
+        func weigh(_ reports: [PeerAcknowledgement]) async throws {
+            let current = reports.filter { !$0.archive }
+            for (report, lacking) in zip(current, try await store.unsynced(missingFrom: current)) {
+                lags[report.peer, default: DeviceLag()].add(report, lacking: lacking)
+            }
+        }
+        try await store.forEachAcknowledgementBatch { written in
+            try await weigh(
+                written.map { report in
+                    let key = PendingAcknowledgements.Key(report)
+                    var newest = pending.removeValue(forKey: key) ?? report
+                    if let other = shared.removeValue(forKey: key), other.at > newest.at { newest = other }
+                    return newest
+                })
+        }
+        for (key, report) in shared where pending[key].map({ report.at > $0.at }) ?? true { pending[key] = report }
+        try await weigh(Array(pending.values))
+
         let (certificates, revoked) = try devices(connected: connected)
         let connected = Set(connected.map(\.body.device))
-        for device in connected where reports[device] == nil { reports[device] = [:] }
-        let devices = reports.map { (device: $0.key, reports: Array($0.value.values)) }
-        var lacking = try await store.unsynced(missingFrom: devices.flatMap(\.reports))[...]
-        var status: [DeviceSyncStatus] = []
-        for (device, scopes) in devices {
-            let behind = lacking.prefix(scopes.count).reduce(into: UnsyncedChanges()) { $0.add($1) }
-            lacking = lacking.dropFirst(scopes.count)
+        for device in connected where lags[device] == nil { lags[device] = DeviceLag() }
+        let status = lags.map { device, lag in
             let certificate = certificates[device]
-            let heard = scopes.map(\.at).max() ?? 0
-            status.append(
-                DeviceSyncStatus(
-                    device: device.rawValue, role: certificate?.role, stores: certificate?.stores ?? [],
-                    connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : heard,
-                    lagChanges: behind.count,
-                    lagSeconds: behind.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
-                    revoked: revoked.contains(device) ? true : nil,
-                    certificateExpiresMillis: certificate?.notAfter))
+            return DeviceSyncStatus(
+                device: device.rawValue, role: certificate?.role, stores: certificate?.stores ?? [],
+                connected: connected.contains(device), lastContactMillis: connected.contains(device) ? now : lag.heard,
+                lagChanges: lag.behind.count,
+                lagSeconds: lag.behind.oldestMillis.map { now > $0 ? Double(now - $0) / 1_000 : 0 } ?? 0,
+                revoked: revoked.contains(device) ? true : nil,
+                certificateExpiresMillis: certificate?.notAfter)
         }
         return status.sorted {
             ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
@@ -101,4 +117,16 @@ private struct DeviceCertificate {
     let role: String
     let stores: [String]
     let notAfter: UInt64
+}
+
+/// What a device's reports add up to: when it was last heard from, and what it lacks over all
+/// its scopes.
+private struct DeviceLag {
+    var heard: UInt64 = 0
+    var behind = UnsyncedChanges()
+
+    mutating func add(_ report: PeerAcknowledgement, lacking: UnsyncedChanges) {
+        heard = max(heard, report.at)
+        behind.add(lacking)
+    }
 }

@@ -44,7 +44,7 @@ struct SubscribedScopesTests {
     )
     func offersByRole() async throws {
         let chain = try TestTenant()
-        let anna = try CustomerID("anna")
+        let anna: CustomerID = "anna"
         let phone = try chain.node(
             "phone-anna", .mobile, [.exactly(.customer(anna)), .exactly(.loyalty(anna))],
             keys: [.customer(anna), .loyalty(anna)])

@@ -104,6 +104,25 @@ struct CompactionTests {
         #expect(try hub.store.acknowledgements().map(\.scope.description).sorted() == scopes)
     }
 
+    @Test("every written report is read once, a few at a time, in the order of scope and peer")
+    func reportsReadInBatches() async throws {
+        let hub = try TestStore("hub")
+        let scopes = ["catalog", "customer:c1", "loyalty:c1", "store:berlin"]
+        let peers: [ReplicaID] = ["phone-1", "till-1", "till-2"]
+        try await hub.store.recordAcknowledgements(
+            try scopes.flatMap { scope in
+                try peers.map { PeerAcknowledgement(scope: try Scope(scope), peer: $0, vector: VersionVector(), at: 1) }
+            })
+        for size in [1, 2, 5, 12, 100] {
+            var read: [[String]] = []
+            try await hub.store.forEachAcknowledgementBatch(size: size) { batch in
+                #expect(batch.count <= size)
+                read += batch.map { [$0.scope.description, $0.peer.rawValue] }
+            }
+            #expect(read == scopes.flatMap { scope in peers.map { [scope, $0.rawValue] } }, "batches of \(size)")
+        }
+    }
+
     @Test("a snapshot brings a fresh replica to the same state and vector, and releases what it held")
     func snapshotInstallsAndReleasesHeldChanges() async throws {
         let source = try await Self.till(sales: 5)

@@ -109,6 +109,46 @@ extension ReplicaStore {
         }
     }
 
+    /// Every report written, `size` at a time in the order of their key (scope, peer), each batch
+    /// read in a transaction of its own: the status view goes through a million phones' reports
+    /// (three each) without holding them all. A report written meanwhile may be left out.
+    public func forEachAcknowledgementBatch(
+        size: Int = 2_000, _ body: ([PeerAcknowledgement]) async throws -> Void
+    ) async throws {
+        var after: (scope: String, peer: String)?
+        while true {
+            let from = after
+            let batch = try await pool.read { db in
+                let rows =
+                    if let from {
+                        try Row.fetchAll(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks
+                                    WHERE (scope, peer) > (?, ?) ORDER BY scope, peer LIMIT ?
+                                    """), arguments: [from.scope, from.peer, size])
+                    } else {
+                        try Row.fetchAll(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks
+                                    ORDER BY scope, peer LIMIT ?
+                                    """), arguments: [size])
+                    }
+                var last: (name: String, scope: Scope)?
+                return try rows.map { row in
+                    let name: String = row[0]
+                    let scope = try last?.name == name ? last!.scope : Scope(name)
+                    last = (name, scope)
+                    return (name, try Self.acknowledgement(row, scope: scope, from: 1))
+                }
+            }
+            if !batch.isEmpty { try await body(batch.map(\.1)) }
+            guard batch.count == size, let last = batch.last else { return }
+            after = (last.0, last.1.peer.rawValue)
+        }
+    }
+
     /// The report of `scope` in `row`, whose columns from `first` on are peer, vector,
     /// acked_at_ms and archive (read by position: a status view reads a million).
     private static func acknowledgement(_ row: Row, scope: Scope, from first: Int = 0) throws -> PeerAcknowledgement {
