@@ -29,8 +29,10 @@ public protocol ReplicaJournal: Sendable {
     /// acknowledged batch), so every process's status view sees every device.
     func noteAcknowledgement(_ report: PeerAcknowledgement)
 
-    /// Every peer's newest report kept, from every process.
-    func acknowledgements() async throws -> [PeerAcknowledgement]
+    /// Every peer's newest report kept, from every process, at most `size` at a time: the status
+    /// view weighs each batch and holds only each device's totals (a million phones report three
+    /// scopes each).
+    func forEachAcknowledgementBatch(size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void) async throws
 
     /// The node wrote a change of its own that it could not keep: its local state is ahead of the
     /// journal, and the process must stop serving (a restart rebuilds it from the journal).

@@ -39,15 +39,10 @@ extension ReplicaNode {
     ///   heard from now, and their certificate gives their role even before they send a change).
     public func syncStatus(connected: [Certificate]) async throws -> [DeviceSyncStatus] {
         let now = store.wallClock()
-        // Newer than the written report of their scope and peer, or with none written: those
-        // waiting in memory, and on PostgreSQL the other processes' when newer still.
+        // This process's reports not written yet: newer than the written one of their scope and
+        // peer, unless another process on PostgreSQL has kept a newer one since.
         var pending: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
         for report in pendingAcknowledgements() { pending[.init(report)] = report }
-        var shared: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
-        for report in try await journal?.acknowledgements() ?? [] {
-            if let known = shared[.init(report)], known.at >= report.at { continue }
-            shared[.init(report)] = report
-        }
         var lags: [ReplicaID: DeviceLag] = [:]
         func weigh(_ reports: [PeerAcknowledgement]) async throws {
             let current = reports.filter { !$0.archive }
@@ -55,16 +50,13 @@ extension ReplicaNode {
                 lags[report.peer, default: DeviceLag()].add(report, lacking: lacking)
             }
         }
-        try await store.forEachAcknowledgementBatch { written in
+        try await forEachWrittenReportBatch { written in
             try await weigh(
                 written.map { report in
-                    let key = PendingAcknowledgements.Key(report)
-                    var newest = pending.removeValue(forKey: key) ?? report
-                    if let other = shared.removeValue(forKey: key), other.at > newest.at { newest = other }
-                    return newest
+                    guard let mine = pending.removeValue(forKey: .init(report)) else { return report }
+                    return mine.at >= report.at ? mine : report
                 })
         }
-        for (key, report) in shared where pending[key].map({ report.at > $0.at }) ?? true { pending[key] = report }
         try await weigh(Array(pending.values))
 
         let (certificates, revoked) = try devices(connected: connected)
@@ -83,6 +75,17 @@ extension ReplicaNode {
         return status.sorted {
             ($0.revoked == true ? 1 : 0, $1.lagSeconds, $1.lagChanges, $0.lastContactMillis, $0.device)
                 < ($1.revoked == true ? 1 : 0, $0.lagSeconds, $0.lagChanges, $1.lastContactMillis, $1.device)
+        }
+    }
+
+    /// Every report written, a batch at a time: on PostgreSQL every process's (the journal's: each
+    /// keeps its reports there within seconds), else this store's.
+    private func forEachWrittenReportBatch(_ body: ([PeerAcknowledgement]) async throws -> Void) async throws {
+        let size = 2_000
+        if let journal {
+            try await journal.forEachAcknowledgementBatch(size: size, body)
+        } else {
+            try await store.forEachAcknowledgementBatch(size: size, body)
         }
     }
 

@@ -247,12 +247,24 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     /// Reports kept by one statement at most (5 parameters each, of PostgreSQL's 65,535).
     @_spi(Testing) public static let reportsPerStatement = 1_000
 
-    public func acknowledgements() async throws -> [PeerAcknowledgement] {
-        try await acknowledgements(in: nil)
+    public func forEachAcknowledgementBatch(
+        size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void
+    ) async throws {
+        try await forEachAcknowledgementBatch(in: nil, size: size, body)
     }
 
     /// Every peer's newest report kept of `scopes` (nil: of every scope).
     func acknowledgements(in scopes: [String]?) async throws -> [PeerAcknowledgement] {
+        var reports: [PeerAcknowledgement] = []
+        try await forEachAcknowledgementBatch(in: scopes, size: 1_000) { reports += $0 }
+        return reports
+    }
+
+    /// As ``acknowledgements(in:)``, at most `size` at a time, as the rows stream in (one query:
+    /// PostgresNIO asks for more rows as they are taken).
+    private func forEachAcknowledgementBatch(
+        in scopes: [String]?, size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void
+    ) async throws {
         let select = "SELECT peer, scope, vector, reported_at_ms, archive FROM aisle_acknowledgements"
         let rows =
             if let scopes {
@@ -260,15 +272,23 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
             } else {
                 try await client.query("\(unescaped: select)", logger: logger)
             }
-        var reports: [PeerAcknowledgement] = []
-        for try await (peer, scope, vector, at, archive) in rows.decode((String, String, Data, Int64, Bool).self) {
-            guard let peer = try? ReplicaID(peer), let scope = try? Scope(scope),
+        var batch: [PeerAcknowledgement] = []
+        batch.reserveCapacity(size)
+        var last: (name: String, scope: Scope)?
+        for try await (peer, name, vector, at, archive) in rows.decode((String, String, Data, Int64, Bool).self) {
+            guard let peer = try? ReplicaID(peer),
+                let scope = last?.name == name ? last?.scope : try? Scope(name),
                 let vector = try? VersionVector(canonicalBytes: Array(vector))
             else { continue }
-            reports.append(
+            last = (name, scope)
+            batch.append(
                 PeerAcknowledgement(scope: scope, peer: peer, vector: vector, at: UInt64(at), archive: archive))
+            if batch.count == size {
+                try await body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
         }
-        return reports
+        if !batch.isEmpty { try await body(batch) }
     }
 
     public func diverged(_ error: any Error) async {
