@@ -187,13 +187,20 @@ public final class SyncServer: Sendable {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 // Ends a handshake that stalls (a connection that never proves who it is): the
                 // tick throws once the session has ended, which ends the connection below. Once
-                // the peer is known there is nothing left to time: a hub holding 10,000 idle
-                // devices is not woken 10,000 times a second.
-                group.addTask {
+                // the peer is known, only its certificate's end is timed (the session ends then:
+                // every peer refuses it from then on): a hub holding 10,000 idle devices is not
+                // woken 10,000 times a second.
+                group.addTask { [node] in
                     repeat {
                         try await Task.sleep(for: .seconds(1))
                         try await connection.tick()
                     } while await connection.peer == nil
+                    guard let end = await connection.peer?.body.notAfter else { return false }
+                    // At most an hour at a time: the wall clock may be set while it sleeps.
+                    while case let now = node.store.wallClock(), now <= end {
+                        try await Task.sleep(for: .milliseconds(min(end - now, 3_599_999) + 1))
+                    }
+                    try await connection.tick()
                     return false
                 }
                 group.addTask { [limits] in

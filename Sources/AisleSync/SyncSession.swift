@@ -143,11 +143,17 @@ public final class SyncSession {
         }
     }
 
-    /// Ends a handshake that takes longer than ``SyncLimits/handshakeTimeout``.
+    /// Ends a handshake that takes longer than ``SyncLimits/handshakeTimeout``, and an established
+    /// session once the peer's certificate has ended.
     public func tick(now: UInt64) -> [SyncAction] {
         switch state {
         case .helloSent, .proofSent:
             return now >= startedAt + limits.handshakeTimeout ? fail(.handshakeTimedOut) : []
+        case .established(let peer, _):
+            // From its end on every peer refuses the certificate, as the handshake would have; a
+            // renewed one connects again.
+            let end = peer.body.notAfter
+            return now > end ? fail(.peerRefused(.certificateExpired(notAfter: end))) : []
         default:
             return []
         }

@@ -226,6 +226,21 @@ struct SyncSessionTests {
         #expect(link.closed[0] == .refusedByPeer(SyncError.peerRefused(.certificateRevoked("till-1")).description))
     }
 
+    @Test("a session whose peer's certificate ends while it is open ends then, and the peer is told why")
+    func peerCertificateEndsDuringTheSession() {
+        let end = Devices.now + 60_000
+        let till = devices.device("till-1", .pos, [.exactly(.store("berlin"))], notAfter: end)
+        let hub = devices.device("hub", .hub, [.allStores])
+        let link = Link(devices.session(till, .initiator), devices.session(hub, .responder))
+        link.connect()
+        #expect(link.established[1] == till.certificate)
+        #expect(link.sides[1].tick(now: end).isEmpty)
+        link.act(1, link.sides[1].tick(now: end + 1))
+        #expect(link.closed[1] == .peerRefused(.certificateExpired(notAfter: end)))
+        #expect(
+            link.closed[0] == .refusedByPeer(SyncError.peerRefused(.certificateExpired(notAfter: end)).description))
+    }
+
     @Test("a certificate not signed by the tenant's admin is refused")
     func forgedCertificateRefused() {
         let impostor = Devices().device("till-1", .pos, [.exactly(.store("berlin"))])
