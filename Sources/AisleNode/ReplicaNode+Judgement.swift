@@ -26,9 +26,9 @@ extension ReplicaNode {
             }
         }
 
-        /// The time a live envelope is judged at, whose header names `named`: now; or its last
-        /// change's clock reading, if earlier, when its author connected with a renewal of
-        /// `named` (the same device, role, scopes and keys, ending later).
+        /// The time a live envelope is judged at: now; or its last change's clock reading, if
+        /// earlier, when its author connected with a renewal of the certificate its header names
+        /// (as `trust` holds it: the same device, role, scopes and keys, ending later).
         ///
         /// Why: a device seals its changes when they are first sent, or as they are written while
         /// a connection is open, and keeps the envelope. Those sealed under the certificate a
@@ -38,8 +38,9 @@ extension ReplicaNode {
         /// They were written while that certificate was in force, and the same keys are
         /// certified now. Revocation still refuses them: the certificate named is checked, and
         /// head office's `revoke` revokes its renewals with it.
-        func liveTime(of header: EnvelopeHeader, named: Certificate?, now: UInt64) -> UInt64 {
-            guard case .relayedBy(let peer) = self, let named, named.id != peer.id,
+        func liveTime(of header: EnvelopeHeader, trust: TrustStore, now: UInt64) -> UInt64 {
+            // A certificate is never its own renewal (it would end later than itself).
+            guard case .relayedBy(let peer) = self, let named = trust.certificates[header.certificate],
                 named.body.isRenewed(by: peer.body)
             else { return now }
             return min(now, header.lastStampMillis)

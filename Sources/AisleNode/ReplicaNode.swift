@@ -199,8 +199,7 @@ public final class ReplicaNode: Sendable {
         @Sendable func open(_ envelope: Envelope) throws -> OpenedChanges {
             let header = envelope.header
             guard judgement.isLive(header) else { return try self.open(envelope, trust: kept, now: keptTime(header)) }
-            let time = judgement.liveTime(of: header, named: trust.certificates[header.certificate], now: now)
-            return try self.open(envelope, trust: trust, now: time)
+            return try self.open(envelope, trust: trust, now: judgement.liveTime(of: header, trust: trust, now: now))
         }
         let results = envelopes.concurrentMap { envelope in Result { try open(envelope) } }
         var opened = OpenedChanges()
