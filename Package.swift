@@ -134,7 +134,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "aisle", "CrashWriter", "AisleCore", "AisleCrypto", "AisleStore", "AisleNode", "AisleHub",
-                "AisleTesting",
+                "AisleEdge", "AisleTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
     ],

@@ -10,7 +10,9 @@ import Synchronization
 actor ConnectionRegistry {
     private var connections: [UUID: SyncConnection] = [:]
     /// How to close each connection's socket from outside its own task.
-    private var closers: [UUID: @Sendable () async -> Void] = [:]
+    private var closers: [UUID: @Sendable (_ reason: String) async -> Void] = [:]
+    /// When each established session's peer certificate ends (milliseconds since the Unix epoch).
+    private var ends: [UUID: UInt64] = [:]
     /// Which connections' peers follow each scope (and each connection's scopes), kept by the
     /// connections as their peers subscribe, read without waiting for the actor.
     private nonisolated let followers = Mutex<(byScope: [Scope: Set<UUID>], byConnection: [UUID: Set<Scope>])>(
@@ -22,7 +24,7 @@ actor ConnectionRegistry {
 
     var count: Int { connections.count }
 
-    func add(_ connection: SyncConnection, id: UUID, close: @escaping @Sendable () async -> Void) {
+    func add(_ connection: SyncConnection, id: UUID, close: @escaping @Sendable (_ reason: String) async -> Void) {
         connections[id] = connection
         closers[id] = close
     }
@@ -30,6 +32,7 @@ actor ConnectionRegistry {
     func remove(_ id: UUID) {
         connections[id] = nil
         closers[id] = nil
+        ends[id] = nil
         follow([], by: id)
         for store in terminalStores.removeValue(forKey: id) ?? [] {
             terminals[store]?[id] = nil
@@ -58,19 +61,35 @@ actor ConnectionRegistry {
         for (id, connection) in connections {
             guard let peer = await connection.peer, revoked.contains(peer.id) else { continue }
             try? await connection.endAsRevoked()
-            await closers[id]?()
+            await closers[id]?("revoked")
             ended.append(peer.body.device)
         }
         return ended
     }
 
-    /// Notes the peer of connection `id`, whose handshake just finished: a till or kiosk is
-    /// listed under the stores its certificate names.
+    /// Ends the sessions whose peer's certificate ended before `now`, telling each why, and
+    /// closes their sockets. Reads only the ends noted at each handshake.
+    /// - Returns: the devices disconnected.
+    func endSessions(endedBy now: UInt64) async -> [ReplicaID] {
+        var ended: [ReplicaID] = []
+        for (id, end) in ends where end < now {
+            guard let connection = connections[id], let peer = await connection.peer else { continue }
+            try? await connection.tick()
+            await closers[id]?("certificate expired")
+            ended.append(peer.body.device)
+        }
+        return ended
+    }
+
+    /// Notes the peer of connection `id`, whose handshake just finished: when its certificate
+    /// ends, and a till or kiosk under the stores its certificate names.
     /// - Returns: those stores (none for another device).
     func established(_ id: UUID) async -> [StoreID] {
-        guard let connection = connections[id], let peer = await connection.peer,
-            connections[id] != nil, peer.body.role.isStoreTerminal
-        else { return [] }
+        guard let connection = connections[id], let peer = await connection.peer, connections[id] != nil else {
+            return []
+        }
+        ends[id] = peer.body.notAfter
+        guard peer.body.role.isStoreTerminal else { return [] }
         let stores = peer.body.namedStores
         terminalStores[id] = stores
         for store in stores { terminals[store, default: [:]][id] = peer.body.device }

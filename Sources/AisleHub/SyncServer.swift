@@ -55,6 +55,19 @@ public final class SyncServer: Sendable {
         }
     }
 
+    /// Ends the sessions of the devices whose certificates have ended since they connected, telling
+    /// each why (as its handshake would refuse it now), and closes their sockets. A serving
+    /// process calls it every minute (``endSessionsEvery``).
+    public func endExpiredSessions() async {
+        let ended = await registry.endSessions(endedBy: node.store.wallClock())
+        if !ended.isEmpty {
+            logger.notice("certificate expired: sessions ended", metadata: ["devices": "\(ended.map(\.rawValue))"])
+        }
+    }
+
+    /// How often a serving process looks for sessions whose device's certificate has ended.
+    public static let endSessionsEvery: Duration = .seconds(60)
+
     /// Tops up the connected tills of `store` from the hub's rights, and pushes what that wrote.
     func rebalance(_ store: StoreID) async {
         let registry = self.registry
@@ -174,8 +187,8 @@ public final class SyncServer: Sendable {
                 }
             }, recall: TillRecall(node: node, registry: registry, logger: logger),
             followed: { scopes in registry.follow(scopes, by: id) })
-        await registry.add(connection, id: id) {
-            try? await outbound.close(.policyViolation, reason: "revoked")
+        await registry.add(connection, id: id) { reason in
+            try? await outbound.close(.policyViolation, reason: reason)
         }
         defer {
             Task {
@@ -187,20 +200,15 @@ public final class SyncServer: Sendable {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 // Ends a handshake that stalls (a connection that never proves who it is): the
                 // tick throws once the session has ended, which ends the connection below. Once
-                // the peer is known, only its certificate's end is timed (the session ends then:
-                // every peer refuses it from then on): a hub holding 10,000 idle devices is not
-                // woken 10,000 times a second.
-                group.addTask { [node] in
+                // the peer is known there is nothing left to time here: a hub holding 10,000 idle
+                // devices is not woken 10,000 times a second, nor holds a sleeping task for each
+                // (about 10 KB: `endExpiredSessions()` ends the sessions of certificates that
+                // ended, for all of them at once).
+                group.addTask {
                     repeat {
                         try await Task.sleep(for: .seconds(1))
                         try await connection.tick()
                     } while await connection.peer == nil
-                    guard let end = await connection.peer?.body.notAfter else { return false }
-                    // At most an hour at a time: the wall clock may be set while it sleeps.
-                    while case let now = node.store.wallClock(), now <= end {
-                        try await Task.sleep(for: .milliseconds(min(end - now, 3_599_999) + 1))
-                    }
-                    try await connection.tick()
                     return false
                 }
                 group.addTask { [limits] in

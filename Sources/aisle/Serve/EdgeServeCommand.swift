@@ -128,7 +128,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
                     application,
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
-                        released: { store in await fanout.changed(.store(store), from: .local) }),
+                        released: { store in await fanout.changed(.store(store), from: .local) },
+                        endExpiredSessions: { await server.endExpiredSessions() }),
                     MetricsSampling.edge(server: server, links: links, logger: logger),
                 ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -92,7 +92,8 @@ struct HubServeCommand: AsyncParsableCommand {
                     application,
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
-                        released: { store in await hub.changed([.store(store)]) }),
+                        released: { store in await hub.changed([.store(store)]) },
+                        endExpiredSessions: { await hub.endExpiredSessions() }),
                     MetricsSampling.hub(
                         hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ] + extra(hub),

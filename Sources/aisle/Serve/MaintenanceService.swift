@@ -1,4 +1,5 @@
 import AisleCore
+import AisleHub
 import AisleNode
 import AisleStore
 import Logging
@@ -6,19 +7,21 @@ import ServiceLifecycle
 
 /// A serving node's background upkeep until graceful shutdown: checkpoints the WAL every few
 /// seconds off the commit path (docs/durability.md), compacts the change log by causal stability
-/// (docs/sync.md), and releases the expired reservations it holds back into stock (every few
-/// seconds; `released` is told the stores, to push the change).
+/// (docs/sync.md), releases the expired reservations it holds back into stock (every few
+/// seconds; `released` is told the stores, to push the change), and ends the sync sessions of
+/// devices whose certificates have ended (`endExpiredSessions`, every minute).
 struct MaintenanceService: Service {
     let node: ReplicaNode
     let compaction: CompactionSettings
     let logger: Logger
     var released: @Sendable (StoreID) async -> Void = { _ in }
+    var endExpiredSessions: @Sendable () async -> Void = {}
     var checkpointInterval: Duration = .seconds(2)
     var expiryInterval: Duration = .seconds(2)
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            [node, compaction, logger, checkpointInterval, expiryInterval, released] in
+            [node, compaction, logger, checkpointInterval, expiryInterval, released, endExpiredSessions] in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await node.store.runCheckpoints(every: checkpointInterval) }
                 group.addTask {
@@ -50,6 +53,12 @@ struct MaintenanceService: Service {
                         } catch {
                             logger.warning("log compaction failed; retrying later", metadata: ["error": "\(error)"])
                         }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: SyncServer.endSessionsEvery)
+                        await endExpiredSessions()
                     }
                 }
                 try await group.next()
