@@ -121,6 +121,27 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         try await KnownPhonesWorkload(phones: environment["AISLE_BENCH_KNOWN_PHONES"].flatMap(Int.init) ?? 100_000)
     }
+
+    // status_view_known_phones: the status view (`GET /v1/status`) of a hub that has heard from
+    // 100,000 phones, three reports each; the baseline only reads every report once. With what
+    // one view adds to the peak resident memory.
+    Benchmark(
+        "status_view_known_phones",
+        configuration: .init(
+            metrics: [aisleNanoseconds, rawNanoseconds, statusViewPeakKB, statusViewDevices],
+            warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
+    ) { (benchmark: Benchmark, workload: StatusViewWorkload) in
+        benchmark.measurement(statusViewPeakKB, try! await workload.viewPeakGrowth())
+        var devices = 0
+        try! await interleave(benchmark, rounds: 3) {
+            devices = try await workload.view()
+        } raw: {
+            _ = try workload.readEveryReport()
+        }
+        benchmark.measurement(statusViewDevices, devices)
+    } setup: {
+        try await StatusViewWorkload(phones: environment["AISLE_BENCH_STATUS_PHONES"].flatMap(Int.init) ?? 100_000)
+    }
 }
 
 /// The remote-apply workload sealed by its author, and a node to receive it beside the raw baseline.

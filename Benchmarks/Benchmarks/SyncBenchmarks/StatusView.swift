@@ -1,0 +1,91 @@
+import AisleCore
+import AisleCrypto
+import AisleNode
+import AisleStore
+import AisleTesting
+import Benchmark
+import BenchmarkSupport
+import Foundation
+
+/// What one status view added to the process's peak resident memory (KB).
+let statusViewPeakKB = BenchmarkMetric.custom("status view peak kb", polarity: .prefersSmaller, useScalingFactor: false)
+/// How many devices the view listed.
+let statusViewDevices = BenchmarkMetric.custom(
+    "status view devices", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// A hub that has heard from `phones` phones: each one's certificate kept, a change in its
+/// customer scope, and its reports of three scopes (its customer and loyalty scopes, and the
+/// catalog), as a phone's syncs leave them. Every phone holds what the hub holds.
+struct StatusViewWorkload: Sendable {
+    let tenant: TestTenant
+    let hub: ReplicaNode
+    let phones: Int
+
+    init(phones: Int) async throws {
+        tenant = try TestTenant(prefix: "status-view-bench")
+        self.phones = phones
+        // The customer scopes' changes, written by a bare store on the hub's file (the hub's node
+        // writes none of its own there).
+        let path = tenant.directory.file("hub.db")
+        let writer = try ReplicaStore(
+            StoreConfiguration(path: path, durability: .off), replica: "hub", wallClock: { TestTenant.now })
+        for index in 0..<phones {
+            try await writer.addToWishlist("jam", of: Self.customer(index), from: "app")
+        }
+        try writer.close()
+        hub = try tenant.node("hub", .hub, [.allStores], keys: [], notAfter: .max)
+        let signing = SigningKeyPair()
+        for batch in stride(from: 0, to: phones, by: 1_000) {
+            let range = batch..<min(phones, batch + 1_000)
+            _ = try await hub.learnKept(
+                range.map { index in
+                    .certificate(
+                        tenant.certificate(
+                            Self.phone(index), .mobile, [.exactly(.customer(Self.customer(index)))], signing,
+                            notAfter: .max))
+                })
+            try await hub.store.recordAcknowledgements(
+                range.flatMap { index in
+                    let customer = Self.customer(index)
+                    return [Scope.customer(customer), .loyalty(customer), .catalog].map { scope in
+                        PeerAcknowledgement(
+                            scope: scope, peer: Self.phone(index),
+                            vector: scope == .customer(customer) ? VersionVector(["hub": 1]) : VersionVector(),
+                            at: TestTenant.now)
+                    }
+                })
+        }
+        _ = try hub.store.checkpoint()
+    }
+
+    static func customer(_ index: Int) -> CustomerID { CustomerID(stringLiteral: "customer-\(index)") }
+    static func phone(_ index: Int) -> ReplicaID { ReplicaID(stringLiteral: "phone-\(index)") }
+
+    /// The status view, as `GET /v1/status` makes it: how many devices it lists.
+    func view() async throws -> Int {
+        try await hub.syncStatus(connected: []).count
+    }
+
+    /// What one view adds to the process's peak resident memory, in KB (the peak is reset first).
+    func viewPeakGrowth() async throws -> Int {
+        try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let before = KnownPhonesWorkload.residentKB()
+        _ = try await view()
+        return Self.peakKB() - before
+    }
+
+    /// VmHWM of this process, in KB.
+    static func peakKB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    /// The least any view does: read every report once (decoded) and keep each device's latest
+    /// contact. No lag, no certificate, no sorting.
+    func readEveryReport() throws -> Int {
+        var heard: [ReplicaID: UInt64] = [:]
+        for report in try hub.store.acknowledgements() { heard[report.peer] = max(heard[report.peer] ?? 0, report.at) }
+        return heard.count
+    }
+}
