@@ -197,7 +197,8 @@ extension RenewalSyncTests {
         try await link.pump()
         #expect(try hub.store.stockLevel(of: "milk", in: "berlin").level == 10)
 
-        // The certificate ends with the connection still open (a peer checks it at the handshake).
+        // The certificate ends with the connection still open (a hub's minute sweep would end it;
+        // nothing ends this link in memory).
         time.advance(by: 2 * Self.day)
         try await till.store.sell(3, of: "milk", in: "berlin")
         let notAfter = till.identity.certificate.body.notAfter
