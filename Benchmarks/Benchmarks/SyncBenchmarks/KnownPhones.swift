@@ -32,13 +32,24 @@ struct KnownPhonesWorkload: Sendable {
         self.phones = phones
         let signing = SigningKeyPair()
         for batch in stride(from: 0, to: phones, by: 1_000) {
-            let certificates = (batch..<min(phones, batch + 1_000)).map { index in
-                tenant.certificate(
-                    ReplicaID(stringLiteral: "phone-\(index)"), .mobile,
-                    [.exactly(.customer(CustomerID(stringLiteral: "customer-\(index)")))], signing, notAfter: .max)
-            }
-            _ = try await hub.learnKept(certificates.map(TrustedRecord.certificate))
+            try await Self.learnPhones(batch..<min(phones, batch + 1_000), hub: hub, tenant: tenant, signing: signing)
         }
+    }
+
+    /// Phone `index`, of customer `customer-<index>`.
+    static func phone(_ index: Int) -> ReplicaID { ReplicaID(stringLiteral: "phone-\(index)") }
+    static func customer(_ index: Int) -> CustomerID { CustomerID(stringLiteral: "customer-\(index)") }
+
+    /// `hub` learns and keeps the certificates of the phones `indices` (in one batch), as their
+    /// first syncs would.
+    static func learnPhones(_ indices: Range<Int>, hub: ReplicaNode, tenant: TestTenant, signing: SigningKeyPair)
+        async throws
+    {
+        let certificates = indices.map { index in
+            tenant.certificate(
+                phone(index), .mobile, [.exactly(.customer(customer(index)))], signing, notAfter: .max)
+        }
+        _ = try await hub.learnKept(certificates.map(TrustedRecord.certificate))
     }
 
     /// The hub started again on its store: how many certificates it holds.

@@ -30,26 +30,20 @@ struct StatusViewWorkload: Sendable {
         let writer = try ReplicaStore(
             StoreConfiguration(path: path, durability: .off), replica: "hub", wallClock: { TestTenant.now })
         for index in 0..<phones {
-            try await writer.addToWishlist("jam", of: Self.customer(index), from: "app")
+            try await writer.addToWishlist("jam", of: KnownPhonesWorkload.customer(index), from: "app")
         }
         try writer.close()
         hub = try tenant.node("hub", .hub, [.allStores], keys: [], notAfter: .max)
         let signing = SigningKeyPair()
         for batch in stride(from: 0, to: phones, by: 1_000) {
             let range = batch..<min(phones, batch + 1_000)
-            _ = try await hub.learnKept(
-                range.map { index in
-                    .certificate(
-                        tenant.certificate(
-                            Self.phone(index), .mobile, [.exactly(.customer(Self.customer(index)))], signing,
-                            notAfter: .max))
-                })
+            try await KnownPhonesWorkload.learnPhones(range, hub: hub, tenant: tenant, signing: signing)
             try await hub.store.recordAcknowledgements(
                 range.flatMap { index in
-                    let customer = Self.customer(index)
+                    let customer = KnownPhonesWorkload.customer(index)
                     return [Scope.customer(customer), .loyalty(customer), .catalog].map { scope in
                         PeerAcknowledgement(
-                            scope: scope, peer: Self.phone(index),
+                            scope: scope, peer: KnownPhonesWorkload.phone(index),
                             vector: scope == .customer(customer) ? VersionVector(["hub": 1]) : VersionVector(),
                             at: TestTenant.now)
                     }
@@ -57,9 +51,6 @@ struct StatusViewWorkload: Sendable {
         }
         _ = try hub.store.checkpoint()
     }
-
-    static func customer(_ index: Int) -> CustomerID { CustomerID(stringLiteral: "customer-\(index)") }
-    static func phone(_ index: Int) -> ReplicaID { ReplicaID(stringLiteral: "phone-\(index)") }
 
     /// The status view, as `GET /v1/status` makes it: how many devices it lists.
     func view() async throws -> Int {
