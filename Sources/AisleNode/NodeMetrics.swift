@@ -195,8 +195,7 @@ extension ReplicaNode {
     /// Each peer's newest report of `scope`: the one waiting in memory, else the one written.
     func latestAcknowledgements(of scope: Scope) -> [PeerAcknowledgement] {
         let written = (try? store.acknowledgements(in: scope)) ?? []
-        let pending = acknowledgements.withLock { state in state.pending.values.filter { $0.scope == scope } }
-        return Self.newest(written: written, pending: pending)
+        return Self.newest(written: written, pending: pendingAcknowledgements().filter { $0.scope == scope })
     }
 
     /// Each peer's newest report of every store scope, read at once.

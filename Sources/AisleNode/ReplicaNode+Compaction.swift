@@ -62,7 +62,7 @@ extension ReplicaNode {
             scope: scope, peer: peer.body.device, vector: vector, at: store.wallClock(),
             archive: peer.body.role == .hub)
         journal?.noteAcknowledgement(report)
-        let key = PendingAcknowledgements.Key(scope: scope, peer: peer.body.device)
+        let key = PendingAcknowledgements.Key(report)
         let first = acknowledgements.withLock { state in
             if state.recorded[peer.body.device]?.contains(scope) == true {
                 state.pending[key] = report

@@ -115,26 +115,17 @@ extension ReplicaStore {
     public func forEachAcknowledgementBatch(
         size: Int = 2_000, _ body: ([PeerAcknowledgement]) async throws -> Void
     ) async throws {
-        var after: (scope: String, peer: String)?
+        // Every key follows ("", ""): a scope is never empty.
+        var after = (scope: "", peer: "")
         while true {
             let from = after
             let batch = try await pool.read { db in
-                let rows =
-                    if let from {
-                        try Row.fetchAll(
-                            db.cachedStatement(
-                                sql: """
-                                    SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks
-                                    WHERE (scope, peer) > (?, ?) ORDER BY scope, peer LIMIT ?
-                                    """), arguments: [from.scope, from.peer, size])
-                    } else {
-                        try Row.fetchAll(
-                            db.cachedStatement(
-                                sql: """
-                                    SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks
-                                    ORDER BY scope, peer LIMIT ?
-                                    """), arguments: [size])
-                    }
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks
+                            WHERE (scope, peer) > (?, ?) ORDER BY scope, peer LIMIT ?
+                            """), arguments: [from.scope, from.peer, size])
                 var last: (name: String, scope: Scope)?
                 return try rows.map { row in
                     let name: String = row[0]
