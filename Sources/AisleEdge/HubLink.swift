@@ -154,7 +154,8 @@ public actor HubLink {
     /// (the WebSocket client waits on it uncancellably), so the attempt is left behind, cancelled:
     /// it ends when its socket does, without ever serving. Once established, WebSocket pings
     /// every ``SyncLimits/pingInterval`` find a hub gone silent without closing (a WAN that drops
-    /// packets): unanswered by the next ping, the connection ends.
+    /// packets): unanswered by the next ping, the connection ends. It also ends once the hub's
+    /// certificate has (checked every ``SyncLimits/certificateCheckInterval``).
     private func session(untilSettled: Bool) async throws {
         let end = AttemptEnd()
         let limits = self.limits
@@ -204,17 +205,33 @@ public actor HubLink {
                     await self.detach(connection)
                 }
             }
-            try await connection.start()
-            for try await message in inbound.messages(maxSize: limits.maxFrameBytes + 4_096) {
-                guard case .binary(let buffer) = message else { continue }
-                try await connection.receive(Array(buffer.readableBytesView))
-                if untilSettled, await connection.isSettled {
-                    settled.store(true, ordering: .relaxed)
-                    try await outbound.close(.normalClosure, reason: "settled")
-                    return
+            let settledHere = try await withThrowingTaskGroup(of: Bool.self) { group in
+                // A hub whose certificate ends while connected is refused from then on, as a new
+                // handshake with it would be: the tick throws, which ends the connection.
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(limits.certificateCheckInterval))
+                        try await connection.tick()
+                    }
                 }
+                group.addTask {
+                    try await connection.start()
+                    for try await message in inbound.messages(maxSize: limits.maxFrameBytes + 4_096) {
+                        guard case .binary(let buffer) = message else { continue }
+                        try await connection.receive(Array(buffer.readableBytesView))
+                        if untilSettled, await connection.isSettled {
+                            try await outbound.close(.normalClosure, reason: "settled")
+                            return true
+                        }
+                    }
+                    if let ended = await connection.ended { throw ended }
+                    return false
+                }
+                // Until the reading ends, or either task throws (the other is cancelled).
+                defer { group.cancelAll() }
+                return try await group.next() ?? false
             }
-            if let ended = await connection.ended { throw ended }
+            if settledHere { settled.store(true, ordering: .relaxed) }
         }
         logger.debug("sync connection closed", metadata: ["code": "\(String(describing: closeFrame?.closeCode))"])
         if let closeFrame, closeFrame.closeCode == .unknown(SyncCloseCode.tryAgainLater) {

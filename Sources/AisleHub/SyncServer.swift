@@ -57,7 +57,7 @@ public final class SyncServer: Sendable {
 
     /// Ends the sessions of the devices whose certificates have ended since they connected, telling
     /// each why (as its handshake would refuse it now), and closes their sockets. A serving
-    /// process calls it every minute (``endSessionsEvery``).
+    /// process calls it every ``endSessionsEvery``.
     public func endExpiredSessions() async {
         let ended = await registry.endSessions(endedBy: node.store.wallClock())
         if !ended.isEmpty {
@@ -65,8 +65,9 @@ public final class SyncServer: Sendable {
         }
     }
 
-    /// How often a serving process looks for sessions whose device's certificate has ended.
-    public static let endSessionsEvery: Duration = .seconds(60)
+    /// How often a serving process looks for sessions whose device's certificate has ended
+    /// (``SyncLimits/certificateCheckInterval``, a minute by default).
+    public var endSessionsEvery: Duration { .milliseconds(limits.certificateCheckInterval) }
 
     /// Tops up the connected tills of `store` from the hub's rights, and pushes what that wrote.
     func rebalance(_ store: StoreID) async {

@@ -104,13 +104,18 @@ public struct SyncLimits: Sendable {
     /// closing (a WAN that drops packets, a host that lost power), which TCP alone would notice
     /// only after many minutes, or never on an idle connection.
     public var pingInterval: UInt64
+    /// Milliseconds between checks that the peer's certificate has not ended: an established
+    /// session ends within this long of the end, as a new handshake would be refused from it on.
+    public var certificateCheckInterval: UInt64
 
     public init(
-        maxFrameBytes: Int = 1 << 20, window: Int = 4, handshakeTimeout: UInt64 = 10_000, pingInterval: UInt64 = 15_000
+        maxFrameBytes: Int = 1 << 20, window: Int = 4, handshakeTimeout: UInt64 = 10_000, pingInterval: UInt64 = 15_000,
+        certificateCheckInterval: UInt64 = 60_000
     ) {
         self.maxFrameBytes = maxFrameBytes
         self.window = window
         self.handshakeTimeout = handshakeTimeout
         self.pingInterval = pingInterval
+        self.certificateCheckInterval = certificateCheckInterval
     }
 }

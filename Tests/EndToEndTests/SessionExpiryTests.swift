@@ -28,13 +28,8 @@ struct SessionExpiryTests {
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let server = SyncServer(node: hub, logger: logger)
-        let (ports, found) = AsyncStream.makeStream(of: Int.self)
-        let application = server.application(
-            host: "127.0.0.1", port: 0, onServerRunning: { port in found.yield(port) })
-        let serving = Task { try await application.runService(gracefulShutdownSignals: []) }
+        let (port, serving) = try await Self.serve(server)
         defer { serving.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
 
         let ended = Mutex<[SyncError]>([])
         let link = HubLink(node: till, url: "ws://127.0.0.1:\(port)/v1/sync", logger: logger) { event in
@@ -58,5 +53,57 @@ struct SessionExpiryTests {
         // Trying again, it is refused at the handshake.
         try await Task.sleep(for: .milliseconds(500))
         #expect(await !link.isConnected)
+    }
+
+    @Test(
+        "a till's link ends its session once the hub's certificate has ended, with the reason, and refuses the hub when it connects again"
+    )
+    func linkEndsWithTheHubsCertificate() async throws {
+        let chain = try TestTenant()
+        let time = SharedWallClock()
+        let berlin = Scope.store("berlin")
+        let hub = try chain.node("hub", .hub, [.allStores], keys: [berlin], wallClock: time.read)
+        let till = try chain.node(
+            "till-1", .pos, [.exactly(berlin)], keys: [berlin], wallClock: time.read,
+            notAfter: TestTenant.now + 30 * Self.day)
+        try await chain.introduce([hub, till])
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let (port, serving) = try await Self.serve(SyncServer(node: hub, logger: logger))
+        defer { serving.cancel() }
+
+        let ended = Mutex<[SyncError]>([])
+        let link = HubLink(
+            node: till, url: "ws://127.0.0.1:\(port)/v1/sync", limits: SyncLimits(certificateCheckInterval: 100),
+            logger: logger
+        ) { event in
+            if case .ended(let error) = event { ended.withLock { $0.append(error) } }
+        }
+        let running = Task { await link.run(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200)) }
+        defer { running.cancel() }
+        #expect(try await eventually { await link.isConnected })
+        // Checked ten times a second, the session stays up while the hub's certificate holds.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(await link.isConnected)
+        #expect(ended.withLock { $0.isEmpty })
+
+        time.advance(by: 2 * Self.day)
+        #expect(try await eventually { await !link.isConnected })
+        let expired = SyncError.peerRefused(.certificateExpired(notAfter: hub.identity.certificate.body.notAfter))
+        #expect(try await eventually { ended.withLock { $0.first == expired } }, "\(ended.withLock { $0 })")
+        // Trying again, the till refuses the hub at the handshake.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(await !link.isConnected)
+        #expect(ended.withLock { $0.count > 1 && $0.allSatisfy { $0 == expired } }, "\(ended.withLock { $0 })")
+    }
+
+    /// Serves `server` on a free loopback port until the returned task is cancelled.
+    static func serve(_ server: SyncServer) async throws -> (port: Int, serving: Task<Void, any Error>) {
+        let (ports, found) = AsyncStream.makeStream(of: Int.self)
+        let application = server.application(
+            host: "127.0.0.1", port: 0, onServerRunning: { port in found.yield(port) })
+        let serving = Task { try await application.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        return (try #require(await iterator.next()), serving)
     }
 }

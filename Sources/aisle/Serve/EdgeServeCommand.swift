@@ -129,7 +129,8 @@ struct EdgeServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await fanout.changed(.store(store), from: .local) },
-                        endExpiredSessions: { await server.endExpiredSessions() }),
+                        endExpiredSessions: { await server.endExpiredSessions() },
+                        endSessionsEvery: server.endSessionsEvery),
                     MetricsSampling.edge(server: server, links: links, logger: logger),
                 ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

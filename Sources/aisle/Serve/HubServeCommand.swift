@@ -93,7 +93,7 @@ struct HubServeCommand: AsyncParsableCommand {
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
                         released: { store in await hub.changed([.store(store)]) },
-                        endExpiredSessions: { await hub.endExpiredSessions() }),
+                        endExpiredSessions: { await hub.endExpiredSessions() }, endSessionsEvery: hub.endSessionsEvery),
                     MetricsSampling.hub(
                         hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ] + extra(hub),
