@@ -136,6 +136,7 @@ let package = Package(
                 "aisle", "CrashWriter", "AisleCore", "AisleCrypto", "AisleStore", "AisleNode", "AisleHub",
                 "AisleEdge", "AisleTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
     ],

@@ -14,11 +14,21 @@ import Synchronization
 /// ``refuse(inbound:outbound:within:)``), with close code 1013 ("Try Again Later",
 /// ``SyncCloseCode/tryAgainLater``): a till with a list of hubs moves on to the next at once, a
 /// phone retries later (docs/operations.md, "Connection capacity").
+///
+/// A refused connection waits for the device's first frame, and holds its descriptor meanwhile,
+/// outside the count: so at most ``maxWaitingRefusals`` wait at once (within the 128 descriptors
+/// `maxConnections` leaves spare by default), and the next is closed at once. A device sends its
+/// hello within a round trip of its upgrade; a socket that says nothing (a scanner, a client
+/// flooding the hub) would otherwise hold a descriptor for the whole handshake timeout, uncounted.
 final class Admission: Sendable {
     let maxConnections: Int
+    /// The most refused connections waiting for their device's first frame at once.
+    static let maxWaitingRefusals = 64
     private let logger: Logger
     /// Connections being served now.
     private let open = Atomic<Int>(0)
+    /// Refused connections waiting for their device's first frame now.
+    private let waiting = Atomic<Int>(0)
     /// Whether the last connection was refused (the warning is logged once per spell).
     private let full = Mutex(false)
 
@@ -69,15 +79,21 @@ final class Admission: Sendable {
     /// loses both: it sees neither the close nor the end, and waits out its handshake timeout
     /// instead of moving on. In `ConnectionCapacityTests`, under CPU load, 9 of 16 refused phones
     /// waited out their timeout when the close went at once, and none of 48 since it waits.
+    ///
+    /// Beyond ``maxWaitingRefusals`` waiting at once, the close goes at once.
     func refuse(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, within limits: SyncLimits) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var frames = inbound.messages(maxSize: limits.maxFrameBytes).makeAsyncIterator()
-                _ = try? await frames.next()
+        let waitingNow = waiting.add(1, ordering: .relaxed).newValue
+        defer { waiting.subtract(1, ordering: .relaxed) }
+        if waitingNow <= Self.maxWaitingRefusals {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var frames = inbound.messages(maxSize: limits.maxFrameBytes).makeAsyncIterator()
+                    _ = try? await frames.next()
+                }
+                group.addTask { try? await Task.sleep(for: .milliseconds(limits.handshakeTimeout)) }
+                await group.next()
+                group.cancelAll()
             }
-            group.addTask { try? await Task.sleep(for: .milliseconds(limits.handshakeTimeout)) }
-            await group.next()
-            group.cancelAll()
         }
         try? await outbound.close(
             .unknown(SyncCloseCode.tryAgainLater),

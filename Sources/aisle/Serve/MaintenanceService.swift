@@ -22,7 +22,10 @@ struct MaintenanceService: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            [node, compaction, logger, checkpointInterval, expiryInterval, released, endExpiredSessions, endSessionsEvery] in
+            [
+                node, compaction, logger, checkpointInterval, expiryInterval, released, endExpiredSessions,
+                endSessionsEvery
+            ] in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await node.store.runCheckpoints(every: checkpointInterval) }
                 group.addTask {
