@@ -49,6 +49,20 @@ public enum Scope: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Scope {
+    /// The scopes that name a store or a customer, by the word their text form starts with.
+    public enum Kind: String, Sendable {
+        case store, customer, loyalty
+
+        /// What every text form of this kind starts with (`store:`).
+        public var textPrefix: String { "\(rawValue):" }
+
+        /// Every text form of this kind lies in `lower..<upper` (`store:` up to `store;`, as `;`
+        /// follows `:`): for a range scan over an index of scope text ordered bytewise.
+        public var textRange: (lower: String, upper: String) { (textPrefix, "\(rawValue);") }
+    }
+}
+
 extension Scope: CanonicalEncodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(description)

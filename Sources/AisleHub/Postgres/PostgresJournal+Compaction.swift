@@ -67,10 +67,12 @@ extension PostgresJournal {
         let cutoff = now > retention ? now - retention : 0
         // Only scopes whose envelopes carry enough changes to be worth it (a hub relays customer
         // scopes unread, so never those): a chain's phones report on a million scopes.
+        // By prefix, not by range: how PostgreSQL orders text depends on the database's collation.
+        let customers = Scope.Kind.customer.textPrefix + "%"
         let worth = try await client.withConnection { connection in
             let rows = try await connection.query(
                 """
-                SELECT scope FROM aisle_envelopes WHERE scope NOT LIKE 'customer:%'
+                SELECT scope FROM aisle_envelopes WHERE scope NOT LIKE \(customers)
                 GROUP BY scope HAVING sum(changes) >= \(Int64(minimumChanges))
                 """, logger: logger)
             var scopes: [String] = []

@@ -94,13 +94,14 @@ extension ReplicaStore {
     /// `storesOnly`, of store scopes only, read as one range of the key: a hub's phones report
     /// their own scopes too (three each), and a million of them need not be read for the stores.
     public func acknowledgements(storesOnly: Bool = false) throws -> [PeerAcknowledgement] {
-        // Store scopes are written `store:<id>`, and `;` follows `:`.
+        let stores = Scope.Kind.store.textRange
         let sql =
             "SELECT scope, peer, vector, acked_at_ms, archive FROM peer_acks"
-            + (storesOnly ? " WHERE scope >= 'store:' AND scope < 'store;'" : "")
+            + (storesOnly ? " WHERE scope >= ? AND scope < ?" : "")
+        let arguments: StatementArguments = storesOnly ? [stores.lower, stores.upper] : []
         return try pool.read { db in
             var scopes: [String: Scope] = [:]
-            return try Row.fetchAll(db, sql: sql).map { row in
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let name: String = row[0]
                 let scope = try scopes[name] ?? Scope(name)
                 scopes[name] = scope

@@ -67,13 +67,13 @@ extension ReplicaStore {
     /// read at each connection.
     public func customerScopesAheadOfArchive(pending: [PeerAcknowledgement] = []) throws -> [Scope] {
         try pool.read { db in
-            // Customer scopes are written `customer:<id>`, and `;` follows `:`.
+            let customers = Scope.Kind.customer.textRange
             let own = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT scope, max(seq) AS seq FROM changes
-                    WHERE scope >= 'customer:' AND scope < 'customer;' AND origin = ? GROUP BY scope
-                    """, arguments: [replica.rawValue])
+                    WHERE scope >= ? AND scope < ? AND origin = ? GROUP BY scope
+                    """, arguments: [customers.lower, customers.upper, replica.rawValue])
             var ahead: [Scope] = []
             for row in own {
                 let scope = try Scope(row["scope"] as String)

@@ -97,7 +97,7 @@ final class LatencyBook: Sendable {
 
     /// `receiver` should see every change of `scope` made by the others.
     func expect(_ scope: Scope, by receiver: ReplicaID) {
-        state.withLock { $0.expected[receiver, default: []].insert(scope) }
+        _ = state.withLock { $0.expected[receiver, default: []].insert(scope) }
     }
 
     /// Ends the run: every change a receiver should have seen and has not is recorded with its age
