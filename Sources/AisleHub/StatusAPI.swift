@@ -3,7 +3,7 @@ import AisleCrypto
 public import AisleNode
 import AisleStore
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// `GET /v1/status`: every device the hub has heard from, with its last contact and how far
 /// behind it is, worst first (docs/hub-api.yaml; `aisle admin status` prints it).
@@ -19,6 +19,13 @@ public struct HubStatus: Codable, Sendable {
     public let total: Int?
     /// The devices, worst first: all of them, or the worst `limit`.
     public let devices: [DeviceSyncStatus]
+
+    public init(hub: String, generatedAtMillis: UInt64, total: Int?, devices: [DeviceSyncStatus]) {
+        self.hub = hub
+        self.generatedAtMillis = generatedAtMillis
+        self.total = total
+        self.devices = devices
+    }
 }
 
 extension SyncServer {
@@ -35,12 +42,51 @@ extension SyncServer {
                 let at = node.store.wallClock()
                 return (try await node.syncStatus(connected: await registry.peers()), at)
             }
-            let status = HubStatus(
-                hub: self.node.store.replica.rawValue, generatedAtMillis: at, total: devices.count,
-                devices: Array(devices.prefix(limit)))
-            return try Response(
+            let hub = self.node.store.replica.rawValue
+            let listed = devices.prefix(limit)
+            return Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: Array(JSONEncoder().encode(status)))))
+                body: ResponseBody { writer in
+                    try await HubStatus.writeJSON(
+                        hub: hub, generatedAtMillis: at, total: devices.count, devices: listed
+                    ) { part in try await writer.write(part) }
+                    try await writer.finish(nil)
+                })
         }
+    }
+}
+
+extension HubStatus {
+    /// Writes a view as JSON a part at a time: the text `JSONEncoder` makes of a ``HubStatus``
+    /// holding `devices`, with at most `devicesPerPart` devices' text held at once. A hub that
+    /// has heard from a million phones answers with about a quarter of a gigabyte of it.
+    public static func writeJSON(
+        hub: String, generatedAtMillis: UInt64, total: Int, devices: ArraySlice<DeviceSyncStatus>,
+        devicesPerPart: Int = 1_000, to write: (ByteBuffer) async throws -> Void
+    ) async throws {
+        precondition(devicesPerPart > 0, "a part holds at least one device")
+        let encoder = JSONEncoder()
+        // `{"hub":…,"generatedAtMillis":…,"total":…` then the devices, each part's array without
+        // its brackets.
+        var head = ByteBuffer(
+            bytes: try encoder.encode(Head(hub: hub, generatedAtMillis: generatedAtMillis, total: total)).dropLast())
+        head.writeString(#","devices":["#)
+        try await write(head)
+        var start = devices.startIndex
+        while start < devices.endIndex {
+            let end = min(start + devicesPerPart, devices.endIndex)
+            var part = ByteBuffer(string: start == devices.startIndex ? "" : ",")
+            part.writeBytes(try encoder.encode(Array(devices[start..<end])).dropFirst().dropLast())
+            try await write(part)
+            start = end
+        }
+        try await write(ByteBuffer(string: "]}"))
+    }
+
+    /// A view's fields but its devices.
+    private struct Head: Encodable {
+        let hub: String
+        let generatedAtMillis: UInt64
+        let total: Int
     }
 }

@@ -1,14 +1,25 @@
 import AisleCore
 import AisleCrypto
+import AisleHub
 import AisleNode
 import AisleStore
 import AisleTesting
 import Benchmark
 import BenchmarkSupport
 import Foundation
+import NIOCore
 
 /// What one status view added to the process's peak resident memory (KB).
 let statusViewPeakKB = BenchmarkMetric.custom("status view peak kb", polarity: .prefersSmaller, useScalingFactor: false)
+/// What answering `GET /v1/status` with every device added to the peak resident memory (KB), as
+/// the hub writes it (a part at a time), and encoded whole into one buffer (the baseline).
+let statusAnswerPeakKB = BenchmarkMetric.custom(
+    "status answer peak kb", polarity: .prefersSmaller, useScalingFactor: false)
+let statusAnswerWholePeakKB = BenchmarkMetric.custom(
+    "status answer whole peak kb", polarity: .prefersSmaller, useScalingFactor: false)
+/// How many bytes of JSON that answer is.
+let statusAnswerBytes = BenchmarkMetric.custom(
+    "status answer bytes", polarity: .prefersSmaller, useScalingFactor: false)
 /// How many devices the view listed.
 let statusViewDevices = BenchmarkMetric.custom(
     "status view devices", polarity: .prefersSmaller, useScalingFactor: false)
@@ -63,6 +74,24 @@ struct StatusViewWorkload: Sendable {
         let before = KnownPhonesWorkload.residentKB()
         _ = try await view()
         return Self.peakKB() - before
+    }
+
+    /// What answering `GET /v1/status` with every device of `view` adds to the process's peak
+    /// resident memory, in KB, and the answer's bytes: written a part at a time as the hub does,
+    /// or (`whole`) encoded by `JSONEncoder` into one buffer.
+    func answerPeakGrowth(_ view: [DeviceSyncStatus], whole: Bool) async throws -> (kb: Int, bytes: Int) {
+        try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let before = KnownPhonesWorkload.residentKB()
+        var bytes = 0
+        if whole {
+            let status = HubStatus(hub: "hub", generatedAtMillis: TestTenant.now, total: view.count, devices: view)
+            bytes = ByteBuffer(bytes: try JSONEncoder().encode(status)).readableBytes
+        } else {
+            try await HubStatus.writeJSON(
+                hub: "hub", generatedAtMillis: TestTenant.now, total: view.count, devices: view[...]
+            ) { part in bytes += part.readableBytes }
+        }
+        return (Self.peakKB() - before, bytes)
     }
 
     /// VmHWM of this process, in KB.

@@ -124,14 +124,23 @@ let benchmarks: @Sendable () -> Void = {
 
     // status_view_known_phones: the status view (`GET /v1/status`) of a hub that has heard from
     // 100,000 phones, three reports each; the baseline only reads every report once. With what
-    // one view adds to the peak resident memory.
+    // one view adds to the peak resident memory, and what answering with every device adds to it
+    // (written a part at a time, against encoded whole).
     Benchmark(
         "status_view_known_phones",
         configuration: .init(
-            metrics: [aisleNanoseconds, rawNanoseconds, statusViewPeakKB, statusViewDevices],
+            metrics: [
+                aisleNanoseconds, rawNanoseconds, statusViewPeakKB, statusViewDevices, statusAnswerPeakKB,
+                statusAnswerWholePeakKB, statusAnswerBytes,
+            ],
             warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)
     ) { (benchmark: Benchmark, workload: StatusViewWorkload) in
         benchmark.measurement(statusViewPeakKB, try! await workload.viewPeakGrowth())
+        let view = try! await workload.hub.syncStatus(connected: [])
+        let (answerKB, bytes) = try! await workload.answerPeakGrowth(view, whole: false)
+        benchmark.measurement(statusAnswerPeakKB, answerKB)
+        benchmark.measurement(statusAnswerBytes, bytes)
+        benchmark.measurement(statusAnswerWholePeakKB, try! await workload.answerPeakGrowth(view, whole: true).kb)
         var devices = 0
         try! await interleave(benchmark, rounds: 3) {
             devices = try await workload.view()
