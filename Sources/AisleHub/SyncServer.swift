@@ -8,6 +8,7 @@ public import Hummingbird
 public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+import NIOCore
 import NIOWebSocket
 import Synchronization
 
@@ -22,6 +23,7 @@ public final class SyncServer: Sendable {
     public let node: ReplicaNode
     let registry = ConnectionRegistry()
     let limits: SyncLimits
+    let httpIdleTimeout: Duration
     let logger: Logger
     let onApplied: @Sendable (Scope) async -> Void
     /// The rights bank's top-ups (the hub only).
@@ -31,15 +33,20 @@ public final class SyncServer: Sendable {
     /// The status view being made: requests that arrive meanwhile share it.
     let statusViews = SingleFlight<(devices: [DeviceSyncStatus], at: UInt64)>()
 
-    /// - Parameter maxConnections: the most sync connections to hold at once; the next device is
-    ///   closed at once with ``SyncCloseCode/tryAgainLater`` and moves on to another hub process,
-    ///   or retries later.
+    /// - Parameters:
+    ///   - maxConnections: the most sync connections to hold at once; the next device is closed at
+    ///     once with ``SyncCloseCode/tryAgainLater`` and moves on to another hub process, or
+    ///     retries later.
+    ///   - httpIdleTimeout: how long an HTTP connection kept alive after its answer (a scraper's,
+    ///     an operator's) may wait for its next request. Any connection's first request must
+    ///     arrive within ``SyncLimits/handshakeTimeout`` (``RequestHeadDeadline``).
     public init(
         node: ReplicaNode, limits: SyncLimits = .init(), logger: Logger, maxConnections: Int = .max,
-        onApplied: @escaping @Sendable (Scope) async -> Void = { _ in }
+        httpIdleTimeout: Duration = .seconds(60), onApplied: @escaping @Sendable (Scope) async -> Void = { _ in }
     ) {
         self.node = node
         self.limits = limits
+        self.httpIdleTimeout = httpIdleTimeout
         self.logger = logger
         self.onApplied = onApplied
         admission = Admission(maxConnections: maxConnections, logger: logger)
@@ -93,12 +100,19 @@ public final class SyncServer: Sendable {
         } onUpgrade: { inbound, outbound, _ in
             await self.serve(inbound: inbound, outbound: outbound)
         }
-        return .http1WebSocketUpgrade(
-            webSocketRouter: sockets,
-            configuration: .init(
-                ws: .init(
-                    maxFrameSize: limits.maxFrameBytes + 4_096,
-                    autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))))
+        let webSocketResponder = sockets.buildResponder()
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: .nanoseconds(Int64(httpIdleTimeout / .nanoseconds(1)))),
+            ws: .init(
+                maxFrameSize: limits.maxFrameBytes + 4_096,
+                autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval))))
+        let headDeadline = TimeAmount.milliseconds(Int64(limits.handshakeTimeout))
+        return HTTPServerBuilder { responder in
+            RequestHeadDeadline(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                deadline: headDeadline)
+        }
     }
 
     /// The hub's HTTP application (`/health` and the sync upgrade), ready to run as a service.

@@ -28,7 +28,7 @@ struct SessionExpiryTests {
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let server = SyncServer(node: hub, logger: logger)
-        let (port, serving) = try await Self.serve(server)
+        let (port, serving) = try await server.serveOnLoopback()
         defer { serving.cancel() }
 
         let ended = Mutex<[SyncError]>([])
@@ -69,7 +69,7 @@ struct SessionExpiryTests {
         try await chain.introduce([hub, till])
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let (port, serving) = try await Self.serve(SyncServer(node: hub, logger: logger))
+        let (port, serving) = try await SyncServer(node: hub, logger: logger).serveOnLoopback()
         defer { serving.cancel() }
 
         let ended = Mutex<[SyncError]>([])
@@ -95,15 +95,5 @@ struct SessionExpiryTests {
         #expect(try await eventually { ended.withLock { $0.count >= 2 } }, "\(ended.withLock { $0 })")
         #expect(await !link.isConnected)
         #expect(ended.withLock { $0.allSatisfy { $0 == expired } }, "\(ended.withLock { $0 })")
-    }
-
-    /// Serves `server` on a free loopback port until the returned task is cancelled.
-    static func serve(_ server: SyncServer) async throws -> (port: Int, serving: Task<Void, any Error>) {
-        let (ports, found) = AsyncStream.makeStream(of: Int.self)
-        let application = server.application(
-            host: "127.0.0.1", port: 0, onServerRunning: { port in found.yield(port) })
-        let serving = Task { try await application.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        return (try #require(await iterator.next()), serving)
     }
 }

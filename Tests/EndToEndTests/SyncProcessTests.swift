@@ -140,35 +140,3 @@ struct SyncProcessTests {
         #expect(waited >= .seconds(9) && waited < .seconds(45), "closed after \(waited)")
     }
 }
-
-/// A raw TCP client that upgrades to the hub's WebSocket and then sends nothing.
-enum StalledSocket {
-    /// Connects, upgrades, and reads until the hub closes the connection.
-    /// - Returns: the hub's upgrade response head.
-    /// - Throws: when the connection is not closed `within` the given time.
-    static func upgradeAndWaitForClose(port: Int, within limit: Duration) throws -> String {
-        let socket = try LoopbackSocket.connected(to: port)
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request =
-            "GET /v1/sync HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-        _ = request.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count == 0 { return String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0] }
-            if count > 0 { received += buffer[..<count] }
-            // count < 0: the 1-second receive timeout; read again.
-        }
-        throw Failure("still open after \(limit); received \(received.count) bytes")
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-}
