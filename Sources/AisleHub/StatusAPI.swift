@@ -59,7 +59,7 @@ extension SyncServer {
 extension HubStatus {
     /// Writes a view as JSON a part at a time: the text `JSONEncoder` makes of a ``HubStatus``
     /// holding `devices`, with at most `devicesPerPart` devices' text held at once. A hub that
-    /// has heard from a million phones answers with about a quarter of a gigabyte of it.
+    /// has heard from a million phones answers with about 180 MB of it (`status_answer_peak_mb`).
     public static func writeJSON(
         hub: String, generatedAtMillis: UInt64, total: Int, devices: ArraySlice<DeviceSyncStatus>,
         devicesPerPart: Int = 1_000, to write: (ByteBuffer) async throws -> Void
