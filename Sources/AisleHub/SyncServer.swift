@@ -30,8 +30,9 @@ public final class SyncServer: Sendable {
     let bank: HubBank
     /// Refuses connections beyond the most this process may hold.
     let admission: Admission
-    /// The status view being made: requests that arrive meanwhile share it.
-    let statusViews = SingleFlight<(devices: [DeviceSyncStatus], at: UInt64)>()
+    /// The status view being made: requests that arrive meanwhile share it, and those that arrive
+    /// within four times as long as it took after (so polling it costs at most a fifth of a core).
+    let statusViews = SingleFlight<(devices: [DeviceSyncStatus], at: UInt64)>(reuse: 4)
 
     /// - Parameters:
     ///   - maxConnections: the most sync connections to hold at once; the next device is closed at

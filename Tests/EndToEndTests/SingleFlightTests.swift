@@ -1,4 +1,5 @@
 import AisleHub
+import AisleTesting
 import Synchronization
 import Testing
 
@@ -36,5 +37,43 @@ struct SingleFlightTests {
             }
         }
         #expect(try await flight.value(make) == 3)
+    }
+}
+
+extension SingleFlightTests {
+    /// A result that counts its own end.
+    final class Tracked: Sendable {
+        let number: Int
+        let ended: Made
+        init(_ number: Int, ended: Made) {
+            self.number = number
+            self.ended = ended
+        }
+        deinit { ended.count.add(1, ordering: .relaxed) }
+    }
+
+    @Test(
+        "a result is reused for the given multiple of the time it took to make, then made anew; the one kept is let go once its time is up"
+    )
+    func resultReusedForAWhile() async throws {
+        let time = Mutex(Duration.zero)
+        let flight = SingleFlight<Tracked>(reuse: 4, clock: { time.withLock { $0 } })
+        let made = Made()
+        let ended = Made()
+        // Each takes half a second of the test's clock to make: reused for two seconds after.
+        @Sendable func make() async throws -> Tracked {
+            time.withLock { $0 += .milliseconds(500) }
+            return Tracked(made.count.add(1, ordering: .relaxed).newValue, ended: ended)
+        }
+        #expect(try await flight.value(make).number == 1)
+        time.withLock { $0 += .milliseconds(1_999) }
+        #expect(try await flight.value(make).number == 1)
+        time.withLock { $0 += .milliseconds(1) }
+        #expect(try await flight.value(make).number == 2)
+        #expect(ended.count.load(ordering: .relaxed) == 1)
+        // Nothing asks for the second: it is let go when its time is up.
+        time.withLock { $0 += .milliseconds(2_000) }
+        #expect(try await eventually(timeout: .seconds(10)) { ended.count.load(ordering: .relaxed) == 2 })
+        #expect(made.count.load(ordering: .relaxed) == 2)
     }
 }

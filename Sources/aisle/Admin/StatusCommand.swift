@@ -37,15 +37,18 @@ struct StatusCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
             return
         }
-        print(Self.render(status))
+        print(Self.render(status, readAt: UInt64(Date().timeIntervalSince1970 * 1_000)))
     }
 
     /// The view as a person reads it: stores worst first, then each store's devices worst first.
-    static func render(_ status: HubStatus) -> String {
+    /// A view made a second or more before `readAt` (a hub reuses a large one for a while) says
+    /// how old it is.
+    static func render(_ status: HubStatus, readAt: UInt64) -> String {
         let now = status.generatedAtMillis
         let total = status.total ?? status.devices.count
         let shown = total > status.devices.count ? " (the worst \(status.devices.count) shown)" : ""
-        var lines = ["hub \(status.hub): \(total) devices, worst first\(shown)"]
+        let age = readAt >= now + 1_000 ? ", as of \(ago(readAt - now))" : ""
+        var lines = ["hub \(status.hub): \(total) devices, worst first\(shown)\(age)"]
         guard !status.devices.isEmpty else { return lines[0] + "\n(no device has synced with this hub yet)" }
         // The devices arrive worst first: a store's first device is its worst.
         var stores: [String] = []
