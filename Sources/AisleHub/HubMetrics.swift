@@ -21,6 +21,9 @@ public enum HubMetrics {
     public static let connectedDevices = "aisle_connected_devices"
     /// Devices refused because the process held the most connections it may.
     public static let connectionsRefused = "aisle_connections_refused_total"
+    /// Connections closed because their first request had not arrived whole in time
+    /// (``RequestHeadDeadline``).
+    public static let connectionsTimedOut = "aisle_connections_timed_out_total"
     /// PostgreSQL hubs: how long keeping one group of devices' envelopes takes (its `INSERT` and
     /// `NOTIFY`); every envelope a device sends waits for it before it is applied and acknowledged.
     public static let journalKeep = "aisle_journal_keep_seconds"

@@ -1,5 +1,6 @@
 import HummingbirdCore
 import Logging
+import Metrics
 import NIOCore
 
 /// A server's connections, each closed unless its first request's head (a device's WebSocket
@@ -85,6 +86,7 @@ final class RequestHeadDeadlineHandler: ChannelInboundHandler {
                 metadata: [
                     "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")", "deadline": "\(deadline)",
                 ])
+            Counter(label: HubMetrics.connectionsTimedOut).increment()
             channel.close(promise: nil)
         }
     }

@@ -8,6 +8,7 @@ public import Hummingbird
 public import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+import Metrics
 import NIOCore
 import NIOWebSocket
 import Synchronization
@@ -51,6 +52,7 @@ public final class SyncServer: Sendable {
         self.logger = logger
         self.onApplied = onApplied
         admission = Admission(maxConnections: maxConnections, logger: logger)
+        _ = Counter(label: HubMetrics.connectionsTimedOut)  // listed from the start, at 0
         bank = HubBank(node: node, logger: logger)
         // A device head office revokes is disconnected at once, not at its next change.
         node.onRevocation { [registry, logger] revoked in

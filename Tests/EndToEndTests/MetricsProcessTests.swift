@@ -69,7 +69,8 @@ struct MetricsProcessTests {
             ("aisle_outbox_changes", "gauge"), ("aisle_oldest_unsynced_change_seconds", "gauge"),
             ("aisle_connected_devices", "gauge"), ("aisle_certificate_expiry_seconds", "gauge"),
             ("aisle_certificates_held", "gauge"), ("aisle_handoff_grants_held", "gauge"),
-            ("process_open_fds", "gauge"), ("process_max_fds", "gauge"),
+            ("aisle_connections_timed_out_total", "counter"), ("process_open_fds", "gauge"),
+            ("process_max_fds", "gauge"),
         ]
         for (name, type) in common {
             #expect(hubScrape.types[name] == type, "hub \(name): \(hubScrape.types[name] ?? "missing")")

@@ -111,7 +111,7 @@ struct SyncProcessTests {
     }
 
     @Test(
-        "a connection that upgrades to the sync socket and never says hello is closed after the handshake timeout, while a device syncs"
+        "a connection that upgrades to the sync socket and never says hello is closed after the handshake timeout, as is one that never sends a request (counted in the metrics), while a device syncs"
     )
     func stalledHandshakeClosed() async throws {
         let world = try SyncWorld()
@@ -128,6 +128,7 @@ struct SyncProcessTests {
                 }
             }
         }
+        let silent = Task { try await StalledSocket.closed(port: port, within: .seconds(60)) }
         // Meanwhile a device completes its handshake and syncs.
         let url = "ws://127.0.0.1:\(port)/v1/sync"
         _ = try world.run(["mobile", "cart", "add", "--dir", world.phone, "milk", "1"])
@@ -138,5 +139,12 @@ struct SyncProcessTests {
         // The limit is 10 s, checked each second; the WebSocket then waits up to 15 s for a
         // close reply the stalled client never sends.
         #expect(waited >= .seconds(9) && waited < .seconds(45), "closed after \(waited)")
+        // The one that never sent a request is closed when the handshake timeout is up, and
+        // counted; the one that upgraded is not counted there.
+        let (head, silentFor) = try await silent.value
+        #expect(head.isEmpty, "\(head)")
+        #expect(silentFor >= .seconds(9) && silentFor < .seconds(30), "closed after \(silentFor)")
+        let metrics = try await Exposition.scrape("http://127.0.0.1:\(port)/metrics")
+        #expect(metrics.sum("aisle_connections_timed_out_total") == 1)
     }
 }
