@@ -11,6 +11,9 @@ import NIOCore
 /// `maxConnections` (a phone that lost its network mid-connect, a scanner, a flood). Once the head
 /// is in, the WebSocket session's handshake timeout and pings, or the HTTP idle timeout, take
 /// over.
+///
+/// It reads the bytes as they come off the socket: the server speaks plain HTTP (the sync
+/// protocol seals its own frames). A TLS layer added to the server would have to sit before it.
 struct RequestHeadDeadline<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
