@@ -29,9 +29,9 @@ public protocol ReplicaJournal: Sendable {
     /// acknowledged batch), so every process's status view sees every device.
     func noteAcknowledgement(_ report: PeerAcknowledgement)
 
-    /// Every peer's newest report kept, from every process, at most `size` at a time: the status
-    /// view weighs each batch and holds only each device's totals (a million phones report three
-    /// scopes each).
+    /// Every peer's newest report kept, from every process, with those this process noted and
+    /// has not kept yet laid over them, at most `size` at a time: the status view weighs each
+    /// batch and holds only each device's totals (a million phones report three scopes each).
     func forEachAcknowledgementBatch(size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void) async throws
 
     /// The node wrote a change of its own that it could not keep: its local state is ahead of the

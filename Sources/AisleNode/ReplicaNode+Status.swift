@@ -96,7 +96,8 @@ extension ReplicaNode {
     }
 
     /// Every report written, a batch at a time: on PostgreSQL every process's (the journal's: each
-    /// keeps its reports there within seconds), else this store's.
+    /// keeps its reports there within seconds, and this process's not kept yet come with them),
+    /// else this store's.
     private func forEachWrittenReportBatch(_ body: ([PeerAcknowledgement]) async throws -> Void) async throws {
         let size = 2_000
         if let journal {

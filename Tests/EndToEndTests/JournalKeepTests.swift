@@ -79,7 +79,7 @@ struct JournalKeepTests {
     }
 
     @Test(
-        "acknowledgement reports are kept in statements of a thousand, and read back a batch at a time; a newer report kept is never overwritten by an older one"
+        "acknowledgement reports are kept in statements of a thousand, and read back a batch at a time, with those noted and not kept yet laid over them; a newer report kept is never overwritten by an older one"
     )
     func acknowledgementsKeptInBulk() async throws {
         let postgres = try PostgresServer()
@@ -125,6 +125,18 @@ struct JournalKeepTests {
         let second = try #require(reports.first { $0.peer == "till-1" })
         #expect(first.vector["till-0"] == 5 && first.at == 200)
         #expect(second.vector["till-1"] == 9 && second.at == 300)
+
+        // Noted and not kept yet, a report is read back all the same: a newer one over the kept
+        // one of its pair, not an older one, and one of a pair not kept at all.
+        journal.noteAcknowledgement(try report(2, seq: 7, at: 400))
+        journal.noteAcknowledgement(try report(3, seq: 1, at: 50))
+        journal.noteAcknowledgement(try report(devices, seq: 2, at: 500))
+        reports = try await kept()
+        #expect(reports.count == devices + 1)
+        #expect(Set(reports.map(\.peer)).count == devices + 1)
+        #expect(reports.first { $0.peer == "till-2" }?.vector["till-2"] == 7)
+        #expect(reports.first { $0.peer == "till-3" }?.vector["till-3"] == 5)
+        #expect(reports.first { $0.peer == ReplicaID(stringLiteral: "till-\(devices)") }?.at == 500)
     }
 
     @Test(

@@ -247,10 +247,38 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     /// Reports kept by one statement at most (5 parameters each, of PostgreSQL's 65,535).
     @_spi(Testing) public static let reportsPerStatement = 1_000
 
+    /// Every peer's newest report, at most `size` at a time: those kept (by every process), with
+    /// the ones this process noted and has not kept yet laid over them (the newer of the two), then
+    /// those of pairs not kept at all. So a device's first report is listed by the process that
+    /// took it at once, not only once kept (within about 2 s).
     public func forEachAcknowledgementBatch(
         size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void
     ) async throws {
-        try await forEachAcknowledgementBatch(in: nil, size: size, body)
+        var unkept: [ReportKey: PeerAcknowledgement] = [:]
+        for report in reports.withLock({ Array($0.values) }) { unkept[ReportKey(report)] = report }
+        try await forEachAcknowledgementBatch(in: nil, size: size) { batch in
+            guard !unkept.isEmpty else { return try await body(batch) }
+            try await body(
+                batch.map { kept in
+                    guard let noted = unkept.removeValue(forKey: ReportKey(kept)) else { return kept }
+                    return noted.at >= kept.at ? noted : kept
+                })
+        }
+        let rest = Array(unkept.values)
+        for start in stride(from: 0, to: rest.count, by: size) {
+            try await body(Array(rest[start..<min(start + size, rest.count)]))
+        }
+    }
+
+    /// A report's peer and scope: one report each.
+    private struct ReportKey: Hashable {
+        let peer: ReplicaID
+        let scope: Scope
+
+        init(_ report: PeerAcknowledgement) {
+            peer = report.peer
+            scope = report.scope
+        }
     }
 
     /// Every peer's newest report kept of `scopes` (nil: of every scope).
