@@ -208,7 +208,7 @@ struct StoreFileTests {
         try store.close()
         let shown = "SELECT store_id, sku, level, sellable_here FROM stock_levels ORDER BY store_id, sku"
         let database = try DatabaseQueue(path: path)
-        let before = try await database.read { db in try Row.fetchAll(db, sql: shown) }
+        let before = try database.read { db in try Row.fetchAll(db, sql: shown) }
         #expect(before.count == 2)
         // Back to what v6 wrote: a stock_levels table with text ids and canonical states.
         try await database.write { db in
@@ -238,7 +238,7 @@ struct StoreFileTests {
         #expect(try reopened.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 5, sellableHere: 2))
         try reopened.close()
         let after = try DatabaseQueue(path: path)
-        #expect(try await after.read { db in try Row.fetchAll(db, sql: shown) } == before)
+        #expect(try after.read { db in try Row.fetchAll(db, sql: shown) } == before)
         try after.close()
     }
 

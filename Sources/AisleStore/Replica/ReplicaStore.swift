@@ -86,6 +86,8 @@ public final class ReplicaStore: Sendable {
         settings.prepareDatabase { db in
             // No checkpoint inside a commit: `checkpoint()` runs them on a connection of its own.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // A WAL grown past this by a burst is cut back to it when the log restarts.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         let pool = try DatabasePool(path: configuration.path, configuration: settings)
         // After GRDB's own WAL setup, which sets synchronous = NORMAL on the writer.
@@ -113,7 +115,12 @@ public final class ReplicaStore: Sendable {
         self.replica = replica
         self.configuration = configuration
         self.pool = pool
-        checkpointer = try DatabaseQueue(path: configuration.path, configuration: settings)
+        // Its checkpoints wait little: one that finds a writer or a reader in its way for longer
+        // tries again at the next turn, rather than hold the writer lock while it waits
+        // (`checkpoint()`).
+        var checkpointing = settings
+        checkpointing.busyMode = .timeout(Self.restartWait)
+        checkpointer = try DatabaseQueue(path: configuration.path, configuration: checkpointing)
         flusher = WALFlusher(databasePath: configuration.path)
         self.wallClock = wallClock
         clock = Mutex(HybridLogicalClock(replica: replica, resumingAfter: resumed, maxDrift: maxDrift))
@@ -228,11 +235,45 @@ public final class ReplicaStore: Sendable {
     /// Copies committed WAL pages into the main file without blocking writers (a passive
     /// checkpoint on its own connection). Run it from a background service every few seconds;
     /// commits never pay for it.
+    ///
+    /// A passive checkpoint never lets the log start over while writes go on: the next writer
+    /// starts the WAL from its beginning only if every frame was copied, and under steady writes
+    /// new ones always arrive while a checkpoint copies. The WAL then grew for as long as the load
+    /// lasted (a hub at 1,000 changes/s: 14 MB a second). So once the log holds more than
+    /// `restartAbove` frames, the checkpoint goes on to a RESTART one, which takes the writer lock
+    /// to copy the few frames written meanwhile (commits wait that long, a few milliseconds) and
+    /// lets the next writer start the log over. If a writer holds the lock, or a reader still
+    /// reads the log, it gives up at once and the next checkpoint tries again.
+    /// - Returns: the frames in the log and those copied, as the last checkpoint left them.
     @discardableResult
-    public func checkpoint() throws -> (walFrames: Int, checkpointed: Int) {
-        let result = try checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-        return (result.walFrameCount, result.checkpointedFrameCount)
+    public func checkpoint(restartAbove: Int = ReplicaStore.restartAboveFrames) throws -> (
+        walFrames: Int, checkpointed: Int
+    ) {
+        try checkpointer.writeWithoutTransaction { db in
+            let passive = try db.checkpoint(.passive)
+            guard passive.walFrameCount > restartAbove else {
+                return (passive.walFrameCount, passive.checkpointedFrameCount)
+            }
+            do {
+                let restarted = try db.checkpoint(.restart)
+                return (restarted.walFrameCount, restarted.checkpointedFrameCount)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return (passive.walFrameCount, passive.checkpointedFrameCount)
+            }
+        }
     }
+
+    /// WAL frames past which ``checkpoint(restartAbove:)`` restarts the log: about 16 MB of 4 KiB
+    /// pages.
+    public static let restartAboveFrames = 4_096
+
+    /// How long, in seconds, a restarting checkpoint waits for the writer to commit and for the
+    /// readers that began before it to end (commits wait while it holds the writer lock).
+    static let restartWait: TimeInterval = 0.01
+
+    /// The size, in bytes, a WAL file is cut back to when the log starts over (SQLite's
+    /// `journal_size_limit`): a burst's growth is not kept on disk.
+    static let walSizeLimit = 64 << 20
 
     /// Runs ``checkpoint()`` every `interval` until the task is cancelled (a service's run loop).
     public func runCheckpoints(every interval: Duration = .seconds(2)) async throws {
