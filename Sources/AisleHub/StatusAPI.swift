@@ -17,13 +17,20 @@ public struct HubStatus: Codable, Sendable {
     public let generatedAtMillis: UInt64
     /// Every device the hub has heard from, listed or not (absent from hubs before it was added).
     public let total: Int?
+    /// When the hub answered, by its own clock (absent from hubs before it was added): the view is
+    /// this much older than `generatedAtMillis` says when it was reused.
+    public let answeredAtMillis: UInt64?
     /// The devices, worst first: all of them, or the worst `limit`.
     public let devices: [DeviceSyncStatus]
 
-    public init(hub: String, generatedAtMillis: UInt64, total: Int?, devices: [DeviceSyncStatus]) {
+    public init(
+        hub: String, generatedAtMillis: UInt64, total: Int?, answeredAtMillis: UInt64? = nil,
+        devices: [DeviceSyncStatus]
+    ) {
         self.hub = hub
         self.generatedAtMillis = generatedAtMillis
         self.total = total
+        self.answeredAtMillis = answeredAtMillis
         self.devices = devices
     }
 }
@@ -44,11 +51,13 @@ extension SyncServer {
             }
             let hub = self.node.store.replica.rawValue
             let listed = devices.prefix(limit)
+            let answeredAt = self.node.store.wallClock()
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody { writer in
                     try await HubStatus.writeJSON(
-                        hub: hub, generatedAtMillis: at, total: devices.count, devices: listed
+                        hub: hub, generatedAtMillis: at, total: devices.count, answeredAtMillis: answeredAt,
+                        devices: listed
                     ) { part in try await writer.write(part) }
                     try await writer.finish(nil)
                 })
@@ -61,17 +70,19 @@ extension HubStatus {
     /// holding `devices`, with at most `devicesPerPart` devices' text held at once. A hub that
     /// has heard from a million phones answers with about 180 MB of it (`status_answer_peak_mb`).
     public static func writeJSON(
-        hub: String, generatedAtMillis: UInt64, total: Int, devices: ArraySlice<DeviceSyncStatus>,
+        hub: String, generatedAtMillis: UInt64, total: Int, answeredAtMillis: UInt64,
+        devices: ArraySlice<DeviceSyncStatus>,
         devicesPerPart: Int = 1_000, to write: (ByteBuffer) async throws -> Void
     ) async throws {
         precondition(devicesPerPart > 0, "a part holds at least one device")
         let encoder = JSONEncoder()
-        // `{"hub":…,"generatedAtMillis":…,"total":…` then the devices, each part's array without
-        // its brackets.
-        var head = ByteBuffer(
-            bytes: try encoder.encode(Head(hub: hub, generatedAtMillis: generatedAtMillis, total: total)).dropLast())
-        head.writeString(#","devices":["#)
-        try await write(head)
+        // `{"hub":…,"generatedAtMillis":…,"total":…,"answeredAtMillis":…` then the devices, each
+        // part's array without its brackets.
+        let head = Head(
+            hub: hub, generatedAtMillis: generatedAtMillis, total: total, answeredAtMillis: answeredAtMillis)
+        var buffer = ByteBuffer(bytes: try encoder.encode(head).dropLast())
+        buffer.writeString(#","devices":["#)
+        try await write(buffer)
         var start = devices.startIndex
         while start < devices.endIndex {
             let end = min(start + devicesPerPart, devices.endIndex)
@@ -88,5 +99,6 @@ extension HubStatus {
         let hub: String
         let generatedAtMillis: UInt64
         let total: Int
+        let answeredAtMillis: UInt64
     }
 }

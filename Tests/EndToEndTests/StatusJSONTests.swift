@@ -22,7 +22,8 @@ struct StatusJSONTests {
         let devices = (0..<count).map(Self.device)
         var parts: [ByteBuffer] = []
         try await HubStatus.writeJSON(
-            hub: "hub", generatedAtMillis: 42, total: count + 5, devices: devices[...], devicesPerPart: perPart
+            hub: "hub", generatedAtMillis: 42, total: count + 5, answeredAtMillis: 43, devices: devices[...],
+            devicesPerPart: perPart
         ) { parts.append($0) }
         #expect(parts.count == 2 + (count + perPart - 1) / perPart)
         let text = parts.map { String(buffer: $0) }.joined()
@@ -30,9 +31,10 @@ struct StatusJSONTests {
         #expect(view.hub == "hub")
         #expect(view.generatedAtMillis == 42)
         #expect(view.total == count + 5)
+        #expect(view.answeredAtMillis == 43)
         #expect(view.devices == devices)
         let whole = try JSONEncoder().encode(
-            HubStatus(hub: "hub", generatedAtMillis: 42, total: count + 5, devices: devices))
+            HubStatus(hub: "hub", generatedAtMillis: 42, total: count + 5, answeredAtMillis: 43, devices: devices))
         #expect(
             try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary
                 == JSONSerialization.jsonObject(with: whole) as? NSDictionary)

@@ -88,7 +88,8 @@ struct StatusViewWorkload: Sendable {
             bytes = ByteBuffer(bytes: try JSONEncoder().encode(status)).readableBytes
         } else {
             try await HubStatus.writeJSON(
-                hub: "hub", generatedAtMillis: TestTenant.now, total: view.count, devices: view[...]
+                hub: "hub", generatedAtMillis: TestTenant.now, total: view.count, answeredAtMillis: TestTenant.now,
+                devices: view[...]
             ) { part in bytes += part.readableBytes }
         }
         return (Self.peakKB() - before, bytes)

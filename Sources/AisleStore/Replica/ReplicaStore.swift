@@ -242,8 +242,9 @@ public final class ReplicaStore: Sendable {
     /// lasted (a hub at 1,000 changes/s: 14 MB a second). So once the log holds more than
     /// `restartAbove` frames, the checkpoint goes on to a RESTART one, which takes the writer lock
     /// to copy the few frames written meanwhile (commits wait that long, a few milliseconds) and
-    /// lets the next writer start the log over. If a writer holds the lock, or a reader still
-    /// reads the log, it gives up at once and the next checkpoint tries again.
+    /// lets the next writer start the log over. It waits at most ``restartWait`` for a writer to
+    /// commit and for the readers that began before it to end; past that it gives up, and the next
+    /// checkpoint tries again.
     /// - Returns: the frames in the log and those copied, as the last checkpoint left them.
     @discardableResult
     public func checkpoint(restartAbove: Int = ReplicaStore.restartAboveFrames) throws -> (

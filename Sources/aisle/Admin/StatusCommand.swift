@@ -37,17 +37,18 @@ struct StatusCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
             return
         }
-        print(Self.render(status, readAt: UInt64(Date().timeIntervalSince1970 * 1_000)))
+        print(Self.render(status))
     }
 
     /// The view as a person reads it: stores worst first, then each store's devices worst first.
-    /// A view made a second or more before `readAt` (a hub reuses a large one for a while) says
-    /// how old it is.
-    static func render(_ status: HubStatus, readAt: UInt64) -> String {
+    /// A view the hub answered with a second or more after making it (it reuses a large one for a
+    /// while) says how old it was, by the hub's clock.
+    static func render(_ status: HubStatus) -> String {
         let now = status.generatedAtMillis
         let total = status.total ?? status.devices.count
         let shown = total > status.devices.count ? " (the worst \(status.devices.count) shown)" : ""
-        let age = readAt >= now + 1_000 ? ", as of \(ago(readAt - now))" : ""
+        let answered = status.answeredAtMillis ?? now
+        let age = answered >= now + 1_000 ? ", as of \(ago(answered - now))" : ""
         var lines = ["hub \(status.hub): \(total) devices, worst first\(shown)\(age)"]
         guard !status.devices.isEmpty else { return lines[0] + "\n(no device has synced with this hub yet)" }
         // The devices arrive worst first: a store's first device is its worst.
