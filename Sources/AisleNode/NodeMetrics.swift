@@ -217,8 +217,8 @@ extension ReplicaNode {
         -> [PeerAcknowledgement]
     {
         guard !pending.isEmpty else { return written }
-        let newer = Set(pending.map(PendingAcknowledgements.Key.init))
-        return written.filter { !newer.contains(.init($0)) } + pending
+        let newer = Set(pending.map(\.key))
+        return written.filter { !newer.contains($0.key) } + pending
     }
 }
 

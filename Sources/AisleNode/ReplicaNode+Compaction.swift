@@ -5,13 +5,8 @@ import Synchronization
 
 /// Peers' reports of what they hold, between writes to the store.
 struct PendingAcknowledgements: Sendable {
-    struct Key: Hashable, Sendable {
-        let scope: Scope
-        let peer: ReplicaID
-    }
-
     /// The newest report per scope and peer not yet written.
-    var pending: [Key: PeerAcknowledgement] = [:]
+    var pending: [PeerAcknowledgement.Key: PeerAcknowledgement] = [:]
     /// The scopes of each connected peer this process has written a report of, since the peer
     /// connected (``ReplicaNode/forgetWrittenReports(of:)``).
     var recorded: [ReplicaID: Set<Scope>] = [:]
@@ -21,13 +16,6 @@ struct PendingAcknowledgements: Sendable {
     /// When compaction last went over every scope (wall clock, ms), and the devices revoked then.
     var lastFullCompaction: UInt64?
     var revokedAtFullCompaction: Set<ReplicaID> = []
-}
-
-extension PendingAcknowledgements.Key {
-    /// The key of `report`'s scope and peer.
-    init(_ report: PeerAcknowledgement) {
-        self.init(scope: report.scope, peer: report.peer)
-    }
 }
 
 /// What a peer that lacks some of a scope's changes is sent.
@@ -62,7 +50,7 @@ extension ReplicaNode {
             scope: scope, peer: peer.body.device, vector: vector, at: store.wallClock(),
             archive: peer.body.role == .hub)
         journal?.noteAcknowledgement(report)
-        let key = PendingAcknowledgements.Key(report)
+        let key = report.key
         let first = acknowledgements.withLock { state in
             if state.recorded[peer.body.device]?.contains(scope) == true {
                 state.pending[key] = report

@@ -56,8 +56,8 @@ extension ReplicaNode {
         let now = store.wallClock()
         // This process's reports not written yet: newer than the written one of their scope and
         // peer, unless another process on PostgreSQL has kept a newer one since.
-        var pending: [PendingAcknowledgements.Key: PeerAcknowledgement] = [:]
-        for report in pendingAcknowledgements() { pending[.init(report)] = report }
+        var pending: [PeerAcknowledgement.Key: PeerAcknowledgement] = [:]
+        for report in pendingAcknowledgements() { pending[report.key] = report }
         var lags: [ReplicaID: DeviceLag] = [:]
         func weigh(_ reports: [PeerAcknowledgement]) async throws {
             let current = reports.filter { !$0.archive }
@@ -65,13 +65,7 @@ extension ReplicaNode {
                 lags[report.peer, default: DeviceLag()].add(report, lacking: lacking)
             }
         }
-        try await forEachWrittenReportBatch { written in
-            try await weigh(
-                written.map { report in
-                    guard let mine = pending.removeValue(forKey: .init(report)) else { return report }
-                    return mine.at >= report.at ? mine : report
-                })
-        }
+        try await forEachWrittenReportBatch { written in try await weigh(written.overlaid(with: &pending)) }
         try await weigh(Array(pending.values))
 
         let (certificates, revoked) = try devices(connected: connected)

@@ -29,7 +29,7 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     /// This process's own writes, one at a time, before any waits on the advisory lock.
     let turn = WriterTurn()
     /// Peers' reports not yet kept, newest per (peer, scope).
-    let reports = Mutex<[String: PeerAcknowledgement]>([:])
+    let reports = Mutex<[PeerAcknowledgement.Key: PeerAcknowledgement]>([:])
     /// Devices' envelopes waiting to be kept together (``keep(_:)``).
     let waitingKeeps = GroupQueue<WaitingKeep>()
     let onDiverged: @Sendable (any Error) async -> Void
@@ -203,7 +203,7 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     }
 
     public func noteAcknowledgement(_ report: PeerAcknowledgement) {
-        reports.withLock { $0["\(report.peer) \(report.scope)"] = report }
+        reports.withLock { $0[report.key] = report }
     }
 
     /// Keeps the reports noted since the last time (a newer report already kept wins), up to
@@ -254,30 +254,13 @@ public final class PostgresJournal: ReplicaJournal, Sendable {
     public func forEachAcknowledgementBatch(
         size: Int, _ body: ([PeerAcknowledgement]) async throws -> Void
     ) async throws {
-        var unkept: [ReportKey: PeerAcknowledgement] = [:]
-        for report in reports.withLock({ Array($0.values) }) { unkept[ReportKey(report)] = report }
+        var unkept = reports.withLock { $0 }
         try await forEachAcknowledgementBatch(in: nil, size: size) { batch in
-            guard !unkept.isEmpty else { return try await body(batch) }
-            try await body(
-                batch.map { kept in
-                    guard let noted = unkept.removeValue(forKey: ReportKey(kept)) else { return kept }
-                    return noted.at >= kept.at ? noted : kept
-                })
+            try await body(batch.overlaid(with: &unkept))
         }
         let rest = Array(unkept.values)
         for start in stride(from: 0, to: rest.count, by: size) {
             try await body(Array(rest[start..<min(start + size, rest.count)]))
-        }
-    }
-
-    /// A report's peer and scope: one report each.
-    private struct ReportKey: Hashable {
-        let peer: ReplicaID
-        let scope: Scope
-
-        init(_ report: PeerAcknowledgement) {
-            peer = report.peer
-            scope = report.scope
         }
     }
 

@@ -21,6 +21,28 @@ public struct PeerAcknowledgement: Sendable, Equatable {
         self.at = at
         self.archive = archive
     }
+
+    /// A report's scope and peer: a peer's newest report of a scope replaces its older ones.
+    public struct Key: Hashable, Sendable {
+        public let scope: Scope
+        public let peer: ReplicaID
+    }
+
+    /// This report's scope and peer.
+    public var key: Key { Key(scope: scope, peer: peer) }
+}
+
+extension [PeerAcknowledgement] {
+    /// These reports with `others` laid over them: each replaced by the newer of it and the one of
+    /// its scope and peer in `others`, which is taken out of `others` (what is left there matches
+    /// none of these).
+    public func overlaid(with others: inout [PeerAcknowledgement.Key: PeerAcknowledgement]) -> [PeerAcknowledgement] {
+        guard !others.isEmpty else { return self }
+        return map { report in
+            guard let other = others.removeValue(forKey: report.key) else { return report }
+            return other.at >= report.at ? other : report
+        }
+    }
 }
 
 /// A scope's whole state: every object with its whole state, the version vector it reflects, and

@@ -128,9 +128,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
                     application,
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
-                        released: { store in await fanout.changed(.store(store), from: .local) },
-                        endExpiredSessions: { await server.endExpiredSessions() },
-                        endSessionsEvery: server.endSessionsEvery),
+                        released: { store in await fanout.changed(.store(store), from: .local) }, server: server),
                     MetricsSampling.edge(server: server, links: links, logger: logger),
                 ] + links.map(LinkService.init),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

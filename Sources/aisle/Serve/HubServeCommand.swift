@@ -92,8 +92,7 @@ struct HubServeCommand: AsyncParsableCommand {
                     application,
                     MaintenanceService(
                         node: node, compaction: settings.compaction ?? .init(), logger: logger,
-                        released: { store in await hub.changed([.store(store)]) },
-                        endExpiredSessions: { await hub.endExpiredSessions() }, endSessionsEvery: hub.endSessionsEvery),
+                        released: { store in await hub.changed([.store(store)]) }, server: hub),
                     MetricsSampling.hub(
                         hub, retention: (settings.compaction ?? .init()).peerRetention, logger: logger),
                 ] + extra(hub),

@@ -9,23 +9,20 @@ import ServiceLifecycle
 /// seconds off the commit path (docs/durability.md), compacts the change log by causal stability
 /// (docs/sync.md), releases the expired reservations it holds back into stock (every few
 /// seconds; `released` is told the stores, to push the change), and ends the sync sessions of
-/// devices whose certificates have ended (`endExpiredSessions`, every `endSessionsEvery`).
+/// `server`'s devices whose certificates have ended (every ``SyncServer/endSessionsEvery``).
 struct MaintenanceService: Service {
     let node: ReplicaNode
     let compaction: CompactionSettings
     let logger: Logger
     var released: @Sendable (StoreID) async -> Void = { _ in }
-    var endExpiredSessions: @Sendable () async -> Void = {}
-    var endSessionsEvery: Duration = .seconds(60)
+    /// The sync server whose sessions end with their device's certificate.
+    var server: SyncServer?
     var checkpointInterval: Duration = .seconds(2)
     var expiryInterval: Duration = .seconds(2)
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            [
-                node, compaction, logger, checkpointInterval, expiryInterval, released, endExpiredSessions,
-                endSessionsEvery
-            ] in
+            [node, compaction, logger, checkpointInterval, expiryInterval, released, server] in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await node.store.runCheckpoints(every: checkpointInterval) }
                 group.addTask {
@@ -59,10 +56,12 @@ struct MaintenanceService: Service {
                         }
                     }
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: endSessionsEvery)
-                        await endExpiredSessions()
+                if let server {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: server.endSessionsEvery)
+                            await server.endExpiredSessions()
+                        }
                     }
                 }
                 try await group.next()
