@@ -33,9 +33,9 @@ struct RequestHeadDeadline<Base: ServerChildChannel>: ServerChildChannel {
 }
 
 /// First in a connection's pipeline: closes the connection `deadline` after it opened unless
-/// the bytes read by then end a request head (a blank line, CR LF CR LF); then it passes bytes
-/// on, untouched, for the rest of the connection.
-final class RequestHeadDeadlineHandler: ChannelInboundHandler {
+/// the bytes read by then end a request head (a blank line, CR LF CR LF); then it leaves the
+/// pipeline, which passes the rest of the connection's bytes on without it.
+final class RequestHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -62,12 +62,13 @@ final class RequestHeadDeadlineHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !headRead, endsHead(unwrapInboundIn(data)) {
-            headRead = true
-            timer?.cancel()
-            timer = nil
-        }
+        let ended = !headRead && endsHead(unwrapInboundIn(data))
         context.fireChannelRead(data)
+        guard ended else { return }
+        headRead = true
+        timer?.cancel()
+        timer = nil
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

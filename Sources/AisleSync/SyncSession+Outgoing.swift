@@ -25,8 +25,8 @@ extension SyncSession {
             // At most the window's free batches; what does not fit is fetched again later.
             let slots = max(1, limits.window - scopeState.inFlight)
             // Certificates travel in the first batch and count against its size.
-            let unsent = certificates.filter { certificatesSent.insert($0.id).inserted }.map(\.canonicalBytes)
-            let unsentGrants = grants.filter { grantsSent.insert($0.id).inserted }.map(\.canonicalBytes)
+            let unsent = certificates.filter { certificatesSent.insert($0.signature).inserted }.map(\.canonicalBytes)
+            let unsentGrants = grants.filter { grantsSent.insert($0.signature).inserted }.map(\.canonicalBytes)
             var batches: [[[UInt8]]] = [[]]
             var batchBytes = (unsent + unsentGrants).reduce(0) { $0 + $1.count + 8 }
             var sent = 0

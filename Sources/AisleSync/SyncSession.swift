@@ -58,7 +58,9 @@ public final class SyncSession {
     private var startedAt: UInt64 = 0
     var outgoing: [Scope: Outgoing] = [:]
     private var subscribed: Set<Scope> = []
-    /// Ids of the certificates and grants already sent on this connection (each goes once).
+    /// Signatures of the certificates and grants already sent on this connection (each goes
+    /// once). A signature names its record as surely as the record's id does (Ed25519 signs
+    /// deterministically), and needs no encoding and hashing for every batch sent.
     var certificatesSent: Set<[UInt8]> = []
     var grantsSent: Set<[UInt8]> = []
     /// Subscribed scopes the peer has said it has nothing more of.
@@ -180,7 +182,7 @@ public final class SyncSession {
         var message = Aisle_Sync_V1_Grant()
         message.grant = Data(grant.canonicalBytes)
         message.grantorCertificate = Data(grantor.canonicalBytes)
-        grantsSent.insert(grant.id)
+        grantsSent.insert(grant.signature)
         return [seal(.grant(message))]
     }
 

@@ -123,9 +123,9 @@ public final class SharedTrust: Sendable {
         }
     }
 
-    /// Whether `certificate` is revoked here.
-    public func isRevoked(_ certificate: Certificate) -> Bool {
-        withLock { $0.revoked.contains(certificate.id) }
+    /// Whether the certificate with this id (``Certificate/id``) is revoked here.
+    public func isRevoked(id: [UInt8]) -> Bool {
+        withLock { $0.revoked.contains(id) }
     }
 
     /// Whether a handoff grant the node holds lets a device with `body` use `scope` at `time`.
