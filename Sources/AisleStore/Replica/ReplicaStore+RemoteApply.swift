@@ -128,7 +128,7 @@ extension ReplicaStore {
         _ db: Database
     ) throws -> [DeliveryOutcome] {
         var delivery = CausalDelivery<RemoteChange>(delivered: try memo.versionVector(of: scope, db))
-        let held = try Self.heldChanges(in: scope, db)
+        let held = try memo.heldChanges(in: scope, db)
         let earlier = Set(held.map { Dot($0.origin, $0.seq) })
         var incoming: [RemoteChange] = []
         for change in changes {
@@ -188,6 +188,7 @@ extension ReplicaStore {
         let refused = Set(outcomes.compactMap(\.refusedChange))
         for change in incoming where change.seq > delivery.delivered[change.origin] {
             guard !refused.contains(Dot(change.origin, change.seq)) else { continue }
+            memo.holds(scope)
             try Self.insert(change, into: "held_changes", db)
         }
         return outcomes
