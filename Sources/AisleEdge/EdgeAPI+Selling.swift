@@ -151,8 +151,7 @@ struct Units: Decodable {
     let units: Int64
 
     func positive() throws -> UInt64 {
-        guard units > 0 else { throw HTTPError(.badRequest, message: "units must be at least 1") }
-        return UInt64(units)
+        try inRange(units, .units)
     }
 }
 
@@ -160,7 +159,15 @@ struct Points: Decodable {
     let points: Int64
 
     func positive() throws -> UInt64 {
-        guard points > 0 else { throw HTTPError(.badRequest, message: "points must be at least 1") }
-        return UInt64(points)
+        try inRange(points, .points)
     }
+}
+
+/// `amount` as one edit of stock or points may take it (1 to ``RetailLimits/maxUnits``).
+/// - Throws: 400 Bad Request otherwise.
+private func inRange(_ amount: Int64, _ what: AmountOutOfRange.What) throws -> UInt64 {
+    guard amount > 0, UInt64(amount) <= RetailLimits.maxUnits else {
+        throw HTTPError(.badRequest, message: AmountOutOfRange.describe(amount, what))
+    }
+    return UInt64(amount)
 }

@@ -88,7 +88,9 @@ public struct EdgeAPI: Sendable {
         router.post("/v1/carts/:cart/lines") { request, context in
             let line = try await request.decode(as: NewLine.self, context: context)
             let sku = try Self.parse(SKU.self, line.sku)
-            guard line.quantity > 0 else { throw HTTPError(.badRequest, message: "quantity must be at least 1") }
+            guard line.quantity > 0, line.quantity <= RetailLimits.maxLineQuantity else {
+                throw HTTPError(.badRequest, message: "\(CartError.invalidQuantity(line.quantity, sku: sku))")
+            }
             return try await edit(try cartID(context), in: try home(request)) { cart, me, _ in
                 try cart.add(sku, quantity: line.quantity, at: me)
             }
@@ -96,7 +98,9 @@ public struct EdgeAPI: Sendable {
         router.put("/v1/carts/:cart/lines/:sku") { request, context in
             let update = try await request.decode(as: LineQuantity.self, context: context)
             let sku = try Self.parse(SKU.self, context.parameters.require("sku"))
-            guard update.quantity >= 0 else { throw HTTPError(.badRequest, message: "quantity cannot be negative") }
+            guard update.quantity >= 0, update.quantity <= RetailLimits.maxLineQuantity else {
+                throw HTTPError(.badRequest, message: "\(CartError.invalidQuantity(update.quantity, sku: sku))")
+            }
             return try await edit(try cartID(context), in: try home(request)) { cart, _, stamp in
                 update.quantity == 0 ? try cart.remove(sku) : try cart.setQuantity(sku, to: update.quantity, at: stamp)
             }
@@ -131,6 +135,9 @@ public struct EdgeAPI: Sendable {
         do {
             try await node.store.updateCart(id, in: home, change)
         } catch let error as CartError {
+            // A quantity out of range is the request's fault; the rest (closed, no such line)
+            // are the cart's state.
+            if case .invalidQuantity = error { throw HTTPError(.badRequest, message: "\(error)") }
             throw HTTPError(.conflict, message: "\(error)")
         } catch let error as NodeError {
             throw HTTPError(.forbidden, message: "\(error)")

@@ -77,6 +77,12 @@ extension ReplicaNode {
         if let unknown = lines.keys.sorted().first(where: { catalog.products[$0] == nil }) {
             return (.refused("unknown SKU \(unknown): it is not in the catalog"), nil)
         }
+        // Before any arithmetic: a phone's numbers are as it sent them.
+        for (sku, units) in lines.sorted(by: { $0.key < $1.key }) {
+            do { try RetailLimits.check(units, .units) } catch {
+                return (.refused("SKU \(sku): \(error)"), nil)
+            }
+        }
         let hold = min(holdSeconds == 0 ? Self.defaultHoldSeconds : holdSeconds, 7 * 24 * 3_600)
         let expiresAt = self.store.wallClock() + hold * 1_000
         let id = try ReservationID("res-" + String(UInt64.random(in: 0..<(1 << 48)), radix: 36))

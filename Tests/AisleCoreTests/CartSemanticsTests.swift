@@ -30,6 +30,28 @@ struct CartSemanticsTests {
         #expect(onPhone.joined(with: onTill).visibleLines == [CartLineView(sku: Self.milk, quantity: 5)])
     }
 
+    @Test("a line holds at most a million units: an add or a set beyond it is refused and the cart stays as it was")
+    func lineQuantityIsBounded() throws {
+        var cart = try Self.sharedCart(quantity: 4)
+        let before = cart
+        let limit = RetailLimits.maxLineQuantity
+        for quantity in [limit - 3, limit, .max] {
+            #expect(throws: CartError.invalidQuantity(quantity, sku: Self.milk)) {
+                try cart.add(Self.milk, quantity: quantity, at: Self.till)
+            }
+        }
+        for quantity in [limit + 1, .max] {
+            #expect(throws: CartError.invalidQuantity(quantity, sku: Self.milk)) {
+                try cart.setQuantity(Self.milk, to: quantity, at: Self.at(5, Self.till))
+            }
+        }
+        #expect(cart == before)
+        try cart.add(Self.milk, quantity: limit - 4, at: Self.till)
+        #expect(cart.visibleLines == [CartLineView(sku: Self.milk, quantity: limit)])
+        try cart.setQuantity(Self.milk, to: limit, at: Self.at(6, Self.till))
+        #expect(cart.visibleLines == [CartLineView(sku: Self.milk, quantity: limit)])
+    }
+
     @Test("removing a line does not undo a concurrent addition")
     func removeVersusConcurrentAdd() throws {
         var onPhone = try Self.sharedCart(quantity: 2)

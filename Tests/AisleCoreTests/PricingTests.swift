@@ -25,6 +25,16 @@ struct PricingTests {
         #expect(totals.points == 3)
     }
 
+    @Test("sums saturate like each line: two lines each worth most of Int64 total Int64.max, never a negative amount")
+    func sumsSaturate() throws {
+        let price = Int64.max / 2 + 1
+        let totals = Self.price(["milk": 1, "bread": 1], try Self.catalog(prices: ["milk": price, "bread": price]))
+        #expect(totals.lines.map(\.net) == [price, price])
+        #expect(totals.subtotal == .max)
+        #expect(totals.total == .max)
+        #expect(totals.points == totals.lines.map(\.points).reduce(0, +))
+    }
+
     @Test("percent off is rounded half up to the minor unit")
     func percentRoundsHalfUp() throws {
         // 333 × 15 % = 49.95 → 50; 330 × 15 % = 49.5 → 50; 329 × 15 % = 49.35 → 49.

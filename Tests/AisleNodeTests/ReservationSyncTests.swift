@@ -63,6 +63,12 @@ struct ReservationSyncTests {
         )
         let unknown = try await ask(.reserve(store: "berlin", customer: "anna", lines: ["caviar": 1], holdSeconds: 60))
         #expect(unknown == .refused("unknown SKU caviar: it is not in the catalog"))
+        // Numbers out of range are refused as the phone sent them (2⁶³ and more once trapped the hub).
+        for units in [RetailLimits.maxUnits + 1, UInt64(Int64.max) + 1, .max] {
+            let absurd = try await ask(
+                .reserve(store: "berlin", customer: "anna", lines: ["oat-milk": units], holdSeconds: 60))
+            #expect(absurd == .refused("SKU oat-milk: \(AmountOutOfRange(amount: units, what: .units))"))
+        }
         let foreign = try await ask(.reserve(store: "berlin", customer: "ben", lines: ["oat-milk": 1], holdSeconds: 60))
         #expect(foreign == .refused("mobile phone-anna may not hold customer:ben"))
         guard

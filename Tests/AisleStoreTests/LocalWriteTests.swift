@@ -36,6 +36,38 @@ struct LocalWriteTests {
         #expect(orders.first?.totals.total == 736)
     }
 
+    @Test("a stock or points edit of none or of more than a billion is refused before anything is written")
+    func amountsOutOfRangeAreRefused() async throws {
+        let test = try TestStore("till-1")
+        defer { withExtendedLifetime(test) {} }
+        let store = test.store
+        try await store.receiveStock(5, of: "milk", in: "berlin")
+        try await store.earnPoints(100, for: "anna")
+        let vector = try store.versionVector(of: .store("berlin"))
+        for units in [0, RetailLimits.maxUnits + 1, UInt64(Int64.max), .max] {
+            await #expect(throws: AmountOutOfRange(amount: units, what: .units)) {
+                try await store.receiveStock(units, of: "milk", in: "berlin")
+            }
+            await #expect(throws: AmountOutOfRange(amount: units, what: .units)) {
+                try await store.sell(units, of: "milk", in: "berlin")
+            }
+            await #expect(throws: AmountOutOfRange(amount: units, what: .units)) {
+                try await store.transferStockRights(units, of: "milk", in: "berlin", to: "hub-1")
+            }
+            await #expect(throws: AmountOutOfRange(amount: units, what: .points)) {
+                try await store.earnPoints(units, for: "anna")
+            }
+            await #expect(throws: AmountOutOfRange(amount: units, what: .points)) {
+                try await store.redeemPoints(units, of: "anna")
+            }
+        }
+        #expect(try store.stockLevel(of: "milk", in: "berlin") == StockLevel(level: 5, sellableHere: 5))
+        #expect(try store.loyaltyBalance(of: "anna") == LoyaltyBalance(balance: 100, redeemableHere: 100))
+        #expect(try store.versionVector(of: .store("berlin")) == vector)
+        try await store.receiveStock(RetailLimits.maxUnits, of: "milk", in: "berlin")
+        #expect(try store.stockLevel(of: "milk", in: "berlin").level == 5 + Int64(RetailLimits.maxUnits))
+    }
+
     @Test("a cart read prices its lines from their prices and the promotions alone, as the whole catalog would")
     func cartReadPricesLikeTheWholeCatalog() async throws {
         let test = try TestStore("till-1")

@@ -200,6 +200,37 @@ struct RetailProcessTests {
         }
     }
 
+    @Test("a till refuses amounts out of range with 400 Bad Request and changes nothing: stock never wraps negative")
+    func amountsOutOfRangeAreRefused() async throws {
+        let retail = try RetailWorld()
+        defer { withExtendedLifetime(retail) {} }
+        let running = try await retail.startHubAndTill()
+        let till = running.till
+        #expect(try await jsonRequest("POST", till + "/v1/stock/milk/receipts", ["units": 10]).0 == 200)
+        for units in [Int64.max, 1_000_000_001, 0, -1] {
+            let (status, refusal) = try await jsonRequest("POST", till + "/v1/stock/milk/receipts", ["units": units])
+            #expect(status == 400 && refusalMessage(refusal).contains("out of range"), "\(units): \(refusal)")
+            #expect(try await jsonRequest("POST", till + "/v1/stock/milk/sales", ["units": units]).0 == 400)
+            #expect(try await jsonRequest("POST", till + "/v1/loyalty/anna/redemptions", ["points": units]).0 == 400)
+        }
+        #expect(try await jsonRequest("GET", till + "/v1/stock/milk").1["level"] as? Int == 10)
+
+        #expect(try await jsonRequest("POST", till + "/v1/carts/c1/lines", ["sku": "milk", "quantity": 4]).0 == 200)
+        for quantity in [Int64.max, 1_000_000] {
+            let (status, refusal) = try await jsonRequest(
+                "POST", till + "/v1/carts/c1/lines", ["sku": "milk", "quantity": quantity])
+            #expect(status == 400 && refusalMessage(refusal).contains("at most 1000000"), "\(refusal)")
+        }
+        #expect(try await jsonRequest("PUT", till + "/v1/carts/c1/lines/milk", ["quantity": Int64.max]).0 == 400)
+        let lines = try await jsonRequest("GET", till + "/v1/carts/c1").1["lines"] as? [[String: Any]]
+        #expect(lines?.map { $0["quantity"] as? Int } == [4])
+
+        for server in [running.edge, running.hub] {
+            let status = server.stop(SIGTERM)
+            #expect(status == 0, "\(server.text)")
+        }
+    }
+
     @Test(
         "points earned at a Berlin till are redeemed at a Paris till through the hub, never beyond the balance; a price change reaches the tills while the order keeps its prices"
     )

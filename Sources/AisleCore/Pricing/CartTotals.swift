@@ -34,14 +34,16 @@ public struct CartTotals: Hashable, Sendable, CanonicalEncodable {
     /// SKUs in the cart with no price in the catalog; they are left out of every sum.
     public let unpriced: [SKU]
 
+    // Sums saturate, as each line's product does: a cart a peer made absurdly large shows an
+    // absurd total, never one wrapped below zero.
     /// Σ gross.
-    public var subtotal: Int64 { lines.reduce(0) { $0 &+ $1.gross } }
+    public var subtotal: Int64 { lines.reduce(0) { Pricing.saturatingSum($0, $1.gross) } }
     /// Σ discount.
-    public var discount: Int64 { lines.reduce(0) { $0 &+ $1.discount } }
+    public var discount: Int64 { lines.reduce(0) { Pricing.saturatingSum($0, $1.discount) } }
     /// What the customer pays: Σ net.
-    public var total: Int64 { lines.reduce(0) { $0 &+ $1.net } }
+    public var total: Int64 { lines.reduce(0) { Pricing.saturatingSum($0, $1.net) } }
     /// Points earned: Σ line points.
-    public var points: Int64 { lines.reduce(0) { $0 &+ $1.points } }
+    public var points: Int64 { lines.reduce(0) { Pricing.saturatingSum($0, $1.points) } }
 
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.append(sequence: lines)

@@ -71,12 +71,15 @@ public struct Cart: Lattice, CanonicalEncodable {
 
     /// Adds `quantity` units of `sku` as an edit by `replica`; returns the delta.
     ///
-    /// - Throws: ``CartError`` if the cart is closed or `quantity` is not positive.
+    /// - Throws: ``CartError`` if the cart is closed, `quantity` is not positive, or the line
+    ///   would hold more than ``RetailLimits/maxLineQuantity``.
     @discardableResult
     public mutating func add(_ sku: SKU, quantity: Int64, at replica: ReplicaID) throws(CartError) -> Cart {
         try requireEditable()
-        guard quantity > 0 else { throw .invalidQuantity(quantity, sku: sku) }
         let line = lines.store[sku]
+        guard quantity > 0, quantity <= RetailLimits.maxLineQuantity - max(0, line.quantityValue) else {
+            throw .invalidQuantity(quantity, sku: sku)
+        }
         let delta = line.quantity.incrementDelta(by: quantity, at: replica, seen: lines.context)
         return applyLineDelta(sku, CartLine(quantity: delta.store), context: delta.context)
     }
@@ -84,11 +87,14 @@ public struct Cart: Lattice, CanonicalEncodable {
     /// Sets the quantity of `sku` to `quantity`; zero removes the line. Returns the delta.
     ///
     /// Additions made concurrently on other devices are kept on top of `quantity`.
-    /// - Throws: ``CartError`` if the cart is closed or `quantity` is negative.
+    /// - Throws: ``CartError`` if the cart is closed, or `quantity` is negative or more than
+    ///   ``RetailLimits/maxLineQuantity``.
     @discardableResult
     public mutating func setQuantity(_ sku: SKU, to quantity: Int64, at stamp: HLCTimestamp) throws(CartError) -> Cart {
         try requireEditable()
-        guard quantity >= 0 else { throw .invalidQuantity(quantity, sku: sku) }
+        guard quantity >= 0, quantity <= RetailLimits.maxLineQuantity else {
+            throw .invalidQuantity(quantity, sku: sku)
+        }
         if quantity == 0 { return try remove(sku) }
         let line = lines.store[sku]
         let delta = line.quantity.assignDelta(to: quantity, at: stamp, seen: lines.context)
@@ -196,7 +202,8 @@ public enum CartError: Error, Equatable, CustomStringConvertible {
         case .closed(let phase):
             "the cart is \(phase) and takes no more edits: start a new cart"
         case .invalidQuantity(let quantity, let sku):
-            "quantity \(quantity) for SKU \(sku) is out of range: add takes 1 or more, set takes 0 or more"
+            "quantity \(quantity) for SKU \(sku) is out of range: add takes 1 or more, set takes 0 or more, "
+                + "and a line holds at most \(RetailLimits.maxLineQuantity)"
         case .noSuchLine(let sku):
             "the cart has no line for SKU \(sku): add the item first"
         case .empty:

@@ -71,17 +71,22 @@ extension ReplicaStore {
     }
 
     /// Books `units` of `sku` received in `store` (goods in or a return); this replica gains the rights.
+    ///
+    /// - Throws: ``AmountOutOfRange`` unless `units` is 1 to ``RetailLimits/maxUnits``.
     @discardableResult
     public func receiveStock(_ units: UInt64, of sku: SKU, in store: StoreID) async throws -> [Acknowledgement] {
-        try await updateStock(sku, in: store) { ledger, me in ledger.receive(units, of: sku, at: me) }
+        try RetailLimits.check(units, .units)
+        return try await updateStock(sku, in: store) { ledger, me in ledger.receive(units, of: sku, at: me) }
     }
 
     /// Sells `units` of `sku` in `store` within this replica's rights.
     ///
-    /// - Throws: ``StockError`` saying what is left and what this replica may sell.
+    /// - Throws: ``StockError`` saying what is left and what this replica may sell;
+    ///   ``AmountOutOfRange`` unless `units` is 1 to ``RetailLimits/maxUnits``.
     @discardableResult
     public func sell(_ units: UInt64, of sku: SKU, in store: StoreID) async throws -> [Acknowledgement] {
-        try await updateStock(sku, in: store) { ledger, me in try ledger.sell(units, of: sku, at: me) }
+        try RetailLimits.check(units, .units)
+        return try await updateStock(sku, in: store) { ledger, me in try ledger.sell(units, of: sku, at: me) }
     }
 
     /// Hands rights to sell `units` of `sku` in `store` to `recipient`.
@@ -89,7 +94,8 @@ extension ReplicaStore {
     public func transferStockRights(_ units: UInt64, of sku: SKU, in store: StoreID, to recipient: ReplicaID)
         async throws -> [Acknowledgement]
     {
-        try await updateStock(sku, in: store) { ledger, me in
+        try RetailLimits.check(units, .units)
+        return try await updateStock(sku, in: store) { ledger, me in
             try ledger.transferRights(units, of: sku, from: me, to: recipient)
         }
     }
@@ -104,17 +110,22 @@ extension ReplicaStore {
     }
 
     /// Books `points` earned by `customer` at this replica.
+    ///
+    /// - Throws: ``AmountOutOfRange`` unless `points` is 1 to ``RetailLimits/maxUnits``.
     @discardableResult
     public func earnPoints(_ points: UInt64, for customer: CustomerID) async throws -> [Acknowledgement] {
-        try await updateLoyalty(customer) { account, me in account.earn(points, at: me) }
+        try RetailLimits.check(points, .points)
+        return try await updateLoyalty(customer) { account, me in account.earn(points, at: me) }
     }
 
     /// Redeems `points` of `customer` within this replica's rights.
     ///
-    /// - Throws: ``LoyaltyError`` saying the balance and what this replica may redeem.
+    /// - Throws: ``LoyaltyError`` saying the balance and what this replica may redeem;
+    ///   ``AmountOutOfRange`` unless `points` is 1 to ``RetailLimits/maxUnits``.
     @discardableResult
     public func redeemPoints(_ points: UInt64, of customer: CustomerID) async throws -> [Acknowledgement] {
-        try await updateLoyalty(customer) { account, me in try account.redeem(points, at: me) }
+        try RetailLimits.check(points, .points)
+        return try await updateLoyalty(customer) { account, me in try account.redeem(points, at: me) }
     }
 
     private func updateLoyalty(
