@@ -67,7 +67,9 @@ public struct DeviceDirectory: Sendable {
         return (NodeIdentity(certificate: certificate, signing: secrets.signing), trust)
     }
 
-    /// A node for this device over the database at `database` (created if missing).
+    /// A node for this device over the database at `database` (created if missing), which no
+    /// other process may open for a node while this one's store is open
+    /// (``StoreError/inUse(path:by:)``).
     ///
     /// When the node takes a renewed certificate head office published in the catalog
     /// (``ReplicaNode/learnRenewal()``), at its start or later, it is written to `device.cert`,
@@ -79,7 +81,8 @@ public struct DeviceDirectory: Sendable {
     ) throws -> ReplicaNode {
         let (identity, trust) = try load(passphrase: passphrase)
         let store = try ReplicaStore(
-            StoreConfiguration(path: database, durability: durability), replica: identity.certificate.body.device)
+            StoreConfiguration(path: database, durability: durability, exclusive: true),
+            replica: identity.certificate.body.device)
         let node = try ReplicaNode(store: store, identity: identity, trust: trust)
         let write: @Sendable (Certificate) -> Void = { [self] certificate in
             renewed(Result { try keep(certificate) }.map { certificate })

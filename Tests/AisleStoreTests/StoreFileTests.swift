@@ -286,6 +286,32 @@ struct StoreFileTests {
         }
     }
 
+    @Test(
+        "a database one store serves is refused to a second, naming the holder, before it is touched; a store that only looks opens it, and the next server once the first closes"
+    )
+    func oneServerPerDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        defer { withExtendedLifetime(directory) {} }
+        let path = directory.file("edge.db")
+        let serving = StoreConfiguration(path: path, exclusive: true)
+        let first = try ReplicaStore(serving, replica: "till-1")
+        try await first.receiveStock(3, of: "milk", in: "berlin")
+        #expect(throws: StoreError.inUse(path: path, by: getpid())) {
+            try ReplicaStore(serving, replica: "till-1")
+        }
+        // Refused before any file of its own is made or read: a second replica is refused the same way.
+        #expect(throws: StoreError.inUse(path: path, by: getpid())) {
+            try ReplicaStore(serving, replica: "till-2")
+        }
+        let looking = try ReplicaStore(StoreConfiguration(path: path), replica: "till-1")
+        #expect(try looking.stockLevel(of: "milk", in: "berlin").level == 3)
+        try looking.close()
+        try first.close()
+        let next = try ReplicaStore(serving, replica: "till-1")
+        #expect(try next.stockLevel(of: "milk", in: "berlin").level == 3)
+        try next.close()
+    }
+
     @Test("a backup restores to a replica with the same digest and the same change log")
     func backupRestoresSameDigest() async throws {
         let test = try TestStore("till-1")

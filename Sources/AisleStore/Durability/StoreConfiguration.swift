@@ -39,11 +39,17 @@ public struct StoreConfiguration: Sendable {
     /// recently used object skips reading and decoding its row. At about 300 bytes per stock
     /// object, the default of 200,000 costs about 60 MB when full; 0 turns the memo of objects off.
     public var memoObjects: Int = 200_000
+    /// Whether this process serves the replica and no other may open it so while it does
+    /// (``StoreError/inUse(path:by:)``): what a node opens; tools that only read leave it off.
+    public var exclusive = false
 
     /// A configuration for the database at `path`.
-    public init(path: String, durability: Durability = .full, busyTimeoutMilliseconds: Int = 5_000) {
+    public init(
+        path: String, durability: Durability = .full, busyTimeoutMilliseconds: Int = 5_000, exclusive: Bool = false
+    ) {
         self.path = path
         self.durability = durability
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.exclusive = exclusive
     }
 }

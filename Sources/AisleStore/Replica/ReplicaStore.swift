@@ -41,6 +41,8 @@ public final class ReplicaStore: Sendable {
     let ownSealer = Mutex<OwnSealerBox?>(nil)
     /// Checks each of this replica's own changes before it is written (``checkOwnWrites(with:)``).
     let ownWriteCheck = Mutex<OwnWriteCheckBox?>(nil)
+    /// Held while the store is open, when ``StoreConfiguration/exclusive``.
+    private let lock: DatabaseLock?
 
     /// Seals one of this replica's own changes for sending: the envelope's bytes, or nil when it
     /// cannot be sealed now (it is sealed when first sent instead).
@@ -79,6 +81,8 @@ public final class ReplicaStore: Sendable {
         maxDrift: UInt64 = HybridLogicalClock.defaultMaxDrift,
         wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemWallClock
     ) throws {
+        // First, so a second process touches nothing.
+        let lock = configuration.exclusive ? try DatabaseLock(database: configuration.path) : nil
         let migrator = StoreSchema.migrator
         try Self.refuseNewerSchema(at: configuration.path, migrator: migrator)
         var settings = Configuration()
@@ -114,6 +118,7 @@ public final class ReplicaStore: Sendable {
         }
         self.replica = replica
         self.configuration = configuration
+        self.lock = lock
         self.pool = pool
         // Its checkpoints wait little: one that finds a writer or a reader in its way for longer
         // tries again at the next turn, rather than hold the writer lock while it waits
@@ -289,6 +294,7 @@ public final class ReplicaStore: Sendable {
         try checkpointer.close()
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try pool.close()
+        lock?.release()
     }
 }
 

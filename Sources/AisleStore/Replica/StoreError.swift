@@ -37,6 +37,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Flushing the write-ahead log to disk failed (`errno`): what is committed is not known to
     /// be durable, so nothing that depends on it may be acknowledged.
     case flushFailed(path: String, errno: Int32)
+    /// Another process serves the database at `path` (its process id `by`, when known): one
+    /// process per replica database (``StoreConfiguration/exclusive``).
+    case inUse(path: String, by: Int32?)
+    /// The lock file of a database (`path`) cannot be made or locked (`errno`).
+    case lockFailed(path: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -75,6 +80,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "it lost changes (restored from an old backup?); enrol it again as a new device"
         case .flushFailed(let path, let errno):
             "cannot flush \(path) to disk: \(String(cString: strerror(errno))) (errno \(errno))"
+        case .inUse(let path, let holder):
+            "\(path) is in use by another process\(holder.map { " (pid \($0))" } ?? ""): "
+                + "each replica database is served by one process at a time; stop that one first, "
+                + "or give this one a database of its own"
+        case .lockFailed(let path, let errno):
+            "cannot lock \(path): \(String(cString: strerror(errno))) (errno \(errno))"
         }
     }
 }
