@@ -172,16 +172,18 @@ extension ReplicaNode {
 
     /// Per store, the changes of its scope that its furthest-behind terminal lacks: the most of
     /// them, and the oldest any of them lacks. A terminal's own changes are never counted (its
-    /// reports can lag behind what it wrote since).
+    /// reports can lag behind what it wrote since), nor a revoked terminal, which will never
+    /// catch up (it would hold the store's alert on for good; the status view lists it).
     @_spi(Testing) public func undelivered(heardSince: UInt64) async throws -> [StoreID: UnsyncedChanges] {
         var backlog: [StoreID: UnsyncedChanges] = [:]
         for scope in try store.scopes() {
             guard case .store(let id) = scope else { continue }
             backlog[id] = UnsyncedChanges()
         }
+        let revoked = try revokedDevices()
         let reports = try latestStoreAcknowledgements().filter { report in
             guard case .store(let id) = report.scope else { return false }
-            return backlog[id] != nil && !report.archive && report.at >= heardSince
+            return backlog[id] != nil && !report.archive && report.at >= heardSince && !revoked.contains(report.peer)
         }
         for (report, lacking) in zip(reports, try await store.unsynced(missingFrom: reports)) {
             guard case .store(let id) = report.scope, var worst = backlog[id] else { continue }

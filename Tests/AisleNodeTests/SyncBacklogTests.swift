@@ -8,7 +8,7 @@ import Testing
 @Suite("The hub's per-store sync backlog")
 struct SyncBacklogTests {
     @Test(
-        "a store's backlog is what its furthest-behind terminal lacks, from its newest report written or pending; phones' reports of their own scopes leave it alone"
+        "a store's backlog is what its furthest-behind terminal lacks, from its newest report written or pending; phones' reports of their own scopes and revoked terminals leave it alone"
     )
     func backlogOfTheFurthestBehindTerminal() async throws {
         let chain = try TestTenant()
@@ -39,6 +39,11 @@ struct SyncBacklogTests {
         // Till 2's newer report, still pending in memory, counts.
         try await hub.acknowledged(scope, by: till2.identity.certificate, VersionVector(["till-1": 2]))
         #expect(try await hub.undelivered(heardSince: 0)[StoreID("berlin")]?.count == 1)
+
+        // Revoked, till 2 will never catch up: it no longer holds the store's backlog up.
+        try hub.apply(
+            RevocationList(tenant: "acme", revoked: [till2.identity.certificate.id], admin: chain.admin.signing))
+        #expect(try await hub.undelivered(heardSince: 0)[StoreID("berlin")]?.count == 0)
     }
 }
 
