@@ -50,13 +50,16 @@ extension TenantDirectory {
     /// registry). Head office's own device (role hq) is enrolled only when `headOffice` is set:
     /// `aisle admin catalog import` makes it; a request file cannot ask for it.
     ///
+    /// Every check comes before any file is written, and the files are written together (see
+    /// ``StagedFiles``): a refused enrolment changes neither the device's directory nor head office's.
+    ///
     /// - Parameters:
     ///   - replacing: overwrite an existing device.cert and device.bundle (a renewal); otherwise
     ///     they are refused.
     /// - Returns: the certificate and the newest epoch the bundle holds keys for.
     func enroll(
         requestAt requestPath: String, tenantFile: IdentityFiles.Tenant, admin: AdminSecrets, days: Int = 365,
-        epoch: UInt64? = nil, headOffice: Bool = false, replacing: Bool = false
+        epoch epochAsked: UInt64? = nil, headOffice: Bool = false, replacing: Bool = false
     ) throws -> (Certificate, UInt64) {
         let asked = try IdentityFiles.readJSON(IdentityFiles.Request.self, from: requestPath)
         guard asked.tenant == tenantFile.tenant else {
@@ -69,28 +72,38 @@ extension TenantDirectory {
         for grant in scopes where !EnrollCommand.mayHold(role, grant) {
             throw ValidationError("a \(role) device may not be granted \(grant)")
         }
+        let device = try ReplicaID(asked.device)
+        let directory = (requestPath as NSString).deletingLastPathComponent
+        let paths = [IdentityFiles.certificate, IdentityFiles.bundle].map { IdentityFiles.path(directory, $0) }
+        for path in paths where !replacing && FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure(
+                "\(path) already exists: \(device) is enrolled already; renew its certificate with `aisle admin renew "
+                    + "--device \(device)`, or move device.cert and device.bundle aside to enrol it again")
+        }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
         let body = CertificateBody(
-            tenant: try TenantID(asked.tenant), device: try ReplicaID(asked.device), role: role, scopes: scopes,
+            tenant: try TenantID(asked.tenant), device: device, role: role, scopes: scopes,
             signingKey: try SigningPublicKey(IdentityFiles.bytes(hex: asked.signingPublicKey)),
             boxKey: try BoxPublicKey(IdentityFiles.bytes(hex: asked.boxPublicKey)),
             notAfter: now + UInt64(max(1, days)) * 86_400_000)
         let certificate = Certificate(signing: body, with: admin.signing)
-        let epoch = try epoch ?? currentEpoch()
-        let bundle = try issueBundle(to: certificate, through: epoch, admin: admin)
-        let directory = (requestPath as NSString).deletingLastPathComponent
-        let files = [
-            (Data(certificate.canonicalBytes), IdentityFiles.certificate),
-            (Data(bundle.canonicalBytes), IdentityFiles.bundle),
-        ]
-        for (data, name) in files {
-            let path = IdentityFiles.path(directory, name)
-            try replacing ? IdentityFiles.replace(data, at: path) : IdentityFiles.write(data, to: path)
-        }
+        let epoch = try epochAsked ?? currentEpoch()
+        let bundle = try keyBundle(for: certificate, through: epoch, admin: admin)
+
+        // The device's files are moved into place first: they are the ones that may be refused (a
+        // device.cert that appeared meanwhile is not overwritten), and then nothing is written.
+        // Head office's record follows, so it only ever holds a certificate the device was given:
+        // `aisle admin renew` and `rotate` work from it.
+        var files = StagedFiles()
+        defer { files.discard() }
+        try files.stage(Data(certificate.canonicalBytes), at: paths[0], replacing: replacing)
+        try files.stage(Data(bundle.canonicalBytes), at: paths[1], replacing: replacing)
         // The tenant's public description, so the device can check everyone else's certificates.
-        try IdentityFiles.replace(
+        try files.stage(
             Data(contentsOf: URL(fileURLWithPath: IdentityFiles.path(dir, IdentityFiles.tenant))),
-            at: IdentityFiles.path(directory, IdentityFiles.tenant))
+            at: IdentityFiles.path(directory, IdentityFiles.tenant), replacing: true)
+        try stageRecord(of: certificate, bundle: bundle, in: &files)
+        try files.commit()
         return (certificate, epoch)
     }
 }

@@ -52,25 +52,20 @@ enum IdentityFiles {
         try write(Data(bytes), to: path, permissions: 0o600)
     }
 
+    /// Writes `data` to `path` atomically, never over an existing file.
     static func write(_ data: Data, to path: String, permissions: Int = 0o644) throws {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure("\(path) already exists: refusing to overwrite key material; move it aside first")
-        }
-        let temporary = path + ".tmp-\(UUID().uuidString)"
-        guard
-            FileManager.default.createFile(
-                atPath: temporary, contents: data, attributes: [.posixPermissions: permissions])
-        else { throw CommandFailure("cannot write \(temporary): check the directory exists and is writable") }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        var files = StagedFiles()
+        defer { files.discard() }
+        try files.stage(data, at: path, replacing: false, permissions: permissions)
+        try files.commit()
     }
 
     /// Replaces the public file at `path` atomically (a reader sees the old or the new file, never half).
     static func replace(_ data: Data, at path: String) throws {
-        let temporary = path + ".tmp-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw CommandFailure("cannot write \(temporary): check the directory is writable")
-        }
-        guard rename(temporary, path) == 0 else { throw CommandFailure("cannot replace \(path)") }
+        var files = StagedFiles()
+        defer { files.discard() }
+        try files.stage(data, at: path, replacing: true)
+        try files.commit()
     }
 
     static func writeJSON(_ value: some Encodable, to path: String) throws {

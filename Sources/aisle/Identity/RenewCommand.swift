@@ -69,6 +69,10 @@ struct RenewCommand: AsyncParsableCommand {
         var renewed: [String] = []
         var skipped: [String] = []
         var published: [Certificate] = []
+        // Every renewal is signed and staged before any is written: one that fails leaves every
+        // device's record as it was.
+        var files = StagedFiles()
+        defer { files.discard() }
         for certificate in certificates {
             let body = certificate.body
             guard named.isEmpty || named.contains(body.device) else { continue }
@@ -83,13 +87,14 @@ struct RenewCommand: AsyncParsableCommand {
             if !dryRun {
                 let fresh = Certificate(
                     signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
-                // The bundle writes the registry's copy of the certificate as well.
-                _ = try tenant.issueBundle(to: fresh, through: epoch, admin: admin)
+                let bundle = try tenant.keyBundle(for: fresh, through: epoch, admin: admin)
+                try tenant.stageRecord(of: fresh, bundle: bundle, in: &files)
                 if body.role != .mobile { published.append(fresh) }
             }
             let was = body.notAfter >= now ? "was to expire" : "expired"
             renewed.append("\(body.device): \(was) \(Self.when(body.notAfter, now: now)), now valid \(days) days")
         }
+        try files.commit()
         let registry = IdentityFiles.path(tenant.dir, IdentityFiles.devices)
         if dryRun {
             print("would renew \(renewed.count) certificates (dry run: nothing signed or written)")

@@ -28,6 +28,8 @@ struct RotateCommand: ParsableCommand {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
         var issued: [String] = []
         var skipped: [String] = []
+        var files = StagedFiles()
+        defer { files.discard() }
         for certificate in certificates {
             let device = certificate.body.device
             if revoked.contains(certificate.id) {
@@ -35,15 +37,19 @@ struct RotateCommand: ParsableCommand {
             } else if certificate.body.notAfter < now {
                 skipped.append("\(device) (expired)")
             } else {
-                _ = try tenant.issueBundle(to: certificate, through: epoch, admin: admin)
+                let bundle = try tenant.keyBundle(for: certificate, through: epoch, admin: admin)
+                try tenant.stageRecord(of: certificate, bundle: bundle, in: &files)
                 issued.append(device.rawValue)
             }
         }
-        // The epoch moves only once every bundle is written: a failure above leaves the tenant as it was.
+        // Staged last, the epoch moves last: only once every new bundle is in place. A failure
+        // before leaves the tenant at its epoch, and the next rotation issues the bundles again.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try IdentityFiles.replace(
-            encoder.encode(IdentityFiles.Epoch(epoch: epoch)), at: IdentityFiles.path(tenant.dir, IdentityFiles.epoch))
+        try files.stage(
+            encoder.encode(IdentityFiles.Epoch(epoch: epoch)), at: IdentityFiles.path(tenant.dir, IdentityFiles.epoch),
+            replacing: true)
+        try files.commit()
         print("rotated to epoch \(epoch): new bundles for \(issued.count) devices in \(registry)")
         for device in issued { print("  issued   \(device)") }
         for device in skipped { print("  skipped  \(device): no keys for epoch \(epoch)") }

@@ -69,15 +69,21 @@ struct TenantDirectory: ParsableArguments {
         IdentityFiles.path(IdentityFiles.path(dir, IdentityFiles.devices), "\(device).\(suffix)")
     }
 
-    /// Issues `certificate`'s device the keys its role may hold for every epoch up to `epoch`
-    /// (so it can read what was sealed before), and keeps a copy in the registry.
-    func issueBundle(to certificate: Certificate, through epoch: UInt64, admin: AdminSecrets) throws -> KeyBundle {
+    /// The bundle of the keys `certificate`'s role may hold for every epoch up to `epoch` (so
+    /// its device can read what was sealed before). Enrolment and renewal pass the tenant's
+    /// current epoch; only `aisle admin rotate` passes the next.
+    func keyBundle(for certificate: Certificate, through epoch: UInt64, admin: AdminSecrets) throws -> KeyBundle {
         let entries = (1...max(1, epoch)).flatMap { KeyBundle.entries(for: certificate.body, epoch: $0) }
-        let bundle = try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
+        return try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
+    }
+
+    /// Stages head office's record of `certificate`'s device in `files`: the certificate and the
+    /// newest bundle issued to it, replacing DIR/devices/DEVICE.cert and DEVICE.bundle.
+    func stageRecord(of certificate: Certificate, bundle: KeyBundle, in files: inout StagedFiles) throws {
         try FileManager.default.createDirectory(
             atPath: IdentityFiles.path(dir, IdentityFiles.devices), withIntermediateDirectories: true)
-        try IdentityFiles.replace(Data(certificate.canonicalBytes), at: registryPath(certificate.body.device, "cert"))
-        try IdentityFiles.replace(Data(bundle.canonicalBytes), at: registryPath(certificate.body.device, "bundle"))
-        return bundle
+        let device = certificate.body.device
+        try files.stage(Data(certificate.canonicalBytes), at: registryPath(device, "cert"), replacing: true)
+        try files.stage(Data(bundle.canonicalBytes), at: registryPath(device, "bundle"), replacing: true)
     }
 }

@@ -1,0 +1,95 @@
+import AisleCore
+import AisleCrypto
+import AisleTesting
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import aisle
+
+/// `aisle admin enroll`, `renew` and `rotate` refuse what they should before writing anything.
+@Suite("aisle admin enroll's and renew's limits")
+struct EnrollmentLimitsTests {
+    /// A tenant `acme` in `hq` with the phone `phone-five` made in `phone5` (not enrolled).
+    struct Tenant {
+        let directory: TemporaryDirectory
+        var hq: String { directory.file("hq") }
+        var phone: String { directory.file("phone5") }
+
+        init() throws {
+            directory = try TemporaryDirectory(prefix: "enrol-limits")
+            try run(["admin", "init", "--dir", hq, "--tenant", "acme"])
+            try run([
+                "mobile", "init", "--dir", phone, "--tenant", "acme", "--device", "phone-five", "--customer", "c5",
+            ])
+        }
+
+        /// Runs `aisle arguments`, expecting it to succeed, and returns its output.
+        @discardableResult
+        func run(_ arguments: [String]) throws -> String {
+            let (status, output) = try AisleCommandTests.run(arguments)
+            #expect(status == 0, "\(arguments): \(output)")
+            return output
+        }
+
+        /// Runs `aisle arguments`, expecting it to fail, and returns its output.
+        func refused(_ arguments: [String]) throws -> String {
+            let (status, output) = try AisleCommandTests.run(arguments)
+            #expect(status != 0, "\(arguments): \(output)")
+            return output
+        }
+
+        /// The bytes of every file under `hq` and `phone5`, by path.
+        func files() throws -> [String: Data] {
+            var files: [String: Data] = [:]
+            for root in [hq, phone] {
+                for name in try FileManager.default.subpathsOfDirectory(atPath: root) {
+                    let path = root + "/" + name
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                        files[path] = try Data(contentsOf: URL(fileURLWithPath: path))
+                    }
+                }
+            }
+            return files
+        }
+    }
+
+    @Test(
+        "enrolling a device again is refused before anything is written: the device's files and head office's record stay as they were"
+    )
+    func refusedEnrolmentChangesNothing() throws {
+        let tenant = try Tenant()
+        try tenant.run(["admin", "enroll", "--dir", tenant.hq, "--request", tenant.phone + "/request.json"])
+        let before = try tenant.files()
+        let output = try tenant.refused([
+            "admin", "enroll", "--dir", tenant.hq, "--request", tenant.phone + "/request.json", "--days", "3",
+        ])
+        #expect(output.contains("phone5/device.cert already exists: phone-five is enrolled already"), "\(output)")
+        #expect(output.contains("`aisle admin renew --device phone-five`"), "\(output)")
+        #expect(try tenant.files() == before)
+        let plan = try tenant.run(["admin", "renew", "--dir", tenant.hq, "--dry-run", "--device", "phone-five"])
+        #expect(plan.contains("due      phone-five: was to expire in 364 days"), "\(plan)")
+    }
+
+    @Test("a new file that appears after it was staged is refused at commit, and nothing staged with it is written")
+    func stagedFilesAreWrittenTogetherOrNotAtAll() throws {
+        let directory = try TemporaryDirectory(prefix: "staged")
+        let certificate = directory.file("device.cert")
+        let record = directory.file("record.cert")
+        try Data("old record".utf8).write(to: URL(fileURLWithPath: record))
+        var files = StagedFiles()
+        defer { files.discard() }
+        try files.stage(Data("new certificate".utf8), at: certificate, replacing: false)
+        try files.stage(Data("new record".utf8), at: record, replacing: true)
+        try Data("another enrolment's".utf8).write(to: URL(fileURLWithPath: certificate))
+        #expect(throws: CommandFailure.self) { try files.commit() }
+        files.discard()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: certificate)) == Data("another enrolment's".utf8))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: record)) == Data("old record".utf8))
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                "device.cert", "record.cert",
+            ])
+    }
+}
