@@ -92,4 +92,38 @@ struct EnrollmentLimitsTests {
                 "device.cert", "record.cert",
             ])
     }
+
+    @Test(
+        "--epoch is refused outside 1 to the tenant's current epoch, naming it, and nothing is written",
+        arguments: ["9", "2", "0", "-1"])
+    func epochBeyondTheCurrentIsRefused(_ epoch: String) throws {
+        let tenant = try Tenant()
+        let before = try tenant.files()
+        let output = try tenant.refused([
+            "admin", "enroll", "--dir", tenant.hq, "--request", tenant.phone + "/request.json", "--epoch", epoch,
+        ])
+        #expect(
+            output.contains("--epoch \(epoch) is out of range: this tenant's key epochs are 1 to 1, its current one"),
+            "\(output)")
+        #expect(try tenant.files() == before)
+    }
+
+    @Test("after a rotation, --epoch may name the new current epoch but not the one after it")
+    func epochFollowsRotation() throws {
+        let tenant = try Tenant()
+        try tenant.run(["admin", "enroll", "--dir", tenant.hq, "--request", tenant.phone + "/request.json"])
+        try tenant.run(["admin", "rotate", "--dir", tenant.hq])
+        let phone2 = tenant.directory.file("phone6")
+        try tenant.run([
+            "mobile", "init", "--dir", phone2, "--tenant", "acme", "--device", "phone-six", "--customer", "c6",
+        ])
+        let beyond = try tenant.refused([
+            "admin", "enroll", "--dir", tenant.hq, "--request", phone2 + "/request.json", "--epoch", "3",
+        ])
+        #expect(beyond.contains("this tenant's key epochs are 1 to 2"), "\(beyond)")
+        let enrolled = try tenant.run([
+            "admin", "enroll", "--dir", tenant.hq, "--request", phone2 + "/request.json", "--epoch", "2",
+        ])
+        #expect(enrolled.contains("keys for epochs 1–2 in device.bundle"), "\(enrolled)")
+    }
 }

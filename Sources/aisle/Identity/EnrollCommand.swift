@@ -19,8 +19,10 @@ struct EnrollCommand: ParsableCommand {
     @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's request.json.") var request: String
     @Option(name: .long, help: "Days until the certificate expires.") var days: Int = 365
-    @Option(name: .long, help: "Issue keys up to this epoch (default: the tenant's current epoch).")
-    var epoch: UInt64?
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Issue keys for epochs 1 to this one, at most the tenant's current epoch (the default).")
+    var epoch: Int?
 
     func run() throws {
         let (tenantFile, admin) = try tenant.open()
@@ -54,12 +56,13 @@ extension TenantDirectory {
     /// ``StagedFiles``): a refused enrolment changes neither the device's directory nor head office's.
     ///
     /// - Parameters:
+    ///   - epoch: the newest epoch to issue keys for, at most the tenant's current one (the default).
     ///   - replacing: overwrite an existing device.cert and device.bundle (a renewal); otherwise
     ///     they are refused.
     /// - Returns: the certificate and the newest epoch the bundle holds keys for.
     func enroll(
         requestAt requestPath: String, tenantFile: IdentityFiles.Tenant, admin: AdminSecrets, days: Int = 365,
-        epoch epochAsked: UInt64? = nil, headOffice: Bool = false, replacing: Bool = false
+        epoch epochAsked: Int? = nil, headOffice: Bool = false, replacing: Bool = false
     ) throws -> (Certificate, UInt64) {
         let asked = try IdentityFiles.readJSON(IdentityFiles.Request.self, from: requestPath)
         guard asked.tenant == tenantFile.tenant else {
@@ -87,7 +90,7 @@ extension TenantDirectory {
             boxKey: try BoxPublicKey(IdentityFiles.bytes(hex: asked.boxPublicKey)),
             notAfter: now + UInt64(max(1, days)) * 86_400_000)
         let certificate = Certificate(signing: body, with: admin.signing)
-        let epoch = try epochAsked ?? currentEpoch()
+        let epoch = try issuedEpoch(asked: epochAsked)
         let bundle = try keyBundle(for: certificate, through: epoch, admin: admin)
 
         // The device's files are moved into place first: they are the ones that may be refused (a

@@ -69,9 +69,24 @@ struct TenantDirectory: ParsableArguments {
         IdentityFiles.path(IdentityFiles.path(dir, IdentityFiles.devices), "\(device).\(suffix)")
     }
 
+    /// The newest epoch to issue a device keys for: `asked`, or the tenant's current epoch. An
+    /// epoch after the current one is refused: its keys are the ones `aisle admin rotate` issues
+    /// to the devices still trusted, and a device given them up front would read what is sealed
+    /// after it was revoked and the keys rotated.
+    func issuedEpoch(asked: Int?) throws -> UInt64 {
+        let current = try currentEpoch()
+        guard let asked else { return current }
+        guard asked >= 1, UInt64(asked) <= current else {
+            throw CommandFailure(
+                "--epoch \(asked) is out of range: this tenant's key epochs are 1 to \(current), its current one "
+                    + "(`aisle admin rotate` starts the next); leave --epoch out to issue keys up to \(current)")
+        }
+        return UInt64(asked)
+    }
+
     /// The bundle of the keys `certificate`'s role may hold for every epoch up to `epoch` (so
     /// its device can read what was sealed before). Enrolment and renewal pass the tenant's
-    /// current epoch; only `aisle admin rotate` passes the next.
+    /// current epoch (see ``issuedEpoch(asked:)``); only `aisle admin rotate` passes the next.
     func keyBundle(for certificate: Certificate, through epoch: UInt64, admin: AdminSecrets) throws -> KeyBundle {
         let entries = (1...max(1, epoch)).flatMap { KeyBundle.entries(for: certificate.body, epoch: $0) }
         return try KeyBundle(issuing: entries, to: certificate, root: admin.root, admin: admin.signing)
