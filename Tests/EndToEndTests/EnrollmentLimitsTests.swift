@@ -126,4 +126,48 @@ struct EnrollmentLimitsTests {
         ])
         #expect(enrolled.contains("keys for epochs 1–2 in device.bundle"), "\(enrolled)")
     }
+
+    @Test(
+        "--days outside 1 to 3650 is refused by enroll and renew, a negative one too",
+        arguments: ["enroll", "renew"], ["0", "-5", "3651", "99999999999", "999999999999"])
+    func daysOutOfRangeAreRefused(_ command: String, _ days: String) throws {
+        let tenant = try Tenant()
+        let before = try tenant.files()
+        let request = command == "enroll" ? ["--request", tenant.phone + "/request.json"] : []
+        let output = try tenant.refused(["admin", command, "--dir", tenant.hq, "--days", days] + request)
+        #expect(
+            output.contains("--days \(days) is out of range: a certificate is valid from 1 to 3650 days (ten years)"),
+            "\(output)")
+        #expect(try tenant.files() == before)
+    }
+
+    @Test(
+        "renew --within outside 0 to 3650 days is refused, a negative one too",
+        arguments: ["-1", "3651", "999999999999999"])
+    func withinOutOfRangeIsRefused(_ within: String) throws {
+        let error = #expect(throws: (any Error).self) {
+            try RenewCommand.parseAsRoot(["--dir", "hq", "--within", within])
+        }
+        #expect(
+            error.map(RenewCommand.message(for:))
+                == "--within \(within) is out of range: from 0 to 3650 days (ten years)")
+    }
+
+    @Test(
+        "enroll --days prints the certificate's real end, and the certificate ends then",
+        arguments: [1, 3650])
+    func printedEndIsTheCertificatesEnd(_ days: Int) throws {
+        let tenant = try Tenant()
+        let start = UInt64(Date().timeIntervalSince1970 * 1_000)
+        let output = try tenant.run([
+            "admin", "enroll", "--dir", tenant.hq, "--request", tenant.phone + "/request.json", "--days", "\(days)",
+        ])
+        let certificate = try Certificate(
+            canonicalBytes: Array(Data(contentsOf: URL(fileURLWithPath: tenant.phone + "/device.cert"))))
+        let valid = certificate.body.notAfter - start
+        #expect(valid >= UInt64(days) * 86_400_000 && valid < UInt64(days) * 86_400_000 + 60_000)
+        #expect(
+            output.contains("until \(CertificateLifetime.date(certificate.body.notAfter)) (\(days) days from now)"),
+            "\(output)")
+    }
 }

@@ -18,11 +18,16 @@ struct EnrollCommand: ParsableCommand {
 
     @OptionGroup var tenant: TenantDirectory
     @Option(name: .long, help: "The device's request.json.") var request: String
-    @Option(name: .long, help: "Days until the certificate expires.") var days: Int = 365
+    // Unconditional: `--days -5` is a value out of range, not an unknown option.
+    @Option(name: .long, parsing: .unconditional, help: CertificateLifetime.help) var days = 365
     @Option(
         name: .long, parsing: .unconditional,
         help: "Issue keys for epochs 1 to this one, at most the tenant's current epoch (the default).")
     var epoch: Int?
+
+    func validate() throws {
+        try CertificateLifetime.check(days)
+    }
 
     func run() throws {
         let (tenantFile, admin) = try tenant.open()
@@ -30,7 +35,8 @@ struct EnrollCommand: ParsableCommand {
             requestAt: request, tenantFile: tenantFile, admin: admin, days: days, epoch: epoch)
         let body = certificate.body
         print(
-            "enrolled \(body.role) \(body.device) for \(body.scopes.map(\.description).joined(separator: ", ")) until \(days) days from now; "
+            "enrolled \(body.role) \(body.device) for \(body.scopes.map(\.description).joined(separator: ", ")) "
+                + "until \(CertificateLifetime.date(body.notAfter)) (\(days) days from now); "
                 + "certificate \(IdentityFiles.hex(certificate.id)), keys for epochs 1–\(epoch) in device.bundle")
     }
 
@@ -56,6 +62,7 @@ extension TenantDirectory {
     /// ``StagedFiles``): a refused enrolment changes neither the device's directory nor head office's.
     ///
     /// - Parameters:
+    ///   - days: how long the certificate is valid (see ``CertificateLifetime``).
     ///   - epoch: the newest epoch to issue keys for, at most the tenant's current one (the default).
     ///   - replacing: overwrite an existing device.cert and device.bundle (a renewal); otherwise
     ///     they are refused.
@@ -88,7 +95,7 @@ extension TenantDirectory {
             tenant: try TenantID(asked.tenant), device: device, role: role, scopes: scopes,
             signingKey: try SigningPublicKey(IdentityFiles.bytes(hex: asked.signingPublicKey)),
             boxKey: try BoxPublicKey(IdentityFiles.bytes(hex: asked.boxPublicKey)),
-            notAfter: now + UInt64(max(1, days)) * 86_400_000)
+            notAfter: try CertificateLifetime.notAfter(days: days, from: now))
         let certificate = Certificate(signing: body, with: admin.signing)
         let epoch = try issuedEpoch(asked: epochAsked)
         let bundle = try keyBundle(for: certificate, through: epoch, admin: admin)

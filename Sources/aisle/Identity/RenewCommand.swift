@@ -29,9 +29,10 @@ struct RenewCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var tenant: TenantDirectory
-    @Option(name: .long, help: "Renew certificates that expire within this many days.")
+    // Unconditional: `--within -5` and `--days -5` are values out of range, not unknown options.
+    @Option(name: .long, parsing: .unconditional, help: "Renew certificates that expire within this many days.")
     var within: Int = 30
-    @Option(name: .long, help: "Days the new certificates are valid.")
+    @Option(name: .long, parsing: .unconditional, help: CertificateLifetime.help)
     var days: Int = 365
     @Option(name: .long, help: "Renew this device whenever its certificate expires (repeat for several).")
     var device: [String] = []
@@ -47,8 +48,13 @@ struct RenewCommand: AsyncParsableCommand {
     var timeout: Int = 60
 
     func validate() throws {
-        guard within >= 0 else { throw ValidationError("--within cannot be negative") }
-        guard days >= 1 else { throw ValidationError("--days must be at least 1") }
+        // No certificate signed here is valid longer than the longest lifetime: --within that long
+        // takes every one (name an older, longer one with --device).
+        guard (0...CertificateLifetime.maximumDays).contains(within) else {
+            throw ValidationError(
+                "--within \(within) is out of range: from 0 to \(CertificateLifetime.maximumDays) days (ten years)")
+        }
+        try CertificateLifetime.check(days)
     }
 
     func run() async throws {
@@ -86,7 +92,8 @@ struct RenewCommand: AsyncParsableCommand {
             }
             if !dryRun {
                 let fresh = Certificate(
-                    signing: body.renewed(until: now + UInt64(days) * 86_400_000), with: admin.signing)
+                    signing: body.renewed(until: try CertificateLifetime.notAfter(days: days, from: now)),
+                    with: admin.signing)
                 let bundle = try tenant.keyBundle(for: fresh, through: epoch, admin: admin)
                 try tenant.stageRecord(of: fresh, bundle: bundle, in: &files)
                 if body.role != .mobile { published.append(fresh) }
