@@ -11,6 +11,7 @@ public struct EdgeConfiguration: Codable, Sendable {
     public var hubs: [String]?
     /// The local API's address (127.0.0.1: only this machine's tills).
     public var host: String
+    /// The local API's port (0 picks a free one and prints it).
     public var port: Int
     /// The edge's SQLite database, relative to the configuration file's directory.
     public var database: String
@@ -24,6 +25,19 @@ public struct EdgeConfiguration: Codable, Sendable {
     /// Seconds between the pings each sync link sends (default 15): a link whose hub answers no
     /// ping before the next is due ends and moves to the next hub (optional; docs/scale-out.md).
     public var keepalive: Double?
+
+    /// A configuration that works on a laptop: the hub at `ws://127.0.0.1:8470/v1/sync`, the API
+    /// on 127.0.0.1:8480, `edge.db` and the identity beside the file.
+    public init(
+        hub: String? = "ws://127.0.0.1:8470/v1/sync", host: String = "127.0.0.1", port: Int = 8480,
+        database: String = "edge.db", identity: String = "."
+    ) {
+        self.hub = hub
+        self.host = host
+        self.port = port
+        self.database = database
+        self.identity = identity
+    }
 
     /// The sync limits this configuration sets (``keepalive``).
     /// - Throws: ``EdgeConfigurationError/badKeepalive(_:)`` for a keepalive that is not a

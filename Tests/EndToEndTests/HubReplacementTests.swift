@@ -25,7 +25,7 @@ struct HubReplacementTests {
         _ = try world.run(["hub", "init", "--dir", newDirectory, "--tenant", "acme", "--device", "hub-1"])
         _ = try world.run(["admin", "enroll", "--dir", world.hq, "--request", newDirectory + "/request.json"])
         _ = try world.run(["admin", "backup", "--db", world.hub + "/hub.db", "--to", newDirectory + "/hub.db"])
-        try FileManager.default.copyItem(atPath: world.hub + "/hub.json", toPath: newDirectory + "/hub.json")
+        // `hub init` wrote hub.json beside the new identity (hub.db, identity "."); --port below.
         let newHub = try ServerProcess(
             AisleCommandTests.executable,
             ["hub", "serve", "--config", newDirectory + "/hub.json", "--port", "\(hubPort)"])

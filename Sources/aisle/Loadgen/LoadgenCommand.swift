@@ -58,11 +58,12 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Give up waiting for every device to connect after this long.") var connectTimeout = "120s"
     @Option(help: "The process id of a hub on this machine, to report its resident memory and CPU.")
     var watchPid: Int32?
-    @Option(help: "Log level of the devices' links: trace, debug, info, notice, warning, error.")
-    var logLevel = "error"
+    @Option(help: "How much the devices' links log.")
+    var logLevel = Logger.Level.error
 
     func validate() throws {
         guard !hubs.isEmpty else { throw ValidationError("give at least one --hub") }
+        for hub in hubs { try HubURL.validate(hub) }
         guard stores >= 0, tills >= 0, phones >= 0, idle >= 0 else {
             throw ValidationError("--stores, --tills, --phones and --idle cannot be negative")
         }
@@ -86,7 +87,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         }
         let (tenantFile, admin) = try tenant.open()
         var logger = Logger(label: "aisle.loadgen")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
+        logger.logLevel = logLevel
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-loadgen-\(UUID())").path
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: workspace) }
@@ -96,7 +97,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             directory: workspace, run: run, logger: logger)
         let book = LatencyBook()
         let counters = LoadCounters()
-        let urls = hubs.map(Self.syncURL)
+        let urls = try hubs.map { try HubURL.parse($0).sync }
 
         let minted = ContinuousClock.now
         let devices = try await fleet.devices(
@@ -223,17 +224,6 @@ struct LoadgenCommand: AsyncParsableCommand {
             let now = ContinuousClock.now
             if next < now { next = now }
         }
-    }
-
-    /// The sync endpoint for a hub URL given as http://HOST:PORT or ws://HOST:PORT/v1/sync.
-    static func syncURL(_ text: String) -> String {
-        var url = text
-        if url.hasPrefix("http://") { url = "ws://" + url.dropFirst(7) }
-        if url.hasPrefix("https://") { url = "wss://" + url.dropFirst(8) }
-        if let components = URLComponents(string: url), components.path.isEmpty || components.path == "/" {
-            url = url.trimmingCharacters(in: ["/"]) + "/v1/sync"
-        }
-        return url
     }
 
     /// Descriptors an active till or phone holds, as measured in `/proc/PID/fd` during a run:

@@ -18,8 +18,9 @@ struct PhoneOptions: ParsableArguments {
 
     /// The phone's node, and the customer whose phone it is (from its certificate).
     func open() throws -> (ReplicaNode, CustomerID) {
-        let node = try DeviceDirectory(dir).openNode(
-            database: db ?? (dir as NSString).appendingPathComponent("phone.db"), durability: .normal)
+        let database = db ?? (dir as NSString).appendingPathComponent("phone.db")
+        try DatabaseFile.check(database, given: db == nil ? "--dir" : "--db")
+        let node = try DeviceDirectory(dir).openNode(database: database, durability: .normal)
         for grant in node.identity.certificate.body.scopes {
             if case .exactly(.customer(let customer)) = grant { return (node, customer) }
         }
@@ -30,6 +31,10 @@ struct PhoneOptions: ParsableArguments {
         get throws {
             do { return try CartID(cart) } catch { throw ValidationError(error.description) }
         }
+    }
+
+    func validate() throws {
+        _ = try cartID
     }
 }
 
@@ -44,9 +49,13 @@ struct MobileCartCommand: AsyncParsableCommand {
         @Argument(help: "The SKU.") var sku: String
         @Argument(help: "How many units (default 1).") var quantity: Int64 = 1
 
+        func validate() throws {
+            _ = try parseSKU(sku)
+            guard quantity > 0 else { throw ValidationError("the quantity must be at least 1") }
+        }
+
         func run() async throws {
             let sku = try parseSKU(sku)
-            guard quantity > 0 else { throw ValidationError("the quantity must be at least 1") }
             try await edit(phone) { cart, me, _ in try cart.add(sku, quantity: quantity, at: me) }
         }
     }
@@ -57,9 +66,13 @@ struct MobileCartCommand: AsyncParsableCommand {
         @Argument(help: "The SKU.") var sku: String
         @Argument(help: "The new quantity.") var quantity: Int64
 
+        func validate() throws {
+            _ = try parseSKU(sku)
+            guard quantity >= 0 else { throw ValidationError("the quantity cannot be negative") }
+        }
+
         func run() async throws {
             let sku = try parseSKU(sku)
-            guard quantity >= 0 else { throw ValidationError("the quantity cannot be negative") }
             let quantity = self.quantity
             try await edit(phone) { cart, _, stamp in
                 quantity == 0 ? try cart.remove(sku) : try cart.setQuantity(sku, to: quantity, at: stamp)
@@ -71,6 +84,10 @@ struct MobileCartCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove SKU from the cart.")
         @OptionGroup var phone: PhoneOptions
         @Argument(help: "The SKU.") var sku: String
+
+        func validate() throws {
+            _ = try parseSKU(sku)
+        }
 
         func run() async throws {
             let sku = try parseSKU(sku)
@@ -85,7 +102,7 @@ struct MobileCartCommand: AsyncParsableCommand {
         func run() async throws {
             let (node, customer) = try phone.open()
             defer { try? node.store.close() }
-            printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+            try printCart(phone, of: node, customer)
         }
     }
 }
@@ -98,7 +115,11 @@ struct MobileSyncCommand: AsyncParsableCommand {
 
     @OptionGroup var phone: PhoneOptions
     @Option(name: .long, help: "The hub's sync URL.") var hub: String = "ws://127.0.0.1:8470/v1/sync"
-    @Option(name: .long, help: "Give up after this many seconds.") var timeout: Int = 60
+    @Option(name: .long, parsing: .unconditional, help: "Give up after this many seconds.") var timeout: Int = 60
+
+    func validate() throws {
+        try HubURL.validate(hub, timeout: timeout)
+    }
 
     func run() async throws {
         let (node, customer) = try phone.open()
@@ -112,7 +133,7 @@ struct MobileSyncCommand: AsyncParsableCommand {
             )
         }
         print("synced in \(elapsed); cart \(phone.cart) of \(customer):")
-        printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+        try printCart(phone, of: node, customer)
     }
 }
 
@@ -130,11 +151,14 @@ struct MobileHandoffCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The store whose tills may take the cart.") var store: String
     @Option(name: .long, help: "Minutes the tills may edit the cart.") var minutes: UInt64 = 15
 
+    func validate() throws {
+        _ = try parseStore(store)
+    }
+
     func run() async throws {
+        let storeID = try parseStore(store)
         let (node, customer) = try phone.open()
         defer { try? node.store.close() }
-        let storeID: StoreID
-        do { storeID = try StoreID(store) } catch { throw ValidationError(error.description) }
         let handoff: Handoff
         do { handoff = try node.handoff(of: try phone.cartID, in: customer, to: storeID, minutes: minutes) } catch {
             throw CommandFailure("\(error)")
@@ -181,25 +205,38 @@ private func edit(
     } catch let error as CartError {
         throw CommandFailure("\(error)")
     }
-    printCart(try node.store.cart(phone.cartID, in: .customer(customer)), id: try phone.cartID)
+    try printCart(phone, of: node, customer)
 }
 
 func parseSKU(_ text: String) throws -> SKU {
     do { return try SKU(text) } catch { throw ValidationError(error.description) }
 }
 
-/// Prints a cart's lines and totals in minor units, as the app would show them.
-func printCart(_ priced: PricedCart?, id: CartID) {
-    guard let priced, !priced.cart.visibleLines.isEmpty else {
+func parseStore(_ text: String) throws -> StoreID {
+    do { return try StoreID(text) } catch { throw ValidationError(error.description) }
+}
+
+/// Prints the phone's cart: its lines and totals in minor units, as the app would show them.
+func printCart(_ phone: PhoneOptions, of node: ReplicaNode, _ customer: CustomerID) throws {
+    let id = try phone.cartID
+    guard let priced = try node.store.cart(id, in: .customer(customer)), !priced.cart.visibleLines.isEmpty else {
         print("cart \(id) is empty")
         return
     }
+    let catalog = try node.store.catalog()
     let prices = Dictionary(priced.totals.lines.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
     for line in priced.cart.visibleLines {
-        let price = prices[line.sku].map { money($0.net) } ?? "(no price yet: sync the catalog)"
+        let price = prices[line.sku].map { money($0.net) } ?? unpriced(line.sku, in: catalog)
         print("  \(line.sku)  × \(line.quantity)  \(price)")
     }
     print("  total \(money(priced.totals.total))  (\(priced.cart.phase.value))")
+}
+
+/// Why a line has no price: the phone has no catalog yet, or its catalog has no such SKU.
+func unpriced(_ sku: SKU, in catalog: Catalog) -> String {
+    if catalog.prices.keys.isEmpty { return "(no price yet: sync the catalog)" }
+    if catalog.products[sku] == nil { return "(the catalog has no SKU \(sku): check its spelling)" }
+    return "(the catalog gives no price for it)"
 }
 
 func money(_ minor: Int64) -> String {

@@ -108,7 +108,7 @@ struct MobileReservationsCommand: AsyncParsableCommand {
     static func refresh(_ node: ReplicaNode, customer: CustomerID, hub: String, timeout: Int) async throws -> Int? {
         var logger = Logger(label: "aisle.mobile")
         logger.logLevel = .warning
-        let link = HubLink(node: node, url: hub, logger: logger)
+        let link = HubLink(node: node, url: try HubURL.parse(hub).sync, logger: logger)
         let reply: SyncReply
         do {
             reply = try await link.askOnce(.reservations(customer: customer), timeout: .seconds(timeout))

@@ -23,22 +23,30 @@ struct MobileReserveCommand: AsyncParsableCommand {
     @Argument(help: "The SKU.") var sku: String
     @Argument(help: "How many units (default 1).") var quantity: UInt64 = 1
     @Option(name: .long, help: "The store to collect at, such as berlin.") var store: String
-    @Option(name: .long, help: "How long to hold the units: 90s, 30m, 2h (default 2h, at most 7 days).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "How long to hold the units: 90s, 30m, 2h (default 2h, at most 7 days).")
     var hold: String = "2h"
     @Option(name: .long, help: "The hub's sync URL.") var hub: String = "ws://127.0.0.1:8470/v1/sync"
-    @Option(name: .long, help: "Give up after this many seconds.") var timeout: Int = 30
+    @Option(name: .long, parsing: .unconditional, help: "Give up after this many seconds.") var timeout: Int = 30
+
+    func validate() throws {
+        _ = try parseSKU(sku)
+        _ = try parseStore(store)
+        guard quantity > 0 else { throw ValidationError("the quantity must be at least 1") }
+        _ = try Self.seconds(hold)
+        try HubURL.validate(hub, timeout: timeout)
+    }
 
     func run() async throws {
         let sku = try parseSKU(sku)
-        let store: StoreID
-        do { store = try StoreID(self.store) } catch { throw ValidationError(error.description) }
-        guard quantity > 0 else { throw ValidationError("the quantity must be at least 1") }
+        let store = try parseStore(self.store)
         let seconds = try Self.seconds(hold)
         let (node, customer) = try phone.open()
         defer { try? node.store.close() }
         var logger = Logger(label: "aisle.mobile")
         logger.logLevel = .warning
-        let link = HubLink(node: node, url: hub, logger: logger)
+        let link = HubLink(node: node, url: try HubURL.parse(hub).sync, logger: logger)
         let reply: SyncReply
         do {
             reply = try await link.askOnce(
@@ -64,11 +72,17 @@ struct MobileReserveCommand: AsyncParsableCommand {
         }
     }
 
-    /// Seconds in "90s", "30m", "2h" or "1d".
+    /// The longest hold the hub grants: it would shorten a longer one to this.
+    static let longestHold: UInt64 = 7 * 86_400
+
+    /// Seconds in "90s", "30m", "2h" or "1d", at most ``longestHold``.
     static func seconds(_ text: String) throws -> UInt64 {
         let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         guard let unit = text.last.flatMap({ units[$0] }), let amount = UInt64(text.dropLast()), amount > 0 else {
             throw ValidationError("--hold takes a number and a unit, such as 90s, 30m, 2h or 1d; got '\(text)'")
+        }
+        guard amount <= longestHold / unit else {
+            throw ValidationError("--hold is '\(text)': the hub holds units at most 7 days; give 7d (168h) or less")
         }
         return amount * unit
     }

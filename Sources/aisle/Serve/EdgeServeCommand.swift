@@ -27,7 +27,9 @@ struct EdgeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The edge's configuration file.")
     var config: String
 
-    @Option(name: .long, help: "Serve the API on this port instead of the configured one (0: any free port).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Serve the API on this port instead of the configured one (0: any free port).")
     var port: Int?
 
     @Option(
@@ -35,16 +37,27 @@ struct EdgeServeCommand: AsyncParsableCommand {
         help: "Sync with this hub URL instead of the configured ones (repeat it for several hubs on one database).")
     var hub: [String] = []
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "How much to log.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        try ServeChecks.validate(port: port)
+        for url in hub { try HubURL.validate(url) }
+    }
 
     func run() async throws {
         _ = ProcessMetrics.registry  // bootstrapped before anything is recorded
-        let settings = try ConfigFile.load(EdgeConfiguration.self, from: config)
+        let settings = try ConfigFile.load(EdgeConfiguration.self, from: config, name: "edge.json")
+        let hubURLs = try settings.checkedHubs(file: config, flags: hub)
+        let limits = try settings.syncLimits()
+        let directory = try ServeChecks.identity(
+            DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)), roles: [.pos, .kiosk],
+            for: "an edge", file: config)
+        let database = ConfigFile.resolve(settings.database, against: config)
+        try DatabaseFile.check(database, given: "\(config): \"database\"")
         var logger = Logger(label: "aisle.edge")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let node = try DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)).openNode(
-            database: ConfigFile.resolve(settings.database, against: config), renewed: logger.renewed)
+        logger.logLevel = logLevel
+        let node = try directory.openNode(database: database, renewed: logger.renewed)
         guard let store = node.identity.certificate.body.namedStores.first else {
             throw CommandFailure(
                 "the edge's certificate grants no store scope: enrol it with `aisle edge init --store`")
@@ -55,12 +68,6 @@ struct EdgeServeCommand: AsyncParsableCommand {
         // A store's terminals and its kiosks: a few hundred descriptors are plenty.
         OpenFiles.logLimit(OpenFiles.raiseLimit(), warnBelow: 256, logger: logger)
         node.logCertificateExpiry(logger: logger)
-        let hubURLs: [String]
-        let limits: SyncLimits
-        do {
-            hubURLs = hub.isEmpty ? try settings.hubURLs() : hub
-            limits = try settings.syncLimits()
-        } catch { throw CommandFailure("\(error)") }
         let fanout = Fanout()
         let server = SyncServer(
             node: node, limits: limits, logger: logger,

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleCrypto
 import AisleHub
 import AisleNode
 import AisleStore
@@ -31,7 +32,9 @@ struct HubServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The hub's configuration file.")
     var config: String
 
-    @Option(name: .long, help: "Listen on this port instead of the configured one (0: any free port).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Listen on this port instead of the configured one (0: any free port).")
     var port: Int?
 
     @Option(
@@ -39,31 +42,37 @@ struct HubServeCommand: AsyncParsableCommand {
         help: "Keep the hub's state in PostgreSQL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE) instead of SQLite.")
     var storage: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "How much to log.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        try ServeChecks.validate(port: port)
+    }
 
     func run() async throws {
         _ = ProcessMetrics.registry  // bootstrapped before anything is recorded
-        let settings = try ConfigFile.load(HubConfiguration.self, from: config)
+        let settings = try ConfigFile.load(HubConfiguration.self, from: config, name: "hub.json")
+        try settings.check(file: config)
+        let directory = try ServeChecks.identity(
+            DeviceDirectory(ConfigFile.resolve(settings.identity, against: config)), roles: [.hub], for: "the hub",
+            file: config)
         var logger = Logger(label: "aisle.hub")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel
         // Each connected device holds a descriptor: 4,096 is a few thousand devices.
         let openFiles = OpenFiles.raiseLimit()
         OpenFiles.logLimit(openFiles, warnBelow: 4_096, logger: logger)
-        if let configured = settings.maxConnections, configured < 1 {
-            throw CommandFailure("\(config): maxConnections must be at least 1")
-        }
         let maxConnections = ConnectionCapacity(openFiles: openFiles, mappings: ConnectionCapacity.mappingLimit())
             .maxConnections(configured: settings.maxConnections, logger: logger)
-        let directory = DeviceDirectory(ConfigFile.resolve(settings.identity, against: config))
         if let url = storage ?? settings.storage {
             try await runOnPostgres(
                 url: url, settings: settings, directory: directory, maxConnections: maxConnections, logger: logger)
             return
         }
+        let database = ConfigFile.resolve(settings.database, against: config)
+        try DatabaseFile.check(database, given: "\(config): \"database\"")
         // Relays a change as soon as it commits, acknowledges it once flushed (docs/durability.md).
         let node = try directory.openNode(
-            database: ConfigFile.resolve(settings.database, against: config), durability: .flushed,
+            database: database, durability: .flushed,
             renewed: logger.renewed)
         try await serve(node: node, settings: settings, maxConnections: maxConnections, logger: logger)
     }
@@ -203,23 +212,5 @@ struct JournalCompactionService: Service {
                 }
             }
         }
-    }
-}
-
-/// Reads a JSON configuration file, explaining what is wrong with it.
-enum ConfigFile {
-    static func load<Value: Decodable>(_ type: Value.Type, from path: String) throws -> Value {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("\(path) does not exist: copy the example from the run kit and edit it")
-        }
-        do { return try JSONDecoder().decode(type, from: data) } catch {
-            throw CommandFailure("\(path) is not a valid configuration: \(error)")
-        }
-    }
-
-    /// `path` as written in the configuration file at `file`: relative paths are relative to it.
-    static func resolve(_ path: String, against file: String) -> String {
-        path.hasPrefix("/")
-            ? path : ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
     }
 }

@@ -14,11 +14,16 @@ struct HubHTTPOptions: ParsableArguments {
     @Option(name: .long, help: "The hub's HTTP API, when it is not at the sync URL's host and port.")
     var hubHTTP: String?
 
-    @Option(name: .long, help: "Give up after this many seconds.")
+    @Option(name: .long, parsing: .unconditional, help: "Give up after this many seconds.")
     var timeout: Int = 10
 
+    func validate() throws {
+        try HubURL.validate(hub, timeout: timeout)
+        if let hubHTTP { _ = try HubHTTPClient.httpBase(hubHTTP, failure: ValidationError.init) }
+    }
+
     func client() throws -> HubHTTPClient {
-        try HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(max(1, timeout)))
+        try HubHTTPClient(sync: hub, http: hubHTTP, timeout: .seconds(timeout))
     }
 }
 
@@ -37,31 +42,15 @@ struct HubHTTPClient {
     /// - Throws: ``CommandFailure`` when the URL given is not a hub's URL.
     init(sync: String, http: String?, timeout: Duration) throws {
         self.timeout = timeout
-        if let http {
-            guard let url = URL(string: http), let scheme = url.scheme?.lowercased(),
-                ["http", "https"].contains(scheme),
-                url.host != nil
-            else {
-                throw CommandFailure("--hub-http '\(http)' is not an HTTP URL: write it like http://127.0.0.1:8470")
-            }
-            base = url
-            return
-        }
-        guard var components = URLComponents(string: sync), let scheme = components.scheme?.lowercased(),
-            ["ws", "wss", "http", "https"].contains(scheme), components.host != nil
-        else {
-            throw CommandFailure(
-                "--hub '\(sync)' is not the hub's sync URL: write it like ws://127.0.0.1:8470/v1/sync, "
-                    + "or give the HTTP API with --hub-http http://HOST:PORT")
-        }
-        components.scheme = scheme == "wss" || scheme == "https" ? "https" : "http"
-        components.path = ""
-        components.query = nil
-        components.fragment = nil
-        guard let url = components.url else {
-            throw CommandFailure("--hub '\(sync)' is not the hub's sync URL: write it like ws://127.0.0.1:8470/v1/sync")
-        }
-        base = url
+        base = try http.map { try Self.httpBase($0, failure: CommandFailure.init) } ?? HubURL.parse(sync).http
+    }
+
+    /// The HTTP base `text` names (`--hub-http`), or the error `failure` makes of why not.
+    static func httpBase(_ text: String, failure: (String) -> any Error) throws -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else { throw failure("--hub-http '\(text)' is not an HTTP URL: write it like http://127.0.0.1:8470") }
+        return url
     }
 
     /// The hub's answer to `query`.

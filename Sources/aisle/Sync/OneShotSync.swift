@@ -7,11 +7,13 @@ import Logging
 /// connect, exchange until both sides hold everything, disconnect, printing progress as batches
 /// arrive; then drop from the log what the hub has acknowledged.
 enum OneShotSync {
-    /// Syncs `node` with the hub at `url` once; returns how long it took.
+    /// Syncs `node` with the hub at `hub` (`--hub`, a ``HubURL``) once; returns how long it took.
     ///
-    /// - Throws: ``CommandFailure`` with the hub's or the transport's reason.
+    /// - Throws: ``CommandFailure`` when `hub` is not a hub URL, or with the hub's or the
+    ///   transport's reason.
     @discardableResult
-    static func run(_ node: ReplicaNode, hub url: String, timeout: Int) async throws -> Duration {
+    static func run(_ node: ReplicaNode, hub: String, timeout: Int) async throws -> Duration {
+        let url = try HubURL.parse(hub).sync
         var logger = Logger(label: "aisle.sync")
         logger.logLevel = .warning
         let started = ContinuousClock.now
