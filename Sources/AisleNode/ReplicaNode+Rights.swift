@@ -83,7 +83,7 @@ extension ReplicaNode {
                 return (.refused("SKU \(sku): \(error)"), nil)
             }
         }
-        let hold = min(holdSeconds == 0 ? Self.defaultHoldSeconds : holdSeconds, 7 * 24 * 3_600)
+        let hold = min(holdSeconds == 0 ? Self.defaultHoldSeconds : holdSeconds, Self.longestHoldSeconds)
         let expiresAt = self.store.wallClock() + hold * 1_000
         let id = try ReservationID("res-" + String(UInt64.random(in: 0..<(1 << 48)), radix: 36))
         let deadline = ContinuousClock.now + Self.recallWait
@@ -164,8 +164,10 @@ extension ReplicaNode {
         return released
     }
 
-    /// How long a reservation holds its units when the phone does not say: two hours (at most a week).
+    /// How long a reservation holds its units when the phone does not say: two hours.
     public static let defaultHoldSeconds: UInt64 = 7_200
+    /// The longest a reservation holds its units: a week (a longer hold asked for is shortened).
+    public static let longestHoldSeconds: UInt64 = 7 * 24 * 3_600
 
     private func handOver(_ id: ReservationID, at store: StoreID, to peer: Certificate) async throws -> (
         SyncReply, Scope?

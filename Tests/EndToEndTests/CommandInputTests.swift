@@ -60,6 +60,10 @@ struct CommandInputTests {
             ["admin", "status", "--hub", "ws://"],
             ["edge", "serve", "--config", "edge/edge.json", "--hub", "ws://"],
             ["loadgen", "--dir", "hq", "--hub", "http://hub:99999"],
+            // Checked before anything is published or signed, not after.
+            ["admin", "catalog", "import", "--dir", "hq", "--from", "data/catalog", "--hub", "ws://"],
+            ["admin", "revoke", "--dir", "hq", "--certificate", "till/device.cert", "--hub", "not a url"],
+            ["admin", "renew", "--dir", "hq", "--hub", "ftp://hub:8470"],
         ])
     func badHubURL(arguments: [String]) throws {
         let message = try #require(Self.refusal(arguments))
@@ -133,5 +137,25 @@ struct CommandInputTests {
         _ = try catalog.setPrice("milk", 129, at: stamp)
         #expect(unpriced("milk", in: Catalog()) == "(no price yet: sync the catalog)")
         #expect(unpriced("no-such-sku", in: catalog) == "(the catalog has no SKU no-such-sku: check its spelling)")
+    }
+
+    @Test("a database path that is a directory or lies in a missing one is refused, naming it, by the replica tools")
+    func badDatabasePaths() throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        for arguments in [
+            ["admin", "inspect", "--db", directory], ["admin", "backup", "--db", directory, "--to", "copy.db"],
+            ["admin", "restore", "--from", "backup.db", "--db", directory],
+        ] {
+            let message = try #require(Self.refusal(arguments))
+            #expect(message.contains("the database \(directory) is a directory"), "\(message)")
+        }
+        let missing = try #require(Self.refusal(["admin", "inspect", "--db", "/no/such/dir/edge.db"]))
+        #expect(missing.contains("the directory /no/such/dir does not exist"), "\(missing)")
+    }
+
+    @Test("admin status --limit -1 is refused for its value, not as a missing one")
+    func negativeLimit() throws {
+        let message = try #require(Self.refusal(["admin", "status", "--limit", "-1"]))
+        #expect(message.contains("--limit must be at least 1"), "\(message)")
     }
 }

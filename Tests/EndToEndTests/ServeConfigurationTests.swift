@@ -80,10 +80,19 @@ struct ServeConfigurationTests {
         ])
     func hubRefuses(json: String, expected: String) async throws {
         let world = try ServeWorld()
-        let config = try world.write(json, as: "bad.json", in: world.hub)
-        let (output, status) = try await world.output(of: ["hub", "serve", "--config", config], awaiting: expected)
+        try await Self.expectRefused(["hub", "serve"], json: json, in: world.hub, saying: expected, world)
+    }
+
+    /// Runs `command` with `json` as its configuration file in `directory`, and expects it to stop
+    /// before serving with `expected`, naming the file once.
+    static func expectRefused(
+        _ command: [String], json: String, in directory: String, saying expected: String, _ world: ServeWorld
+    ) async throws {
+        let config = try world.write(json, as: "bad.json", in: directory)
+        let (output, status) = try await world.output(of: command + ["--config", config], awaiting: expected)
         #expect(output.contains(expected), "\(output)")
         #expect(output.contains(config), "names the file: \(output)")
+        #expect(!output.contains("\(config): \(config)"), "names it once: \(output)")
         #expect(status != 0, "\(output)")
         #expect(!output.contains("listening"), "\(output)")
     }
@@ -114,12 +123,7 @@ struct ServeConfigurationTests {
         ])
     func edgeRefuses(json: String, expected: String) async throws {
         let world = try ServeWorld()
-        let config = try world.write(json, as: "bad.json", in: world.till)
-        let (output, status) = try await world.output(of: ["edge", "serve", "--config", config], awaiting: expected)
-        #expect(output.contains(expected), "\(output)")
-        #expect(output.contains(config), "names the file: \(output)")
-        #expect(!output.contains("\(config): \(config)"), "names it once: \(output)")
-        #expect(status != 0, "\(output)")
+        try await Self.expectRefused(["edge", "serve"], json: json, in: world.till, saying: expected, world)
     }
 
     @Test("--config naming a directory says it is a directory, not that it does not exist")

@@ -27,6 +27,11 @@ struct BackupCommand: ParsableCommand {
     @Option(name: .long, help: "The backup file to create (refused if it exists).")
     var to: String
 
+    func validate() throws {
+        try DatabaseFile.check(db, given: "--db")
+        try DatabaseFile.check(to, given: "--to")
+    }
+
     func run() throws {
         try ReplicaStore.backup(databaseAt: db, to: to)
         let replica = try ReplicaStore.replicaID(ofDatabaseAt: to)
@@ -47,6 +52,11 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: .long, help: "The replica database to create.")
     var db: String
 
+    func validate() throws {
+        try DatabaseFile.check(from, given: "--from")
+        try DatabaseFile.check(db, given: "--db")
+    }
+
     func run() throws {
         try ReplicaStore.restore(from: from, to: db)
         let replica = try ReplicaStore.replicaID(ofDatabaseAt: db)
@@ -66,6 +76,10 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .long, help: "The replica database.")
     var db: String
+
+    func validate() throws {
+        try DatabaseFile.check(db, given: "--db")
+    }
 
     func run() throws {
         let replica = try ReplicaStore.replicaID(ofDatabaseAt: db)

@@ -50,6 +50,11 @@ struct CatalogImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --hub: give up the sync after this many seconds.")
     var timeout: Int = 60
 
+    func validate() throws {
+        // Before anything is published: a mistyped URL is told first, not after.
+        if let hub { try HubURL.validate(hub, timeout: timeout) }
+    }
+
     func run() async throws {
         let publication: CatalogPublication
         do { publication = try CatalogPublication(contentsOf: from) } catch { throw CommandFailure(error.description) }

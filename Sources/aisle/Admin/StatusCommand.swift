@@ -22,7 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the hub's answer as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Show only the worst this many devices (a hub may know a million phones).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Show only the worst this many devices (a hub may know a million phones).")
     var limit: Int?
 
     func validate() throws {

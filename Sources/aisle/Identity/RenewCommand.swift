@@ -55,6 +55,7 @@ struct RenewCommand: AsyncParsableCommand {
                 "--within \(within) is out of range: from 0 to \(CertificateLifetime.maximumDays) days (ten years)")
         }
         try CertificateLifetime.check(days)
+        if let hub { try HubURL.validate(hub, timeout: timeout) }
     }
 
     func run() async throws {

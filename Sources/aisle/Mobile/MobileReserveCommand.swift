@@ -73,7 +73,7 @@ struct MobileReserveCommand: AsyncParsableCommand {
     }
 
     /// The longest hold the hub grants: it would shorten a longer one to this.
-    static let longestHold: UInt64 = 7 * 86_400
+    static let longestHold = ReplicaNode.longestHoldSeconds
 
     /// Seconds in "90s", "30m", "2h" or "1d", at most ``longestHold``.
     static func seconds(_ text: String) throws -> UInt64 {
