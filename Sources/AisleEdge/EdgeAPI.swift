@@ -16,6 +16,8 @@ public struct EdgeAPI: Sendable {
     let changed: @Sendable (Scope) async -> Void
     /// Whether the hub is connected now (for `/health`).
     let connected: @Sendable () async -> Bool
+    /// Why the hub refused this till at its last handshake, if it did (``HubLink/refusal``).
+    let refusal: @Sendable () -> String?
     /// Called after a handoff is accepted, to start using its grant on the sync links.
     let handedOff: @Sendable (HandoffGrant, Certificate) async -> Void
     /// The till's side of the hub's rights bank (stock and points).
@@ -26,7 +28,7 @@ public struct EdgeAPI: Sendable {
     /// - Parameter desk: the till's side of the rights bank (by default, one without a hub link).
     public init(
         node: ReplicaNode, store: StoreID, changed: @escaping @Sendable (Scope) async -> Void,
-        connected: @escaping @Sendable () async -> Bool,
+        connected: @escaping @Sendable () async -> Bool, refusal: @escaping @Sendable () -> String? = { nil },
         handedOff: @escaping @Sendable (HandoffGrant, Certificate) async -> Void, desk: RightsDesk? = nil,
         follow: @escaping @Sendable (Scope) async -> Void = { _ in }
     ) {
@@ -35,6 +37,7 @@ public struct EdgeAPI: Sendable {
         self.store = store
         self.changed = changed
         self.connected = connected
+        self.refusal = refusal
         self.handedOff = handedOff
         self.desk = desk ?? RightsDesk(node: node) { nil }
     }
@@ -45,9 +48,12 @@ public struct EdgeAPI: Sendable {
         let router = Router()
         routes(router)
         router.get("/health") { _, _ in
-            EdgeHealth(
-                status: "ok", replica: node.store.replica.rawValue, store: store.rawValue,
-                hubConnected: await connected())
+            // Offline is how a store works through a WAN outage; refused needs someone to act.
+            let connected = await connected()
+            let refusal = connected ? nil : refusal()
+            return EdgeHealth(
+                status: refusal == nil ? "ok" : "refused", replica: node.store.replica.rawValue,
+                store: store.rawValue, hubConnected: connected, hubRefusal: refusal)
         }
         // A new cart is only an id until its first line (or owner) is written: nothing to store.
         router.post("/v1/carts") { request, context in

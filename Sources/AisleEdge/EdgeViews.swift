@@ -31,10 +31,13 @@ struct Checkout: Decodable {
 }
 
 struct EdgeHealth: ResponseEncodable {
+    /// `ok`, or `refused` while the hub refuses this till's handshake (``hubRefusal`` says why).
     let status: String
     let replica: String
     let store: String
     let hubConnected: Bool
+    /// Why the hub refused this till at its last attempt (revoked, expired, …); absent otherwise.
+    let hubRefusal: String?
 }
 
 /// A cart as the till shows it: lines with prices, totals in minor units.

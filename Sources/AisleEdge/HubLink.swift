@@ -25,6 +25,9 @@ public actor HubLink {
     private let logger: Logger
     private let progress: @Sendable (SyncProgress) -> Void
     private var connection: SyncConnection?
+    /// Why the hub last refused this device's handshake (revoked, expired, another tenant…),
+    /// until a handshake succeeds: ``refusal``.
+    private nonisolated let lastRefusal = Mutex<String?>(nil)
 
     /// - Parameter url: the peer's sync endpoint, such as `ws://127.0.0.1:8470/v1/sync`.
     public init(
@@ -50,6 +53,11 @@ public actor HubLink {
 
     /// Whether a session with the peer is established now.
     public var isConnected: Bool { get async { await connection?.peer != nil } }
+
+    /// Why the hub refused this device at its last handshake, as the hub said it; nil once a
+    /// handshake succeeds. A refused device cannot sync until someone acts (renews, re-enrols,
+    /// fixes its clock): an edge's `/health` says so, where an unreachable hub is only offline.
+    public nonisolated var refusal: String? { lastRefusal.withLock { $0 } }
 
     /// Tells the peer about new local changes in `scope`, if connected (otherwise they go on the
     /// next connection).
@@ -189,6 +197,9 @@ public actor HubLink {
             maxFrameSize: limits.maxFrameBytes + 4_096,
             autoPing: .enabled(timePeriod: .milliseconds(limits.pingInterval)))
         let settled = Atomic(false)
+        // Whether this attempt's handshake finished: a refusal before it is the hub refusing
+        // this device (``refusal``); one after it, a batch or a question.
+        let established = Atomic(false)
         let closeFrame = try await WebSocketClient.connect(
             url: urls[current], configuration: configuration, logger: logger
         ) { inbound, outbound, _ in
@@ -197,7 +208,17 @@ public actor HubLink {
             let connection = SyncConnection(
                 node: node, side: .initiator, limits: limits,
                 scopes: { peer in try node.scopes(sharedWith: peer) },
-                send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) }, progress: progress)
+                send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) },
+                progress: { event in
+                    switch event {
+                    case .connected: self.lastRefusal.withLock { $0 = nil }
+                    case .ended(.refusedByPeer(let reason)) where !established.load(ordering: .relaxed):
+                        self.lastRefusal.withLock { $0 = reason }
+                    default: break
+                    }
+                    if case .connected = event { established.store(true, ordering: .relaxed) }
+                    progress(event)
+                })
             await self.attach(connection)
             defer {
                 Task {

@@ -47,7 +47,7 @@ struct RevocationProcessTests {
     }
 
     @Test(
-        "a till connected to the hub when head office revokes it is disconnected at once, told why, and not let back in"
+        "a till connected to the hub when head office revokes it is disconnected at once, told why, and not let back in; its health says it is refused"
     )
     func connectedTillDisconnectedWhenRevoked() async throws {
         let store = try StoreWorld()
@@ -65,8 +65,15 @@ struct RevocationProcessTests {
         #expect(try await hubLink(of: till, is: false))
         #expect(try await eventually { edge.text.contains("till-1 is revoked") }, "\(edge.text)")
         #expect(hub.text.contains("till-1 is revoked"), "\(hub.text)")
-        // Its link tries again (backoff from 200 ms) and is refused at each handshake.
+        // Its link tries again (backoff from 200 ms) and is refused at each handshake; its health
+        // says so, where an unreachable hub would only show it offline.
         try await Task.sleep(for: .seconds(2))
         #expect(try await !hubLink(of: till, timeout: .seconds(1)))
+        #expect(
+            try await eventually {
+                let health = try await jsonRequest("GET", till + "/health").1
+                return health["status"] as? String == "refused"
+                    && (health["hubRefusal"] as? String ?? "").contains("till-1 is revoked")
+            })
     }
 }

@@ -113,7 +113,7 @@ struct EdgeServeCommand: AsyncParsableCommand {
             })
         let api = EdgeAPI(
             node: node, store: store, changed: { scope in await fanout.changed(scope, from: .local) },
-            connected: { await hubLink.isConnected },
+            connected: { await hubLink.isConnected }, refusal: { hubLink.refusal },
             handedOff: { grant, grantor in await fanout.use(grant, grantor: grantor) }, desk: desk,
             follow: { scope in await hubLink.follow(scope) })
         let host = settings.host
