@@ -281,14 +281,6 @@ public final class ReplicaStore: Sendable {
     /// `journal_size_limit`): a burst's growth is not kept on disk.
     static let walSizeLimit = 64 << 20
 
-    /// Runs ``checkpoint()`` every `interval` until the task is cancelled (a service's run loop).
-    public func runCheckpoints(every interval: Duration = .seconds(2)) async throws {
-        while !Task.isCancelled {
-            try await Task.sleep(for: interval)
-            try checkpoint()
-        }
-    }
-
     /// Checkpoints fully and closes the database; the store cannot be used afterwards.
     public func close() throws {
         try checkpointer.close()

@@ -20,49 +20,46 @@ struct MaintenanceService: Service {
     var checkpointInterval: Duration = .seconds(2)
     var expiryInterval: Duration = .seconds(2)
 
+    /// The WAL checkpoint (a parameter so a test can make it fail).
+    var checkpoint: (@Sendable () throws -> Void)?
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            [node, compaction, logger, checkpointInterval, expiryInterval, released, server] in
+            [node, compaction, logger, checkpointInterval, expiryInterval, released, server, checkpoint] in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await node.store.runCheckpoints(every: checkpointInterval) }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: expiryInterval)
-                        do {
-                            let expired = try await node.releaseExpiredReservations()
-                            for (store, id) in expired {
-                                logger.info(
-                                    "released an expired reservation", metadata: ["store": "\(store)", "id": "\(id)"])
+                /// Runs `body` every `interval` until cancelled. A failure is logged and the next
+                /// turn tries again: upkeep that fails once (a checkpoint that met another
+                /// process's, a full disk) must not end the process, which serves on.
+                func every(_ interval: Duration, _ task: String, _ body: @escaping @Sendable () async throws -> Void) {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: interval)
+                            do { try await body() } catch {
+                                logger.warning("\(task) failed; trying again", metadata: ["error": "\(error)"])
                             }
-                            for store in Set(expired.map(\.0)) { await released(store) }
-                        } catch {
-                            logger.warning("releasing expired reservations failed", metadata: ["error": "\(error)"])
                         }
                     }
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: compaction.interval)
-                        do {
-                            let done = try await node.compact(peerRetention: compaction.peerRetention)
-                            let dropped = done.values.reduce(0) { $0 + $1.dropped }
-                            if dropped > 0 {
-                                logger.info(
-                                    "compacted the change log",
-                                    metadata: ["changes": "\(dropped)", "scopes": "\(done.count)"])
-                            }
-                        } catch {
-                            logger.warning("log compaction failed; retrying later", metadata: ["error": "\(error)"])
-                        }
+                every(checkpointInterval, "checkpoint") {
+                    if let checkpoint { try checkpoint() } else { _ = try node.store.checkpoint() }
+                }
+                every(expiryInterval, "releasing expired reservations") {
+                    let expired = try await node.releaseExpiredReservations()
+                    for (store, id) in expired {
+                        logger.info("released an expired reservation", metadata: ["store": "\(store)", "id": "\(id)"])
+                    }
+                    for store in Set(expired.map(\.0)) { await released(store) }
+                }
+                every(compaction.interval, "log compaction") {
+                    let done = try await node.compact(peerRetention: compaction.peerRetention)
+                    let dropped = done.values.reduce(0) { $0 + $1.dropped }
+                    if dropped > 0 {
+                        logger.info(
+                            "compacted the change log", metadata: ["changes": "\(dropped)", "scopes": "\(done.count)"])
                     }
                 }
                 if let server {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: server.endSessionsEvery)
-                            await server.endExpiredSessions()
-                        }
-                    }
+                    every(server.endSessionsEvery, "ending expired sessions") { await server.endExpiredSessions() }
                 }
                 try await group.next()
                 group.cancelAll()
