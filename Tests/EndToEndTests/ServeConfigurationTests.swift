@@ -138,6 +138,25 @@ struct ServeConfigurationTests {
         #expect(status != 0)
     }
 
+    @Test(
+        "a second hub on a database a hub serves is refused at once, naming the first's pid; the first serves on"
+    )
+    func secondServerOnOneDatabase() async throws {
+        let world = try ServeWorld()
+        let config = try world.write(
+            #"{\#(Self.hubBase), "port": 0, "identity": "."}"#, as: "serving.json", in: world.hub)
+        let first = try ServerProcess(AisleCommandTests.executable, ["hub", "serve", "--config", config])
+        defer { first.stop(SIGKILL) }
+        let port = try #require(try await first.listeningPort(), "\(first.text)")
+        let (output, status) = try await world.output(
+            of: ["hub", "serve", "--config", config], awaiting: "is in use by another process")
+        #expect(
+            output.contains("\(world.hub)/hub.db is in use by another process (pid \(first.pid))"), "\(output)")
+        #expect(status != 0 && !output.contains("listening"), "\(output)")
+        let (health, _) = try await jsonRequest("GET", "http://127.0.0.1:\(port)/health")
+        #expect(health == 200)
+    }
+
     @Test("hub init and edge init write a configuration the README's serve commands start with as it is")
     func initWritesAWorkingConfiguration() async throws {
         let world = try ServeWorld()
