@@ -211,12 +211,13 @@ public actor HubLink {
                 send: { frame in try await outbound.write(.binary(ByteBuffer(bytes: frame))) },
                 progress: { event in
                     switch event {
-                    case .connected: self.lastRefusal.withLock { $0 = nil }
+                    case .connected:
+                        established.store(true, ordering: .relaxed)
+                        self.lastRefusal.withLock { $0 = nil }
                     case .ended(.refusedByPeer(let reason)) where !established.load(ordering: .relaxed):
                         self.lastRefusal.withLock { $0 = reason }
                     default: break
                     }
-                    if case .connected = event { established.store(true, ordering: .relaxed) }
                     progress(event)
                 })
             await self.attach(connection)
