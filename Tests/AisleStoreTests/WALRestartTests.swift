@@ -63,8 +63,9 @@ struct WALRestartTests {
         let passiveOnly = try await Self.walHighWater(restartAbove: .max, writes: writes)
         let restarting = try await Self.walHighWater(restartAbove: 64, writes: writes)
         // Passive only: about 9 KB a write, 55 MB. Restarting above 64 frames (0.26 MB): a few MB,
-        // as a restart waits out the readers now and then (measured 3.5–4 MB for half the writes).
-        #expect(restarting < 12 << 20, "restarting: \(restarting) bytes; passive only: \(passiveOnly)")
+        // as a restart waits out the readers now and then (measured 3.5–4 MB for half the writes
+        // alone; 15 MB once in CI with the simulations running beside it, against 58 MB passive).
+        #expect(restarting < 24 << 20, "restarting: \(restarting) bytes; passive only: \(passiveOnly)")
         #expect(passiveOnly > 3 * restarting, "restarting: \(restarting) bytes; passive only: \(passiveOnly)")
     }
 }
